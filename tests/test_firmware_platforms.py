@@ -20,7 +20,7 @@ def _bin(name):
 
 
 def _run(cmd, env=None):
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
     assert r.returncode == 0, "%s\n%s\n%s" % (" ".join(cmd), r.stdout[-4000:], r.stderr[-4000:])
     assert " passed, 0 failed" in r.stdout
     return r.stdout
