@@ -1,0 +1,111 @@
+"""TurnDetector contract: events from constructed audio, bounded queue, summaries, no allocation."""
+import gc
+import sys
+from array import array
+
+from fakes.clock import FakeClock
+from fakes.signals import Lcg, noise_frame, voiced_frame
+from puckcore.detector import EV_SUMMARY, EV_TURN_END, EV_TURN_START, TurnDetector
+from puckcore.ticks import ticks_diff
+
+
+def _frames(rng):
+    """4 s room noise, 2 s speech, 2 s noise, 1.5 s speech, 3 s noise (20 ms frames)."""
+    plan = [(0, 200), (1, 100), (0, 100), (1, 75), (0, 150)]
+    k = 0
+    for speech, n in plan:
+        for _ in range(n):
+            yield voiced_frame(6000, rng, noise=300, k=k) if speech else noise_frame(300, rng)
+            k += 1
+
+
+def _run(det, clock, frames):
+    events = []
+    for f in frames:
+        det.feed(f, clock.now_ms())
+        clock.advance(20)
+        ev = det.pop_event()
+        while ev is not None:
+            events.append(ev)
+            ev = det.pop_event()
+    return events
+
+
+def test_two_turns_from_noise_and_voice():
+    det = TurnDetector()
+    c = FakeClock()
+    t0 = c.now_ms()
+    ev = _run(det, c, _frames(Lcg(1)))
+    kinds = [e[0] for e in ev]
+    assert kinds == [EV_TURN_START, EV_TURN_END, EV_TURN_START, EV_TURN_END], ev
+    end1 = ev[1]
+    assert abs(ticks_diff(end1[1], t0) - 4000) <= 100
+    assert abs(ticks_diff(end1[2], t0) - 6000) <= 300
+    assert end1[3] == 1 and 0 <= end1[4] <= 100
+    assert -40 <= end1[5] <= -10  # 6000 peak voiced frames: about -20 dBFS
+    assert not det.talking and det.voice == 0
+
+
+def test_talking_and_voice_attributes():
+    det = TurnDetector()
+    c = FakeClock()
+    rng = Lcg(2)
+    _run(det, c, [noise_frame(300, rng) for _ in range(100)])
+    assert not det.talking and det.voice == 0
+    _run(det, c, [voiced_frame(6000, rng, 300, k) for k in range(20)])
+    assert det.talking and det.voice == 1
+
+
+def test_summary_every_period():
+    det = TurnDetector(summary_ms=2000)
+    c = FakeClock()
+    ev = _run(det, c, _frames(Lcg(3)))
+    sums = [e for e in ev if e[0] == EV_SUMMARY]
+    assert len(sums) == 6  # 12.5 s of audio
+    total = 0
+    for s in sums:
+        assert ticks_diff(s[2], s[1]) == 2000
+        assert 0 <= s[3] <= 2000
+        total += s[3]
+    assert 3000 <= total <= 4500, total
+    assert sum(s[4] for s in sums) == 2
+    assert all(-52 <= s[6] <= -44 for s in sums), sums  # uniform noise of peak 300: -47 dBFS
+
+
+def test_queue_drops_oldest():
+    det = TurnDetector(summary_ms=20)
+    c = FakeClock()
+    f = array("h", [0] * 320)
+    for _ in range(det.p.queue_len + 5):
+        det.feed(f, c.now_ms())
+        c.advance(20)
+    assert det.dropped == 5
+    first = det.pop_event()
+    assert first[0] == EV_SUMMARY and ticks_diff(first[2], first[1]) == 20
+    n = 1
+    while det.pop_event() is not None:
+        n += 1
+    assert n == det.p.queue_len
+
+
+def test_no_allocation_per_frame():
+    if sys.implementation.name != "micropython":
+        return  # gc.mem_alloc exists only there
+    det = TurnDetector()
+    c = FakeClock()
+    rng = Lcg(4)
+    quiet = [noise_frame(300, rng) for _ in range(4)]
+    loud = [voiced_frame(6000, rng, 300, k) for k in range(4)]
+    for i in range(300):  # warm up
+        det.feed(quiet[i % 4], c.now_ms())
+        c.advance(20)
+    gc.collect()
+    before = gc.mem_alloc()
+    for i in range(40):  # no event happens in these frames: noise, then the start of a turn
+        det.feed(quiet[i % 4], c.now_ms())
+        c.advance(20)
+    for i in range(4):
+        det.feed(loud[i], c.now_ms())
+        c.advance(20)
+    after = gc.mem_alloc()
+    assert after == before, after - before
