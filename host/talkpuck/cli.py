@@ -10,6 +10,8 @@ import sys
 
 COMMANDS = [
     # module path                      (subcommands it adds)
+    "talkpuck.detection.detect_cmd",     # detect
+    "talkpuck.detection.eval_cmd",       # eval
 ]
 
 
