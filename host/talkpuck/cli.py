@@ -12,6 +12,8 @@ COMMANDS = [
     # module path                      (subcommands it adds)
     "talkpuck.detection.detect_cmd",     # detect
     "talkpuck.detection.eval_cmd",       # eval
+    "talkpuck.sim.cli",                  # sim
+    "talkpuck.demo",                     # demo
 ]
 
 

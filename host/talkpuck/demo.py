@@ -1,0 +1,163 @@
+"""demo — `talkpuck demo`: the host, its broker, the live view and two simulated pucks in two rooms.
+
+The pucks play real recorded meetings (data/speech/ami) in a loop. Each room gets a short session
+(3 minutes, warning at 1 minute left, wrap-up at 30 s) so every phase shows within a few minutes;
+when a session has run 30 s into overrun the demo ends it, waits a break, and starts the next.
+Now and then a button is pressed to raise a hand. With `--duration` the demo stops by itself,
+lets the pucks drain their outboxes, and prints one line of JSON with the host's figures.
+"""
+import json
+import logging
+import os
+import random
+import sys
+import time
+
+import numpy as np
+
+from talkpuck.broker import Broker
+from talkpuck.sim.runner import SimPuck, load_samples
+
+log = logging.getLogger("talkpuck.demo")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPEECH = os.path.join(REPO, "data", "speech", "ami")
+
+ROOMS = (
+    ("puck-a1", "Family room", ("ami_trn00", "ami_trn04", "ami_trn07", "ami_trn02")),
+    ("puck-b1", "Team room", ("ami_trn08", "ami_trn05", "ami_trn09", "ami_trn06")),
+)
+
+
+def add_parser(sub):
+    p = sub.add_parser("demo", help="live demo: host, broker, web view and two simulated pucks")
+    p.add_argument("--duration", type=float, help="stop after this many seconds and print a JSON summary")
+    p.add_argument("--speed", type=float, default=1.0, help="run the pucks' clocks faster (tests)")
+    p.add_argument("--limit", type=int, default=180, help="session time limit, seconds")
+    p.add_argument("--warn", type=int, default=60, help="warning, seconds before the end")
+    p.add_argument("--broker", help="use this broker (mqtt://host:port) instead of an embedded one")
+    p.add_argument("--db", help="database URL (default: SQLite in the data dir)")
+    p.add_argument("--data-dir", default="var/demo", help="where the demo keeps its database and broker data")
+    p.add_argument("--http-port", type=int, default=8080, help="live view port (a free one if taken)")
+    p.add_argument("--hand-every", type=float, default=25.0, help="mean seconds between simulated hand raises")
+    p.add_argument("--seed", type=int, help="random seed for the simulated presses")
+    p.set_defaults(func=run)
+
+
+def room_audio(names):
+    parts = [load_samples(os.path.join(SPEECH, n + ".wav")) for n in names]
+    return np.concatenate(parts)
+
+
+class Director:
+    """Drives the rooms' sessions like a facilitator would: start, let it overrun a little, end, break."""
+
+    overrun_end_s = 30
+    break_s = 45
+
+    def __init__(self, host, pucks, limit_s, warn_s, speed, hand_every_s, rng):
+        self.host = host
+        self.pucks = pucks
+        self.limit_s = limit_s
+        self.warn_s = warn_s
+        self.speed = speed
+        self.hand_every_s = hand_every_s
+        self.rng = rng
+        self.next_start = {p.device_id: 0.0 for p in pucks}
+        self.session_end = {}
+        self.next_hand = time.monotonic() + self._hand_gap()
+
+    def _hand_gap(self):
+        return self.rng.expovariate(1.0 / self.hand_every_s) if self.hand_every_s > 0 else float("inf")
+
+    def _virtual_s(self, puck):
+        return puck.clock.elapsed_ms() / 1000.0
+
+    def step(self):
+        for p in self.pucks:
+            t = self._virtual_s(p)
+            dev = p.device_id
+            if dev not in self.session_end and t >= self.next_start[dev]:
+                self.host.start_session(dev, self.limit_s, self.warn_s, purpose="Demo call in " + p.room)
+                self.session_end[dev] = t + self.limit_s + self.overrun_end_s
+                log.info("%s: session started (%d s, warning at %d s)", dev, self.limit_s, self.warn_s)
+            elif dev in self.session_end and t >= self.session_end[dev]:
+                self.host.send_command(dev, "session_stop")
+                del self.session_end[dev]
+                self.next_start[dev] = t + self.break_s
+                log.info("%s: session ended; break of %d s", dev, self.break_s)
+        if time.monotonic() >= self.next_hand:
+            self.next_hand = time.monotonic() + self._hand_gap() / self.speed
+            p = self.rng.choice(self.pucks)
+            p.press("press")
+            log.info("%s: hand raised on the puck", p.device_id)
+        self._acknowledge_old_hands()
+
+    def _acknowledge_old_hands(self):
+        # a host in the demo answers a hand after it has waited a while, so the queue moves
+        for h in self.host.hand_queue():
+            if h.get("state") == "waiting" and h.get("device") and h.get("wait_s", 0) * self.speed > 40:
+                self.host.acknowledge_hand(h["device"], h["boot"], h["hand"])
+                log.info("%s: hand %s acknowledged by the host", h["device"], h["hand"])
+
+
+def run(args):
+    from talkpuck.app import HostApp
+
+    rng = random.Random(args.seed)
+    os.makedirs(args.data_dir, exist_ok=True)
+    broker = Broker.start(url=args.broker, data_dir=args.data_dir)
+    if broker.kind != "external" and broker.port != 1883:
+        print("port 1883 is taken: the embedded broker listens on %s" % broker.url)
+    host = HostApp(broker.url, db_url=args.db, data_dir=args.data_dir, http_port=_port(args.http_port))
+    pucks = []
+    try:
+        host.start()
+        for device, room, clips in ROOMS:
+            p = SimPuck(device, broker.url, room=room, speed=args.speed, loop_audio=True,
+                        data_dir=args.data_dir, samples=room_audio(clips),
+                        settings={"warn_s": args.warn, "wrapup_s": min(30, args.warn // 2)})
+            p.room = room
+            pucks.append(p.start())
+        wait_subscribed(pucks)
+        print("talkpuck demo: live room view at %s  (broker %s, %s)" % (host.http_url, broker.url, broker.kind))
+        print("two simulated pucks: %s" % ", ".join("%s in %s" % (p.device_id, p.room) for p in pucks))
+        if not args.duration:
+            print("press Ctrl-C to stop")
+        sys.stdout.flush()
+        director = Director(host, pucks, args.limit, args.warn, args.speed, args.hand_every, rng)
+        deadline = time.monotonic() + args.duration if args.duration else None
+        while deadline is None or time.monotonic() < deadline:
+            director.step()
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in pucks:
+            p.stop(drain_ms=15000)
+        drained = all(p.outbox_len == 0 for p in pucks)
+        host.wait_idle(quiet_s=1.0, timeout_s=20)
+        stats = host.stats()
+        host.stop()
+        broker.stop()
+    summary = dict(stats)
+    summary["outboxes_drained"] = drained
+    print(json.dumps(summary, sort_keys=True, default=str))
+    return 0
+
+
+def _port(preferred):
+    from talkpuck.broker import free_port
+
+    return free_port(preferred)
+
+
+def wait_subscribed(pucks, timeout_s=20):
+    """Until every puck is connected and subscribed to its commands (so none is missed)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if all(p.puck and p.puck.ctrl.connected for p in pucks):
+            return True
+        time.sleep(0.05)
+    log.warning("not every puck came online within %d s", timeout_s)
+    return False

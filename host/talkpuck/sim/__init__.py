@@ -1,0 +1,1 @@
+"""sim — simulated pucks: the real firmware core on CPython, with audio from WAV files."""

@@ -1,0 +1,186 @@
+"""hal — the simulator's HAL: the puck firmware's hardware, played by CPython.
+
+Clock: the puck's ticks run `speed` times faster than real time (with the device's 2**30 wrap),
+so `--speed 20` plays a 30 s recording, and a 3-minute session, twenty times faster; everything on
+the puck, countdown included, lives on this clock. Mic: a WAV file paced by that clock (then
+silence, or the file again with `loop`). Button: a level the CLI or MQTT sets with press patterns.
+LEDs: drawn on one terminal line, or kept for inspection. Link: paho-mqtt behind the same async
+interface as the device's MQTT client (every fault an OSError). Storage: JSON files, atomic writes.
+"""
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+
+from puckcore.ticks import PERIOD
+
+FRAME = 320
+FRAME_MS = 20
+
+
+class SimClock:
+    def __init__(self, speed=1.0, start_ms=0):
+        self.speed = float(speed)
+        self.start_ms = start_ms
+        self._t0 = time.monotonic()
+
+    def now_ms(self):
+        return int(self.start_ms + (time.monotonic() - self._t0) * 1000 * self.speed) % PERIOD
+
+    def elapsed_ms(self):
+        return int((time.monotonic() - self._t0) * 1000 * self.speed)
+
+    def real_s(self, virtual_ms):
+        return virtual_ms / 1000.0 / self.speed
+
+
+class SimMic:
+    """Frames from a 16 kHz int16 array, paced by the sim clock; silence (or a loop) after the end."""
+
+    def __init__(self, clock, samples=None, loop=False):
+        self.clock = clock
+        self.samples = samples if samples is not None else np.zeros(0, dtype=np.int16)
+        self.loop = loop
+        self.pos = 0
+        self.frames = 0
+        self.finished = False  # the file has been played once
+
+    async def read(self, frame):
+        due = self.frames * FRAME_MS
+        ahead = due - self.clock.elapsed_ms()
+        if ahead > 0:
+            await asyncio.sleep(self.clock.real_s(ahead))
+        elif self.frames % 25 == 0:
+            await asyncio.sleep(0)  # behind real time: still let the other tasks run
+        n = len(self.samples)
+        if self.pos + FRAME > n and self.loop and n >= FRAME:
+            self.pos = 0
+            self.finished = True
+        chunk = self.samples[self.pos:self.pos + FRAME]
+        self.pos += FRAME
+        if len(chunk) < FRAME:
+            self.finished = True
+            for i in range(FRAME):
+                frame[i] = 0
+        else:
+            frame[:] = _to_array(chunk)
+        self.frames += 1
+        return True
+
+
+def _to_array(chunk):
+    from array import array
+
+    return array("h", chunk.astype("<i2").tobytes())
+
+
+class SimButton:
+    """A button level driven by press patterns: lists of (level, hold_ms) on the sim clock."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self._plan = []  # (virtual elapsed ms when it ends, level)
+        self._lock = threading.Lock()
+
+    def press(self, pattern):
+        """Queue a pattern such as [(True, 120), (False, 150), (True, 120)]; it starts now."""
+        with self._lock:
+            t = max(self.clock.elapsed_ms(), self._plan[-1][0] if self._plan else 0)
+            for level, hold_ms in pattern:
+                t += hold_ms
+                self._plan.append((t, level))
+            t += 50
+            self._plan.append((t, False))
+
+    def value(self):
+        now = self.clock.elapsed_ms()
+        with self._lock:
+            while self._plan and self._plan[0][0] <= now:
+                self._plan.pop(0)
+            return bool(self._plan and self._plan[0][1])
+
+
+class SimLeds:
+    """Keeps the last frame; draws it on one terminal line when `terminal` is set."""
+
+    def __init__(self, terminal=False, label=""):
+        self.terminal = terminal
+        self.label = label
+        self.last = b""
+        self.writes = 0
+        self._last_draw = 0.0
+
+    def write(self, buf):
+        self.last = bytes(buf)
+        self.writes += 1
+        if self.terminal and time.monotonic() - self._last_draw > 0.1:
+            self._last_draw = time.monotonic()
+            sys.stdout.write("\r" + self.label + ansi_ring(self.last) + "\x1b[0m ")
+            sys.stdout.flush()
+
+
+def ansi_ring(buf):
+    cells = []
+    for i in range(0, len(buf) - 2, 3):
+        r, g, b = buf[i], buf[i + 1], buf[i + 2]
+        # scale up dim LEDs so a capped ring is still visible on a screen
+        m = max(r, g, b)
+        if m:
+            k = 255.0 / m if m < 64 else 1.0
+            r, g, b = int(r * k), int(g * k), int(b * k)
+            cells.append("\x1b[38;2;%d;%d;%dm\u25cf" % (r, g, b))
+        else:
+            cells.append("\x1b[38;2;60;60;60m\u00b7")
+    return "".join(cells)
+
+
+class FileStorage:
+    """Small JSON documents in a folder; written to a temporary file, then renamed (atomic)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        os.makedirs(folder, exist_ok=True)
+
+    def load(self, name):
+        try:
+            with open(os.path.join(self.folder, name + ".json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def save(self, name, obj):
+        path = os.path.join(self.folder, name + ".json")
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(obj, f)
+        os.replace(tmp, path)
+
+
+class SimHal:
+    def __init__(self, clock, mic, button, leds, link, storage):
+        self.clock = clock
+        self.mic = mic
+        self.button = button
+        self.leds = leds
+        self.link = link
+        self.storage = storage
+        self._t0 = time.monotonic()
+
+    async def sleep_ms(self, ms):
+        await asyncio.sleep(self.clock.real_s(ms))
+
+    def new_boot_id(self):
+        return os.urandom(4).hex()
+
+    def mem(self):
+        return (0, 0)  # the simulator has no device heap to report
+
+    def rssi(self):
+        return None
+
+    def uptime_s(self):
+        return int(self.clock.elapsed_ms() // 1000)

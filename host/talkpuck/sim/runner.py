@@ -1,0 +1,144 @@
+"""runner — a simulated puck: the real firmware core (puckcore.Puck) on the simulator's HAL.
+
+`SimPuck` runs in an asyncio loop of its own thread, so the host, the demo and tests can run
+several pucks beside a blocking host. Button presses come from `press(name)` (the CLI) or from
+the MQTT topic `talkpuck/v1/<device>/sim/button` (payload: a gesture name), which is simulator
+only and never exists on a real puck.
+"""
+import asyncio
+import logging
+import os
+import threading
+
+from puckcore.gestures import Gestures
+from puckcore.puck import Puck
+from puckcore.settings import Settings
+from talkpuck.sim.hal import FileStorage, SimButton, SimClock, SimHal, SimLeds, SimMic
+from talkpuck.sim.link import PahoLink
+
+log = logging.getLogger("talkpuck.sim")
+
+TAP = (True, 120)
+GAP = (False, 150)
+PRESS_PATTERNS = {
+    "press": [TAP],
+    "double": [TAP, GAP, TAP],
+    "long": [(True, Gestures.long_press_ms + 300)],
+    "start": [TAP, GAP, TAP, GAP, (True, Gestures.start_hold_ms + 300)],
+}
+
+
+def load_samples(wav):
+    if not wav:
+        return None
+    from talkpuck.detection.audio import read_wav
+
+    samples, _rate = read_wav(wav)
+    return samples
+
+
+class SimPuck:
+    def __init__(self, device_id, broker_url, wav=None, room="", speed=1.0, loop_audio=False,
+                 data_dir="var", clock_start_ms=0, terminal=False, settings=None, samples=None):
+        self.device_id = device_id
+        self.clock = SimClock(speed, clock_start_ms)
+        self.mic = SimMic(self.clock, samples if samples is not None else load_samples(wav), loop_audio)
+        self.button = SimButton(self.clock)
+        self.leds = SimLeds(terminal, label=device_id + " ")
+        self.link = PahoLink(broker_url, device_id)
+        self.storage = FileStorage(os.path.join(data_dir, "pucks", device_id))
+        self.hal = SimHal(self.clock, self.mic, self.button, self.leds, self.link, self.storage)
+        values = dict(settings or {})
+        if room:
+            values["room"] = room
+        self._settings = values
+        self.puck = None
+        self._loop = None
+        self._thread = None
+        self._ready = threading.Event()
+        self._stopped = None
+
+    # -- thread life --------------------------------------------------------------------
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="sim-" + self.device_id, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("simulated puck %s did not start" % self.device_id)
+        return self
+
+    def _run(self):
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._main())
+        self._loop.close()
+
+    async def _main(self):
+        stored = self.storage.load("puck")
+        settings = Settings.from_dict((stored or {}).get("settings") or {})
+        if self._settings:
+            settings.update(self._settings)
+        self.puck = Puck.from_storage(self.hal, self.device_id, board="sim", settings=settings)
+        self.puck.gestures = Gestures(active_low=False)  # the sim button reports "pressed"
+        self._route_sim_topic()
+        self.puck.start()
+        self._stopped = asyncio.Event()
+        self._ready.set()
+        sim_rx = asyncio.create_task(self._sim_button_rx())
+        await self._stopped.wait()
+        sim_rx.cancel()
+        await self.puck.shutdown(self._drain_ms)
+
+    def _route_sim_topic(self):
+        # presses sent over MQTT reach the simulated button, not the command decoder
+        topic = "talkpuck/v1/%s/sim/button" % self.device_id
+        commands = self.puck.handle_message
+
+        def handle(t, payload, now):
+            if t != topic:
+                return commands(t, payload, now)
+            try:
+                self.press(bytes(payload).decode().strip())
+            except (ValueError, UnicodeError) as e:
+                log.warning("%s: %s", topic, e)
+
+        self.puck.handle_message = handle
+
+    async def _sim_button_rx(self):
+        # simulator-only control topic, subscribed once the link is up
+        topic = "talkpuck/v1/%s/sim/button" % self.device_id
+        subscribed_on = -1
+        while True:
+            if self.link.up and subscribed_on != self.link.connects:
+                try:
+                    await self.link.subscribe(topic, 1)
+                    subscribed_on = self.link.connects
+                except OSError:
+                    pass
+            await asyncio.sleep(0.2)
+
+    def stop(self, drain_ms=10000):
+        """Let the outbox drain (bounded), say offline, stop the thread."""
+        self._drain_ms = drain_ms
+        if self._loop and self._stopped:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread:
+            self._thread.join(drain_ms / 1000 + 10)
+
+    # -- controls -------------------------------------------------------------------------
+    def press(self, name):
+        if name not in PRESS_PATTERNS:
+            raise ValueError("unknown press %r; use one of %s" % (name, ", ".join(sorted(PRESS_PATTERNS))))
+        self.button.press(PRESS_PATTERNS[name])
+
+    def call(self, fn, *args):
+        """Run fn(*args) on the puck's loop thread and return its result (for tests)."""
+        fut = asyncio.run_coroutine_threadsafe(_wrap(fn, *args), self._loop)
+        return fut.result(10)
+
+    @property
+    def outbox_len(self):
+        return len(self.puck.outbox) if self.puck else 0
+
+
+async def _wrap(fn, *args):
+    return fn(*args)
