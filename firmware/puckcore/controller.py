@@ -1,0 +1,334 @@
+"""controller — the puck's pure, synchronous glue: commands, gestures, turns in; events, state, ring out.
+
+The async app (puck.py) drives it: it passes each decoded command to `on_command`, each button
+gesture to `on_gesture`, each finished talk-turn and summary from the detector, calls `tick()`
+every 50-100 ms and `render()` every frame. Events go out through the outbox
+(`outbox.add(kind, fields, now_ms)` -> seq). Flags tell the app what to do next:
+`state_dirty` (republish the retained `state`, protocol §3.2) and `persist_dirty` (save `record()`
+atomically); the app clears them when done. `mic_paused` tells the app to stop feeding audio.
+Nothing here does I/O or blocks.
+"""
+from puckcore.gestures import DOUBLE, LONG, PRESS, START
+from puckcore.hands import Hands
+from puckcore.ring import Ring
+from puckcore.ringview import MAX_VOICES, RingView
+from puckcore.session import NAMES, Session, in_session
+from puckcore.settings import KEYS, Settings
+from puckcore.errors import ConfigError
+from puckcore.ticks import ticks_add, ticks_diff
+
+_ENVELOPE = ("id", "ts", "ttl_s")
+
+
+class Controller:
+    state_every_s = 10  # republish `state` at least this often during a session
+    persist_every_s = 60  # save the countdown this often during a session (bounds reboot drift)
+    identify_default_s = 10
+    identify_max_s = 600
+    ring_test_ms = 3200  # the test pattern runs this long
+    balance_every_s = 60  # with settings.balance: the balance view shows for balance_show_s ...
+    balance_show_s = 6  # ... once every balance_every_s during a session
+    start_hold_ms = 3000  # matches gestures.Gestures.start_hold_ms (for the ring's progress fill)
+
+    def __init__(self, device_id, boot, settings, outbox, leds=None):
+        self.device_id = device_id
+        self.boot = boot
+        self.settings = settings
+        self.outbox = outbox
+        self.leds = leds if leds is not None else settings.leds
+        self.session = Session(settings)
+        self.hands = Hands(settings.max_hands)
+        self.ring = Ring(self.leds, settings)
+        self.ring.start_hold_ms = self.start_hold_ms
+        self.view = RingView()
+        self.mic_paused = False
+        self.connected = True
+        self.state_dirty = True  # publish a first `state` after boot
+        self.persist_dirty = False
+        self.talking = False
+        self.voice = 0
+        self.hold_ms = 0  # set by the app while tap-tap-hold is being held (ring progress)
+        self.identify_until = 0
+        self.identify_on = False
+        self.test_from = 0
+        self.test_on = False
+        self._state_ms = 0  # when state_dirty was last raised
+        self._persist_ms = 0  # when persist_dirty was last raised
+        self._voice_ms = self.view.voice_ms  # talk ms per voice this session (shared with the view)
+
+    # --- commands -------------------------------------------------------------------------------
+    def on_command(self, verb, args, now_ms):
+        """Carry out a host command. None when done, else an error string for `resp`."""
+        s = self.session
+        if verb == "session_start":
+            limit_s = args.get("limit_s")
+            if type(limit_s) is not int or not 1 <= limit_s <= s.limit_max_s:
+                return "limit_s: must be 1..%d" % s.limit_max_s
+            warn_s = args.get("warn_s")
+            if warn_s is None:
+                warn_s = self.settings.warn_s
+            if type(warn_s) is not int or not 0 <= warn_s <= s.limit_max_s:
+                return "warn_s: must be 0..%d" % s.limit_max_s
+            sid = args.get("session")
+            if in_session(s.phase):
+                if sid is not None and sid == s.session:
+                    return None  # a repeated delivery of the command that started it
+                return "session already running"
+            if not sid:
+                sid = "%s:%s:%d" % (self.device_id, self.boot, self.outbox.next_seq)
+            self._new_session()
+            s.start(sid, limit_s, warn_s, now_ms, "cmd")
+            self._drain(now_ms)
+            return None
+        if verb == "session_extend":
+            add_s = args.get("add_s")
+            if type(add_s) is not int or not 1 <= add_s <= s.limit_max_s:
+                return "add_s: must be 1..%d" % s.limit_max_s
+            if not in_session(s.phase):
+                return "no session running"
+            if s.limit_s + add_s > s.limit_max_s or s.remaining_ms(now_ms) + add_s * 1000 > s.limit_max_s * 1000:
+                return "add_s: the session would pass %d s" % s.limit_max_s
+            s.extend(add_s, now_ms, "cmd")
+            self._drain(now_ms)
+            return None
+        if verb == "session_stop":
+            if not s.stop(now_ms, "cmd"):
+                return "no session running"
+            self._drain(now_ms)
+            return None
+        if verb == "hand_ack" or verb == "hand_lower":
+            hand = args.get("hand")
+            if type(hand) is not int:
+                return "hand: must be an integer"
+            ok = self.hands.ack(hand, now_ms) if verb == "hand_ack" else self.hands.lower(hand)
+            if not ok:
+                return "unknown hand %d" % hand
+            self._hand_event("ack" if verb == "hand_ack" else "lower", hand, now_ms)
+            return None
+        if verb == "hands_clear":
+            self.hands.clear()
+            self._hand_event("clear", 0, now_ms)
+            return None
+        if verb == "identify":
+            sec = args.get("seconds")
+            if sec is None:
+                sec = self.identify_default_s
+            if type(sec) is not int or not 1 <= sec <= self.identify_max_s:
+                return "seconds: must be 1..%d" % self.identify_max_s
+            self.identify_until = ticks_add(now_ms, sec * 1000)
+            self.identify_on = True
+            return None
+        if verb == "ring_test":
+            self.test_from = now_ms
+            self.test_on = True
+            return None
+        if verb == "config":
+            values = {}
+            for key in args:
+                if key in KEYS:  # the envelope and fields this firmware does not know are ignored
+                    values[key] = args[key]
+            try:
+                changed = self.settings.update(values)
+            except ConfigError as e:
+                return str(e)
+            if changed:
+                self.ring.configure(self.settings)
+                if "max_hands" in changed:
+                    self._resize_hands()
+                self._persist(now_ms)
+            return None
+        return "unknown verb %s" % verb
+
+    # --- the button -----------------------------------------------------------------------------
+    def on_gesture(self, gesture, now_ms):
+        if gesture == PRESS:
+            if self.hands.full():
+                return  # the ring already shows a full row of pips
+            hand = self.outbox.next_seq
+            self.hands.add(hand)
+            seq = self.outbox.add("hand", {"action": "raise", "hand": hand, "waiting": self.hands.count}, now_ms)
+            if seq != hand:  # an outbox that numbers differently: keep the number the host sees
+                self.hands.withdraw()
+                self.hands.add(seq)
+            self._dirty(now_ms)
+        elif gesture == DOUBLE:
+            hand = self.hands.withdraw()
+            if hand:
+                self._hand_event("withdraw", hand, now_ms)
+        elif gesture == LONG:
+            self.mic_paused = not self.mic_paused
+            if self.mic_paused:
+                self.talking = False
+                self.voice = 0
+            self.outbox.add("mic", {"mic": "paused" if self.mic_paused else "on"}, now_ms)
+            self._dirty(now_ms)
+        elif gesture == START:
+            s = self.session
+            if in_session(s.phase):
+                return  # a session runs already: the gesture does nothing
+            sid = "%s:%s:%d" % (self.device_id, self.boot, self.outbox.next_seq)
+            self._new_session()
+            s.start(sid, self.settings.default_session_s, self.settings.warn_s, now_ms, "button")
+            self._drain(now_ms)
+
+    # --- the detector ---------------------------------------------------------------------------
+    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms):
+        self.outbox.add("turn", {"start_ms": start_ms, "end_ms": end_ms, "voice": voice, "conf": conf,
+                                 "level_db": level_db}, now_ms)
+        if 1 <= voice <= MAX_VOICES:
+            d = ticks_diff(end_ms, start_ms)
+            if d > 0:
+                self._voice_ms[voice] += d
+
+    def on_summary(self, from_ms, to_ms, speech_ms, turns, level_db, noise_db, now_ms):
+        self.outbox.add("vad", {"from_ms": from_ms, "to_ms": to_ms, "speech_ms": speech_ms, "turns": turns,
+                                "level_db": level_db, "noise_db": noise_db}, now_ms)
+
+    def set_talking(self, talking, voice, now_ms):
+        talking = bool(talking)
+        if not talking:
+            voice = 0
+        if talking != self.talking or voice != self.voice:
+            self.talking = talking
+            self.voice = voice
+            self._dirty(now_ms)
+
+    # --- time -------------------------------------------------------------------------------------
+    def tick(self, now_ms):
+        s = self.session
+        s.poll(now_ms)
+        self._drain(now_ms)
+        if self.identify_on and ticks_diff(now_ms, self.identify_until) >= 0:
+            self.identify_on = False
+        if self.test_on and ticks_diff(now_ms, self.test_from) >= self.ring_test_ms:
+            self.test_on = False
+        if in_session(s.phase):
+            if ticks_diff(now_ms, self._state_ms) >= self.state_every_s * 1000:
+                self._dirty(now_ms)
+            if ticks_diff(now_ms, self._persist_ms) >= self.persist_every_s * 1000:
+                self._persist(now_ms)
+
+    def render(self, now_ms, out):
+        """Fill `out` (bytearray(3*leds)) with this frame; allocates nothing."""
+        s = self.session
+        v = self.view
+        v.phase = s.phase
+        v.prev_phase = s.prev_phase
+        v.phase_ms = ticks_diff(now_ms, s.phase_ms)
+        v.limit_ms = s.limit_s * 1000
+        v.remaining_ms = s.remaining_ms(now_ms)
+        v.flash_ms = ticks_diff(now_ms, s.flash_ms) if s.flash else -1
+        v.break_ms = s.break_ms(now_ms)
+        v.min_break_ms = self.settings.min_break_s * 1000
+        v.hands = self.hands.count
+        v.ack_ms = ticks_diff(now_ms, self.hands.last_ack_ms) if self.hands.acked else -1
+        if v.ack_ms > 3600000:
+            v.ack_ms = -1
+        v.identify_ms = ticks_diff(self.identify_until, now_ms) if self.identify_on else 0
+        v.test_ms = ticks_diff(now_ms, self.test_from) if self.test_on else -1
+        v.connected = self.connected
+        v.mic_paused = self.mic_paused
+        v.talking = self.talking
+        v.hold_ms = self.hold_ms
+        v.balance = False
+        if self.settings.balance and in_session(s.phase):
+            age = ticks_diff(now_ms, s.phase_ms)
+            v.balance = age % (self.balance_every_s * 1000) >= (self.balance_every_s - self.balance_show_s) * 1000
+        self.ring.render(v, now_ms, out)
+
+    # --- documents --------------------------------------------------------------------------------
+    def state_fields(self, now_ms):
+        s = self.session
+        return {
+            "phase": NAMES[s.phase],
+            "session": s.session if s.phase != 0 else None,
+            "limit_s": s.limit_s if s.session is not None else 0,
+            "remaining_s": s.remaining_s(now_ms),
+            "talking": self.talking,
+            "voice": self.voice,
+            "hands": self.hands.count,
+            "hand_ack": self.hands.last_ack,
+            "mic": "paused" if self.mic_paused else "on",
+        }
+
+    def record(self, now_ms):
+        return {"v": 1, "settings": self.settings.to_dict(), "session": self.session.record(now_ms),
+                "mic": "paused" if self.mic_paused else "on"}
+
+    def restore(self, record, now_ms):
+        """Resume settings, the session (or break) and the mic pause from a saved record. A
+        malformed part is dropped (the rest is kept); returns a list of what was dropped."""
+        dropped = []
+        if not isinstance(record, dict):
+            return ["record"]
+        st = record.get("settings")
+        if st is not None:
+            try:
+                fresh = Settings.from_dict(st)
+                self.settings.update(fresh.to_dict())
+                self.ring.configure(self.settings)
+                self._resize_hands()
+            except ConfigError as e:
+                dropped.append(str(e))
+        sd = record.get("session")
+        if sd is not None:
+            try:
+                self.session.restore(sd, now_ms)
+            except (KeyError, ValueError, TypeError) as e:
+                dropped.append("session: %r" % (e,))
+                self.session = Session(self.settings)
+        if record.get("mic") == "paused":
+            self.mic_paused = True
+        self._drain(now_ms)
+        self._dirty(now_ms)
+        return dropped
+
+    # --- internals --------------------------------------------------------------------------------
+    def _new_session(self):
+        for k in range(len(self._voice_ms)):
+            self._voice_ms[k] = 0
+
+    def _resize_hands(self):
+        if self.settings.max_hands != self.hands.limit:
+            old = self.hands
+            self.hands = Hands(self.settings.max_hands)
+            for i in range(old.count):
+                self.hands.add(old.at(i))  # hands past a lower limit stay with the host's queue
+            self.hands.last_ack = old.last_ack
+            self.hands.last_ack_ms = old.last_ack_ms
+            self.hands.acked = old.acked
+
+    def _hand_event(self, action, hand, now_ms):
+        self.outbox.add("hand", {"action": action, "hand": hand, "waiting": self.hands.count}, now_ms)
+        self._dirty(now_ms)
+
+    def _drain(self, now_ms):
+        """Turn the session's queued phase changes into evt/session events."""
+        s = self.session
+        if not s.changes:
+            if s.save_due:
+                s.save_due = False
+                self._persist(now_ms)
+            return
+        rem = s.remaining_s(now_ms)
+        for phase, cause in s.changes:
+            self.outbox.add("session", {
+                "phase": NAMES[phase],
+                "session": s.session,
+                "limit_s": s.limit_s,
+                "warn_s": s.warn_s,
+                "remaining_s": rem if in_session(phase) else 0,
+                "cause": cause,
+            }, now_ms)
+        del s.changes[:]
+        s.save_due = False
+        self._persist(now_ms)
+        self._dirty(now_ms)
+
+    def _dirty(self, now_ms):
+        self.state_dirty = True
+        self._state_ms = now_ms
+
+    def _persist(self, now_ms):
+        self.persist_dirty = True
+        self._persist_ms = now_ms
