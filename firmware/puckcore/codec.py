@@ -7,6 +7,7 @@ fields of each verb, and raises ProtocolError naming the topic and the field.
 import json
 
 from puckcore.errors import ProtocolError
+from puckcore.ticks import ticks_diff
 
 PROTOCOL_VERSION = 1
 ROOT = "talkpuck/v1/"
@@ -131,6 +132,13 @@ def decode_command(topic, payload, device):
     return verb, args
 
 
-def expired(args, host_now_ms):
-    """True when the command's ts + ttl_s lies before the host time the puck estimates now."""
-    return host_now_ms is not None and args["ts"] + args["ttl_s"] * 1000 < host_now_ms
+def expired(args, host_sync, now_ms):
+    """True when the command's ts + ttl_s lies before the host time the puck estimates now.
+
+    `host_sync` is (host Unix ms, puck ticks) from the last `cmd/time`, or None (then nothing
+    expires). Host times are long ints on the device; this runs once per command, never per frame.
+    """
+    if host_sync is None:
+        return False
+    age_ms = (host_sync[0] - args["ts"]) + ticks_diff(now_ms, host_sync[1])
+    return age_ms > args["ttl_s"] * 1000

@@ -63,6 +63,7 @@ class Puck:
         self.leds = bytearray(3 * self.ctrl.leds)
         self.frame = array("h", bytes(2 * TurnDetector.FRAME_SAMPLES))
         self.rejected = 0
+        self.last_error = None
         self.frames = 0
         self.host_sync = None  # (host Unix ms, ticks) from the last cmd/time
         self._responses = []
@@ -117,7 +118,7 @@ class Puck:
         voice = 0
         while True:
             if not await self.hal.mic.read(frame):
-                await asyncio.sleep(0.02)
+                await self.hal.sleep_ms(20)
                 continue
             self.frames += 1
             now = self.hal.clock.now_ms()
@@ -183,7 +184,7 @@ class Puck:
             except OSError:
                 # one reconnect path for every link fault; the puck keeps time meanwhile
                 self.ctrl.connected = False
-                await asyncio.sleep(backoff / 1000)
+                await self.hal.sleep_ms(backoff)
                 backoff = min(backoff * 2, self.reconnect_max_ms)
 
     async def _on_connect(self, link):
@@ -246,7 +247,11 @@ class Puck:
         link = self.hal.link
         while True:
             topic, payload = await link.recv()
-            self.handle_message(topic, payload, self.hal.clock.now_ms())
+            try:
+                self.handle_message(topic, payload, self.hal.clock.now_ms())
+            except Exception as e:  # never let one message stop the command task
+                self.rejected += 1
+                self.last_error = repr(e)
 
     def handle_message(self, topic, payload, now):
         """One incoming command: check it, run it, queue the response. Bad input is counted, never fatal."""
@@ -258,10 +263,7 @@ class Puck:
             if cid:
                 self._respond(cid, topic.split("/")[-1], str(e), now)
             return
-        host_now = None
-        if self.host_sync is not None:
-            host_now = self.host_sync[0] + ticks_diff(now, self.host_sync[1])
-        if codec.expired(args, host_now):
+        if codec.expired(args, self.host_sync, now):
             self._respond(args["id"], verb, "expired", now)
             return
         if verb == "time":

@@ -109,10 +109,13 @@ def test_malformed_payloads():
 
 
 def test_expiry_and_device_ids():
-    args = {"ts": 1000000, "ttl_s": 30}
-    assert not codec.expired(args, None)
-    assert not codec.expired(args, 1000000 + 30000)
-    assert codec.expired(args, 1000000 + 30001)
+    args = {"ts": 1795258800000, "ttl_s": 30}
+    assert not codec.expired(args, None, 5)
+    # host time 1795258810000 was learnt at puck tick 1000: 10 s old at tick 1000, 30 s at tick 21000
+    sync = (1795258810000, 1000)
+    assert not codec.expired(args, sync, 1000)
+    assert not codec.expired(args, sync, 21000)
+    assert codec.expired(args, sync, 21001)
     assert codec.valid_device_id("puck-a1")
     assert not codec.valid_device_id("Puck A!")
     assert not codec.valid_device_id("")

@@ -1,0 +1,144 @@
+"""The puck application on a fake HAL: connect sequence, commands and responses, bad input,
+expiry, a broken link and the button, in virtual time (runs under MicroPython asyncio too)."""
+import asyncio
+import json
+
+from fakes.hal import FakeHal, MemStorage
+from puckcore.puck import Puck
+
+DEV = "puck-t1"
+ROOT = "talkpuck/v1/puck-t1/"
+
+
+def cmd(verb, cid, ts=1795258800000, ttl_s=30, **fields):
+    doc = {"id": cid, "ts": ts, "ttl_s": ttl_s}
+    for k in fields:
+        doc[k] = fields[k]
+    return (ROOT + "cmd/" + verb, json.dumps(doc).encode())
+
+
+def run(scenario, storage=None):
+    hal = FakeHal(storage)
+    puck = Puck.from_storage(hal, DEV)
+
+    async def main():
+        puck.start()
+        try:
+            await scenario(hal, puck)
+        finally:
+            puck.deinit()
+
+    asyncio.run(main())
+    return hal, puck
+
+
+def docs(hal, suffix):
+    return [json.loads(p[1]) for p in hal.link.topics(suffix)]
+
+
+def responses(hal):
+    out = {}
+    for d in docs(hal, "/resp"):
+        out[d["id"]] = d
+    return out
+
+
+def test_connect_sequence_and_previous_boot():
+    storage = MemStorage({"boot": {"boot": "11112222", "seq": 41}})
+
+    async def scenario(hal, puck):
+        await hal.run_for_ms(500)
+
+    hal, puck = run(scenario, storage)
+    link = hal.link
+    assert link.will == (ROOT + "status", b"offline")
+    assert link.published[0][:4] == (ROOT + "status", b"online", 1, True)
+    topic, payload, qos, retain = link.published[1]
+    info = json.loads(payload)
+    assert (topic, qos, retain) == (ROOT + "info", 1, True)
+    assert (info["prev_boot"], info["prev_seq"], info["boot"], info["v"]) == ("11112222", 41, "0badf00d", 1)
+    assert (ROOT + "cmd/#", 1) in link.subscribed
+    assert ("talkpuck/v1/all/cmd/#", 1) in link.subscribed
+    state = docs(hal, "/state")[-1]
+    assert state["phase"] == "idle" and state["mic"] == "on"
+    assert storage.docs["boot"]["boot"] == "0badf00d"
+    assert hal.leds.writes > 5
+
+
+def test_session_command_event_and_state():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.link.inject(*cmd("session_start", "c1", session="s-1", limit_s=600, warn_s=120))
+        await hal.run_for_ms(500)
+
+    hal, puck = run(scenario)
+    assert responses(hal)["c1"]["ok"] is True
+    ev = docs(hal, "/evt/session")[0]
+    assert (ev["seq"], ev["phase"], ev["session"], ev["limit_s"], ev["cause"]) == (1, "running", "s-1", 600, "cmd")
+    assert docs(hal, "/state")[-1]["phase"] == "running"
+    assert hal.link.topics("/evt/session")[0][2:] == (1, False)
+
+
+def test_bad_commands_are_answered_counted_and_harmless():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.link.inject(ROOT + "cmd/session_start", b'{"id": "c2", "ts": 1, "ttl_s": 30, "limit_s": "ten"}')
+        hal.link.inject(ROOT + "cmd/identify", b"{not json")
+        hal.link.inject(ROOT + "cmd/selfdestruct", b'{"id": "c3", "ts": 1, "ttl_s": 30}')
+        hal.link.inject(ROOT + "cmd/session_extend", cmd("session_extend", "c4", add_s=60)[1])
+        hal.link.inject(*cmd("session_start", "c5", limit_s=300))
+        await hal.run_for_ms(500)
+
+    hal, puck = run(scenario)
+    r = responses(hal)
+    assert r["c2"]["ok"] is False and "limit_s" in r["c2"]["error"]
+    assert r["c3"]["ok"] is False and "selfdestruct" in r["c3"]["error"]
+    assert r["c4"]["ok"] is False  # no session to extend
+    assert r["c5"]["ok"] is True  # good commands after bad ones still work
+    assert puck.rejected == 4
+
+
+def test_expired_commands_are_dropped():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.link.inject(*cmd("time", "t1", now_ms=1795258900000))
+        await hal.run_for_ms(100)
+        hal.link.inject(*cmd("session_start", "old", ts=1795258800000, ttl_s=30, limit_s=300))
+        hal.link.inject(*cmd("session_start", "new", ts=1795258899000, ttl_s=30, limit_s=300))
+        await hal.run_for_ms(300)
+
+    hal, puck = run(scenario)
+    r = responses(hal)
+    assert r["t1"]["ok"] is True
+    assert r["old"]["error"] == "expired"
+    assert r["new"]["ok"] is True
+
+
+def test_events_survive_a_link_fault():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.link.fail_next = 1
+        hal.link.inject(*cmd("session_start", "c1", limit_s=600))
+        await hal.run_for_ms(3000)
+        hal.link.inject(*cmd("session_stop", "c2"))
+        await hal.run_for_ms(500)
+
+    hal, puck = run(scenario)
+    assert hal.link.connects >= 2
+    seqs = [d["seq"] for d in docs(hal, "/evt/session")]
+    assert seqs[0] == 1 and seqs == sorted(seqs) and len(seqs) >= 2
+    assert len(puck.outbox) == 0
+
+
+def test_button_press_raises_a_hand():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.button.pressed = True
+        await hal.run_for_ms(150)
+        hal.button.pressed = False
+        await hal.run_for_ms(1000)
+
+    hal, puck = run(scenario)
+    hands = docs(hal, "/evt/hand")
+    assert len(hands) == 1 and hands[0]["action"] == "raise" and hands[0]["hand"] == hands[0]["seq"]
+    assert docs(hal, "/state")[-1]["hands"] == 1
