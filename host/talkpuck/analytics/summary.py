@@ -1,0 +1,58 @@
+"""summary — per-session figures (turns per voice, talk time per voice, hand raises) and `stats()`.
+
+Pure arithmetic over rows the Store returns; voices are the anonymous numbers the puck gives,
+which restart with every session (protocol §10).
+"""
+
+
+def voices_of(turns):
+    """{voice: {"turns": n, "talk_s": seconds, "share": 0..1}} from turn rows."""
+    out = {}
+    for t in turns:
+        v = out.setdefault(int(t["voice"]), {"turns": 0, "talk_ms": 0})
+        v["turns"] += 1
+        v["talk_ms"] += int(t["dur_ms"])
+    total = sum(v["talk_ms"] for v in out.values()) or 1
+    return {k: {"turns": v["turns"], "talk_s": round(v["talk_ms"] / 1000.0, 1),
+                "share": round(v["talk_ms"] / float(total), 3)} for k, v in sorted(out.items())}
+
+
+def session_summary(store, sid):
+    """One session with its figures, or None when the id is unknown."""
+    s = store.session(sid)
+    if s is None:
+        return None
+    turns = store.session_turns(sid)
+    hands = store.session_hands(sid)
+    duration_s = None
+    if s["started_ms"]:
+        duration_s = round(((s["ended_ms"] or max([t["end_ms"] for t in turns] or [s["started_ms"]]))
+                            - s["started_ms"]) / 1000.0, 1)
+    waits = [(h["acked_ms"] - h["raised_ms"]) / 1000.0 for h in hands if h["acked_ms"]]
+    return dict(s, duration_s=duration_s, turns=len(turns),
+                talk_s=round(sum(t["dur_ms"] for t in turns) / 1000.0, 1),
+                voices=voices_of(turns), hand_raises=len(hands),
+                hands_acked=sum(1 for h in hands if h["state"] == "acked"),
+                hand_wait_mean_s=round(sum(waits) / len(waits), 1) if waits else None,
+                remote_hands=sum(1 for h in hands if h["source"] == "host"))
+
+
+def stats(store):
+    """Host totals: the summary `talkpuck demo` prints, and the dashboard's counters."""
+    counters = store.counters()
+    rejected = {k[len("rejected:"):]: v for k, v in counters.items() if k.startswith("rejected:")}
+    http = {k[len("http:"):]: v for k, v in counters.items() if k.startswith("http:")}
+    return {
+        "sessions": store.count("sessions"),
+        "sessions_started": sum(1 for s in store.sessions(limit=100000) if s["started_ms"]),
+        "turns": store.count("turns"),
+        "hand_raises": store.count("hands"),
+        "events_stored": store.count("events"),
+        "events_lost": store.events_lost(),
+        "duplicates_dropped": counters.get("duplicates_dropped", 0),
+        "rejected": rejected,
+        "rejected_total": sum(rejected.values()),
+        "http_rejected": http,
+        "commands": store.count("commands"),
+        "devices": store.count("devices"),
+    }

@@ -1,0 +1,60 @@
+"""app — the FastAPI app factory: routers, the static live view, and clear, counted 4xx errors."""
+import logging
+import os
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from talkpuck.api.routers import commands, devices, hands, live, rooms, sessions, stats
+from talkpuck.errors import ConfigError, ProtocolError, TalkpuckError
+
+log = logging.getLogger(__name__)
+WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
+
+
+def create_app(settings, store, commander=None, hands_queue=None, session_control=None):
+    """The HTTP app over one store; without a commander the command endpoints answer 503."""
+    app = FastAPI(title="talkpuck host", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.commander = commander
+    app.state.hands = hands_queue
+    app.state.sessions = session_control
+
+    @app.middleware("http")
+    async def count_client_errors(request: Request, call_next):
+        response = await call_next(request)
+        if 400 <= response.status_code < 500:
+            try:
+                store.incr("http:%d" % response.status_code)
+            except Exception:
+                log.exception("api: cannot count an HTTP error")
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request, exc):
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return JSONResponse(status_code=422, content={"error": "%s: %s" % (field or "request", first.get("msg", "invalid")),
+                                                      "field": field, "details": [dict(loc=list(e.get("loc", ())), msg=e.get("msg")) for e in errs]})
+
+    @app.exception_handler(TalkpuckError)
+    async def talkpuck_error(request, exc):
+        code = 422 if isinstance(exc, (ProtocolError, ConfigError)) else 400
+        if str(exc).startswith("no such"):
+            code = 404
+        return JSONResponse(status_code=code, content={"error": str(exc)})
+
+    for module in (live, rooms, devices, sessions, hands, commands, stats):
+        app.include_router(module.router, prefix="/api")
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(os.path.join(WEB_DIR, "index.html"), headers={"Cache-Control": "no-store"})
+
+    return app

@@ -1,0 +1,1 @@
+"""routers — one module per API resource."""

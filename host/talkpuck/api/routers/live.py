@@ -1,0 +1,46 @@
+"""live — GET /api/live: everything the live room view shows, per room, in one poll."""
+import time
+
+from fastapi import APIRouter, Depends
+
+from talkpuck.api.routers import deps
+from talkpuck.store import NO_ROOM
+
+router = APIRouter(tags=["live"])
+LIVE = ("running", "warning", "wrapup", "timeup", "overrun")
+
+
+def device_view(d, now_ms):
+    st = d["state"] or {}
+    phase = st.get("phase", "idle")
+    remaining = st.get("remaining_s")
+    if remaining is not None and phase in LIVE and d["state_ms"]:
+        # the puck reports at least every 10 s; count down in between (the puck owns the clock)
+        remaining = remaining - int((now_ms - d["state_ms"]) // 1000)
+    return {"id": d["id"], "online": bool(d["online"]), "room_reported": d["room_reported"],
+            "room_override": d["room_override"], "phase": phase, "session": st.get("session"),
+            "limit_s": st.get("limit_s"), "remaining_s": remaining, "talking": bool(st.get("talking")),
+            "voice": st.get("voice", 0), "hands": st.get("hands", 0), "hand_ack": st.get("hand_ack", 0),
+            "mic": st.get("mic", "on"), "fw": d["fw"], "state_age_s": round((now_ms - d["state_ms"]) / 1000.0, 1) if d["state_ms"] else None}
+
+
+def build_live(store, hands_queue):
+    now = int(time.time() * 1000)
+    rooms = {}
+    for d in store.devices():
+        rooms.setdefault(d["room"], {"room": d["room"], "devices": [], "hands": [], "session": None})["devices"].append(device_view(d, now))
+    queue = hands_queue.list() if hands_queue is not None else []
+    for h in queue:
+        rooms.setdefault(h["room"] or NO_ROOM, {"room": h["room"], "devices": [], "hands": [], "session": None})["hands"].append(h)
+    for r in rooms.values():
+        for dv in r["devices"]:
+            if dv["session"]:
+                s = store.session(dv["session"])
+                if s:
+                    r["session"] = {k: s[k] for k in ("id", "purpose", "limit_s", "warn_s", "phase", "started_ms", "break_before_s", "short_break", "device")}
+    return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
+
+
+@router.get("/live")
+def live(store=Depends(deps.store), hq=Depends(deps.optional_hands)):
+    return build_live(store, hq)

@@ -1,0 +1,26 @@
+"""rooms — GET /api/rooms, PUT /api/rooms/{room}/min_break, POST /api/rooms/{room}/hands/clear."""
+from fastapi import APIRouter, Depends
+
+from talkpuck.api.models import MinBreak
+from talkpuck.api.routers import deps
+
+router = APIRouter(tags=["rooms"])
+
+
+@router.get("/rooms")
+def list_rooms(store=Depends(deps.store)):
+    rooms = {}
+    for d in store.devices():
+        rooms.setdefault(d["room"], []).append(d["id"])
+    return [{"room": k, "devices": v} for k, v in sorted(rooms.items())]
+
+
+@router.put("/rooms/{room}/min_break")
+def set_min_break(room: str, body: MinBreak, store=Depends(deps.store)):
+    store.set_min_break(room, body.min_break_s)
+    return {"room": room, "min_break_s": body.min_break_s}
+
+
+@router.post("/rooms/{room}/hands/clear")
+def clear_hands(room: str, hq=Depends(deps.hands)):
+    return {"room": room, "cleared": hq.clear(room)}

@@ -1,0 +1,132 @@
+"""app — HostApp: the whole host in one object (store, MQTT ingest, commands, hand queue, web server).
+
+Used by `talkpuck serve`, `talkpuck demo` and the end-to-end tests:
+
+    host = HostApp("mqtt://127.0.0.1:1883", data_dir="var"); host.start()
+    sid = host.start_session("puck-a1", 180, warn_s=60, purpose="Team check-in")
+    host.wait_idle(); print(host.stats()); host.stop()
+"""
+import logging
+import time
+
+from talkpuck.analytics import session_summary
+from talkpuck.analytics import stats as compute_stats
+from talkpuck.api import create_app
+from talkpuck.commands import Commander, SessionControl
+from talkpuck.hands import HandQueue
+from talkpuck.ingest import SUBSCRIPTIONS, Ingest, MqttLink
+from talkpuck.protocol.topics import ROOT
+from talkpuck.settings import Settings
+from talkpuck.store import Store
+from talkpuck.webserver import WebServer
+
+log = logging.getLogger(__name__)
+HOST_STATUS = ROOT + "/host/status"
+
+
+class HostApp:
+    def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
+                 client_id=None):
+        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id)
+        self.store = None
+        self.link = None
+        self.web = None
+        self.http_url = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def start(self):
+        s = self.settings
+        self.store = Store(s.db_url, s.data_dir)
+        self.commander = Commander(self.store, self._publish)
+        self.hands = HandQueue(self.store, self.commander)
+        self.sessions = SessionControl(self.store, self.commander)
+        self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response)
+        self.link = MqttLink(s.broker_url, s.client_id, SUBSCRIPTIONS, on_message=self.ingest.handle,
+                             on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"))
+        try:
+            self.link.start()
+            app = create_app(s, self.store, self.commander, self.hands, self.sessions)
+            self.web = WebServer(app, s.http_host, s.http_port)
+            self.web.start()
+        except Exception:
+            self.stop()
+            raise
+        self.http_url = self.web.url
+        log.info("host: live view at %s (broker %s, store %s)", self.http_url, s.broker_url,
+                 self.store.dialect)
+        return self
+
+    def stop(self):
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        if self.link is not None:
+            self.link.stop(last=(HOST_STATUS, b"offline"))
+            self.link = None
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _publish(self, topic, payload):
+        self.link.publish(topic, payload, qos=1, retain=False)
+
+    def _on_link_up(self):
+        self.link.publish(HOST_STATUS, b"online", qos=1, retain=True)
+
+    def _on_puck_online(self, device):
+        try:
+            self.commander.send_time(device)
+        except Exception:
+            log.exception("host: cannot send cmd/time to %s", device)
+
+    # -- commands -------------------------------------------------------------------------------------
+    def send_command(self, device_id, verb, args=None, ttl_s=30):
+        return self.commander.send(device_id, verb, args, ttl_s)
+
+    def start_session(self, device_id, limit_s, warn_s=None, purpose=None):
+        return self.sessions.start(device_id, limit_s, warn_s, purpose)
+
+    def extend_session(self, device_id, add_s):
+        return self.sessions.extend(device_id, add_s)
+
+    def end_session(self, device_id):
+        return self.sessions.end(device_id)
+
+    def wait_response(self, cmd_id, timeout_s=5.0):
+        return self.commander.wait_response(cmd_id, timeout_s)
+
+    # -- hands ----------------------------------------------------------------------------------------
+    def acknowledge_hand(self, device_id, boot, hand):
+        self.hands.acknowledge(device=device_id, boot=boot, hand=hand)
+
+    def lower_hand(self, device_id, boot, hand):
+        self.hands.lower(device=device_id, boot=boot, hand=hand)
+
+    def add_remote_hand(self, room, name):
+        return self.hands.add_remote(room, name)
+
+    def hand_queue(self, room=None):
+        return self.hands.list(room)
+
+    # -- figures --------------------------------------------------------------------------------------
+    def stats(self):
+        return compute_stats(self.store)
+
+    def session(self, session_id):
+        return session_summary(self.store, session_id)
+
+    def wait_idle(self, quiet_s=1.0, timeout_s=30):
+        """True once no MQTT message arrived for quiet_s; False if that did not happen within timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            idle = self.ingest.idle_for()
+            if idle >= quiet_s:
+                return True
+            if time.monotonic() + (quiet_s - idle) > deadline:
+                return False
+            time.sleep(min(quiet_s - idle, 0.1) + 0.01)

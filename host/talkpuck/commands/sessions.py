@@ -1,0 +1,42 @@
+"""sessions — the host's session controls: start (with limit, warning, purpose), extend, end.
+
+Starting records the session as `requested` under a host id and sends cmd/session_start; the
+session's times come from the puck's phase events, because the puck owns the clock.
+"""
+import os
+import time
+
+from talkpuck.errors import ConfigError
+
+
+def new_session_id():
+    return "s-%s-%s" % (time.strftime("%Y%m%d-%H%M%S", time.gmtime()), os.urandom(2).hex())
+
+
+class SessionControl:
+    def __init__(self, store, commander):
+        self.store = store
+        self.commander = commander
+
+    def start(self, device, limit_s, warn_s=None, purpose=None, ttl_s=None):
+        limit_s = int(limit_s)
+        if limit_s < 1:
+            raise ConfigError("limit_s must be at least 1 second, got %r" % limit_s)
+        if warn_s is not None and (int(warn_s) < 0 or int(warn_s) > limit_s):
+            raise ConfigError("warn_s must be between 0 and limit_s (%d), got %r" % (limit_s, warn_s))
+        sid = new_session_id()
+        args = {"session": sid, "limit_s": limit_s}
+        if warn_s is not None:
+            args["warn_s"] = int(warn_s)
+        if purpose:
+            args["purpose"] = str(purpose)[:200]
+        self.store.request_session(sid, device, limit_s, args.get("warn_s"), args.get("purpose"),
+                                   self.commander.clock())
+        self.commander.send(device, "session_start", args, ttl_s)
+        return sid
+
+    def extend(self, device, add_s, ttl_s=None):
+        return self.commander.send(device, "session_extend", {"add_s": int(add_s)}, ttl_s)
+
+    def end(self, device, ttl_s=None):
+        return self.commander.send(device, "session_stop", None, ttl_s)

@@ -1,0 +1,27 @@
+"""settings — the host's settings, checked once: broker URL, database URL, data dir, HTTP address."""
+import hashlib
+import os
+
+from talkpuck.errors import ConfigError
+from talkpuck.store.engine import default_url
+
+
+class Settings:
+    def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
+                 client_id=None):
+        self.broker_url = broker_url
+        self.data_dir = os.path.abspath(data_dir)
+        self.db_url = db_url or default_url(self.data_dir)
+        if http_host not in ("127.0.0.1", "localhost", "::1"):
+            # until logins exist (a later issue) the host listens on localhost only
+            raise ConfigError("http_host must be a loopback address until logins exist, got %r" % http_host)
+        self.http_host = http_host
+        try:
+            self.http_port = int(http_port)
+        except (TypeError, ValueError):
+            raise ConfigError("http_port must be a number, got %r" % (http_port,))
+        if not 0 <= self.http_port <= 65535:
+            raise ConfigError("http_port out of range: %r" % http_port)
+        # Fixed per store: the broker keeps this client's session (and queued QoS 1 events) while
+        # the host is down, and two hosts feeding different stores never steal each other's session.
+        self.client_id = client_id or "talkpuck-host-" + hashlib.sha1(self.db_url.encode()).hexdigest()[:8]

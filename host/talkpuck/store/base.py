@@ -1,0 +1,61 @@
+"""base — the Store's connection, write lock, counters and migrations; the other parts mix into it."""
+import threading
+import time
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from talkpuck.store import tables as t
+from talkpuck.store.engine import default_url, make_engine
+from talkpuck.store.migrations import migrate
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class StoreBase:
+    """Owns the engine. Writes are serialised by one lock (SQLite allows one writer anyway)."""
+
+    default_min_break_s = 600          # flag a session that starts sooner than this after the last
+
+    def __init__(self, url=None, data_dir="var"):
+        self.url = url or default_url(data_dir)
+        self.engine = make_engine(self.url)
+        self.lock = threading.RLock()
+        self.version = migrate(self.engine)
+
+    def close(self):
+        self.engine.dispose()
+
+    @property
+    def dialect(self):
+        return self.engine.dialect.name
+
+    # -- counters: duplicates_dropped, rejected:<reason>, http:<code> ---------------------------
+    def incr(self, name, n=1, conn=None):
+        if conn is None:
+            with self.lock, self.engine.begin() as c:
+                return self._incr(c, name, n)
+        return self._incr(conn, name, n)
+
+    def _incr(self, conn, name, n):
+        res = conn.execute(update(t.counters).where(t.counters.c.name == name)
+                           .values(value=t.counters.c.value + n))
+        if res.rowcount == 0:
+            try:
+                with conn.begin_nested():
+                    conn.execute(t.counters.insert().values(name=name, value=n))
+            except IntegrityError:   # another worker inserted it first
+                conn.execute(update(t.counters).where(t.counters.c.name == name)
+                             .values(value=t.counters.c.value + n))
+
+    def counters(self, prefix=""):
+        with self.engine.connect() as c:
+            rows = c.execute(select(t.counters.c.name, t.counters.c.value)).all()
+        return {n[len(prefix):]: int(v) for n, v in rows if n.startswith(prefix)}
+
+    def counter(self, name):
+        with self.engine.connect() as c:
+            v = c.execute(select(t.counters.c.value).where(t.counters.c.name == name)).scalar()
+        return int(v or 0)

@@ -1,0 +1,32 @@
+"""commands — the record of commands sent to pucks and the responses matched to them by id."""
+import json
+
+from sqlalchemy import select, update
+
+from talkpuck.store import tables as t
+
+
+class CommandsMixin:
+    def record_command(self, cmd_id, device, verb, args, ts_ms, ttl_s):
+        with self.lock, self.engine.begin() as c:
+            c.execute(t.commands.insert().values(id=cmd_id, device=device, verb=verb, args=json.dumps(args),
+                                                 ts_ms=ts_ms, ttl_s=ttl_s, state="sent"))
+
+    def record_response(self, cmd_id, ok, error, now):
+        """Match a `resp` to its command; returns False for an id this host never sent."""
+        with self.lock, self.engine.begin() as c:
+            res = c.execute(update(t.commands).where(t.commands.c.id == cmd_id).values(
+                state="ok" if ok else "error", error=error, resp_ms=now))
+            return res.rowcount > 0
+
+    def command(self, cmd_id):
+        with self.engine.connect() as c:
+            r = c.execute(select(t.commands).where(t.commands.c.id == cmd_id)).mappings().first()
+        return dict(r, args=json.loads(r["args"])) if r else None
+
+    def commands(self, device=None, limit=100):
+        q = select(t.commands).order_by(t.commands.c.ts_ms.desc())
+        if device:
+            q = q.where(t.commands.c.device == device)
+        with self.engine.connect() as c:
+            return [dict(r, args=json.loads(r["args"])) for r in c.execute(q.limit(limit)).mappings()]

@@ -1,0 +1,113 @@
+"""devices — devices, boots (clock anchors, previous boot's last seq) and rooms in the store."""
+import json
+
+from sqlalchemy import select, update
+
+from talkpuck.store import tables as t
+
+NO_ROOM = "unassigned"
+
+
+class DevicesMixin:
+    def _ensure_device(self, c, device, now):
+        row = c.execute(select(t.devices.c.id).where(t.devices.c.id == device)).first()
+        if row is None:
+            c.execute(t.devices.insert().values(id=device, online=False, first_seen_ms=now, last_seen_ms=now))
+        else:
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(last_seen_ms=now))
+
+    def record_status(self, device, online, now):
+        with self.lock, self.engine.begin() as c:
+            self._ensure_device(c, device, now)
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(online=bool(online)))
+
+    def record_info(self, device, info, now, anchor=None):
+        """Store a puck's info; `anchor` (wall_ms, dev_ms) refreshes this boot's clock anchor."""
+        boot = info["boot"]
+        with self.lock, self.engine.begin() as c:
+            self._ensure_device(c, device, now)
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(
+                room_reported=info.get("room"), fw=info.get("fw"), board=info.get("board"),
+                leds=info.get("leds"), caps=json.dumps(info.get("caps", [])), boot=boot))
+            self._ensure_boot(c, device, boot, now)
+            vals = {"prev_boot": info.get("prev_boot"), "prev_seq": info.get("prev_seq")}
+            if anchor is not None:
+                vals.update(anchor_wall_ms=anchor[0], anchor_dev_ms=anchor[1])
+            c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == boot).values(**vals))
+            prev, prev_seq = info.get("prev_boot"), info.get("prev_seq") or 0
+            if prev and prev_seq:
+                # only for a boot this host has seen: an unknown earlier boot is not "lost" here
+                c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == prev)
+                          .values(last_seq_reported=prev_seq))
+
+    def _ensure_boot(self, c, device, boot, now):
+        row = c.execute(select(t.boots.c.boot).where(t.boots.c.device == device, t.boots.c.boot == boot)).first()
+        if row is None:
+            c.execute(t.boots.insert().values(device=device, boot=boot, first_seen_ms=now))
+
+    def anchor(self, device, boot):
+        """(wall_ms, dev_ms) of this boot's clock anchor, or None."""
+        with self.engine.connect() as c:
+            row = c.execute(select(t.boots.c.anchor_wall_ms, t.boots.c.anchor_dev_ms)
+                            .where(t.boots.c.device == device, t.boots.c.boot == boot)).first()
+        if row is None or row[0] is None:
+            return None
+        return int(row[0]), int(row[1])
+
+    def record_state(self, device, state, now):
+        with self.lock, self.engine.begin() as c:
+            self._ensure_device(c, device, now)
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(
+                state=json.dumps(state), state_ms=now))
+
+    def record_tele(self, device, tele, now):
+        with self.lock, self.engine.begin() as c:
+            self._ensure_device(c, device, now)
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(tele=json.dumps(tele), tele_ms=now))
+
+    # -- rooms ------------------------------------------------------------------------------------
+    def set_room(self, device, room, now):
+        """Host override of a device's room (None clears it)."""
+        with self.lock, self.engine.begin() as c:
+            self._ensure_device(c, device, now)
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(room_override=room or None))
+
+    def room_of(self, device, conn=None):
+        def q(c):
+            row = c.execute(select(t.devices.c.room_override, t.devices.c.room_reported)
+                            .where(t.devices.c.id == device)).first()
+            return (row and (row[0] or row[1])) or NO_ROOM
+        if conn is not None:
+            return q(conn)
+        with self.engine.connect() as c:
+            return q(c)
+
+    def set_min_break(self, room, min_break_s):
+        with self.lock, self.engine.begin() as c:
+            if c.execute(select(t.rooms.c.name).where(t.rooms.c.name == room)).first() is None:
+                c.execute(t.rooms.insert().values(name=room, min_break_s=min_break_s))
+            else:
+                c.execute(update(t.rooms).where(t.rooms.c.name == room).values(min_break_s=min_break_s))
+
+    def min_break_s(self, room, conn):
+        v = conn.execute(select(t.rooms.c.min_break_s).where(t.rooms.c.name == room)).scalar()
+        return self.default_min_break_s if v is None else int(v)
+
+    def devices(self):
+        with self.engine.connect() as c:
+            rows = c.execute(select(t.devices).order_by(t.devices.c.id)).mappings().all()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["room"] = d["room_override"] or d["room_reported"] or NO_ROOM
+            d["caps"] = json.loads(d["caps"]) if d["caps"] else []
+            d["state"] = json.loads(d["state"]) if d["state"] else None
+            d["tele"] = json.loads(d["tele"]) if d["tele"] else None
+            out.append(d)
+        return out
+
+    def device(self, device):
+        for d in self.devices():
+            if d["id"] == device:
+                return d
+        return None

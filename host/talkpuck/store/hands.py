@@ -1,0 +1,89 @@
+"""hands — the hand-raise queue rows: puck raises (from evt/hand) and remote participants added by a host.
+
+A hand's id on the host is (device, boot, hand) for a puck hand and the row id for every hand.
+States: waiting -> acked | lowered | withdrawn | cleared. The puck's `ack` event confirms a host
+acknowledgement (or records one made elsewhere).
+"""
+from sqlalchemy import or_, select, update
+
+from talkpuck.store import tables as t
+
+DONE = ("acked", "lowered", "withdrawn", "cleared")
+
+
+class HandsMixin:
+    def _apply_hand(self, c, device, boot, seq, wall_ms, p, times):
+        h = t.hands.c
+        action, hand = p["action"], p["hand"]
+        key = (h.device == device, h.boot == boot, h.hand == hand)
+        if action == "raise":
+            if c.execute(select(h.id).where(*key)).first() is None:
+                c.execute(t.hands.insert().values(
+                    room=self.room_of(device, c), source="puck", device=device, boot=boot, hand=hand,
+                    session_id=self._current_session(c, device), state="waiting", raised_ms=wall_ms,
+                    puck_confirmed=True))
+        elif action == "ack":
+            row = c.execute(select(h.state, h.acked_ms).where(*key)).first()
+            vals = {"puck_confirmed": True}
+            if row is not None and row[0] == "waiting":
+                vals.update(state="acked")
+            if row is not None and row[1] is None:
+                vals["acked_ms"] = wall_ms
+            c.execute(update(t.hands).where(*key).values(**vals))
+        elif action in ("lower", "withdraw"):
+            state = "lowered" if action == "lower" else "withdrawn"
+            c.execute(update(t.hands).where(*key, h.state == "waiting").values(state=state, lowered_ms=wall_ms))
+        elif action == "clear":
+            c.execute(update(t.hands).where(h.device == device, h.boot == boot, h.state == "waiting")
+                      .values(state="cleared", lowered_ms=wall_ms))
+
+    # -- host actions -----------------------------------------------------------------------------
+    def add_remote_hand(self, room, name, now):
+        """A person on the call without a puck raises a hand (added from the live view)."""
+        with self.lock, self.engine.begin() as c:
+            sid = c.execute(select(t.sessions.c.id).where(
+                t.sessions.c.room == room, t.sessions.c.started_ms.is_not(None),
+                t.sessions.c.ended_ms.is_(None)).order_by(t.sessions.c.started_ms.desc()).limit(1)).scalar()
+            res = c.execute(t.hands.insert().values(room=room, source="host", name=name, session_id=sid,
+                                                    state="waiting", raised_ms=now, puck_confirmed=False))
+            return int(res.inserted_primary_key[0])
+
+    def find_hand(self, hand_id=None, device=None, boot=None, hand=None):
+        h = t.hands.c
+        q = select(t.hands)
+        q = q.where(h.id == hand_id) if hand_id is not None else q.where(h.device == device, h.boot == boot, h.hand == hand)
+        with self.engine.connect() as c:
+            r = c.execute(q).mappings().first()
+        return dict(r) if r else None
+
+    def set_hand_state(self, hand_id, state, now):
+        """Host-side ack/lower of one hand; returns the row before the change, or None."""
+        h = t.hands.c
+        with self.lock, self.engine.begin() as c:
+            row = c.execute(select(t.hands).where(h.id == hand_id)).mappings().first()
+            if row is None:
+                return None
+            vals = {"state": state}
+            vals["acked_ms" if state == "acked" else "lowered_ms"] = now
+            c.execute(update(t.hands).where(h.id == hand_id, h.state == "waiting").values(**vals))
+            return dict(row)
+
+    def clear_hands(self, room, now):
+        """Clear every waiting hand of a room; returns the rows cleared."""
+        h = t.hands.c
+        with self.lock, self.engine.begin() as c:
+            rows = [dict(r) for r in c.execute(select(t.hands).where(h.room == room, h.state == "waiting")).mappings()]
+            c.execute(update(t.hands).where(h.room == room, h.state == "waiting").values(state="cleared", lowered_ms=now))
+        return rows
+
+    def hands(self, room=None, since_ms=None):
+        """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time."""
+        h = t.hands.c
+        cond = h.state == "waiting"
+        if since_ms is not None:
+            cond = or_(cond, h.acked_ms >= since_ms, h.lowered_ms >= since_ms)
+        q = select(t.hands).where(cond).order_by(h.raised_ms, h.id)
+        if room:
+            q = q.where(h.room == room)
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(q).mappings()]

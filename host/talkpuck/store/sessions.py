@@ -1,0 +1,97 @@
+"""sessions — session rows from host requests and puck phase events, and break tracking per room.
+
+A session starts when its first `running` event arrives (or is resumed after a reboot); the break
+before it is measured from the end of the room's previous session and flagged when shorter than
+the room's minimum break.
+"""
+from sqlalchemy import select, update
+
+from talkpuck.store import tables as t
+
+LIVE_PHASES = ("running", "warning", "wrapup", "timeup", "overrun")
+
+
+class SessionsMixin:
+    def request_session(self, session_id, device, limit_s, warn_s, purpose, now):
+        """A session the host asked a puck to start (cmd/session_start); it starts on the puck's event."""
+        with self.lock, self.engine.begin() as c:
+            self._ensure_device(c, device, now)
+            c.execute(t.sessions.insert().values(
+                id=session_id, device=device, room=self.room_of(device, c), source="host", purpose=purpose,
+                limit_s=limit_s, warn_s=warn_s, phase="requested", requested_ms=now, extended_s=0,
+                short_break=False))
+
+    def _current_session(self, c, device):
+        s = t.sessions.c
+        return c.execute(select(s.id).where(s.device == device, s.phase.in_(LIVE_PHASES))
+                         .order_by(s.started_ms.desc()).limit(1)).scalar()
+
+    def _apply_session(self, c, device, boot, seq, wall_ms, p, times):
+        sid = p.get("session")
+        phase = p["phase"]
+        if not sid:
+            return
+        s = t.sessions.c
+        row = c.execute(select(t.sessions).where(s.id == sid)).mappings().first()
+        if row is None:
+            c.execute(t.sessions.insert().values(
+                id=sid, device=device, room=self.room_of(device, c),
+                source="host" if p.get("cause") == "cmd" else "puck", phase=phase,
+                limit_s=p.get("limit_s"), warn_s=p.get("warn_s"), extended_s=0, short_break=False))
+            row = c.execute(select(t.sessions).where(s.id == sid)).mappings().first()
+        vals = {"limit_s": p.get("limit_s", row["limit_s"])}
+        if row["phase"] != "ended" or phase == "ended":
+            vals["phase"] = phase
+        if row["limit_s"] and p.get("limit_s") and p["limit_s"] > row["limit_s"]:
+            vals["extended_s"] = (row["extended_s"] or 0) + p["limit_s"] - row["limit_s"]
+        if phase in LIVE_PHASES and row["started_ms"] is None:
+            # first phase event we see: the start is `limit - remaining` before it
+            elapsed_ms = max(0, (p.get("limit_s", 0) - p.get("remaining_s", 0)) * 1000) if phase == "running" else 0
+            started = wall_ms - elapsed_ms
+            vals["started_ms"] = started
+            vals.update(self._break_before(c, row["room"], sid, started))
+        if phase in ("ended", "break") and row["ended_ms"] is None:
+            vals["ended_ms"] = wall_ms
+            vals["phase"] = "ended"
+        c.execute(update(t.sessions).where(s.id == sid).values(**vals))
+
+    def _break_before(self, c, room, sid, started):
+        s = t.sessions.c
+        prev = c.execute(select(s.ended_ms).where(s.room == room, s.id != sid, s.ended_ms.is_not(None),
+                                                  s.ended_ms <= started)
+                         .order_by(s.ended_ms.desc()).limit(1)).scalar()
+        if prev is None:
+            return {"break_before_s": None, "short_break": False}
+        gap_s = int((started - prev) // 1000)
+        return {"break_before_s": gap_s, "short_break": gap_s < self.min_break_s(room, c)}
+
+    # -- queries ----------------------------------------------------------------------------------
+    def sessions(self, room=None, limit=200):
+        s = t.sessions.c
+        q = select(t.sessions).order_by(s.id.desc())
+        if room:
+            q = q.where(s.room == room)
+        with self.engine.connect() as c:
+            rows = [dict(r) for r in c.execute(q.limit(limit)).mappings()]
+        rows.sort(key=lambda r: r["started_ms"] or r["requested_ms"] or 0, reverse=True)
+        return rows
+
+    def session(self, sid):
+        with self.engine.connect() as c:
+            r = c.execute(select(t.sessions).where(t.sessions.c.id == sid)).mappings().first()
+        return dict(r) if r else None
+
+    def session_turns(self, sid):
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(select(t.turns).where(t.turns.c.session_id == sid)
+                                               .order_by(t.turns.c.start_ms)).mappings()]
+
+    def session_hands(self, sid):
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(select(t.hands).where(t.hands.c.session_id == sid)
+                                               .order_by(t.hands.c.raised_ms)).mappings()]
+
+    def current_session(self, device):
+        with self.engine.connect() as c:
+            sid = self._current_session(c, device)
+        return self.session(sid) if sid else None

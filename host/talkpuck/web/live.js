@@ -1,0 +1,130 @@
+// live.js — the live room view: polls /api/live once a second and redraws; no build step, no framework.
+"use strict";
+const POLL_MS = 1000;
+const roomsEl = document.getElementById("rooms");
+const tpl = document.getElementById("room-tpl");
+const roomEls = {};   // room name -> section element (kept, so forms keep what people type)
+
+function fmt(s) {
+  if (s === null || s === undefined) return "–";
+  const neg = s < 0; s = Math.abs(s);
+  const m = Math.floor(s / 60), r = s % 60;
+  return (neg ? "+" : "") + m + ":" + String(r).padStart(2, "0");
+}
+
+async function api(method, path, body) {
+  const r = await fetch(path, {method, headers: {"Content-Type": "application/json"},
+                               body: body ? JSON.stringify(body) : undefined});
+  const j = await r.json().catch(() => ({}));
+  if (!r.ok) { alert((j.error || j.detail || r.statusText)); throw new Error(j.error || r.statusText); }
+  refresh();
+  return j;
+}
+
+function makeRoom(name) {
+  const el = tpl.content.firstElementChild.cloneNode(true);
+  el.dataset.room = name;
+  el.querySelector(".room-name").textContent = name;
+  const start = el.querySelector(".start-form");
+  start.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(start);
+    const body = {device: f.get("device"), limit_s: Math.round(+f.get("limit_min") * 60),
+                  warn_s: Math.round(+f.get("warn_min") * 60)};
+    if (f.get("purpose")) body.purpose = f.get("purpose");
+    api("POST", "/api/sessions", body);
+  });
+  start.querySelector(".extend").addEventListener("click", () =>
+    api("POST", "/api/devices/" + start.device.value + "/session/extend", {add_s: 300}));
+  start.querySelector(".end").addEventListener("click", () =>
+    api("POST", "/api/devices/" + start.device.value + "/session/end"));
+  const remote = el.querySelector(".remote-form");
+  remote.addEventListener("submit", (e) => {
+    e.preventDefault();
+    api("POST", "/api/hands", {room: name, name: remote.name.value}).then(() => remote.reset());
+  });
+  remote.querySelector(".clear").addEventListener("click", () =>
+    api("POST", "/api/rooms/" + encodeURIComponent(name) + "/hands/clear"));
+  el.querySelector(".hands").addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-act]");
+    if (b) api("POST", "/api/hands/" + b.dataset.id + "/" + b.dataset.act);
+  });
+  return el;
+}
+
+function drawRoom(el, room) {
+  const devs = el.querySelector(".devices");
+  devs.replaceChildren(...room.devices.map((d) => {
+    const row = document.createElement("div");
+    row.className = "device" + (d.online ? "" : " offline");
+    row.dataset.device = d.id;
+    row.innerHTML = '<span class="countdown"></span><span class="phase"></span>' +
+      '<span class="who"></span><span class="meta"></span>';
+    row.querySelector(".countdown").textContent = d.limit_s ? fmt(d.remaining_s) : "–";
+    const ph = row.querySelector(".phase");
+    ph.textContent = d.phase; ph.className = "phase phase-" + d.phase;
+    const who = row.querySelector(".who");
+    who.textContent = d.mic === "paused" ? "mic paused" : (d.talking ? "voice " + d.voice + " talking" : "quiet");
+    who.className = "who " + (d.talking ? "talking" : "silent");
+    row.querySelector(".meta").textContent = d.id + (d.online ? "" : " (offline)");
+    return row;
+  }));
+  const sel = el.querySelector("select[name=device]");
+  const ids = room.devices.map((d) => d.id).join(",");
+  if (sel.dataset.ids !== ids) {
+    const keep = sel.value;
+    sel.replaceChildren(...room.devices.map((d) => new Option(d.id, d.id)));
+    if (keep) sel.value = keep;
+    sel.dataset.ids = ids;
+  }
+  const s = room.session;
+  el.querySelector(".session-line").innerHTML = "";
+  if (s) {
+    const line = el.querySelector(".session-line");
+    line.textContent = "Session " + s.id + (s.purpose ? " — " + s.purpose : "") +
+      (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
+    if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
+  }
+  const waiting = room.hands.filter((h) => h.state === "waiting");
+  el.querySelector(".hand-count").textContent = waiting.length ? "(" + waiting.length + " waiting)" : "";
+  el.querySelector(".hands").replaceChildren(...room.hands.map((h) => {
+    const li = document.createElement("li");
+    li.className = "hand " + (h.state === "waiting" ? "waiting" : "done");
+    li.dataset.id = h.id; li.dataset.state = h.state;
+    const who = h.source === "host" ? h.name + " (remote)" : h.device + " hand " + h.hand;
+    li.innerHTML = '<span class="who"></span><span class="wait"></span><span class="state"></span> ';
+    li.querySelector(".who").textContent = who;
+    li.querySelector(".wait").textContent = "waited " + fmt(Math.round(h.wait_s));
+    li.querySelector(".state").textContent = h.state;
+    if (h.state === "waiting") {
+      for (const [act, label] of [["ack", "Acknowledge"], ["lower", "Lower"]]) {
+        const b = document.createElement("button");
+        b.dataset.act = act; b.dataset.id = h.id; b.className = act; b.textContent = label;
+        li.append(" ", b);
+      }
+    }
+    return li;
+  }));
+}
+
+async function refresh() {
+  const conn = document.getElementById("conn");
+  try {
+    const r = await fetch("/api/live", {cache: "no-store"});
+    const data = await r.json();
+    conn.textContent = "live"; conn.className = "conn ok";
+    if (data.rooms.length) roomsEl.querySelector(".empty")?.remove();
+    for (const room of data.rooms) {
+      let el = roomEls[room.room];
+      if (!el) { el = roomEls[room.room] = makeRoom(room.room); roomsEl.append(el); }
+      drawRoom(el, room);
+    }
+    const st = await (await fetch("/api/stats", {cache: "no-store"})).json();
+    document.getElementById("stats").textContent = "events " + st.events_stored + " · lost " + st.events_lost +
+      " · duplicates dropped " + st.duplicates_dropped + " · rejected " + st.rejected_total;
+  } catch (e) {
+    conn.textContent = "host unreachable, retrying"; conn.className = "conn bad";
+  }
+}
+refresh();
+setInterval(refresh, POLL_MS);

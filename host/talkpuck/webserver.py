@@ -1,0 +1,62 @@
+"""webserver — runs an ASGI app under uvicorn in a background thread on a socket we bind ourselves.
+
+Binding first lets port 0 pick a free port and tells the caller which, before the thread starts.
+"""
+import logging
+import socket
+import threading
+import time
+
+import uvicorn
+
+from talkpuck.errors import TalkpuckError
+
+log = logging.getLogger(__name__)
+
+
+class WebServer:
+    def __init__(self, app, host="127.0.0.1", port=0):
+        self.app = app
+        self.host = host
+        self.port = port
+        self._server = None
+        self._thread = None
+        self._sock = None
+
+    def start(self, timeout_s=10):
+        fam = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(fam, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as e:
+            sock.close()
+            raise TalkpuckError("cannot listen on %s:%s: %s" % (self.host, self.port, e))
+        sock.listen(128)
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None   # not the main thread
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name="talkpuck-http", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise TalkpuckError("web server did not start on %s:%s" % (self.host, self.port))
+            time.sleep(0.02)
+
+    @property
+    def url(self):
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "http://%s:%d/" % (host, self.port)
+
+    def stop(self):
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._server = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
