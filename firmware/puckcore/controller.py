@@ -217,6 +217,7 @@ class Controller:
         v.phase_ms = ticks_diff(now_ms, s.phase_ms)
         v.limit_ms = s.limit_s * 1000
         v.remaining_ms = s.remaining_ms(now_ms)
+        v.warn_ms = s.warn_s * 1000
         v.flash_ms = ticks_diff(now_ms, s.flash_ms) if s.flash else -1
         v.break_ms = s.break_ms(now_ms)
         v.min_break_ms = self.settings.min_break_s * 1000

@@ -8,8 +8,9 @@ people and in a bright room.
 
     idle      one dim dot at the top
     running   a solid arc from the top, clockwise, draining back smoothly (sub-LED fades)
-    warning   the whole ring pulses twice (once, clearly), then the arc goes dashed
-    wrapup    the arc breathes slowly
+    warning   the whole ring pulses twice (once, clearly), then settles into a dashed arc; from
+              here the whole ring stands for the warning time (the last minutes are zoomed in)
+    wrapup    the (zoomed) arc breathes slowly
     timeup    light blooms from the top round the whole ring, breathes for a while, then rests
     overrun   a dim full ring with a bright arc growing anticlockwise from the top (one LED a minute
               up to the whole ring in `overrun_full_s`); steady, never flashing
@@ -73,7 +74,7 @@ class Ring:
     test_step_ms = 800  # ring test: each colour this long
     start_hold_ms = 3000  # full fill of the start-gesture progress (gestures.start_hold_ms)
     night_cap = 24  # brightness cap in night mode
-    dim_idle = 40  # idle dot level (linear)
+    dim_idle = 110  # idle dot level (linear)
     dash_level = 70  # dashed arc: the odd LEDs at this level /256
     overrun_floor = 40  # overrun's dim full ring /256
     track_level = 14  # a faint track shows the drained part of the ring /256
@@ -195,7 +196,7 @@ class Ring:
         r = PALETTE[k]
         g = PALETTE[k + 1]
         b = PALETTE[k + 2]
-        if v.prev_phase != p and 0 <= v.phase_ms < self.crossfade_ms:
+        if v.prev_phase != p and 0 <= v.phase_ms < self.crossfade_ms and v.flash_ms < 0:
             t = v.phase_ms * 256 // self.crossfade_ms
             q = 3 * v.prev_phase
             r = (PALETTE[q] * (256 - t) + r * t) >> 8
@@ -204,12 +205,15 @@ class Ring:
         if p == 0:  # idle
             self._set(0, r, g, b, self.dim_idle)
         elif p <= 3:  # running, warning, wrapup: the draining arc
-            units = self._units(v.remaining_ms, v.limit_ms)
+            whole = v.limit_ms
+            if p >= 2 and 0 < v.warn_ms < whole:
+                whole = v.warn_ms  # the last minutes, zoomed: the whole ring is the warning time
+            units = self._units(v.remaining_ms, whole)
             for i in range(n):
                 self._set(i, r, g, b, self.track_level)
             lvl = 256
             if p == 3:
-                lvl = 128 + (_tri(v.phase_ms, self.wrapup_breathe_ms) >> 1)
+                lvl = 144 + (_tri(v.phase_ms, self.wrapup_breathe_ms) * 112 >> 8)
             self._arc(units, r, g, b, p == 2, lvl, False)
             if p == 2 and 0 <= v.flash_ms < self.warn_flash_ms:
                 pulse = _tri(v.flash_ms, self.warn_flash_ms >> 1)
@@ -258,7 +262,7 @@ class Ring:
                     a = units - i * 256
                     if a > 512:
                         a = 512
-                    lvl = 24 if a <= 0 else 24 + (a * 200 >> 9)
+                    lvl = 48 if a <= 0 else 48 + (a * 176 >> 9)
                     self._set(i, r, g, b, lvl)
 
     def _balance(self, v):
@@ -299,7 +303,7 @@ class Ring:
                 h = n >> 2
             first = bottom - (h - 1)  # pips two apart, centred on the bottom
             for k in range(h):
-                self._dot(first + 2 * k, HAND[0], HAND[1], HAND[2], 256 if k == 0 else 90)
+                self._dot(first + 2 * k, HAND[0], HAND[1], HAND[2], 256 if k == 0 else 150)
         if 0 <= v.ack_ms < self.ack_show_ms:
             t = v.ack_ms
             reach = 256 + t * (n * 96) // self.ack_show_ms  # spreads round most of the ring

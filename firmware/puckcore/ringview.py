@@ -14,6 +14,7 @@ class RingView:
         self.phase_ms = 0  # ms since the phase was entered
         self.limit_ms = 0  # the session's limit
         self.remaining_ms = 0  # ms left (negative in overrun)
+        self.warn_ms = 0  # the session's warning time (the ring zooms to it in warning and wrap-up)
         self.flash_ms = -1  # ms since the warning flash began, -1 when none
         self.break_ms = 0  # ms since the last session ended
         self.min_break_ms = 0
