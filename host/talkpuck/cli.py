@@ -14,6 +14,7 @@ COMMANDS = [
     "talkpuck.detection.eval_cmd",       # eval
     "talkpuck.sim.cli",                  # sim
     "talkpuck.demo",                     # demo
+    "talkpuck.ringpreview",              # ring preview
 ]
 
 
