@@ -12,8 +12,8 @@ A short press is reported only when no second press follows within `gap_ms` (so 
 never raises a hand first). Three or more quick presses, a tap followed by a hold, or a hold that
 is let go early in tap-tap-hold do nothing: button mashing and a hand resting on the puck cannot
 start a session, and a press held past `stuck_ms` is ignored until it is released.
-Call `update(level, now_ms)` every few ms (poll, no interrupt); `holding_ms(now_ms)` and `taps`
-let the ring show the progress of a hold.
+Call `update(level, now_ms)` every few ms (poll, no interrupt); `start_progress_ms(now_ms)` lets
+the ring show the progress of the start hold.
 """
 from puckcore.ticks import ticks_diff
 
@@ -47,6 +47,13 @@ class Gestures:
     def holding_ms(self, now_ms):
         """How long the current press has been held (0 when up)."""
         return ticks_diff(now_ms, self._down_ms) if self.down else 0
+
+    def start_progress_ms(self, now_ms):
+        """How long the hold of tap-tap-hold has lasted (0 when that gesture is not being made).
+        The app copies it to `Controller.hold_ms` so the ring fills while the person holds."""
+        if self.down and self.taps == 2 and not self._fired:
+            return ticks_diff(now_ms, self._down_ms)
+        return 0
 
     def update(self, level, now_ms):
         """Feed the pin level; returns a gesture code (NONE most of the time)."""

@@ -191,3 +191,38 @@ def test_render_fills_the_buffer():
     c.tick(clk.now_ms())
     c.render(clk.now_ms(), out)
     assert sum(out) > 0
+
+
+def test_controller_render_allocates_nothing():
+    try:
+        import gc
+        gc.mem_alloc
+    except (ImportError, AttributeError):
+        return  # CPython: the check runs under MicroPython
+    c, ob, clk = _new(balance=True)
+    out = bytearray(3 * c.leds)
+    c.on_command("session_start", {"session": "s", "limit_s": 400}, clk.now_ms())
+    c.on_gesture(PRESS, clk.now_ms())
+    c.on_gesture(PRESS, clk.now_ms())
+    c.on_command("hand_ack", {"hand": c.hands.next()}, clk.now_ms())
+    c.on_turn(0, 5000, 1, 90, -30, 5000)
+    c.on_turn(5000, 7000, 2, 90, -30, 7000)
+    c.connected = False
+    c.on_command("identify", {"seconds": 600}, clk.now_ms())
+    frames = 0
+    for _ in range(40):  # through running, warning, wrap-up, time up, overrun (wrapping the ticks)
+        clk.advance(15000)
+        c.tick(clk.now_ms())
+        c.render(clk.now_ms(), out)  # warm up this phase
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            for _ in range(5):
+                c.render(clk.now_ms(), out)
+                frames += 1
+            after = gc.mem_alloc()
+        finally:
+            gc.enable()
+        assert after == before, "render allocated %d bytes in phase %d" % (after - before, c.session.phase)
+    assert frames == 200

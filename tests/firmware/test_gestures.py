@@ -109,3 +109,15 @@ def test_holding_ms():
     r.run(DOWN, 500)
     h = r.g.holding_ms(r.c.now_ms())
     assert 450 <= h <= 500
+
+
+def test_start_progress_only_in_tap_tap_hold():
+    r = Rig()
+    r.run(DOWN, 1000)
+    assert r.g.start_progress_ms(r.c.now_ms()) == 0  # a plain hold is not a start
+    r.settle()
+    r.tap().tap().run(DOWN, 1000)
+    p = r.g.start_progress_ms(r.c.now_ms())
+    assert 950 <= p <= 1000
+    r.run(DOWN, 2500)
+    assert r.g.start_progress_ms(r.c.now_ms()) == 0  # fired: done

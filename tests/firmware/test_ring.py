@@ -186,3 +186,61 @@ def test_render_allocates_nothing():
     finally:
         gc.enable()
     assert after == before, "render allocated %d bytes" % (after - before)
+
+
+def _signature(v, times=(0, 700, 1400, 2100)):
+    """What a person who sees no hue at all sees: per LED brightness steps, over two seconds."""
+    sig = []
+    base = v.phase_ms
+    for dt in times:
+        v.phase_ms = base + dt
+        if v.flash_ms >= 0:
+            v.flash_ms = dt
+        out = _draw(v)
+        sig.append(tuple(_lum(out, i) // 120 for i in range(N)))
+    v.phase_ms = base
+    return tuple(sig)
+
+
+def test_colour_blind_every_phase_has_its_own_pattern():
+    sigs = {}
+    for p in range(8):
+        left = (0, 900000, 200000, 40000, -10000, -300000, 0, 0)[p]  # a typical moment of each phase
+        v = _view(p, 1800, left, phase_ms=2000)
+        v.warn_ms = 300000
+        v.break_ms = 300000
+        v.min_break_ms = 600000
+        sigs[p] = _signature(v)
+    v = _view(S.WARNING, 1800, 299000, phase_ms=0)  # the warning pulse itself
+    v.warn_ms = 300000
+    v.flash_ms = 0
+    sigs["pulse"] = _signature(v)
+    keys = list(sigs)
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            assert sigs[keys[i]] != sigs[keys[j]], (keys[i], keys[j])
+
+
+def test_colour_blind_overlays_differ_by_position():
+    def changed(setup):
+        v = _view(S.RUNNING, 600, 600000)
+        base = _draw(v, now=100)
+        setup(v)
+        out = _draw(v, now=100)  # 100 ms: inside the connection-lost blink
+        return set(i for i in range(N) if _lum(out, i) != _lum(base, i))
+
+    def hands(v):
+        v.hands = 1
+
+    def mic(v):
+        v.mic_paused = True
+
+    def lost(v):
+        v.connected = False
+
+    hand_at = changed(hands)
+    mic_at = changed(mic)
+    lost_at = changed(lost)
+    assert N // 2 in hand_at and not (hand_at & mic_at) and not (hand_at & lost_at) and not (mic_at & lost_at)
+    assert lost_at == {0}
+    assert (N // 4) in mic_at and (3 * N // 4) in mic_at
