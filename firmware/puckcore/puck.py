@@ -64,6 +64,7 @@ class Puck:
         self.frame = array("h", bytes(2 * TurnDetector.FRAME_SAMPLES))
         self.rejected = 0
         self.last_error = None
+        self.online = False  # connected and subscribed to commands
         self.frames = 0
         self.host_sync = None  # (host Unix ms, ticks) from the last cmd/time
         self._responses = []
@@ -184,6 +185,7 @@ class Puck:
             except OSError:
                 # one reconnect path for every link fault; the puck keeps time meanwhile
                 self.ctrl.connected = False
+                self.online = False
                 await self.hal.sleep_ms(backoff)
                 backoff = min(backoff * 2, self.reconnect_max_ms)
 
@@ -196,6 +198,7 @@ class Puck:
         self.ctrl.connected = True
         self.ctrl.state_dirty = True
         self._last_tele = None
+        self.online = True
 
     def info_fields(self):
         return {

@@ -156,7 +156,7 @@ def wait_subscribed(pucks, timeout_s=20):
     """Until every puck is connected and subscribed to its commands (so none is missed)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if all(p.puck and p.puck.ctrl.connected for p in pucks):
+        if all(p.puck and p.puck.online for p in pucks):
             return True
         time.sleep(0.05)
     log.warning("not every puck came online within %d s", timeout_s)

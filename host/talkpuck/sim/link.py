@@ -44,6 +44,8 @@ class PahoLink:
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
+        self._subacks = {}
         self._connected = asyncio.Event()
         self._client = c
         try:
@@ -78,6 +80,16 @@ class PahoLink:
         if client is self._client:
             self.up = False
 
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        ok = not any(rc.is_failure for rc in reason_codes)
+        self._loop.call_soon_threadsafe(self._suback, mid, ok)
+
+    def _suback(self, mid, ok):
+        waiter = self._subacks.get(mid)
+        if waiter is not None:
+            waiter[1] = ok
+            waiter[0].set()
+
     def _on_message(self, client, userdata, msg):
         self._loop.call_soon_threadsafe(self._queue.put_nowait, (msg.topic, bytes(msg.payload)))
 
@@ -104,9 +116,21 @@ class PahoLink:
         c = self._client
         if c is None or not self.up:
             raise OSError("MQTT link down")
-        rc, _mid = c.subscribe(topic, qos)
+        # wait for the SUBACK, as the device client does: a command sent right after a first
+        # connect must not race the subscription
+        done = [asyncio.Event(), False]
+        rc, mid = c.subscribe(topic, qos)
         if rc != mqtt.MQTT_ERR_SUCCESS:
             raise OSError("MQTT subscribe failed: rc=%s" % rc)
+        self._subacks[mid] = done
+        try:
+            await asyncio.wait_for(done[0].wait(), self.connect_timeout_s)
+        except asyncio.TimeoutError:
+            raise OSError("MQTT SUBACK timed out")
+        finally:
+            self._subacks.pop(mid, None)
+        if not done[1]:
+            raise OSError("MQTT subscription to %s refused" % topic)
 
     async def recv(self):
         while self._queue is None:

@@ -1,0 +1,152 @@
+"""End to end with a real Mosquitto: a simulated puck (the real firmware core) plays a recorded
+meeting; the host stores its turns; a hand is raised on the puck, queued, acknowledged from the host,
+and the puck's retained state shows the acknowledgement; nothing is lost or stored twice; no audio
+ever leaves the puck."""
+import json
+import os
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from talkpuck.app import HostApp
+from talkpuck.broker import Broker
+from talkpuck.sim.runner import SimPuck
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WAV = os.path.join(REPO, "data", "speech", "ami", "ami_trn00.wav")
+WRAP_SOON = (1 << 30) - 15000  # the puck's clock wraps 15 s (of puck time) into the recording
+
+
+def wait_for(pred, timeout_s=20, what="condition"):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Retained:
+    """Watches a puck's retained documents the way any MQTT client would."""
+
+    def __init__(self, url, device):
+        host, port = url.split("//")[1].split(":")
+        self.docs = {}
+        self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-watch-" + device)
+        self.c.on_message = self._on_message
+        self.c.connect(host, int(port))
+        self.c.subscribe("talkpuck/v1/%s/+" % device, qos=1)
+        self.c.loop_start()
+
+    def _on_message(self, c, u, m):
+        try:
+            self.docs[m.topic.rsplit("/", 1)[1]] = json.loads(m.payload)
+        except ValueError:
+            self.docs[m.topic.rsplit("/", 1)[1]] = m.payload.decode()
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker.start(data_dir=str(tmp_path / "broker"))
+    assert b.kind == "mosquitto"
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def host(broker, tmp_path):
+    h = HostApp(broker.url, data_dir=str(tmp_path / "host"))
+    h.start()
+    yield h
+    h.stop()
+
+
+def test_puck_to_host_end_to_end(broker, host, tmp_path):
+    dev = "puck-e2e"
+    puck = SimPuck(dev, broker.url, wav=WAV, room="E2E room", speed=8, data_dir=str(tmp_path),
+                   clock_start_ms=WRAP_SOON)
+    puck.link.keep_published = True
+    watch = Retained(broker.url, dev)
+    try:
+        puck.start()
+        wait_for(lambda: puck.puck.online, what="puck online")
+        host.start_session(dev, 600, 120, purpose="e2e")
+        wait_for(lambda: watch.docs.get("state", {}).get("phase") == "running", what="session running")
+
+        puck.press("press")
+        queue = wait_for(lambda: [h for h in host.hand_queue() if h["device"] == dev], what="hand queued")
+        hand = queue[0]
+        assert hand["state"] == "waiting"
+        assert watch.docs["state"]["hands"] == 1
+        host.acknowledge_hand(dev, hand["boot"], hand["hand"])
+        wait_for(lambda: watch.docs["state"].get("hand_ack") == hand["hand"], what="puck shows the acknowledgement")
+        assert watch.docs["state"]["hands"] == 0
+
+        wait_for(lambda: puck.mic.finished, timeout_s=30, what="the recording to finish")
+        time.sleep(0.5)
+    finally:
+        puck.stop()
+        watch.close()
+    assert puck.outbox_len == 0
+    host.wait_idle(quiet_s=0.5, timeout_s=20)
+    produced = puck.puck.outbox.last_seq
+    stats = host.stats()
+    assert stats["turns"] >= 3, stats
+    assert stats["hand_raises"] == 1, stats
+    assert stats["events_lost"] == 0, stats
+    assert stats["events_stored"] == produced, (stats, produced)
+    assert stats["duplicates_dropped"] == 0, stats
+
+    # a duplicate delivery (at-least-once) is dropped and counted, never stored twice
+    evt = [(t, p) for t, p in puck.link.published if "/evt/" in t][0]
+    host_, port = broker.url.split("//")[1].split(":")
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-dup")
+    c.connect(host_, int(port))
+    c.loop_start()
+    c.publish(evt[0], evt[1], qos=1).wait_for_publish(5)
+    c.loop_stop()
+    c.disconnect()
+    wait_for(lambda: host.stats()["duplicates_dropped"] == 1, what="duplicate counted")
+    assert host.stats()["events_stored"] == produced
+
+    # audio never leaves the puck: every message is a small JSON document or status text
+    audio_bytes = os.path.getsize(WAV)
+    sent = sum(len(p) for _, p in puck.link.published)
+    assert sent < audio_bytes / 50, sent
+    for topic, payload in puck.link.published:
+        assert len(payload) < 1024, topic
+        if topic.endswith("/status"):
+            assert payload in (b"online", b"offline")
+            continue
+        doc = json.loads(payload)
+        for key, value in doc.items():
+            assert not isinstance(value, (list, dict)) or len(value) <= 8, (topic, key)
+            assert key not in ("audio", "pcm", "samples", "features", "frames"), (topic, key)
+
+
+def test_events_survive_a_broker_outage(broker, host, tmp_path):
+    dev = "puck-outage"
+    puck = SimPuck(dev, broker.url, wav=WAV, speed=6, data_dir=str(tmp_path))
+    try:
+        puck.start()
+        wait_for(lambda: puck.puck.online, what="puck online")
+        time.sleep(1.0)
+        broker.kill_for_test()  # the supervisor restarts it; the puck keeps events meanwhile
+        wait_for(lambda: not puck.link.up, timeout_s=10, what="puck to notice")
+        wait_for(lambda: puck.link.up, timeout_s=30, what="puck to reconnect")
+        wait_for(lambda: puck.mic.finished, timeout_s=40, what="the recording to finish")
+    finally:
+        puck.stop()
+    assert puck.outbox_len == 0
+    host.wait_idle(quiet_s=1.0, timeout_s=30)
+    stats = host.stats()
+    produced = puck.puck.outbox.last_seq
+    assert produced >= 3
+    assert stats["events_stored"] == produced, (stats, produced)
+    assert stats["events_lost"] == 0, stats
