@@ -1,0 +1,1 @@
+"""hostcli — the host's command-line commands: serve, sessions/session, and puck commands."""

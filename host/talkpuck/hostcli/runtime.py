@@ -1,0 +1,62 @@
+"""runtime — the running host's addresses in <data-dir>/host.json, so other commands find its broker and store."""
+import json
+import os
+
+from talkpuck.errors import ConfigError
+
+NAME = "host.json"
+
+
+def write(data_dir, **info):
+    os.makedirs(data_dir, exist_ok=True)
+    path = os.path.join(data_dir, NAME)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(info, f, indent=1)
+    os.replace(tmp, path)
+    return path
+
+
+def read(data_dir):
+    path = os.path.join(data_dir, NAME)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+    except ValueError as e:
+        raise ConfigError("%s is not valid JSON: %s" % (path, e))
+
+
+def clear(data_dir):
+    try:
+        os.remove(os.path.join(data_dir, NAME))
+    except FileNotFoundError:
+        pass
+
+
+def resolve(args):
+    """(broker_url, db_url) from the command line, else from a running `talkpuck serve` in --data-dir."""
+    info = read(args.data_dir)
+    broker = getattr(args, "broker", None) or info.get("broker_url")
+    db = getattr(args, "db", None) or info.get("db_url")
+    return broker, db
+
+
+def duration_s(text):
+    """'90', '90s', '5m', '1h', '1h30m' -> seconds."""
+    t = str(text).strip().lower()
+    if t.isdigit():
+        return int(t)
+    total, num = 0, ""
+    for ch in t:
+        if ch.isdigit():
+            num += ch
+        elif ch in "hms" and num:
+            total += int(num) * {"h": 3600, "m": 60, "s": 1}[ch]
+            num = ""
+        else:
+            raise ConfigError("duration %r: use seconds or forms like 90s, 5m, 1h30m" % text)
+    if num:
+        raise ConfigError("duration %r: a number without unit after a unit" % text)
+    return total

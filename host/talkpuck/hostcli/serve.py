@@ -1,0 +1,69 @@
+"""serve — `talkpuck serve`: the host (ingest, store, live view) on an external or embedded broker."""
+import logging
+import signal
+import threading
+
+from talkpuck.hostcli import runtime
+
+log = logging.getLogger(__name__)
+DEFAULT_HTTP_PORT = 8765
+
+
+def add_parser(sub):
+    p = sub.add_parser("serve", help="run the host: MQTT ingest, store and the live room view")
+    p.add_argument("--broker", help="mqtt://host:port of an external broker (default: start an embedded one)")
+    p.add_argument("--db", help="database URL (default: SQLite in the data dir; postgresql://... works too)")
+    p.add_argument("--data-dir", default="var", help="where the database and broker files live (default: var)")
+    p.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT,
+                   help="port of the live view on 127.0.0.1 (default %d; a free one if taken; 0 = any)" % DEFAULT_HTTP_PORT)
+    p.set_defaults(func=run)
+
+
+def start_host(args):
+    """(host, broker or None) running; the caller stops both."""
+    from talkpuck.app import HostApp
+    from talkpuck.errors import TalkpuckError
+
+    broker = None
+    url = args.broker
+    if not url:
+        from talkpuck.broker import Broker
+        broker = Broker.start(data_dir=args.data_dir)
+        url = broker.url
+    try:
+        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port)
+        try:
+            host.start()
+        except TalkpuckError as e:
+            if args.http_port and "cannot listen" in str(e):
+                log.warning("port %d is taken; picking a free one", args.http_port)
+                host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
+                host.start()
+            else:
+                raise
+    except BaseException:
+        if broker is not None:
+            broker.stop()
+        raise
+    return host, broker
+
+
+def run(args):
+    host, broker = start_host(args)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    runtime.write(args.data_dir, broker_url=host.settings.broker_url, http_url=host.http_url,
+                  db_url=host.settings.db_url)
+    print("talkpuck host: live view %s  broker %s  store %s" % (host.http_url, host.settings.broker_url,
+                                                                 host.store.dialect), flush=True)
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.clear(args.data_dir)
+        host.stop()
+        if broker is not None:
+            broker.stop()
+    return 0

@@ -1,0 +1,81 @@
+"""sessions — `talkpuck sessions` lists stored sessions; `talkpuck session ID` shows one."""
+import json
+import time
+
+from talkpuck.hostcli import runtime
+
+
+def add_parser(sub):
+    p = sub.add_parser("sessions", help="list stored sessions")
+    _store_args(p)
+    p.add_argument("--room", help="only this room")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run_list)
+    q = sub.add_parser("session", help="one session: turns and talk time per voice, hand raises")
+    _store_args(q)
+    q.add_argument("id", help="session id (see `talkpuck sessions`)")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=run_show)
+
+
+def _store_args(p):
+    p.add_argument("--db", help="database URL (default: the running host's, else SQLite in the data dir)")
+    p.add_argument("--data-dir", default="var", help="data dir (default: var)")
+
+
+def _store(args):
+    from talkpuck.store import Store
+    _, db = runtime.resolve(args)
+    return Store(db, data_dir=args.data_dir)
+
+
+def _t(ms):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000.0)) if ms else "-"
+
+
+def _mmss(s):
+    if s is None:
+        return "-"
+    s = int(round(s))
+    return "%d:%02d" % (s // 60, s % 60)
+
+
+def run_list(args):
+    store = _store(args)
+    rows = store.sessions(args.room)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    if not rows:
+        print("no sessions stored yet")
+        return 0
+    print("%-28s %-16s %-12s %-9s %-19s %7s %s" % ("session", "room", "device", "phase", "started", "limit", "purpose"))
+    for s in rows:
+        flag = "  (short break: %s)" % _mmss(s["break_before_s"]) if s["short_break"] else ""
+        print("%-28s %-16s %-12s %-9s %-19s %7s %s%s" % (s["id"], (s["room"] or "-")[:16], s["device"] or "-", s["phase"],
+                                                        _t(s["started_ms"]), _mmss(s["limit_s"]), s["purpose"] or "", flag))
+    return 0
+
+
+def run_show(args):
+    from talkpuck.analytics import session_summary
+    from talkpuck.errors import TalkpuckError
+    s = session_summary(_store(args), args.id)
+    if s is None:
+        raise TalkpuckError("no session %r stored (see `talkpuck sessions`)" % args.id)
+    if args.json:
+        print(json.dumps(s, indent=1))
+        return 0
+    print("session %s  room %s  device %s  (%s)" % (s["id"], s["room"], s["device"], s["source"]))
+    if s["purpose"]:
+        print("purpose: %s" % s["purpose"])
+    print("phase %s  started %s  ended %s  limit %s  duration %s" % (
+        s["phase"], _t(s["started_ms"]), _t(s["ended_ms"]), _mmss(s["limit_s"]), _mmss(s["duration_s"])))
+    if s["break_before_s"] is not None:
+        print("break before: %s%s" % (_mmss(s["break_before_s"]), "  (shorter than the minimum)" if s["short_break"] else ""))
+    print("turns %d  talk time %s" % (s["turns"], _mmss(s["talk_s"])))
+    for voice, v in s["voices"].items():
+        print("  voice %-3s %4d turns  %7s  %3.0f%%" % (voice, v["turns"], _mmss(v["talk_s"]), 100 * v["share"]))
+    print("hand raises %d (acknowledged %d, remote %d), mean wait %s" % (
+        s["hand_raises"], s["hands_acked"], s["remote_hands"], _mmss(s["hand_wait_mean_s"])))
+    return 0
