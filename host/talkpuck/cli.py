@@ -15,6 +15,9 @@ COMMANDS = [
     "talkpuck.sim.cli",                  # sim
     "talkpuck.demo",                     # demo
     "talkpuck.ringpreview",              # ring preview
+    "talkpuck.hostcli.serve",            # serve
+    "talkpuck.hostcli.sessions",         # sessions, session
+    "talkpuck.hostcli.control",          # cmd, session-start, session-extend, session-end, hand-ack
 ]
 
 
