@@ -202,6 +202,8 @@ class Controller:
             self.identify_on = False
         if self.test_on and ticks_diff(now_ms, self.test_from) >= self.ring_test_ms:
             self.test_on = False
+        if self.hands.acked and ticks_diff(now_ms, self.hands.last_ack_ms) >= 60000:
+            self.hands.acked = False  # the overlay is long over: forget the time before ticks wrap
         if in_session(s.phase):
             if ticks_diff(now_ms, self._state_ms) >= self.state_every_s * 1000:
                 self._dirty(now_ms)
@@ -223,8 +225,6 @@ class Controller:
         v.min_break_ms = self.settings.min_break_s * 1000
         v.hands = self.hands.count
         v.ack_ms = ticks_diff(now_ms, self.hands.last_ack_ms) if self.hands.acked else -1
-        if v.ack_ms > 3600000:
-            v.ack_ms = -1
         v.identify_ms = ticks_diff(self.identify_until, now_ms) if self.identify_on else 0
         v.test_ms = ticks_diff(now_ms, self.test_from) if self.test_on else -1
         v.connected = self.connected

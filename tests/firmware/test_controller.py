@@ -226,3 +226,19 @@ def test_controller_render_allocates_nothing():
             gc.enable()
         assert after == before, "render allocated %d bytes in phase %d" % (after - before, c.session.phase)
     assert frames == 200
+
+
+def test_ack_overlay_is_forgotten_before_the_ticks_wrap():
+    c, ob, clk = _new()
+    out = bytearray(3 * c.leds)
+    c.on_gesture(PRESS, clk.now_ms())
+    c.on_command("hand_ack", {"hand": 1}, clk.now_ms())
+    clk.advance(1000)
+    c.tick(clk.now_ms())
+    c.render(clk.now_ms(), out)
+    assert c.view.ack_ms == 1000
+    clk.advance(60000)
+    c.tick(clk.now_ms())
+    c.render(clk.now_ms(), out)
+    assert c.view.ack_ms == -1
+    assert c.state_fields(clk.now_ms())["hand_ack"] == 1  # the number stays for the host
