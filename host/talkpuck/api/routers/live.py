@@ -8,6 +8,7 @@ from talkpuck.store import NO_ROOM
 
 router = APIRouter(tags=["live"])
 LIVE = ("running", "warning", "wrapup", "timeup", "overrun")
+SESSION_FIELDS = ("id", "device", "purpose", "limit_s", "warn_s", "phase", "started_ms", "break_before_s", "short_break")
 
 
 def device_view(d, now_ms):
@@ -34,10 +35,9 @@ def build_live(store, hands_queue):
         rooms.setdefault(h["room"] or NO_ROOM, {"room": h["room"], "devices": [], "hands": [], "session": None})["hands"].append(h)
     for r in rooms.values():
         for dv in r["devices"]:
-            if dv["session"]:
-                s = store.session(dv["session"])
-                if s:
-                    r["session"] = {k: s[k] for k in ("id", "purpose", "limit_s", "warn_s", "phase", "started_ms", "break_before_s", "short_break", "device")}
+            s = store.session(dv["session"]) if dv["session"] else store.current_session(dv["id"])
+            if s:
+                r["session"] = {k: s[k] for k in SESSION_FIELDS}
     return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
 
 
