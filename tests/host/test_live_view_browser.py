@@ -1,0 +1,68 @@
+"""The live room view in Debian's Chromium (Playwright, no browser download): updates without a reload
+when a hand is raised; Acknowledge acknowledges it; remote participants and sessions from the page."""
+import os
+
+import pytest
+
+from conftest import wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+BOOT = "7f3a9c2e"
+
+
+@pytest.fixture
+def page():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        pg = browser.new_page()
+        yield pg
+        browser.close()
+
+
+def test_hand_appears_without_reload_and_is_acknowledged(host, puck, page):
+    room = "Browser room %s" % puck.device
+    puck.example("status_online")
+    puck.example("info", room=room)
+    puck.example("state")
+    page.goto(host.http_url)
+    section = page.locator("section.room[data-room='%s']" % room)
+    section.wait_for(timeout=10000)
+    page.evaluate("window.__noReload = 42")
+    assert section.locator(".device .phase").inner_text().lower() == "running"
+    assert "voice 1 talking" in section.locator(".device .who").inner_text()
+
+    puck.event("hand", BOOT, 30, 70000, action="raise", hand=30, waiting=1)
+    hand = section.locator("li.hand.waiting")
+    hand.wait_for(timeout=10000)
+    assert puck.device in hand.inner_text() and "hand 30" in hand.inner_text()
+    assert page.evaluate("window.__noReload") == 42, "the page updated without a reload"
+
+    hand.locator("button.ack").click()
+    assert wait_for(lambda: puck.commands("hand_ack"))
+    assert puck.commands("hand_ack")[0][1]["hand"] == 30
+    section.locator("li.hand[data-state='acked']").wait_for(timeout=10000)
+    assert [h["state"] for h in host.hand_queue(room)] == ["acked"]
+
+    # a remote participant added from the page joins the room's queue
+    section.locator(".remote-form input[name=name]").fill("Jo on the phone")
+    section.locator(".remote-form button[type=submit]").click()
+    section.locator("li.hand.waiting", has_text="Jo on the phone").wait_for(timeout=10000)
+    assert [h["name"] for h in host.hand_queue(room) if h["source"] == "host"] == ["Jo on the phone"]
+
+    # start a session from the page: 3 minutes, 1 minute warning, a purpose
+    form = section.locator(".start-form")
+    form.locator("input[name=limit_min]").fill("3")
+    form.locator("input[name=warn_min]").fill("1")
+    form.locator("input[name=purpose]").fill("Browser check-in")
+    form.locator("button.start").click()
+    assert wait_for(lambda: puck.commands("session_start"))
+    cmd = puck.commands("session_start")[0][1]
+    assert cmd["limit_s"] == 180 and cmd["warn_s"] == 60 and cmd["purpose"] == "Browser check-in"
+    form.locator("button.extend").click()
+    assert wait_for(lambda: puck.commands("session_extend"))
+    assert page.evaluate("window.__noReload") == 42
