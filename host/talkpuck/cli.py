@@ -18,6 +18,7 @@ COMMANDS = [
     "talkpuck.hostcli.serve",            # serve
     "talkpuck.hostcli.sessions",         # sessions, session
     "talkpuck.hostcli.control",          # cmd, session-start, session-extend, session-end, hand-ack
+    "talkpuck.deploy.cli",               # board, build, deploy
 ]
 
 

@@ -1,0 +1,104 @@
+"""app_main — the puck's boot sequence: config, pin map, HAL, settings, Puck, then asyncio forever.
+
+    config.json   checked by devconfig (ConfigError naming the key; the puck prints it and stops)
+    board.json    the pin map `talkpuck build` copied from hardware/boards/ (checked on the host)
+    HAL           hal_esp32 / hal_rp2 / hal_unix, picked once from sys.platform
+    settings      the saved ones (puck.json), else config.json's `settings` (first boot); the ring's
+                  LED count always comes from the board
+On the unix port the config path is the first argument and the board file may also be found in
+hardware/boards/<board>.json (relative to the cwd, the repo root).
+"""
+import asyncio
+import json
+import sys
+
+import devconfig
+from puckcore.errors import ConfigError
+from puckcore.puck import Puck
+from puckcore.settings import Settings
+
+class SafeMode(Exception):
+    """The button was held at boot: return to the REPL without starting the puck."""
+
+
+PORT_HALS = {"esp32": "hal_esp32", "rp2": "hal_rp2"}  # anything else: the unix port
+
+
+def hal_module():
+    name = PORT_HALS.get(sys.platform, "hal_unix")
+    return __import__(name)
+
+
+def load_board(cfg, unix):
+    paths = ["board.json"]
+    if unix:
+        paths.append("hardware/boards/%s.json" % cfg.board)
+    for path in paths:
+        try:
+            with open(path) as f:
+                board = json.load(f)
+        except OSError:
+            continue
+        except ValueError:
+            raise ConfigError("board: %s is not valid JSON" % path)
+        if board.get("name") != cfg.board:
+            raise ConfigError("board: config.json says %r but %s is %r" % (cfg.board, path, board.get("name")))
+        return board
+    raise ConfigError("board: no board.json (deploy with talkpuck deploy --board %s)" % cfg.board)
+
+
+def make_settings(hal, cfg, board):
+    stored = hal.storage.load("puck")
+    settings = Settings.from_dict((stored or {}).get("settings") or {})
+    if stored is None:
+        settings.update(cfg.settings)  # first boot only: later the host's cmd/config wins
+    leds = (board.get("ring") or {}).get("leds")
+    if leds:
+        settings.update({"leds": leds})
+    return settings
+
+
+async def start(config_path="config.json"):
+    """Build and start the puck; returns it (its tasks run on the caller's loop)."""
+    unix = sys.platform not in PORT_HALS
+    cfg = devconfig.load(config_path, needs_wifi=not unix)
+    board = load_board(cfg, unix)
+    mod = hal_module()
+    if hasattr(mod, "button_held") and mod.button_held(board):
+        raise SafeMode()
+    hal = mod.make_hal(cfg, board)
+    puck = Puck.from_storage(hal, cfg.device, board=board["name"], settings=make_settings(hal, cfg, board))
+    puck.start()
+    print("talkpuck %s on %s: boot %s, broker %s:%d" % (cfg.device, board["name"], puck.boot, cfg.host, cfg.port))
+    return puck
+
+
+async def _main(config_path, failed):
+    loop = asyncio.get_event_loop()
+
+    def on_error(loop, context):  # a task died: report it and stop (development rule, STYLE §4)
+        failed.append(context.get("exception"))
+        print("talkpuck: task error:", context.get("message"), repr(context.get("exception")))
+
+    loop.set_exception_handler(on_error)
+    await start(config_path)
+    while not failed:
+        await asyncio.sleep_ms(200)
+
+
+def run(config_path=None):
+    """main.py's one call. A ConfigError is printed and returned; any other error propagates."""
+    if config_path is None:
+        config_path = sys.argv[1] if len(sys.argv) > 1 else "config.json"
+    failed = []
+    try:
+        asyncio.run(_main(config_path, failed))
+    except ConfigError as e:
+        print("talkpuck: config error:", e)
+        return e
+    except SafeMode:
+        print("talkpuck: button held at boot: safe mode, puck not started (REPL free for mpremote)")
+        return None
+    if failed:
+        raise failed[0] if failed[0] is not None else RuntimeError("task failed")
+    return None

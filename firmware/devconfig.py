@@ -1,0 +1,133 @@
+"""devconfig — the puck's config file (config.json): device id, board, Wi-Fi, broker; checked once, at load.
+
+Written by `talkpuck deploy --config` / `talkpuck provision` and read by app_main at boot; the host
+checks the same file with this same module before it copies it, so a bad file never reaches a puck.
+Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firmware/config.example.json):
+
+    {"device": "puck-a1",                 1-32 of a-z 0-9 -; the MQTT client id and username
+     "board": "esp32s3-devkit",           a hardware/boards/ name; must match the deployed board.json
+     "wifi": {"ssid": "...", "password": "..."},   required on boards with a radio
+     "broker": "mqtt://192.168.1.20:1883",
+     "mqtt_password": "",                 optional; sent when not empty
+     "settings": {"room": "Room 2"},      optional first-boot settings (puckcore/settings.py keys)
+     "pcm": "...", "storage": "...", "leds_out": "none|stdout", "button_file": "..."}   unix port only
+"""
+import json
+
+from puckcore.codec import valid_device_id
+from puckcore.errors import ConfigError
+from puckcore.settings import check as check_setting
+
+DEFAULT_PORT = 1883
+KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "settings", "pcm", "storage", "leds_out", "button_file", "pcm_loop")
+
+
+def parse_broker(url):
+    """'mqtt://host[:port]' -> (host, port); ConfigError naming `broker` otherwise."""
+    if type(url) is not str or not url.startswith("mqtt://"):
+        raise ConfigError("broker: expected mqtt://host:port, got %r" % (url,))
+    rest = url[7:]
+    if rest.endswith("/"):
+        rest = rest[:-1]
+    port = DEFAULT_PORT
+    if ":" in rest:
+        host, p = rest.rsplit(":", 1)
+        try:
+            port = int(p)
+        except ValueError:
+            raise ConfigError("broker: bad port %r" % p)
+        if not 0 < port < 65536:
+            raise ConfigError("broker: port must be 1..65535")
+    else:
+        host = rest
+    if not host or "/" in host or "@" in host:
+        raise ConfigError("broker: bad host in %r" % url)
+    return host, port
+
+
+def _str(doc, key, low, high, label=None):
+    v = doc.get(key)
+    label = label or key
+    if type(v) is not str:
+        raise ConfigError("%s: must be a string" % label)
+    if not low <= len(v) <= high:
+        raise ConfigError("%s: must be %d..%d characters" % (label, low, high))
+    return v
+
+
+class DeviceConfig:
+    """A checked config: attributes device, board, ssid, wifi_password, host, port, mqtt_password,
+    settings (dict), and the unix-port extras pcm, storage, leds_out, button_file, pcm_loop."""
+
+    def __init__(self, doc, needs_wifi=True):
+        if not isinstance(doc, dict):
+            raise ConfigError("config: must be a JSON object")
+        for key in doc:
+            if key not in KEYS:
+                raise ConfigError("%s: unknown key (known: %s)" % (key, ", ".join(KEYS)))
+        device = doc.get("device")
+        if type(device) is not str or not valid_device_id(device):
+            raise ConfigError("device: must be 1-32 characters of a-z 0-9 -, got %r" % (device,))
+        self.device = device
+        self.board = _str(doc, "board", 1, 40)
+        self.ssid = None
+        self.wifi_password = None
+        wifi = doc.get("wifi")
+        if wifi is not None or needs_wifi:
+            if not isinstance(wifi, dict):
+                raise ConfigError("wifi: must be an object with ssid and password")
+            self.ssid = _str(wifi, "ssid", 1, 32, "wifi.ssid")
+            pw = wifi.get("password", "")
+            if type(pw) is not str:
+                raise ConfigError("wifi.password: must be a string")
+            if pw and not 8 <= len(pw) <= 63:
+                raise ConfigError("wifi.password: must be empty (open network) or 8..63 characters")
+            self.wifi_password = pw
+        if "broker" not in doc:
+            raise ConfigError("broker: missing (mqtt://host:port)")
+        self.host, self.port = parse_broker(doc["broker"])
+        self.mqtt_password = doc.get("mqtt_password", "")
+        if type(self.mqtt_password) is not str:
+            raise ConfigError("mqtt_password: must be a string")
+        settings = doc.get("settings", {})
+        if not isinstance(settings, dict):
+            raise ConfigError("settings: must be an object")
+        for key in settings:
+            try:
+                check_setting(key, settings[key])
+            except ConfigError as e:
+                raise ConfigError("settings.%s" % e)
+        self.settings = settings
+        self.pcm = doc.get("pcm")
+        self.storage = doc.get("storage", "data")
+        self.leds_out = doc.get("leds_out", "none")
+        self.button_file = doc.get("button_file")
+        self.pcm_loop = doc.get("pcm_loop", False)
+        for key in ("pcm", "button_file"):
+            v = doc.get(key)
+            if v is not None and type(v) is not str:
+                raise ConfigError("%s: must be a path string" % key)
+        if type(self.storage) is not str or not self.storage:
+            raise ConfigError("storage: must be a folder path")
+        if self.leds_out not in ("none", "stdout"):
+            raise ConfigError("leds_out: must be none or stdout")
+        if self.pcm_loop is not True and self.pcm_loop is not False:
+            raise ConfigError("pcm_loop: must be true or false")
+
+
+def loads(text, needs_wifi=True):
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise ConfigError("config: not valid JSON (%s)" % (e,))
+    return DeviceConfig(doc, needs_wifi)
+
+
+def load(path, needs_wifi=True):
+    """Read and check a config file. A missing file is a ConfigError too (the puck says so and stops)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        raise ConfigError("config: cannot read %s (write it with talkpuck deploy --config)" % path)
+    return loads(text, needs_wifi)

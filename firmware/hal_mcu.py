@@ -1,0 +1,216 @@
+"""hal_mcu — the HAL parts every MicroPython microcontroller puck shares: I2S mic, ring, button, Wi-Fi.
+
+hal_esp32.py and hal_rp2.py build a `McuHal` from the checked pin map (board.json) and add what is
+particular to their chip. Everything that touches `machine`, `network` or `neopixel` on a puck
+lives here or in those two files.
+
+  mic      machine.I2S RX, 16 kHz, 32-bit mono slots (INMP441/ICS-43434: L/R to GND = left), read
+           through an asyncio stream into one preallocated buffer, converted to the int16 frame
+           by a viper helper (lib/i2s_convert.py): no allocation per frame in the normal case
+  ring     neopixel.NeoPixel; the app's RGB buffer is copied into the driver's buffer in the
+           strip's byte order (board `ring.order`, GRB for WS2812B) and written
+  button   polled Pin with the board's pull; value() is True while pressed
+  net      network.WLAN station: joined inside the MQTT client's connect(), so a lost Wi-Fi takes
+           the app's one reconnect path (an OSError) like a lost broker
+  storage  JSON documents in /data, atomic (jsonstore.py)
+"""
+import asyncio
+import binascii
+import gc
+import os
+
+import neopixel
+import network
+from machine import I2S, Pin
+
+from i2s_convert import convert
+from jsonstore import JsonStore
+from mqtt_client import MQTTClient
+from puckcore.ticks import Clock, ticks_diff, ticks_ms
+from uptime import Uptime
+
+FRAME_SAMPLES = 320  # 20 ms at 16 kHz: TurnDetector.FRAME_SAMPLES
+RATE_HZ = 16000
+_PULLS = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN, "none": None}
+
+
+class I2SMic:
+    def __init__(self, board):
+        pins = board["pins"]
+        mic = board["mic"]
+        self.slot_bits = mic.get("slot_bits", 32)
+        self.shift = mic.get("shift", 16)
+        self.buf = bytearray(FRAME_SAMPLES * self.slot_bits // 8)
+        self.mv = memoryview(self.buf)
+        self.frames = 0
+        self.short_reads = 0  # reads that needed a second call (each allocates one small memoryview)
+        self.i2s = I2S(
+            mic.get("i2s_id", 0),
+            sck=Pin(pins["mic_sck"]),
+            ws=Pin(pins["mic_ws"]),
+            sd=Pin(pins["mic_sd"]),
+            mode=I2S.RX,
+            bits=self.slot_bits,
+            format=I2S.MONO,
+            rate=RATE_HZ,
+            ibuf=mic.get("ibuf_bytes", 16000),
+        )
+        self.stream = asyncio.StreamReader(self.i2s)
+
+    async def read(self, frame):
+        if self.slot_bits == 16:
+            # 16-bit slots are already the frame's format: read straight into it
+            await self._fill(memoryview(frame), 2 * FRAME_SAMPLES)
+        else:
+            await self._fill(self.mv, len(self.buf))
+            convert(self.buf, frame, FRAME_SAMPLES, self.shift)
+        self.frames += 1
+        return True
+
+    async def _fill(self, mv, size):
+        got = await self.stream.readinto(mv)
+        while got < size:  # rare: the DMA had part of a frame
+            self.short_reads += 1
+            got += await self.stream.readinto(mv[got:])
+
+    def deinit(self):
+        self.i2s.deinit()
+
+
+class NeoRing:
+    def __init__(self, board):
+        ring = board["ring"]
+        self.n = ring["leds"]
+        self.np = neopixel.NeoPixel(Pin(board["pins"]["led_data"]), self.n)
+        order = ring.get("order", "GRB")
+        # for each byte the strip wants, which byte of an RGB triple it is
+        self.o0 = "RGB".index(order[0])
+        self.o1 = "RGB".index(order[1])
+        self.o2 = "RGB".index(order[2])
+        self.writes = 0
+
+    def write(self, rgb):
+        out = self.np.buf
+        n = min(len(rgb), len(out))
+        a, b, c = self.o0, self.o1, self.o2
+        for i in range(0, n - 2, 3):
+            out[i] = rgb[i + a]
+            out[i + 1] = rgb[i + b]
+            out[i + 2] = rgb[i + c]
+        self.np.write()
+        self.writes += 1
+
+    def off(self):
+        buf = self.np.buf
+        for i in range(len(buf)):
+            buf[i] = 0
+        self.np.write()
+
+
+class PinButton:
+    def __init__(self, board):
+        b = board.get("button") or {}
+        self.pin = Pin(board["pins"]["button"], Pin.IN, _PULLS[b.get("pull", "up")])
+        self.active_low = b.get("active_low", True)
+
+    def value(self):
+        return self.pin.value() == (0 if self.active_low else 1)
+
+
+class WiFi:
+    join_timeout_ms = 20000
+    poll_ms = 200
+
+    def __init__(self, ssid, password, hostname=None):
+        self.ssid = ssid
+        self.password = password
+        self.hostname = hostname
+        self.joins = 0
+        self.wlan = network.WLAN(network.STA_IF)
+
+    async def ensure(self):
+        """Join the network if not joined; OSError naming the cause when it cannot."""
+        w = self.wlan
+        if w.isconnected():
+            return
+        w.active(True)
+        if self.hostname:
+            try:
+                network.hostname(self.hostname)
+            except (AttributeError, ValueError, OSError):
+                pass
+        try:
+            w.config(pm=w.PM_NONE)  # no Wi-Fi power save: commands arrive without ~100 ms naps
+        except (AttributeError, ValueError, OSError):
+            pass
+        try:
+            w.connect(self.ssid, self.password)
+        except OSError:
+            w.disconnect()
+            w.connect(self.ssid, self.password)
+        t0 = ticks_ms()
+        fatal = _fatal_statuses()
+        while not w.isconnected():
+            status = w.status()
+            if status in fatal:
+                w.disconnect()
+                raise OSError("Wi-Fi %s: %s" % (self.ssid, fatal[status]))
+            if ticks_diff(ticks_ms(), t0) > self.join_timeout_ms:
+                w.disconnect()
+                raise OSError("Wi-Fi %s: not joined after %d ms (status %r)" % (self.ssid, self.join_timeout_ms, status))
+            await asyncio.sleep_ms(self.poll_ms)
+        self.joins += 1
+
+    def rssi(self):
+        try:
+            return self.wlan.status("rssi") if self.wlan.isconnected() else None
+        except (ValueError, OSError):
+            return None
+
+
+def _fatal_statuses():
+    out = {}
+    for name, text in (("STAT_WRONG_PASSWORD", "wrong password"), ("STAT_NO_AP_FOUND", "network not found"),
+                       ("STAT_CONNECT_FAIL", "connection failed")):
+        code = getattr(network, name, None)
+        if code is not None:
+            out[code] = text
+    return out
+
+
+class McuHal:
+    storage_folder = "/data"
+
+    def __init__(self, cfg, board):
+        self.clock = Clock()
+        self.leds = NeoRing(board)
+        self.leds.off()
+        self.button = PinButton(board)
+        self.mic = I2SMic(board)
+        self.net = WiFi(cfg.ssid, cfg.wifi_password, cfg.device)
+        self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, self.net)
+        self.storage = JsonStore(self.storage_folder)
+        self._uptime = Uptime()
+
+    async def sleep_ms(self, ms):
+        await asyncio.sleep_ms(ms)
+
+    def new_boot_id(self):
+        return binascii.hexlify(os.urandom(4)).decode()
+
+    def mem(self):
+        return (gc.mem_free(), gc.mem_alloc())
+
+    def rssi(self):
+        return self.net.rssi()
+
+    def uptime_s(self):
+        return self._uptime.seconds()
+
+
+def button_held(board):
+    """True when the button is held at boot: app_main then starts no puck (safe mode, REPL free)."""
+    try:
+        return PinButton(board).value()
+    except (KeyError, ValueError):
+        return False

@@ -1,0 +1,119 @@
+"""hal_unix — the HAL for the MicroPython unix port: the real firmware on a PC, against a real broker.
+
+For development and end-to-end tests (tests/e2e/test_unix_firmware.py): the same app_main, core and
+MQTT client as a puck, with
+  mic      a raw 16 kHz mono int16 little-endian PCM file (`pcm` in config.json), paced by the
+           clock at 20 ms a frame, read straight into the frame buffer; silence after its end
+           (or the file again with `pcm_loop`); silence when no file is given;
+  button   pressed while the file `button_file` exists (touch / rm it from a shell or a test);
+  leds     nothing, or one line of hex on stdout per change, at most twice a second (`leds_out`);
+  link     firmware/lib/mqtt_client.py over a plain socket (no Wi-Fi step);
+  storage  JSON files in the folder `storage`.
+Run: MICROPYPATH=firmware:firmware/lib micropython firmware/main.py my-unix-config.json
+"""
+import asyncio
+import binascii
+import gc
+import os
+
+from jsonstore import JsonStore
+from mqtt_client import MQTTClient
+from puckcore.ticks import Clock, ticks_add, ticks_diff
+from uptime import Uptime
+
+FRAME_MS = 20
+
+
+class PcmFileMic:
+    def __init__(self, clock, path=None, loop=False):
+        self.clock = clock
+        self.path = path
+        self.loop = loop
+        self.frames = 0
+        self.finished = path is None
+        self._f = open(path, "rb") if path else None
+        self._due = None
+
+    async def read(self, frame):
+        now = self.clock.now_ms()
+        if self._due is None:
+            self._due = now
+        ahead = ticks_diff(self._due, now)
+        if ahead > 0:
+            await asyncio.sleep_ms(ahead)
+        self._due = ticks_add(self._due, FRAME_MS)
+        n = 0
+        if self._f is not None:
+            n = self._f.readinto(frame)  # int16 little-endian, as the unix port's array('h')
+            if n < 2 * len(frame) and self.loop:
+                self._f.seek(0)
+            elif n < 2 * len(frame):
+                self.finished = True
+        for i in range(n // 2, len(frame)):
+            frame[i] = 0
+        self.frames += 1
+        return True
+
+
+class FileButton:
+    def __init__(self, path=None):
+        self.path = path
+
+    def value(self):
+        if not self.path:
+            return False
+        try:
+            os.stat(self.path)
+            return True
+        except OSError:
+            return False
+
+
+class StdoutLeds:
+    def __init__(self, show=False, clock=None):
+        self.show = show
+        self.clock = clock
+        self.writes = 0
+        self._last = None
+        self._at = 0
+
+    def write(self, buf):
+        self.writes += 1
+        if not self.show:
+            return
+        now = self.clock.now_ms()
+        if self._last is not None and (bytes(buf) == self._last or ticks_diff(now, self._at) < 500):
+            return
+        self._last = bytes(buf)
+        self._at = now
+        print("leds", binascii.hexlify(self._last).decode())
+
+
+class UnixHal:
+    def __init__(self, cfg, board):
+        self.clock = Clock()
+        self.mic = PcmFileMic(self.clock, cfg.pcm, cfg.pcm_loop)
+        self.button = FileButton(cfg.button_file)
+        self.leds = StdoutLeds(cfg.leds_out == "stdout", self.clock)
+        self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password)
+        self.storage = JsonStore(cfg.storage)
+        self._uptime = Uptime()
+
+    async def sleep_ms(self, ms):
+        await asyncio.sleep_ms(ms)
+
+    def new_boot_id(self):
+        return binascii.hexlify(os.urandom(4)).decode()
+
+    def mem(self):
+        return (gc.mem_free(), gc.mem_alloc())
+
+    def rssi(self):
+        return None
+
+    def uptime_s(self):
+        return self._uptime.seconds()
+
+
+def make_hal(cfg, board):
+    return UnixHal(cfg, board)

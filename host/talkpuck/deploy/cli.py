@@ -1,0 +1,72 @@
+"""cli — the `board`, `build` and `deploy` commands (hardware/ pin maps, mpy-cross, mpremote)."""
+import sys
+
+from talkpuck.errors import ConfigError
+
+
+def add_parser(sub):
+    p = sub.add_parser("board", help="list boards or check a pin map (hardware/boards/)")
+    bsub = p.add_subparsers(dest="board_cmd", metavar="ACTION")
+    pl = bsub.add_parser("list", help="list the known boards")
+    pl.set_defaults(func=run_list)
+    pc = bsub.add_parser("check", help="check pin maps: pins exist, none used twice, risky pins warned")
+    pc.add_argument("boards", nargs="*", metavar="BOARD", help="names or .json paths (default: all)")
+    pc.set_defaults(func=run_check)
+    p.set_defaults(func=run_list)
+
+    p = sub.add_parser("build", help="compile the firmware with mpy-cross into build/<board>/")
+    p.add_argument("--board", required=True, help="a hardware/boards/ name, e.g. esp32s3-devkit")
+    p.add_argument("--out", default=None, help="output root (default build/)")
+    p.set_defaults(func=run_build)
+
+    p = sub.add_parser("deploy", help="build, check the config, copy both to a puck with mpremote")
+    p.add_argument("--port", required=True, help="the puck's serial port, e.g. /dev/ttyACM0")
+    p.add_argument("--board", required=True)
+    p.add_argument("--config", default=None, help="config.json to install (see firmware/config.example.json)")
+    p.add_argument("--out", default=None, help="build root (default build/)")
+    p.add_argument("--dry-run", action="store_true", help="print the mpremote command, copy nothing")
+    p.set_defaults(func=run_deploy)
+
+
+def run_list(args):
+    from talkpuck.deploy.boards import board_names, load_board
+
+    for name in board_names():
+        b = load_board(name)
+        print("%-16s %-8s %s" % (name, b.get("chip"), b.get("description", "")))
+    return 0
+
+
+def run_check(args):
+    from talkpuck.deploy.boards import board_names, check_board, load_board
+
+    bad = 0
+    for name in args.boards or board_names():
+        try:
+            board = load_board(name)
+        except ConfigError as e:
+            print("%s: error: %s" % (name, e))
+            bad += 1
+            continue
+        errors, warnings = check_board(board)
+        for w in warnings:
+            print("%s: warning: %s" % (name, w))
+        for e in errors:
+            print("%s: error: %s" % (name, e))
+        print("%s: %s" % (name, "FAILED" if errors else "ok"))
+        bad += bool(errors)
+    return 1 if bad else 0
+
+
+def run_build(args):
+    from talkpuck.deploy.build import build
+
+    out = build(args.board, args.out, log=sys.stderr)
+    print(out)
+    return 0
+
+
+def run_deploy(args):
+    from talkpuck.deploy.deploy import deploy
+
+    return deploy(args.board, args.port, args.config, args.out, args.dry_run)
