@@ -31,12 +31,18 @@ COMMANDS = {
     "hands_clear": (),
     "identify": (("seconds", _INT, False),),
     "ring_test": (),
-    "config": (
+    "config": (  # ranges are checked by puckcore.settings, which names the key
         ("brightness", _INT, False),
         ("warn_s", _INT, False),
+        ("wrapup_s", _INT, False),
         ("min_break_s", _INT, False),
+        ("default_session_s", _INT, False),
         ("room", _STR, False),
         ("night", _BOOL, False),
+        ("gamma", _BOOL, False),
+        ("balance", _BOOL, False),
+        ("max_hands", _INT, False),
+        ("leds", _INT, False),
     ),
 }
 

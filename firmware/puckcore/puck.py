@@ -78,6 +78,9 @@ class Puck:
         """Boot: read the previous boot's record and the saved session, start a new boot."""
         prev = hal.storage.load("boot") or {}
         record = hal.storage.load("puck")
+        if settings is None and record and record.get("settings"):
+            # settings that size things (leds, max_hands) must be known before the controller is built
+            settings = Settings.from_dict(record["settings"])
         p = cls(hal, device_id, board, settings, record, prev.get("boot"), prev.get("seq", 0))
         p._save_boot()
         return p
@@ -145,6 +148,7 @@ class Puck:
         while True:
             now = self.hal.clock.now_ms()
             gesture = g.update(btn.value(), now)
+            self.ctrl.hold_ms = g.start_progress_ms(now)  # the ring fills while tap-tap-hold is held
             if gesture:
                 self.ctrl.on_gesture(gesture, now)
             await self.hal.sleep_ms(self.button_poll_ms)

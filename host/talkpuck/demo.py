@@ -109,7 +109,10 @@ def run(args):
     broker = Broker.start(url=args.broker, data_dir=args.data_dir)
     if broker.kind != "external" and broker.port != 1883:
         print("port 1883 is taken: the embedded broker listens on %s" % broker.url)
-    host = HostApp(broker.url, db_url=args.db, data_dir=args.data_dir, http_port=_port(args.http_port))
+    http_port = _port(args.http_port)
+    if http_port != args.http_port:
+        print("port %d is taken: the live view listens on port %d" % (args.http_port, http_port))
+    host = HostApp(broker.url, db_url=args.db, data_dir=args.data_dir, http_port=http_port)
     pucks = []
     try:
         host.start()
@@ -127,8 +130,13 @@ def run(args):
         sys.stdout.flush()
         director = Director(host, pucks, args.limit, args.warn, args.speed, args.hand_every, rng)
         deadline = time.monotonic() + args.duration if args.duration else None
+        next_status = time.monotonic() + 10
         while deadline is None or time.monotonic() < deadline:
             director.step()
+            if time.monotonic() >= next_status:
+                next_status += 15
+                print(status_line(pucks))
+                sys.stdout.flush()
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass
@@ -144,6 +152,20 @@ def run(args):
     summary["outboxes_drained"] = drained
     print(json.dumps(summary, sort_keys=True, default=str))
     return 0
+
+
+def status_line(pucks):
+    """One line per demo tick: each room's phase, time left, who talks, hands waiting."""
+    parts = []
+    for p in pucks:
+        now = p.clock.now_ms()
+        st = p.puck.ctrl.state_fields(now)
+        left = st["remaining_s"]
+        sign = "-" if left < 0 else ""
+        parts.append("%s: %s %s%d:%02d, %s, %d hand(s) waiting" % (
+            p.room, st["phase"], sign, abs(left) // 60, abs(left) % 60,
+            "voice %d talking" % st["voice"] if st["talking"] else "quiet", st["hands"]))
+    return " | ".join(parts)
 
 
 def _port(preferred):

@@ -22,9 +22,9 @@ def main(name):
         except Exception as e:  # report and keep going: one failure must not hide others
             failed += 1
             print("FAIL", name, attr, repr(e))
-            try:
+            if hasattr(sys, "print_exception"):
                 sys.print_exception(e)  # MicroPython
-            except AttributeError:
+            else:
                 import traceback
 
                 traceback.print_exc()
