@@ -129,14 +129,17 @@ class Broker:
                 # as root Mosquitto switches to user "mosquitto", who cannot write our data dir
                 f.write("user root\n")
         self._binary = binary
+        self.log_path = os.path.join(bdir, "mosquitto.log")
         self._spawn()
         self._thread = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
         self._thread.start()
 
     def _spawn(self):
-        self._proc = subprocess.Popen(
-            [self._binary, "-c", self._conf], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-        )
+        # the broker's own messages go to a log file beside its data, not into the host's terminal
+        with open(self.log_path, "ab") as logf:
+            self._proc = subprocess.Popen(
+                [self._binary, "-c", self._conf], stdin=subprocess.DEVNULL, stdout=logf, stderr=logf
+            )
 
     def _supervise(self):
         while not self._stopping.is_set():
