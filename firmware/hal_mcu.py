@@ -119,6 +119,7 @@ class PinButton:
 
 class WiFi:
     join_timeout_ms = 20000
+    settle_ms = 1000
     poll_ms = 200
 
     def __init__(self, ssid, password, hostname=None):
@@ -152,7 +153,8 @@ class WiFi:
         fatal = _fatal_statuses()
         while not w.isconnected():
             status = w.status()
-            if status in fatal:
+            # right after connect() the status may still be the previous attempt's failure
+            if status in fatal and ticks_diff(ticks_ms(), t0) > self.settle_ms:
                 w.disconnect()
                 raise OSError("Wi-Fi %s: %s" % (self.ssid, fatal[status]))
             if ticks_diff(ticks_ms(), t0) > self.join_timeout_ms:
