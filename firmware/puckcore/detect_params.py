@@ -5,6 +5,8 @@ dB and the values are converted once, here. See docs/detection.md for what each 
 it was chosen.
 """
 
+from puckcore import vad_model
+
 DBQ = 16  # level units per dB
 
 
@@ -22,16 +24,19 @@ class DetectParams:
     noise_blocks = 8  # so the floor follows a rising room within 4 s
     noise_bias_dbq = 1 * DBQ  # the minimum of a noisy level sits below its mean
 
-    # voice activity: level above the noise floor, with hysteresis and hangover
-    speech_on_dbq = 9 * DBQ
-    speech_off_dbq = 6 * DBQ
-    speech_min_dbq = -72 * DBQ  # never call anything quieter than this speech
-    hangover_frames = 10  # 200 ms of speech kept after the last loud frame
+    # voice activity: a learned linear score over the features of vad.py (vad_model.py), then
+    # hangover. The speech peak tracker decays by peak_decay_q (1/256 dB) per frame.
+    peak_decay_q = 5  # about 1 dB/s
+    speech_min_dbq = -80 * DBQ  # never call anything quieter than this speech
+    score_w = vad_model.W
+    score_b = vad_model.B
+    score_thr = vad_model.Z_THR
+    hangover_frames = vad_model.HANGOVER_FRAMES  # speech kept after the last loud frame
 
-    # turns
-    turn_min_ms = 100  # a burst of activity shorter than this is not a turn
-    turn_gap_ms = 300  # a silence at least this long ends a turn
-    preroll_ms = 40  # a turn starts this much before the first loud frame (onsets are soft)
+    # turns (learned with the model: they shape the frame decisions into talk-turns)
+    turn_min_ms = vad_model.TURN_MIN_MS  # less speech than this is not a turn
+    turn_gap_ms = vad_model.TURN_GAP_MS  # a silence at least this long ends a turn
+    preroll_ms = vad_model.PREROLL_MS  # a turn starts this much before its first speech frame
 
     # events
     queue_len = 16  # queued events; the oldest is dropped (and counted) when full

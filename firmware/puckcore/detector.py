@@ -13,6 +13,7 @@ one voice the label itself is certain. Levels are integer dBFS of the mean absol
 """
 from puckcore.detect_params import DBQ, DetectParams
 from puckcore.frontend import FrontEnd
+from puckcore.pitch import Voicing
 from puckcore.ticks import ticks_add, ticks_diff
 from puckcore.turns import TurnSegmenter
 from puckcore.vad import Vad
@@ -29,6 +30,7 @@ class TurnDetector:
         self.p = params
         self.summary_ms = summary_ms
         self.frontend = FrontEnd(params, fast)
+        self.voicing = Voicing(fast)
         self.vad = Vad(params)
         self.turns = TurnSegmenter(params)
         self._q = [None] * params.queue_len
@@ -53,8 +55,10 @@ class TurnDetector:
             self._sum_from = now_ms
         fe = self.frontend
         fe.process(frame)
+        vo = self.voicing
+        vo.process(frame, self.FRAME_SAMPLES, fe.dc)
         vad = self.vad
-        speech = vad.process(fe.level_dbq)
+        speech = vad.process(fe.level_dbq, fe.high_dbq, fe.zc, vo.voicing_q8)
         tr = self.turns
         if tr.process(speech, vad.loud, fe.level_dbq, vad.snr_dbq, now_ms):
             if tr.started:

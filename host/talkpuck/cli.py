@@ -12,6 +12,7 @@ COMMANDS = [
     # module path                      (subcommands it adds)
     "talkpuck.detection.detect_cmd",     # detect
     "talkpuck.detection.eval_cmd",       # eval
+    "talkpuck.detection.train",          # train-vad
     "talkpuck.sim.cli",                  # sim
     "talkpuck.demo",                     # demo
     "talkpuck.ringpreview",              # ring preview

@@ -40,7 +40,8 @@ def test_two_turns_from_noise_and_voice():
     assert kinds == [EV_TURN_START, EV_TURN_END, EV_TURN_START, EV_TURN_END], ev
     end1 = ev[1]
     assert abs(ticks_diff(end1[1], t0) - 4000) <= 100
-    assert abs(ticks_diff(end1[2], t0) - 6000) <= 300
+    late = ticks_diff(end1[2], t0) - 6000  # the end includes the hangover
+    assert -100 <= late <= det.p.hangover_frames * 20 + 300, late
     assert end1[3] == 1 and 0 <= end1[4] <= 100
     assert -40 <= end1[5] <= -10  # 6000 peak voiced frames: about -20 dBFS
     assert not det.talking and det.voice == 0
@@ -99,13 +100,19 @@ def test_no_allocation_per_frame():
     for i in range(300):  # warm up
         det.feed(quiet[i % 4], c.now_ms())
         c.advance(20)
+    while det.pop_event() is not None:
+        pass
     gc.collect()
-    before = gc.mem_alloc()
-    for i in range(40):  # no event happens in these frames: noise, then the start of a turn
-        det.feed(quiet[i % 4], c.now_ms())
+    checked = 0
+    for i in range(48):  # noise, then a turn starting: frames without an event allocate nothing
+        f = quiet[i % 4] if i < 40 else loud[i % 4]
+        before = gc.mem_alloc()
+        k = det.feed(f, c.now_ms())
+        after = gc.mem_alloc()
         c.advance(20)
-    for i in range(4):
-        det.feed(loud[i], c.now_ms())
-        c.advance(20)
-    after = gc.mem_alloc()
-    assert after == before, after - before
+        if k == 0:
+            assert after == before, (i, after - before)
+            checked += 1
+        while det.pop_event() is not None:
+            pass
+    assert checked >= 40

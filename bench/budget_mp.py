@@ -1,0 +1,156 @@
+"""budget_mp — the detector's per-frame cost under MicroPython (run by bench/budget.py, or directly:
+    MICROPYPATH=firmware .venv/bin/micropython bench/budget_mp.py [WAV]   from the repo root).
+
+Times TurnDetector.feed on every 20 ms frame of a real recording (viper twins as on the device),
+checks the heap does not grow per frame, and prints the reference figures of issue 3: DC removal +
+energy + zero crossings over one frame, and an autocorrelation pitch search (80 samples at 4 kHz,
+lags 10-50), each as bytecode and as viper.
+"""
+import gc
+import sys
+import time
+from array import array
+
+import micropython
+
+from puckcore.detector import TurnDetector
+from puckcore.frontend import frame_stats
+from puckcore.frontend_viper import frame_stats_viper
+from puckcore.pitch import HIST, acorr, block_shift, decimate
+from puckcore.pitch_viper import acorr_viper
+
+ESP32S3_FACTOR = 40  # one ESP32-S3 core taken as 40x slower than one core of the bench machine
+
+
+def load_frames(path, limit=1500):
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 12
+    while data[i : i + 4] != b"data":
+        i += 8 + int.from_bytes(data[i + 4 : i + 8], "little")
+    i += 8
+    frames = []
+    while i + 640 <= len(data) and len(frames) < limit:
+        fr = array("h", [0] * 320)
+        mv = memoryview(fr)
+        b = memoryview(data)[i : i + 640]
+        for k in range(320):
+            v = b[2 * k] | (b[2 * k + 1] << 8)
+            fr[k] = v - 65536 if v >= 32768 else v
+        frames.append(fr)
+        i += 640
+    return frames
+
+
+def dc_energy_zc_bytecode(buf, n, dc, out):
+    s = 0
+    e = 0
+    z = 0
+    neg = 0
+    for i in range(n):
+        x = buf[i]
+        s += x
+        d = x - dc
+        e += (d * d) >> 10
+        if (d < 0) != neg:
+            z += 1
+            neg = d < 0
+    out[0] = s
+    out[1] = e
+    out[2] = z
+
+
+@micropython.viper
+def dc_energy_zc_viper(buf, n: int, dc: int, out):
+    p = ptr16(buf)
+    o = ptr32(out)
+    s = 0
+    e = 0
+    z = 0
+    neg = 0
+    i = 0
+    while i < n:
+        x = int(p[i])
+        if x >= 32768:
+            x -= 65536
+        s += x
+        d = x - dc
+        e += (d * d) >> 10
+        m = 0
+        if d < 0:
+            m = 1
+        if m != neg:
+            z += 1
+            neg = m
+        i += 1
+    o[0] = s
+    o[1] = e
+    o[2] = z
+
+
+def per_call_us(fn, args, reps=200):
+    t = time.ticks_us()
+    for _ in range(reps):
+        fn(*args)
+    return time.ticks_diff(time.ticks_us(), t) / reps
+
+
+def main(path):
+    frames = load_frames(path)
+    gc.collect()
+    h0 = gc.mem_alloc()
+    det = TurnDetector()
+    gc.collect()
+    print("detector_heap_bytes %d" % (gc.mem_alloc() - h0))
+    now = 0
+    for fr in frames[:100]:  # warm-up
+        det.feed(fr, now)
+        now = time.ticks_add(now, 20)
+        while det.pop_event() is not None:
+            pass
+    gc.collect()
+    worst = 0
+    over = 0
+    total = 0
+    grew = 0
+    n = 0
+    for fr in frames:
+        a = gc.mem_alloc()
+        t = time.ticks_us()
+        k = det.feed(fr, now)
+        dt = time.ticks_diff(time.ticks_us(), t)
+        if k == 0 and gc.mem_alloc() != a:
+            grew += 1
+        while det.pop_event() is not None:
+            pass
+        now = time.ticks_add(now, 20)
+        total += dt
+        worst = dt if dt > worst else worst
+        if dt > 500:
+            over += 1
+        n += 1
+    mean = total / n
+    print("frames %d" % n)
+    print("feed mean_us %.1f" % mean)
+    print("feed max_us %d" % worst)
+    print("frames_over_500us %d" % over)
+    print("feed share_of_realtime_pct %.3f" % (mean / 20000 * 100))
+    print("frames_without_event_that_allocated %d" % grew)
+    print("esp32s3_factor %d" % ESP32S3_FACTOR)
+    print("esp32s3_est_share_pct %.1f" % (mean * ESP32S3_FACTOR / 20000 * 100))
+    fr = frames[len(frames) // 2]
+    out = array("i", [0, 0, 0, 0])
+    print("ref dc_energy_zc_bytecode_us %.1f" % per_call_us(dc_energy_zc_bytecode, (fr, 320, 3, out)))
+    print("ref dc_energy_zc_viper_us %.1f" % per_call_us(dc_energy_zc_viper, (fr, 320, 3, out)))
+    print("ref frame_stats_bytecode_us %.1f" % per_call_us(frame_stats, (fr, 320, 3, out)))
+    print("ref frame_stats_viper_us %.1f" % per_call_us(frame_stats_viper, (fr, 320, 3, out)))
+    hist = array("h", [0] * HIST)
+    o2 = array("i", [0, 0])
+    for f in frames[400:403]:
+        pk = decimate(f, 320, 0, hist)
+    s = block_shift(pk)
+    print("ref pitch_acorr_bytecode_us %.1f" % per_call_us(acorr, (hist, s, o2), 50))
+    print("ref pitch_acorr_viper_us %.1f" % per_call_us(acorr_viper, (hist, s, o2), 200))
+
+
+main(sys.argv[1] if len(sys.argv) > 1 else "data/speech/ami/ami_trn00.wav")
