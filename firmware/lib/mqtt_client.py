@@ -38,6 +38,7 @@ class MQTTClient:
     ack_timeout_s = 10
     inbox_max = 16
     max_packet = 4096
+    opener = None  # tests hand in a fake `open_connection(host, port)`; None: asyncio's
 
     def __init__(self, host, port, client_id, password=None, net=None):
         self.host = host
@@ -66,7 +67,7 @@ class MQTTClient:
         try:
             await self.net.ensure()
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout_s)
+                (self.opener or asyncio.open_connection)(self.host, self.port), self.connect_timeout_s)
             self._reader, self._writer = reader, writer
             packet = mp.connect_packet(self.client_id, self.keepalive_s, False, will_topic, will_payload,
                                        1, True, self.client_id, self.password)
