@@ -1,4 +1,4 @@
-"""cli — the `board`, `build` and `deploy` commands (hardware/ pin maps, mpy-cross, mpremote)."""
+"""cli — the `board`, `build`, `deploy` and `provision` commands (pin maps, mpy-cross, mpremote, serial)."""
 import sys
 
 from talkpuck.errors import ConfigError
@@ -26,6 +26,10 @@ def add_parser(sub):
     p.add_argument("--out", default=None, help="build root (default build/)")
     p.add_argument("--dry-run", action="store_true", help="print the mpremote command, copy nothing")
     p.set_defaults(func=run_deploy)
+
+    from talkpuck.deploy import provision
+
+    provision.add_parser(sub)
 
 
 def run_list(args):

@@ -1,0 +1,117 @@
+"""provision — `talkpuck provision`: write a checked config.json to a puck over USB serial (pyserial).
+
+For a puck that already has the firmware (a fleet flashed once, then named one by one): the config
+is checked with the firmware's own devconfig.py, then sent through MicroPython's raw REPL:
+
+    Ctrl-C Ctrl-C        stop whatever runs
+    Ctrl-A               raw REPL ("raw REPL; CTRL-B to exit" then ">")
+    <code> Ctrl-D        the device answers "OK", the code's stdout, Ctrl-D, its stderr, Ctrl-D
+    Ctrl-B, Ctrl-D       back to the friendly REPL, soft reset: the puck boots with the new config
+
+The code writes config.json.tmp and renames it over config.json (atomic on littlefs). Anything on
+stderr (a traceback) is a ConfigError naming the port. No audio or secrets are read back.
+"""
+import json
+import time
+
+from talkpuck.errors import ConfigError
+
+MARK = "talkpuck-provisioned"
+
+
+def write_code(text):
+    return ("import os\n"
+            "f = open('config.json.tmp', 'w')\n"
+            "f.write(%r)\n"
+            "f.close()\n"
+            "try:\n"
+            "    os.remove('config.json')\n"
+            "except OSError:\n"
+            "    pass\n"
+            "os.rename('config.json.tmp', 'config.json')\n"
+            "print(%r, len(open('config.json').read()))\n" % (text, MARK))
+
+
+class RawRepl:
+    """The raw-REPL conversation over any object with read(n), write(b), and a `timeout` attribute."""
+
+    def __init__(self, ser, timeout_s=5.0):
+        self.ser = ser
+        self.timeout_s = timeout_s
+
+    def read_until(self, ending):
+        data = b""
+        deadline = time.monotonic() + self.timeout_s
+        while not data.endswith(ending):
+            if time.monotonic() > deadline:
+                raise ConfigError("serial: no %r from the puck (is the firmware MicroPython? output: %r)"
+                                  % (ending, data[-200:]))
+            c = self.ser.read(1)
+            if c:
+                data += c
+        return data
+
+    def enter(self):
+        self.ser.write(b"\r\x03\x03")
+        time.sleep(0.1)
+        self.ser.write(b"\x01")
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>")
+
+    def exec(self, code):
+        self.ser.write(code.encode() + b"\x04")
+        if self.read_until(b"OK")[-2:] != b"OK":
+            raise ConfigError("serial: the puck did not accept the code")
+        out = self.read_until(b"\x04")[:-1]
+        err = self.read_until(b"\x04")[:-1]
+        self.read_until(b">")
+        return out.decode(errors="replace"), err.decode(errors="replace")
+
+    def leave(self, reset=True):
+        self.ser.write(b"\x02")
+        if reset:
+            self.ser.write(b"\x04")
+
+
+def provision(port, config_path, serial_factory=None, reset=True):
+    """Check config_path, write it to the puck on `port` as config.json; returns the device id."""
+    from talkpuck.deploy.boards import load_board
+    from talkpuck.deploy.deploy import check_config
+
+    with open(config_path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        board_name = json.loads(text).get("board")
+    except (ValueError, AttributeError):
+        board_name = None
+    if not isinstance(board_name, str):
+        raise ConfigError("board: missing in %s" % config_path)
+    cfg = check_config(config_path, load_board(board_name))
+    if serial_factory is None:
+        import serial  # pyserial, a host dependency
+
+        serial_factory = lambda p: serial.Serial(p, 115200, timeout=0.1)  # noqa: E731
+    ser = serial_factory(port)
+    try:
+        repl = RawRepl(ser)
+        repl.enter()
+        out, err = repl.exec(write_code(text))
+        if err.strip() or MARK not in out:
+            raise ConfigError("serial %s: writing config.json failed: %s" % (port, (err or out).strip()))
+        repl.leave(reset)
+    finally:
+        ser.close()
+    return cfg.device
+
+
+def add_parser(sub):
+    p = sub.add_parser("provision", help="write a checked config.json to a puck over USB serial")
+    p.add_argument("--port", required=True, help="e.g. /dev/ttyACM0")
+    p.add_argument("--config", required=True, help="config.json (see firmware/config.example.json)")
+    p.add_argument("--no-reset", action="store_true", help="do not soft-reset the puck afterwards")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    device = provision(args.port, args.config, reset=not args.no_reset)
+    print("%s: config.json written on %s" % (device, args.port))
+    return 0
