@@ -10,20 +10,20 @@ Whether the full detector keeps within 20 ms a frame on the RP2040 is not measur
 hardware): compare `Puck.frames` with uptime (50 a second) on a real Pico W before trusting turns.
 """
 import machine
+import network
 
 import hal_mcu
 
 cpu_hz = None  # e.g. 200000000; None keeps the stock clock
+country = "GB"  # Wi-Fi regulatory domain: set yours
 
 
 def make_hal(cfg, board):
     if cpu_hz:
         machine.freq(cpu_hz)
     try:
-        import rp2
-
-        rp2.country("GB")  # regulatory domain for the radio; change for your country
-    except (ImportError, AttributeError):
+        network.country(country)  # the radio's regulatory domain (rp2.country is deprecated)
+    except (AttributeError, ValueError):
         pass
     return hal_mcu.McuHal(cfg, board)
 
