@@ -111,3 +111,9 @@ def test_wall_clock_is_wrap_safe():
     assert to_wall(anchor, 500) == T0 + 1500
     assert to_wall(anchor, period - 3000) == T0 - 2000
     assert ticks_diff(5, period - 5) == 10 and ticks_diff(period - 5, 5) == -10
+
+
+def test_command_without_response_after_ttl(store):
+    store.record_command("h1-2", "puck-1", "ring_test", {}, T0, 30)
+    assert store.commands(now_ms=T0 + 10_000)[0]["state"] == "sent"
+    assert store.commands(now_ms=T0 + 31_000)[0]["state"] == "no_response"

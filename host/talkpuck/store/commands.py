@@ -1,5 +1,6 @@
 """commands — the record of commands sent to pucks and the responses matched to them by id."""
 import json
+import time
 
 from sqlalchemy import select, update
 
@@ -24,9 +25,15 @@ class CommandsMixin:
             r = c.execute(select(t.commands).where(t.commands.c.id == cmd_id)).mappings().first()
         return dict(r, args=json.loads(r["args"])) if r else None
 
-    def commands(self, device=None, limit=100):
+    def commands(self, device=None, limit=100, now_ms=None):
+        """Newest first; a command still `sent` after its ttl shows as `no_response` (the puck drops it)."""
         q = select(t.commands).order_by(t.commands.c.ts_ms.desc())
         if device:
             q = q.where(t.commands.c.device == device)
+        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
         with self.engine.connect() as c:
-            return [dict(r, args=json.loads(r["args"])) for r in c.execute(q.limit(limit)).mappings()]
+            rows = [dict(r, args=json.loads(r["args"])) for r in c.execute(q.limit(limit)).mappings()]
+        for r in rows:
+            if r["state"] == "sent" and r["ts_ms"] + r["ttl_s"] * 1000 < now_ms:
+                r["state"] = "no_response"
+        return rows

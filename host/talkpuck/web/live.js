@@ -66,7 +66,13 @@ function drawRoom(el, room) {
     const who = row.querySelector(".who");
     who.textContent = d.mic === "paused" ? "mic paused" : (d.talking ? "voice " + d.voice + " talking" : "quiet");
     who.className = "who " + (d.talking ? "talking" : "silent");
-    row.querySelector(".meta").textContent = d.id + (d.online ? "" : " (offline)");
+    row.querySelector(".meta").textContent = d.id + (d.online ? "" : " (offline)") +
+      (d.dropped || d.rejected || d.outbox ? " · outbox " + (d.outbox || 0) + " · dropped " + (d.dropped || 0) +
+       " · rejected " + (d.rejected || 0) : "");
+    const idb = document.createElement("button");
+    idb.className = "identify"; idb.textContent = "Identify"; idb.title = "blink this puck's ring";
+    idb.addEventListener("click", () => api("POST", "/api/commands", {device: d.id, verb: "identify", args: {seconds: 10}}));
+    row.append(idb);
     return row;
   }));
   const sel = el.querySelector("select[name=device]");

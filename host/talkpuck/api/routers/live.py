@@ -13,6 +13,7 @@ SESSION_FIELDS = ("id", "device", "purpose", "limit_s", "warn_s", "phase", "star
 
 def device_view(d, now_ms):
     st = d["state"] or {}
+    tele = d["tele"] or {}
     phase = st.get("phase", "idle")
     remaining = st.get("remaining_s")
     if remaining is not None and phase in LIVE and d["state_ms"]:
@@ -22,7 +23,9 @@ def device_view(d, now_ms):
             "room_override": d["room_override"], "phase": phase, "session": st.get("session"),
             "limit_s": st.get("limit_s"), "remaining_s": remaining, "talking": bool(st.get("talking")),
             "voice": st.get("voice", 0), "hands": st.get("hands", 0), "hand_ack": st.get("hand_ack", 0),
-            "mic": st.get("mic", "on"), "fw": d["fw"], "state_age_s": round((now_ms - d["state_ms"]) / 1000.0, 1) if d["state_ms"] else None}
+            "mic": st.get("mic", "on"), "fw": d["fw"],
+            # the puck's own drop and reject counts (tele, §5), shown beside the host's
+            "outbox": tele.get("outbox"), "dropped": tele.get("dropped"), "rejected": tele.get("rejected"), "state_age_s": round((now_ms - d["state_ms"]) / 1000.0, 1) if d["state_ms"] else None}
 
 
 def build_live(store, hands_queue):
