@@ -4,7 +4,7 @@ import os
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from talkpuck.api.routers import commands, devices, hands, live, rooms, sessions, stats
@@ -52,6 +52,10 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
         app.include_router(module.router, prefix="/api")
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return Response(status_code=204)   # browsers ask for it; not a client error worth counting
 
     @app.get("/", include_in_schema=False)
     def index():

@@ -72,7 +72,10 @@ function drawRoom(el, room) {
     const idb = document.createElement("button");
     idb.className = "identify"; idb.textContent = "Identify"; idb.title = "blink this puck's ring";
     idb.addEventListener("click", () => api("POST", "/api/commands", {device: d.id, verb: "identify", args: {seconds: 10}}));
-    row.append(idb);
+    const rtb = document.createElement("button");
+    rtb.className = "ring-test"; rtb.textContent = "Ring test";
+    rtb.addEventListener("click", () => api("POST", "/api/commands", {device: d.id, verb: "ring_test"}));
+    row.append(idb, " ", rtb);
     return row;
   }));
   const sel = el.querySelector("select[name=device]");
@@ -88,11 +91,12 @@ function drawRoom(el, room) {
   if (s) {
     const line = el.querySelector(".session-line");
     line.textContent = "Session " + s.id + (s.purpose ? " — " + s.purpose : "") +
+      (s.limit_s ? " · limit " + fmt(s.limit_s) : "") +
       (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
     if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
   }
   const waiting = room.hands.filter((h) => h.state === "waiting");
-  el.querySelector(".hand-count").textContent = waiting.length ? "(" + waiting.length + " waiting)" : "";
+  el.querySelector(".hand-count").textContent = waiting.length ? "(" + waiting.length + " waiting)" : "(none waiting)";
   el.querySelector(".hands").replaceChildren(...room.hands.map((h) => {
     const li = document.createElement("li");
     li.className = "hand " + (h.state === "waiting" ? "waiting" : "done");
