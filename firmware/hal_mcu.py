@@ -58,20 +58,21 @@ class I2SMic:
         self.stream = asyncio.StreamReader(self.i2s)
 
     async def read(self, frame):
+        # one coroutine per frame (the app's interface); nothing else is allocated normally
         if self.slot_bits == 16:
-            # 16-bit slots are already the frame's format: read straight into it
-            await self._fill(memoryview(frame), 2 * FRAME_SAMPLES)
+            mv = memoryview(frame)  # 16-bit slots are the frame's format already: read into it
+            size = 2 * FRAME_SAMPLES
         else:
-            await self._fill(self.mv, len(self.buf))
-            convert(self.buf, frame, FRAME_SAMPLES, self.shift)
-        self.frames += 1
-        return True
-
-    async def _fill(self, mv, size):
+            mv = self.mv
+            size = len(self.buf)
         got = await self.stream.readinto(mv)
         while got < size:  # rare: the DMA had part of a frame
             self.short_reads += 1
             got += await self.stream.readinto(mv[got:])
+        if self.slot_bits != 16:
+            convert(self.buf, frame, FRAME_SAMPLES, self.shift)
+        self.frames += 1
+        return True
 
     def deinit(self):
         self.i2s.deinit()
@@ -194,8 +195,10 @@ class McuHal:
         self.storage = JsonStore(self.storage_folder)
         self._uptime = Uptime()
 
-    async def sleep_ms(self, ms):
-        await asyncio.sleep_ms(ms)
+    def sleep_ms(self, ms):
+        # not `async def`: hands back asyncio's own awaitable, so no coroutine object per call
+        # (the app calls this ~170 times a second; an async def call costs ~100 bytes of heap)
+        return asyncio.sleep_ms(ms)
 
     def new_boot_id(self):
         return binascii.hexlify(os.urandom(4)).decode()

@@ -99,8 +99,10 @@ class UnixHal:
         self.storage = JsonStore(cfg.storage)
         self._uptime = Uptime()
 
-    async def sleep_ms(self, ms):
-        await asyncio.sleep_ms(ms)
+    def sleep_ms(self, ms):
+        # not `async def`: hands back asyncio's own awaitable, so no coroutine object per call
+        # (the app calls this ~170 times a second)
+        return asyncio.sleep_ms(ms)
 
     def new_boot_id(self):
         return binascii.hexlify(os.urandom(4)).decode()
