@@ -182,3 +182,34 @@ def test_broker_outage_reconnects_and_delivers_queued_events(tmp_path):
         _stop(proc)
         w.close()
         b.stop()
+
+
+@pytest.mark.slow
+def test_real_firmware_hears_turns_in_a_recorded_meeting(tmp_path, broker):
+    """30 s of an AMI meeting played in real time as the puck's microphone: evt/turn arrive, and no
+    message carries more than a few hundred bytes (events, never audio)."""
+    import soundfile as sf
+
+    x, rate = sf.read(os.path.join(REPO, "data", "speech", "ami", "ami_trn00.wav"), dtype="int16")
+    assert rate == 16000
+    pcm = tmp_path / "meeting.s16le"
+    (x if x.ndim == 1 else x[:, 0]).astype("<i2").tofile(str(pcm))
+    w = Watcher(broker)
+    cfg = {"device": DEVICE, "board": "unix", "broker": broker.url, "storage": str(tmp_path / "store"), "pcm": str(pcm)}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    env = dict(os.environ)
+    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
+    proc = subprocess.Popen([_micropython(), "-X", "heapsize=2M", "firmware/main.py", str(path)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(32)
+        with w.lock:
+            turns = [json.loads(p) for t, p, _r in w.msgs if t == "evt/turn"]
+            biggest = max(len(p) for _t, p, _r in w.msgs)
+        assert len(turns) >= 3
+        assert all(t["end_ms"] > t["start_ms"] for t in turns)
+        assert biggest < 600
+    finally:
+        _stop(proc)
+        w.close()
