@@ -81,6 +81,8 @@ def _to_array(chunk):
 class SimButton:
     """A button level driven by press patterns: lists of (level, hold_ms) on the sim clock."""
 
+    settle_ms = 600  # longer than the gestures' double-press gap
+
     def __init__(self, clock):
         self.clock = clock
         self._plan = []  # (virtual elapsed ms when it ends, level)
@@ -93,7 +95,7 @@ class SimButton:
             for level, hold_ms in pattern:
                 t += hold_ms
                 self._plan.append((t, level))
-            t += 50
+            t += self.settle_ms  # released long enough that the next pattern is a gesture of its own
             self._plan.append((t, False))
 
     def value(self):

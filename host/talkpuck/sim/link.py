@@ -142,8 +142,14 @@ class PahoLink:
         self._client = None
         self.up = False
         if c is not None:
-            try:
-                c.disconnect()
-            except Exception:  # already gone
-                pass
-            c.loop_stop()
+            # loop_stop() joins paho's thread, which may sit in a reconnect attempt: never block
+            # the puck's event loop on it (the button and ring tasks must keep running)
+            await asyncio.get_running_loop().run_in_executor(None, _close_client, c)
+
+
+def _close_client(c):
+    try:
+        c.disconnect()
+    except Exception:  # already gone
+        pass
+    c.loop_stop()
