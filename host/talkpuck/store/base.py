@@ -23,6 +23,7 @@ class StoreBase:
         self.url = url or default_url(data_dir)
         self.engine = make_engine(self.url)
         self.lock = threading.RLock()
+        self._known_boots = set()      # (device, boot) rows known to exist
         self.version = migrate(self.engine)
 
     def close(self):

@@ -21,14 +21,16 @@ class EventsMixin:
         with self.lock:
             try:
                 with self.engine.begin() as c:
-                    self._ensure_device(c, device, received_ms)
-                    self._ensure_boot(c, device, boot, received_ms)
+                    if (device, boot) not in self._known_boots:   # saves two round trips per event
+                        self._ensure_device(c, device, received_ms)
+                        self._ensure_boot(c, device, boot, received_ms)
                     c.execute(t.events.insert().values(
                         device=device, boot=boot, seq=seq, kind=kind, dev_ms=dev_ms, wall_ms=wall_ms,
                         received_ms=received_ms, payload=json.dumps(payload, separators=(",", ":"))))
                     apply = getattr(self, "_apply_" + kind, None)
                     if apply is not None:
                         apply(c, device, boot, seq, wall_ms, payload, times)
+                self._known_boots.add((device, boot))
                 return True
             except IntegrityError:
                 self.incr("duplicates_dropped")
