@@ -13,6 +13,7 @@ the `hal` object of the platform (firmware/hal_<platform>.py, or the simulator's
     hal.storage.load(name) / save(name, obj)   small JSON documents, saved atomically
     await hal.sleep_ms(ms)              sleeps on the puck's clock (the simulator may run it faster)
     hal.mem() -> (free, alloc) or (0, 0);  hal.rssi() -> dBm or None;  hal.new_boot_id() -> 8 hex
+    hal.uptime_s()                      seconds since boot, right across the ticks wrap
 
 The tasks (each owned here, cancelled in deinit()):
     audio   frames -> detector -> controller (turns, summaries, talking now)
@@ -184,7 +185,10 @@ class Puck:
                 await self._on_connect(link)
                 backoff = self.reconnect_min_ms
                 while True:
-                    await self._send_pending(link)
+                    if not link.up:  # dropped in the background: notice now, not at the next publish
+                        raise OSError("MQTT link down")
+                    if self._has_pending():  # checked without a coroutine call: idle costs no heap
+                        await self._send_pending(link)
                     await self.hal.sleep_ms(self.link_idle_ms)
             except OSError:
                 # one reconnect path for every link fault; the puck keeps time meanwhile
@@ -214,6 +218,11 @@ class Puck:
             "prev_boot": self.prev_boot,
             "prev_seq": self.prev_seq,
         }
+
+    def _has_pending(self):
+        if self.ctrl.state_dirty or self._responses or len(self.outbox):
+            return True
+        return self._last_tele is None or ticks_diff(self.hal.clock.now_ms(), self._last_tele) >= self.tele_ms
 
     async def _send_pending(self, link):
         ctrl = self.ctrl
