@@ -142,3 +142,15 @@ def test_button_press_raises_a_hand():
     hands = docs(hal, "/evt/hand")
     assert len(hands) == 1 and hands[0]["action"] == "raise" and hands[0]["hand"] == hands[0]["seq"]
     assert docs(hal, "/state")[-1]["hands"] == 1
+
+
+def test_a_link_dropped_in_the_background_is_noticed():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.link.up = False  # the socket died while nothing was being sent
+        await hal.run_for_ms(2000)
+
+    hal, puck = run(scenario)
+    assert hal.link.connects >= 2
+    assert puck.online
+    assert len(hal.link.topics("/info")) >= 2  # info again after the reconnect
