@@ -15,9 +15,6 @@ lives here or in those two files.
   storage  JSON documents in /data, atomic (jsonstore.py)
 """
 import asyncio
-import binascii
-import gc
-import os
 
 import neopixel
 import network
@@ -27,7 +24,7 @@ from i2s_convert import convert
 from jsonstore import JsonStore
 from mqtt_client import MQTTClient
 from puckcore.ticks import Clock, ticks_diff, ticks_ms
-from uptime import Uptime
+from hal_common import HalServices
 
 FRAME_SAMPLES = 320  # 20 ms at 16 kHz: TurnDetector.FRAME_SAMPLES
 RATE_HZ = 16000
@@ -181,10 +178,11 @@ def _fatal_statuses():
     return out
 
 
-class McuHal:
+class McuHal(HalServices):
     storage_folder = "/data"
 
     def __init__(self, cfg, board):
+        HalServices.__init__(self)
         self.clock = Clock()
         self.leds = NeoRing(board)
         self.leds.off()
@@ -193,24 +191,9 @@ class McuHal:
         self.net = WiFi(cfg.ssid, cfg.wifi_password, cfg.device)
         self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, self.net)
         self.storage = JsonStore(self.storage_folder)
-        self._uptime = Uptime()
-
-    def sleep_ms(self, ms):
-        # not `async def`: hands back asyncio's own awaitable, so no coroutine object per call
-        # (the app calls this ~170 times a second; an async def call costs ~100 bytes of heap)
-        return asyncio.sleep_ms(ms)
-
-    def new_boot_id(self):
-        return binascii.hexlify(os.urandom(4)).decode()
-
-    def mem(self):
-        return (gc.mem_free(), gc.mem_alloc())
 
     def rssi(self):
         return self.net.rssi()
-
-    def uptime_s(self):
-        return self._uptime.seconds()
 
 
 def button_held(board):

@@ -13,13 +13,12 @@ Run: MICROPYPATH=firmware:firmware/lib micropython firmware/main.py my-unix-conf
 """
 import asyncio
 import binascii
-import gc
 import os
 
 from jsonstore import JsonStore
 from mqtt_client import MQTTClient
 from puckcore.ticks import Clock, ticks_add, ticks_diff
-from uptime import Uptime
+from hal_common import HalServices
 
 FRAME_MS = 20
 
@@ -89,32 +88,15 @@ class StdoutLeds:
         print("leds", binascii.hexlify(self._last).decode())
 
 
-class UnixHal:
+class UnixHal(HalServices):
     def __init__(self, cfg, board):
+        HalServices.__init__(self)
         self.clock = Clock()
         self.mic = PcmFileMic(self.clock, cfg.pcm, cfg.pcm_loop)
         self.button = FileButton(cfg.button_file)
         self.leds = StdoutLeds(cfg.leds_out == "stdout", self.clock)
         self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password)
         self.storage = JsonStore(cfg.storage)
-        self._uptime = Uptime()
-
-    def sleep_ms(self, ms):
-        # not `async def`: hands back asyncio's own awaitable, so no coroutine object per call
-        # (the app calls this ~170 times a second)
-        return asyncio.sleep_ms(ms)
-
-    def new_boot_id(self):
-        return binascii.hexlify(os.urandom(4)).decode()
-
-    def mem(self):
-        return (gc.mem_free(), gc.mem_alloc())
-
-    def rssi(self):
-        return None
-
-    def uptime_s(self):
-        return self._uptime.seconds()
 
 
 def make_hal(cfg, board):

@@ -16,6 +16,7 @@ module("uptime.py")                     # tele uptime_s across the 2**30 ms tick
 module("mqtt_packets.py", base_path="lib")  # MQTT 3.1.1 packet encode/decode (pure)
 module("mqtt_client.py", base_path="lib")   # async MQTT client over asyncio streams
 module("i2s_convert.py", base_path="lib")   # 32-bit I2S slots -> int16 frames (viper)
+module("hal_common.py")                 # what every MicroPython HAL provides alike
 module("hal_mcu.py")                    # shared MCU parts: I2S mic, NeoPixel ring, button, Wi-Fi
 module("hal_esp32.py")                  # ESP32-S3
 module("hal_rp2.py")                    # Raspberry Pi Pico W

@@ -143,8 +143,13 @@ class Broker:
 
     def _supervise(self):
         while not self._stopping.is_set():
-            if self._proc.poll() is not None and not self._stopping.is_set():
-                log.warning("mosquitto exited with %s; restarting", self._proc.returncode)
+            code = self._proc.poll()
+            if code == 0 and not self._stopping.is_set():
+                # a clean exit means someone stopped it on purpose (SIGTERM to our process group)
+                log.info("mosquitto stopped cleanly; not restarting")
+                break
+            if code is not None and not self._stopping.is_set():
+                log.warning("mosquitto exited with %s; restarting", code)
                 time.sleep(self.restart_delay_s)
                 if self._stopping.is_set():
                     break

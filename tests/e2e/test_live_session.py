@@ -9,6 +9,8 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
+from waiting import wait_for
+
 from talkpuck.app import HostApp
 from talkpuck.broker import Broker
 from talkpuck.sim.runner import SimPuck
@@ -18,14 +20,6 @@ WAV = os.path.join(REPO, "data", "speech", "ami", "ami_trn00.wav")
 WRAP_SOON = (1 << 30) - 15000  # the puck's clock wraps 15 s (of puck time) into the recording
 
 
-def wait_for(pred, timeout_s=20, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Retained:

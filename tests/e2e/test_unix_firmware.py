@@ -15,6 +15,8 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
+from waiting import wait_for
+
 from talkpuck.broker import Broker
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -27,14 +29,6 @@ def _micropython():
     return here if os.path.exists(here) else shutil.which("micropython")
 
 
-def wait_for(pred, timeout_s=20, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Watcher:

@@ -19,7 +19,7 @@ from talkpuck.errors import ConfigError
 FIRMWARE = os.path.join(ROOT, "firmware")
 SOURCE_ONLY = ("boot.py", "main.py")  # run by name at boot: stay .py
 HAL_PREFIX = "hal_"
-SHARED_HALS = ("hal_mcu",)
+SHARED_HALS = ("hal_common", "hal_mcu")
 
 
 def mpy_cross():
