@@ -65,7 +65,8 @@ class Director:
         self.rng = rng
         self.next_start = {p.device_id: 0.0 for p in pucks}
         self.session_end = {}
-        self.next_hand = time.monotonic() + self._hand_gap()
+        # the first hand goes up soon, so even a one-minute demo shows the queue at work
+        self.next_hand = time.monotonic() + min(10.0, self._hand_gap()) / speed
 
     def _hand_gap(self):
         return self.rng.expovariate(1.0 / self.hand_every_s) if self.hand_every_s > 0 else float("inf")
