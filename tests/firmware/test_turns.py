@@ -28,7 +28,7 @@ def test_turn_start_and_end_times():
     seg = TurnSegmenter()
     c = FakeClock()
     t0 = c.now_ms()
-    ev = _feed(seg, c, [False] * 10 + [True] * 50 + [False] * 50)
+    ev = _feed(seg, c, [False] * 10 + [True] * 50 + [False] * (P.turn_gap_ms // P.frame_ms + 5))
     assert [e[0] for e in ev] == ["start", "end"]
     assert ticks_diff(ev[1][1], t0) == 200 - P.preroll_ms
     assert ticks_diff(ev[1][2], t0) == 1200
@@ -39,7 +39,7 @@ def test_short_gap_does_not_split():
     seg = TurnSegmenter()
     c = FakeClock()
     gap = P.turn_gap_ms // P.frame_ms - 1
-    ev = _feed(seg, c, [True] * 20 + [False] * gap + [True] * 20 + [False] * 40)
+    ev = _feed(seg, c, [True] * 20 + [False] * gap + [True] * 20 + [False] * (P.turn_gap_ms // P.frame_ms + 5))
     assert [e[0] for e in ev] == ["start", "end"]
 
 
@@ -47,7 +47,7 @@ def test_long_gap_splits():
     seg = TurnSegmenter()
     c = FakeClock()
     gap = P.turn_gap_ms // P.frame_ms
-    ev = _feed(seg, c, [True] * 20 + [False] * gap + [True] * 20 + [False] * 40)
+    ev = _feed(seg, c, [True] * 20 + [False] * gap + [True] * 20 + [False] * (P.turn_gap_ms // P.frame_ms + 5))
     assert [e[0] for e in ev] == ["start", "end", "start", "end"]
 
 

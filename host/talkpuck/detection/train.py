@@ -3,11 +3,14 @@
 Features come from the firmware code itself (FrontEnd, Voicing, Vad on CPython), so the model
 sees exactly what the puck computes. Data: every NAME.wav + NAME.rttm in --data (the AMI dev
 clips) plus harder copies generated from them (quieter / far talker, added noise, reverberation,
-level changes). The model is a logistic regression folded into Q16 integer weights, fitted on the
-clips and their generated copies; the decision threshold, hangover and turn shaping are chosen by
-grid search on the frame F1 of the training clips themselves.
-Leave-one-file-out: each clip is scored with a model trained on the other nine (and their
-generated copies); the figures are written into the model file and printed.
+level changes). The recipe (docs/detection.md §2): a logistic regression fitted on the clips and
+their copies (copies weighted COPY_WEIGHT), folded into Q16 integer weights; the decision
+threshold, hangover and turn shaping are chosen by grid search on the frame F1 of the training
+clips (weight 1) and of their copies (weight TUNE_COPY_WEIGHT), so the settings stay sensitive
+enough for quiet, noisy and reverberant rooms.
+Leave-one-file-out (lofo.py): each clip and its copies are detected by the firmware detector with
+a model trained on the other nine and their copies, and scored with the `talkpuck eval`
+definitions; `--lofo` does only that. The LOFO figures are written into the model file.
 """
 import os
 from array import array
@@ -19,11 +22,13 @@ from talkpuck.detection.evaluate import find_pairs, load_reference
 
 Q = 16
 FRAME_S = 0.02
-HANGS = (5, 10, 15)
-GAPS_MS = (300, 500, 700)
+HANGS = (3, 5, 8, 10, 15)
+GAPS_MS = (300, 500, 700, 1000)
 PREROLLS_MS = (60, 100)
 MINS_MS = (60, 120)
-THR_Q = (0.4, 0.5, 0.6, 0.7, 0.8)
+THR_Q = (0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.96, 0.98)  # frame posterior thresholds
+COPY_WEIGHT = 1.0  # weight of a generated copy's frames in the fit (a clip's: 1)
+TUNE_COPY_WEIGHT = 0.3  # weight of the copies' pooled F1 in the decision-settings search (clips: 1)
 DEFAULT_OUT = os.path.join("firmware", "puckcore", "vad_model.py")
 
 
@@ -32,6 +37,9 @@ def add_parser(subparsers):
     p.add_argument("--data", default=os.path.join("data", "speech", "ami"), help="folder of NAME.wav + NAME.rttm")
     p.add_argument("--out", default=DEFAULT_OUT, help="firmware module to write")
     p.add_argument("--no-augment", action="store_true", help="train on the clips only")
+    p.add_argument("--lofo", action="store_true",
+                   help="only the leave-one-file-out evaluation (clips and generated copies); write no model")
+    p.add_argument("--json", help="write the LOFO figures (per file and pooled) as JSON here")
     p.set_defaults(func=run)
 
 
@@ -101,17 +109,21 @@ def labels(ref, nframes):
 
 
 # --- model ----------------------------------------------------------------------------------
-def fit(X, y, l2=1e-3, iters=400):
+def fit(X, y, sw=None, l2=1e-3, iters=400):
+    """Weighted logistic regression (sw: per-frame weights, default equal) -> Q16 (W, B)."""
     mu = X.mean(0)
     sd = X.std(0) + 1e-6
     Z = (X - mu) / sd
+    sw = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
+    sw = sw / sw.sum()
     w = np.zeros(X.shape[1])
     b = 0.0
     # Newton-free plain gradient descent with a fixed step: small problem, standardized inputs
     for _ in range(iters):
         p = 1.0 / (1.0 + np.exp(-(Z @ w + b)))
-        w -= 1.0 * (Z.T @ (p - y) / len(y) + l2 * w)
-        b -= 1.0 * float(np.mean(p - y))
+        g = sw * (p - y)
+        w -= 1.0 * (Z.T @ g + l2 * w)
+        b -= 1.0 * float(np.sum(g))
     # fold the standardization in, then to Q16 integers
     wr = w / sd
     br = b - float(np.sum(w * mu / sd))
@@ -154,14 +166,22 @@ def f1_of(outs, labs):
     return 2 * p * r / max(1e-9, p + r)
 
 
-def train(items, min_level, tune=None):
-    """items: [(X, lv, lab)] to fit the weights on; tune: the items whose frame F1 picks the
-    decision settings (default: the same). Returns (W, B, decision dict)."""
+def train(items, min_level, tune=None, weights=None, tune_weights=None):
+    """items: [(X, lv, lab)] to fit the weights on (frame weight per item: weights, default 1);
+    tune: the items whose frame F1 picks the decision settings (default: the same), in groups by
+    tune_weights: the objective is the weighted mean of each weight group's pooled F1.
+    Returns (W, B, decision dict)."""
     X = np.vstack([it[0] for it in items]).astype(np.float64)
     y = np.concatenate([it[2] for it in items]).astype(np.float64)
-    W, B = fit(X, y)
-    items = tune or items
-    Z = [scores(W, B, it[0]) for it in items]
+    weights = weights or [1.0] * len(items)
+    sw = np.concatenate([np.full(len(it[2]), w) for it, w in zip(items, weights)])
+    W, B = fit(X, y, sw)
+    if tune is None:
+        tune = items
+    tw = tune_weights or [1.0] * len(tune)
+    groups = [(g, [i for i, w in enumerate(tw) if w == g]) for g in sorted(set(tw)) if g > 0]
+    Z = [scores(W, B, it[0]) for it in tune]
+    labs = [it[2] for it in tune]
     best = None
     for t in THR_Q:
         thr = int(round(np.log(t / (1 - t)) * (1 << Q)))
@@ -169,51 +189,61 @@ def train(items, min_level, tune=None):
             for g in GAPS_MS:
                 for m in MINS_MS:
                     for pr in PREROLLS_MS:
-                        f = f1_of([decide(z, it[1], thr, h, g, m, pr, min_level) for z, it in zip(Z, items)],
-                                  [it[2] for it in items])
+                        outs = [decide(z, it[1], thr, h, g, m, pr, min_level) for z, it in zip(Z, tune)]
+                        f = sum(gw * f1_of([outs[i] for i in ix], [labs[i] for i in ix]) for gw, ix in groups)
+                        f /= sum(gw for gw, _ in groups)
                         if best is None or f > best[0]:
                             best = (f, dict(thr=thr, hang=h, gap=g, min=m, pre=pr))
     return W, B, best[1]
 
 
-def run(args):
-    from puckcore.detect_params import DetectParams
+def train_recipe(clips, names, min_level):
+    """The shipped recipe on clips[name] = [(version, X, lv, lab, ...)] for the given names:
+    fit on every version (copies weighted COPY_WEIGHT), tune on clips + TUNE_COPY_WEIGHT x copies."""
+    vs = [v for n in names for v in clips[n]]
+    items = [(v[1], v[2], v[3]) for v in vs]
+    weights = [1.0 if v[0] == "orig" else COPY_WEIGHT for v in vs]
+    tune_w = [1.0 if v[0] == "orig" else TUNE_COPY_WEIGHT for v in vs]
+    return train(items, min_level, items, weights, tune_w)
 
-    min_level = DetectParams.speech_min_dbq
+
+def load_material(folder, augment=True, log=None):
+    """{clip name: [(version, X, lv, labels, samples, reference)]}, version "orig" first, then the
+    generated copies (unless augment is False)."""
     clips = {}
-    for k, (base, wav, rttm) in enumerate(find_pairs(args.data)):
+    for k, (base, wav, rttm) in enumerate(find_pairs(folder)):
         x, _ = read_wav(wav)
         ref = load_reference(rttm, base)
-        variants = [("orig", x)] + ([] if args.no_augment else list(augmentations(x, k)))
+        variants = [("orig", x)] + (list(augmentations(x, k)) if augment else [])
         clips[base] = []
         for name, v in variants:
             X, lv = firmware_features(v)
-            clips[base].append((name, X, lv, labels(ref, len(X))))
-        print("features: %s (%d versions)" % (base, len(variants)))
+            clips[base].append((name, X, lv, labels(ref, len(X)), v, ref))
+        if log:
+            log("features: %s (%d versions)" % (base, len(variants)))
+    return clips
+
+
+def run(args):
+    import json
+
+    from puckcore.detect_params import DetectParams
+
+    from talkpuck.detection import lofo as lofo_mod
+
+    min_level = DetectParams.speech_min_dbq
+    clips = load_material(args.data, not args.no_augment, log=print)
     names = sorted(clips)
-    # leave one file out
-    lofo = {}
-    outs_o, labs_o, outs_a, labs_a = [], [], [], []
-    for test in names:
-        items = [(X, lv, lab) for n in names if n != test for _, X, lv, lab in clips[n]]
-        tune = [(X, lv, lab) for n in names if n != test for v, X, lv, lab in clips[n] if v == "orig"]
-        W, B, d = train(items, min_level, tune)
-        for name, X, lv, lab in clips[test]:
-            o = decide(scores(W, B, X), lv, d["thr"], d["hang"], d["gap"], d["min"], d["pre"], min_level)
-            (outs_o if name == "orig" else outs_a).append(o)
-            (labs_o if name == "orig" else labs_a).append(lab)
-            if name == "orig":
-                lofo[test] = round(f1_of([o], [lab]), 3) if lab.any() else None
-        print("LOFO %s: frame F1 %s" % (test, lofo[test]))
-    lofo["pooled_f1"] = round(f1_of(outs_o, labs_o), 3)
-    if outs_a:
-        lofo["pooled_f1_generated"] = round(f1_of(outs_a, labs_a), 3)
-    print("LOFO pooled frame F1 (20 ms): clips %.3f, generated copies %s"
-          % (lofo["pooled_f1"], lofo.get("pooled_f1_generated")))
-    items = [(X, lv, lab) for n in names for _, X, lv, lab in clips[n]]
-    tune = [(X, lv, lab) for n in names for v, X, lv, lab in clips[n] if v == "orig"]
-    W, B, d = train(items, min_level, tune)
-    write_model(args.out, W, B, d, lofo, not args.no_augment)
+    res = lofo_mod.lofo(clips, names, lambda ns: train_recipe(clips, ns, min_level), log=print)
+    print(lofo_mod.format_lofo(res))
+    summary = lofo_mod.summary(res)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(res, f, indent=1, default=float)
+    if args.lofo:
+        return 0
+    W, B, d = train_recipe(clips, names, min_level)
+    write_model(args.out, W, B, d, summary, not args.no_augment)
     print("wrote %s" % args.out)
     return 0
 
@@ -229,9 +259,11 @@ def write_model(path, W, B, d, lofo, augmented):
     text = '''"""vad_model — the learned frame classifier of the VAD, as integer constants (generated file).
 
 Written by `talkpuck train-vad` (host/talkpuck/detection/train.py) from the clips in
-data/speech/ami%s; do not edit by hand. The score of a frame is B + sum(W[i] * x[i]) in Q16 over
-the features of puckcore/vad.py; the frame is loud when the score reaches Z_THR. LOFO holds the
-leave-one-file-out frame F1 (20 ms frames) of models trained without each clip.
+data/speech/ami%s.
+Do not edit by hand. The score of a frame is B + sum(W[i] * x[i]) in Q16 over the features of
+puckcore/vad.py; the frame is loud when the score reaches Z_THR. LOFO holds the
+leave-one-file-out figures (`talkpuck eval` definitions, pooled): each clip and its generated
+copies detected with a model trained without them.
 """
 FEATURES = ("snr", "snr_sum5", "snr_sum15", "below_peak", "voicing", "voicing_sum5", "voicing_sum15",
             "voicing_max10", "tilt", "zc", "level")
@@ -244,7 +276,9 @@ TURN_MIN_MS = %d
 PREROLL_MS = %d
 LOFO = %r
 ''' % (
-        " plus generated harder copies (quiet, noisy, reverberant, changing level)" if augmented else "",
+        ("\nplus generated harder copies (quiet, noisy, reverberant, changing level), fitted with copies\n"
+         "weighted COPY_WEIGHT %s, decision settings tuned with copies weighted TUNE_COPY_WEIGHT %s"
+         % (COPY_WEIGHT, TUNE_COPY_WEIGHT)) if augmented else "",
         ", ".join(str(int(w)) for w in W), int(B), d["thr"], d["hang"], d["gap"], d["min"], d["pre"], lofo)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)

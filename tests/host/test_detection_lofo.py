@@ -1,0 +1,107 @@
+"""Leave-one-file-out evaluation (lofo.py, `talkpuck train-vad --lofo`): folds never see their test
+clip, outputs are the firmware detector's and are scored with the `talkpuck eval` definitions.
+
+The fast tests use three dev clips cut to 6 s; the full recorded LOFO run is marked slow.
+"""
+import os
+
+import numpy as np
+import pytest
+
+from talkpuck.detection import lofo, train
+from talkpuck.detection.evaluate import find_pairs, load_reference, pool, score_file
+from talkpuck.detection.runner import run_detector
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AMI = os.path.join(ROOT, "data", "speech", "ami")
+MIN_LEVEL = -80 * 16
+
+# recorded by `talkpuck train-vad --lofo` (docs/detection.md §4, bench/RESULTS.md)
+LOFO_CLIPS_F1 = 0.925
+LOFO_CLIPS_DER = 0.363
+LOFO_COPIES_F1 = 0.842
+LOFO_COPIES_DER = 0.441
+
+
+def tiny_clips(augment=False):
+    from talkpuck.detection.audio import read_wav
+
+    clips = {}
+    for k, (base, wav, rttm) in enumerate(find_pairs(AMI)[3:6]):
+        x, _ = read_wav(wav)
+        x = x[: 6 * 16000]
+        ref = [(s, min(e, 6.0), v) for s, e, v in load_reference(rttm, base) if s < 6.0]
+        versions = [("orig", x)] + (list(train.augmentations(x, k))[:1] if augment else [])
+        clips[base] = []
+        for name, v in versions:
+            X, lv = train.firmware_features(v)
+            clips[base].append((name, X, lv, train.labels(ref, len(X)), v, ref))
+    return clips
+
+
+def test_folds_never_train_on_their_test_clip_and_score_like_eval():
+    clips = tiny_clips(augment=True)
+    names = sorted(clips)
+    seen = []
+
+    def train_fn(ns):
+        seen.append(list(ns))
+        return train.train_recipe(clips, ns, MIN_LEVEL)
+
+    res = lofo.lofo(clips, names, train_fn)
+    assert seen == [[n for n in names if n != t] for t in names]
+    assert [r["file"] for r in res["clips"]["files"]] == names
+    assert [r["file"] for r in res["copies"]["files"]] == [n + "+quiet" for n in names]
+    # each row is the firmware detector with that fold's model, scored by score_file; pooled as eval
+    t = names[1]
+    f = res["folds"][t]
+    params = lofo.fold_params(f["W"], f["B"], f)
+    v = clips[t][0]
+    from puckcore.detector import TurnDetector
+
+    hyp, _ = run_detector(v[4], TurnDetector(params=params))
+    row = score_file(t, v[5], hyp, 6.0)
+    assert row["tp"] == res["clips"]["files"][1]["tp"] and row["fp"] == res["clips"]["files"][1]["fp"]
+    assert res["clips"]["pooled"]["f1"] == pool(res["clips"]["files"])["f1"]
+    s = lofo.summary(res)
+    assert set(s) == {"clips", "copies"} and 0.0 <= s["clips"]["f1"] <= 1.0
+    assert len(lofo.table_rows(res)) == 2 + 2 + 1  # header, clips, copies, one kind of copy
+
+
+def test_fold_params_change_only_the_model():
+    from puckcore.detect_params import DetectParams
+
+    p = lofo.fold_params(np.arange(11), -5, dict(thr=7, hang=3, gap=300, min=60, pre=100))
+    assert p.score_w == tuple(range(11)) and p.score_b == -5 and p.score_thr == 7
+    assert p.hangover_frames == 3 and p.turn_gap_ms == 300 and p.preroll_ms == 100
+    assert p.noise_block_frames == DetectParams.noise_block_frames
+    assert DetectParams.score_thr != 7 or DetectParams.score_b != -5  # the shipped class is untouched
+
+
+def test_weighted_fit_and_grouped_tuning():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 400, size=(2000, 11))
+    y = (X[:, 0] > 200).astype(float)
+    W, B = train.fit(X.astype(float), y)
+    assert W[0] > 0 and all(abs(W[0]) > abs(w) for w in W[1:])
+    # zero-weighted frames do not pull the fit: flipping their labels changes nothing
+    y2 = y.copy()
+    y2[:500] = 1 - y2[:500]
+    sw = np.ones(2000)
+    sw[:500] = 0
+    W2, B2 = train.fit(X[500:].astype(float), y[500:])
+    W3, B3 = train.fit(X.astype(float), y2, sw)
+    assert np.sign(W3[0]) == np.sign(W2[0]) and W3[0] > 0
+
+
+@pytest.mark.slow
+def test_recorded_lofo_figures_not_worse():
+    """The full `talkpuck train-vad --lofo` run (about 3 minutes): the recipe must not lose."""
+    from puckcore.detect_params import DetectParams
+
+    clips = train.load_material(AMI, True)
+    names = sorted(clips)
+    res = lofo.lofo(clips, names, lambda ns: train.train_recipe(clips, ns, DetectParams.speech_min_dbq))
+    c, g = res["clips"]["pooled"], res["copies"]["pooled"]
+    assert c["f1"] >= LOFO_CLIPS_F1 - 0.0005 and c["der"] <= LOFO_CLIPS_DER + 0.0005, (c["f1"], c["der"])
+    assert g["f1"] >= LOFO_COPIES_F1 - 0.0005 and g["der"] <= LOFO_COPIES_DER + 0.0005, (g["f1"], g["der"])
