@@ -29,7 +29,9 @@ def run_budget():
 
 
 def main():
+    load = os.getloadavg()[0]  # the machine is shared: a busy one inflates the max
     out, f = run_budget()
+    f["load_avg_1min_at_start"] = round(load, 2)
     print(out)
     ok = f["feed mean_us"] <= 100 and f["feed max_us"] <= 500
     print("budget %s (mean <= 100 us, max <= 500 us)" % ("MET" if ok else "NOT MET"))
