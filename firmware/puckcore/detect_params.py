@@ -38,5 +38,23 @@ class DetectParams:
     turn_gap_ms = vad_model.TURN_GAP_MS  # a silence at least this long ends a turn
     preroll_ms = vad_model.PREROLL_MS  # a turn starts this much before its first speech frame
 
+    # voices (changepoint.py, voices.py; docs/detection.md "Voices"). Pitch codes are Q8 log2 of the
+    # pitch lag (256 = one octave); centres and spreads are Q4 of those. 1 ln unit = 369 Q8.
+    voice_min_voicing_q8 = 128  # a frame's pitch counts when its voicing is at least 0.5
+    voice_buf_frames = 1000  # voiced frames kept per turn (20 s of voiced talk); a fuller turn is cut
+    voice_min_frames = 20  # no piece shorter than 0.4 s of voiced talk; shorter turns keep the last voice
+    voice_clip_q8 = 111  # a turn's codes are clipped to its median +- 0.43 octave (octave slips)
+    voice_split_t = 4  # a cut needs a two-sample t statistic of at least this ...
+    voice_frame_sd_q8 = 55  # ... with this spread of one voice's frame codes (0.22 octave)
+    voice_split_score = 16 * (voice_split_t * voice_frame_sd_q8) ** 2  # in best_split's units
+    voice_split_depth = 3  # up to 2**3 pieces per turn
+    max_voices = 4
+    voice_new_k_q4 = 40  # a piece farther than 2.5 spreads from every voice may be a new one
+    voice_spread0_q4 = 355  # starting spread: 0.06 ln (1 semitone) ...
+    voice_spread_min_q4 = 236  # ... kept within 0.04 ...
+    voice_spread_max_q4 = 591  # ... and 0.1 ln
+    voice_min_new_frames = 30  # voiced frames a piece needs to found or confirm a voice (0.6 s)
+    voice_weight_cap = 2000  # a voice centre follows new pieces as if it had at most 40 s of talk
+
     # events
-    queue_len = 16  # queued events; the oldest is dropped (and counted) when full
+    queue_len = 24  # queued events; the oldest is dropped (and counted) when full

@@ -5,18 +5,29 @@
     ev = det.pop_event()           # (EV_TURN_START, start_ms, voice)
                                    # (EV_TURN_END, start_ms, end_ms, voice, conf, level_db)
                                    # (EV_SUMMARY, from_ms, to_ms, speech_ms, turns, level_db, noise_db)
+    det.reset_voices()             # a session starts or ends: voice 1, 2... begin again
+
+Voices: while a turn lasts, each voiced frame's pitch is kept (changepoint.ChangeDetector); when the
+turn ends it is cut where the voice changes, also with no pause between the two speakers, and each
+piece is given an anonymous voice by voices.VoiceClusters. So one turn of the segmenter may end as
+several EV_TURN_END events, one per piece, back to back. EV_TURN_START carries the voice that spoke
+last (the new one is only known at the end). A turn that fills the pitch buffer is cut there.
 
 Events are tuples made only when something happens; a frame without an event allocates nothing.
 The queue holds `queue_len` events and drops the oldest when full (counted in `dropped`).
-`conf` (0-100) is how sure the detector is of the turn: its mean SNR, 20 dB and above is 100; with
-one voice the label itself is certain. Levels are integer dBFS of the mean absolute sample.
+`conf` (0-100) is how sure the detector is of the turn: the lower of its SNR confidence (20 dB and
+above is 100) and the voice label's (how much nearer its voice is than the next one). Levels are
+integer dBFS of the mean absolute sample.
 """
+from puckcore.changepoint import ChangeDetector
 from puckcore.detect_params import DBQ, DetectParams
 from puckcore.frontend import FrontEnd
+from puckcore.levels import log2_q8
 from puckcore.pitch import Voicing
 from puckcore.ticks import ticks_add, ticks_diff
-from puckcore.turns import TurnSegmenter
+from puckcore.turns import IDLE, TurnSegmenter
 from puckcore.vad import Vad
+from puckcore.voices import VoiceClusters
 
 EV_TURN_START = 1
 EV_TURN_END = 2
@@ -33,6 +44,14 @@ class TurnDetector:
         self.voicing = Voicing(fast)
         self.vad = Vad(params)
         self.turns = TurnSegmenter(params)
+        p = params
+        self.changes = ChangeDetector(p.voice_buf_frames, p.voice_min_frames, p.voice_clip_q8,
+                                      p.voice_split_score, p.voice_split_depth, p.frame_ms, fast)
+        self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
+                                    p.voice_spread_min_q4, p.voice_spread_max_q4,
+                                    p.voice_min_new_frames, p.voice_weight_cap)
+        self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
+        self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
         self._q = [None] * params.queue_len
         self._qhead = 0
         self._qn = 0
@@ -45,8 +64,11 @@ class TurnDetector:
 
     # --- the contract -------------------------------------------------------------------------
     def reset_voices(self):
-        """A new session starts: forget voice identities (one voice for now: nothing to forget)."""
-        pass
+        """A session starts or ends: forget every voice and the pitch track (docs/privacy.md)."""
+        self.voices.reset()
+        self.changes.reset()
+        self._voiced_at_speech = 0
+        self.last_voice = 0
 
     def feed(self, frame, now_ms):
         """Process one frame whose first sample was taken at tick `now_ms`; returns queued events."""
@@ -61,12 +83,23 @@ class TurnDetector:
         speech = vad.process(fe.level_dbq, fe.high_dbq, fe.zc, vo.voicing_q8)
         tr = self.turns
         if tr.process(speech, vad.loud, fe.level_dbq, vad.snr_dbq, now_ms):
-            if tr.started:
-                self.talking = True
-                self.voice = 1
-                self._push((EV_TURN_START, tr.start_ms, 1))
             if tr.ended:
                 self._end_turn()
+            if tr.started:
+                self._start_turn()
+        cd = self.changes
+        if tr.state == IDLE:
+            if cd.n:
+                cd.reset()  # a burst too short to be a turn: its pitch is not kept
+        else:
+            if vo.voicing_q8 >= p.voice_min_voicing_q8 and vo.lag > 0:
+                cd.add(vo.lag, log2_q8(vo.lag), now_ms)
+            if speech:
+                self._voiced_at_speech = cd.n
+            if cd.full and tr.cut():
+                self._end_turn()
+                tr.resume()
+                self._start_turn()
         self.frames += 1
         # summary accumulators (1/16 dB sums stay below 2**30 for hours of frames at >= -100 dB)
         if speech:
@@ -95,6 +128,7 @@ class TurnDetector:
         """End of input: close an open turn (and nothing else). Returns queued events."""
         if self.turns.flush():
             self._end_turn()
+        self.changes.reset()
         return self._qn
 
     @property
@@ -102,12 +136,45 @@ class TurnDetector:
         return self.vad.noise_dbq // DBQ
 
     # --- internals --------------------------------------------------------------------------------
+    def _start_turn(self):
+        self.talking = True
+        self.voice = self.last_voice or 1
+        self._push((EV_TURN_START, self.turns.start_ms, self.voice))
+
     def _end_turn(self):
+        """The turn closed: cut it where the voice changes and report one event per voice piece."""
         tr = self.turns
-        conf = tr.snr_dbq * 5 // DBQ
-        conf = 0 if conf < 0 else (100 if conf > 100 else conf)
-        self._push((EV_TURN_END, tr.start_ms, tr.end_ms, 1, conf, tr.level_dbq // DBQ))
-        self._turns += 1
+        cd = self.changes
+        snr_conf = tr.snr_dbq * 5 // DBQ
+        snr_conf = 0 if snr_conf < 0 else (100 if snr_conf > 100 else snr_conf)
+        level = tr.level_dbq // DBQ
+        n = self._voiced_at_speech
+        if n < self.p.voice_min_frames:
+            # too little voiced talk to tell whose it is: the voice that spoke last
+            v = self.last_voice or 1
+            self._push((EV_TURN_END, tr.start_ms, tr.end_ms, v, snr_conf >> 1, level))
+            self._turns += 1
+        else:
+            pieces = cd.split(n, log2_q8(cd.median_lag(n)))
+            vs = self.voices
+            start = tr.start_ms
+            v = 0
+            conf = 100
+            for k in range(pieces):
+                pv = vs.assign(cd.mean_q4[k], cd.count[k])
+                if v and pv != v:  # the voice changed: report the piece so far
+                    cut = cd.time_of(cd.bounds[k])
+                    self._push((EV_TURN_END, start, cut, v, conf, level))
+                    self._turns += 1
+                    start = cut
+                    conf = 100
+                v = pv
+                conf = min(conf, snr_conf, vs.conf)
+            self._push((EV_TURN_END, start, tr.end_ms, v, conf, level))
+            self._turns += 1
+        self.last_voice = v
+        cd.reset()
+        self._voiced_at_speech = 0
         self.talking = False
         self.voice = 0
 

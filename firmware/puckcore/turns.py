@@ -78,6 +78,23 @@ class TurnSegmenter:
             self.level_dbq = self.p.floor_dbq
             self.snr_dbq = 0
 
+    def cut(self):
+        """Close the talking turn at its last speech frame (its figures are left as for an ended
+        turn) and go on with a new one from there: a long monologue is reported in pieces.
+        Returns True if cut; the caller reads the closed turn, then calls `resume()`."""
+        if self.state != TALKING:
+            return False
+        self._close()
+        return True
+
+    def resume(self):
+        """After `cut()`: the new turn starts where the closed one ended."""
+        self.start_ms = self.end_ms
+        self.speech_ms = 0
+        self._lvl_sum = 0
+        self._snr_sum = 0
+        self._lvl_n = 0
+
     def flush(self):
         """End an open turn now (end of input / a session stops). Returns True if one ended."""
         self.started = False
