@@ -12,7 +12,7 @@ from puckcore.gestures import DOUBLE, LONG, PRESS, START
 from puckcore.hands import Hands
 from puckcore.ring import Ring
 from puckcore.ringview import MAX_VOICES, RingView
-from puckcore.session import NAMES, Session, in_session
+from puckcore.session import ENDED, NAMES, Session, in_session
 from puckcore.settings import KEYS, Settings
 from puckcore.errors import ConfigError
 from puckcore.ticks import ticks_add, ticks_diff
@@ -47,6 +47,7 @@ class Controller:
         self.persist_dirty = False
         self.talking = False
         self.voice = 0
+        self.voice_epoch = 0  # goes up when a session starts or ends: the detector forgets its voices
         self.hold_ms = 0  # set by the app while tap-tap-hold is being held (ring progress)
         self.identify_until = 0
         self.identify_on = False
@@ -286,6 +287,7 @@ class Controller:
 
     # --- internals --------------------------------------------------------------------------------
     def _new_session(self):
+        self.voice_epoch += 1  # the detector forgets its voices: ids restart with every session
         for k in range(len(self._voice_ms)):
             self._voice_ms[k] = 0
 
@@ -313,6 +315,8 @@ class Controller:
             return
         rem = s.remaining_s(now_ms)
         for phase, cause in s.changes:
+            if phase == ENDED:
+                self.voice_epoch += 1  # voice features do not outlive the session (docs/privacy.md)
             self.outbox.add("session", {
                 "phase": NAMES[phase],
                 "session": s.session,

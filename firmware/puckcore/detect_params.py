@@ -49,7 +49,7 @@ class DetectParams:
     voice_split_score = 16 * (voice_split_t * voice_frame_sd_q8) ** 2  # in best_split's units
     voice_split_depth = 3  # up to 2**3 pieces per turn
     max_voices = 4
-    voice_new_k_q4 = 40  # a piece farther than 2.5 spreads from every voice may be a new one
+    voice_new_k_q4 = 48  # a piece farther than 3 spreads from every voice may be a new one
     voice_spread0_q4 = 355  # starting spread: 0.06 ln (1 semitone) ...
     voice_spread_min_q4 = 236  # ... kept within 0.04 ...
     voice_spread_max_q4 = 591  # ... and 0.1 ln

@@ -121,7 +121,11 @@ class Puck:
         frame = self.frame
         talking = False
         voice = 0
+        epoch = ctrl.voice_epoch
         while True:
+            if epoch != ctrl.voice_epoch:
+                epoch = ctrl.voice_epoch
+                det.reset_voices()
             if not await self.hal.mic.read(frame):
                 await self.hal.sleep_ms(20)
                 continue

@@ -154,3 +154,26 @@ def test_a_link_dropped_in_the_background_is_noticed():
     assert hal.link.connects >= 2
     assert puck.online
     assert len(hal.link.topics("/info")) >= 2  # info again after the reconnect
+
+
+def test_voices_are_forgotten_when_a_session_starts_and_ends():
+    seen = {}
+
+    async def scenario(hal, puck):
+        det = puck.detector
+        await hal.run_for_ms(300)
+        det.voices.assign(14000, 60)  # a voice heard before the session
+        det.last_voice = 1
+        hal.link.inject(*cmd("session_start", "c1", session="s-1", limit_s=600, warn_s=120))
+        await hal.run_for_ms(500)
+        seen["after_start"] = (det.voices.n, det.last_voice)
+        det.voices.assign(14000, 60)
+        det.voices.assign(15000, 60)
+        hal.link.inject(*cmd("session_stop", "c2", session="s-1"))
+        await hal.run_for_ms(500)
+        seen["after_stop"] = (det.voices.n, list(det.voices.centre))
+
+    hal, puck = run(scenario)
+    assert responses(hal)["c2"]["ok"] is True
+    assert seen["after_start"] == (0, 0)
+    assert seen["after_stop"] == (0, [0] * len(puck.detector.voices.centre))
