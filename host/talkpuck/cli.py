@@ -13,6 +13,7 @@ COMMANDS = [
     "talkpuck.detection.detect_cmd",     # detect
     "talkpuck.detection.eval_cmd",       # eval
     "talkpuck.detection.train",          # train-vad
+    "talkpuck.detection.conversations_cmd",  # make-conversations
     "talkpuck.sim.cli",                  # sim
     "talkpuck.demo",                     # demo
     "talkpuck.ringpreview",              # ring preview
