@@ -5,16 +5,42 @@ which restart with every session (protocol §10).
 """
 
 
+MONOLOGUE_MS = 60000  # one voice talking this long without another voice in between
+CUT_IN_MS = 200  # a voice that starts within this of another's end (or before it) came in without a pause
+
+
 def voices_of(turns):
-    """{voice: {"turns": n, "talk_s": seconds, "share": 0..1}} from turn rows."""
+    """{voice: {"turns", "talk_s", "share", "monologues", "cut_ins"}} from turn rows in start order.
+
+    A monologue is a run of the same voice's turns (no other voice between them) of at least
+    MONOLOGUE_MS from first start to last end. A cut-in is a turn that starts no later than
+    CUT_IN_MS after a different voice's turn ended: a take-over without a pause, which is where
+    interruptions are (the puck cannot tell a welcome hand-over from an interruption; the count is
+    a hint, counted for the voice that came in).
+    """
     out = {}
-    for t in turns:
-        v = out.setdefault(int(t["voice"]), {"turns": 0, "talk_ms": 0})
+    prev = None
+    run_voice, run_start, run_end = None, 0, 0
+    for t in sorted(turns, key=lambda r: r["start_ms"]):
+        voice = int(t["voice"])
+        v = out.setdefault(voice, {"turns": 0, "talk_ms": 0, "monologues": 0, "cut_ins": 0})
         v["turns"] += 1
         v["talk_ms"] += int(t["dur_ms"])
+        if prev is not None and int(prev["voice"]) != voice and t["start_ms"] - prev["end_ms"] <= CUT_IN_MS:
+            v["cut_ins"] += 1
+        if voice == run_voice:
+            run_end = max(run_end, t["end_ms"])
+        else:
+            if run_voice is not None and run_end - run_start >= MONOLOGUE_MS:
+                out[run_voice]["monologues"] += 1
+            run_voice, run_start, run_end = voice, t["start_ms"], t["end_ms"]
+        prev = t
+    if run_voice is not None and run_end - run_start >= MONOLOGUE_MS:
+        out[run_voice]["monologues"] += 1
     total = sum(v["talk_ms"] for v in out.values()) or 1
     return {k: {"turns": v["turns"], "talk_s": round(v["talk_ms"] / 1000.0, 1),
-                "share": round(v["talk_ms"] / float(total), 3)} for k, v in sorted(out.items())}
+                "share": round(v["talk_ms"] / float(total), 3),
+                "monologues": v["monologues"], "cut_ins": v["cut_ins"]} for k, v in sorted(out.items())}
 
 
 def session_summary(store, sid):
