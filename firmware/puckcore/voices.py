@@ -3,8 +3,9 @@
 Each piece of talk (from changepoint) arrives as its mean pitch code (Q4 of Q8 log2) and its number
 of voiced frames. The nearest voice takes it when it lies within `new_k` times the session's
 *spread*, else, if the piece is long enough, it is a candidate for a new voice. A candidate becomes
-a voice only when a second long piece lands near it: one odd stretch (a laugh, a cough, a pitch
-tracker slip) does not make a person. Until then the piece goes to the nearest voice.
+a voice only when a second long piece lands near it, or at once when it lies beyond twice the
+threshold (a man and a woman, a child): one odd stretch (a laugh, a cough, a pitch tracker slip)
+does not make a person. Until then the piece goes to the nearest voice.
 
 The spread is how far pieces of one voice lie from its centre in this room with these people: it
 starts at `spread0` and follows each long piece's distance to the voice that took it (an average
@@ -51,7 +52,7 @@ class VoiceClusters:
         limit = self.new_k_q4 * self.spread >> 4
         if d1 > limit and count >= self.min_new and self.n < self.max:
             c = self.cand
-            if c and abs(c - mean_q4) < limit:
+            if (c and abs(c - mean_q4) < limit) or d1 > 2 * limit:  # confirmed, or beyond doubt
                 return self._new(mean_q4, count)
             self.cand = mean_q4  # goes to the nearest voice meanwhile, without moving it
         else:

@@ -6,7 +6,7 @@ from array import array
 from fakes.clock import FakeClock
 from fakes.signals import Lcg, noise_frame, voiced_frame
 from puckcore.detector import EV_SUMMARY, EV_TURN_END, EV_TURN_START, TurnDetector
-from puckcore.ticks import ticks_diff
+from puckcore.ticks import ticks_add, ticks_diff
 
 
 def _frames(rng):
@@ -116,3 +116,56 @@ def test_no_allocation_per_frame():
         while det.pop_event() is not None:
             pass
     assert checked >= 40
+
+
+# --- voices (issue 4): two synthetic talkers of different pitch and timbre -------------------------
+def _voice_turns(script):
+    from fakes.voices import Voice, conversation
+
+    low = Voice(105, tract=0.95, tilt=0.6, seed=1)
+    high = Voice(215, tract=1.2, tilt=-0.5, seed=2)
+    frames, segs = conversation([((low if who == "A" else high) if who else None, s) for who, s in script],
+                                noise_amp=150, seed=3)
+    det = TurnDetector()
+    t0 = (1 << 30) - 5000  # across the tick wrap
+    now = t0
+    ends = []
+    for f in frames:
+        if det.feed(f, now):
+            ev = det.pop_event()
+            while ev is not None:
+                if ev[0] == EV_TURN_END:
+                    ends.append((ticks_diff(ev[1], t0), ticks_diff(ev[2], t0), ev[3], ev[4]))
+                ev = det.pop_event()
+        now = ticks_add(now, 20)
+    det.flush(now)
+    ev = det.pop_event()
+    while ev is not None:
+        if ev[0] == EV_TURN_END:
+            ends.append((ticks_diff(ev[1], t0), ticks_diff(ev[2], t0), ev[3], ev[4]))
+        ev = det.pop_event()
+    return ends, det
+
+
+def _voice_at(ends, t_ms):
+    for s, e, v, _ in ends:
+        if s <= t_ms < e:
+            return v
+    return 0
+
+
+def test_two_synthetic_voices_come_out_as_two_voices():
+    ends, det = _voice_turns([("A", 4), (None, 1.5), ("B", 4), (None, 1.5), ("A", 4), (None, 1.5), ("B", 4)])
+    mids = [2000, 7500, 13000, 18500]  # the middle of each talk
+    got = [_voice_at(ends, t) for t in mids]
+    assert got[0] == got[2] and got[1] == got[3] and got[0] != got[1] and 0 not in got, (got, ends)
+    assert det.voices.n == 2
+    assert all(0 <= c <= 100 for _, _, _, c in ends)
+
+
+def test_reset_voices_restarts_ids_and_forgets():
+    ends, det = _voice_turns([("B", 4), (None, 1.5), ("A", 4), (None, 1.5)])
+    assert det.voices.n == 2 and det.last_voice == 2
+    det.reset_voices()
+    assert det.voices.n == 0 and det.last_voice == 0 and det.changes.n == 0
+    assert list(det.voices.centre) == [0] * len(det.voices.centre)

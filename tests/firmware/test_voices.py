@@ -13,18 +13,24 @@ def _q4(lag):
     return log2_q8(lag) << 4
 
 
-def test_two_voices_alternating_become_two_voices():
+def test_two_clearly_different_voices_alternating_become_two_voices():
     vc = _clusters()
-    got = [vc.assign(_q4(lag), 60) for lag in (36, 20, 36, 20, 37, 21, 35, 20)]
-    # the second voice needs a second piece to be believed; from then on it is voice 2
-    assert got == [1, 1, 1, 2, 1, 2, 1, 2], got
+    got = [vc.assign(_q4(lag), 60) for lag in (36, 20, 36, 20, 37, 21, 35, 20)]  # 111 Hz and 200 Hz
+    assert got == [1, 2, 1, 2, 1, 2, 1, 2], got  # beyond doubt: a new voice at once
+    assert vc.n == 2
+
+
+def test_a_closer_voice_needs_a_second_piece_to_be_believed():
+    vc = _clusters()
+    got = [vc.assign(_q4(lag), 60) for lag in (30, 30, 30, 25, 30, 25, 30, 25)]  # 133 Hz and 160 Hz
+    assert got == [1, 1, 1, 1, 1, 2, 1, 2], got
     assert vc.n == 2
 
 
 def test_one_odd_piece_does_not_make_a_voice():
     vc = _clusters()
-    got = [vc.assign(_q4(lag), 60) for lag in (30, 30, 18, 30, 31, 30, 29)]
-    assert got == [1] * 7 and vc.n == 1, got
+    got = [vc.assign(_q4(lag), 60) for lag in (30, 30, 30, 25, 30, 31, 30, 29)]
+    assert got == [1] * 8 and vc.n == 1, got
 
 
 def test_short_pieces_never_found_a_voice():
