@@ -27,7 +27,7 @@ def test_golden_events_stored_once(host, puck):
     assert ev[(BOOT, 17)]["wall_ms"] - info_wall == 63000 - 1520
     # the session from the host id, the turn inside it, the hand acknowledged by the puck
     s = host.session("s-20261121-0001")
-    assert s["turns"] == 1 and s["voices"] == {1: {"turns": 1, "talk_s": 4.8, "share": 1.0}}
+    assert s["turns"] == 1 and s["voices"] == {1: {"turns": 1, "talk_s": 4.8, "share": 1.0, "monologues": 0, "cut_ins": 0}}
     assert s["hand_raises"] == 1 and s["hands_acked"] == 1
     assert wait_for(lambda: host.store.device(puck.device)["tele"] is not None)
     d = host.store.device(puck.device)
