@@ -92,11 +92,13 @@ class TurnDetector:
             if cd.n:
                 cd.reset()  # a burst too short to be a turn: its pitch is not kept
         else:
+            full = False
             if vo.voicing_q8 >= p.voice_min_voicing_q8 and vo.lag > 0:
                 cd.add(vo.lag, log2_q8(vo.lag), now_ms)
+                full = cd.n >= cd.cap  # only an add can fill the buffer
             if speech:
                 self._voiced_at_speech = cd.n
-            if cd.full and tr.cut():
+            if full and tr.cut():
                 self._end_turn()
                 tr.resume()
                 self._start_turn()

@@ -130,20 +130,20 @@ def _voice_turns(script):
     t0 = (1 << 30) - 5000  # across the tick wrap
     now = t0
     ends = []
+
+    def drain():
+        ev = det.pop_event()
+        while ev is not None:
+            if ev[0] == EV_TURN_END:
+                ends.append((ticks_diff(ev[1], t0), ticks_diff(ev[2], t0), ev[3], ev[4]))
+            ev = det.pop_event()
+
     for f in frames:
         if det.feed(f, now):
-            ev = det.pop_event()
-            while ev is not None:
-                if ev[0] == EV_TURN_END:
-                    ends.append((ticks_diff(ev[1], t0), ticks_diff(ev[2], t0), ev[3], ev[4]))
-                ev = det.pop_event()
+            drain()
         now = ticks_add(now, 20)
     det.flush(now)
-    ev = det.pop_event()
-    while ev is not None:
-        if ev[0] == EV_TURN_END:
-            ends.append((ticks_diff(ev[1], t0), ticks_diff(ev[2], t0), ev[3], ev[4]))
-        ev = det.pop_event()
+    drain()
     return ends, det
 
 
