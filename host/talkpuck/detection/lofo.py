@@ -13,11 +13,12 @@ from talkpuck.detection.runner import run_detector
 KEYS = ("f1", "precision", "recall", "der", "der_c0", "turn_recall", "boundary_precision", "talk_share_error")
 
 
-def fold_params(W, B, d):
-    """DetectParams with a fold's model: the same class the puck uses, other constants unchanged."""
-    from puckcore.detect_params import DetectParams
+def fold_params(W, B, d, base=None):
+    """`base` (DetectParams, the class the puck uses) with a fold's model, other constants unchanged."""
+    if base is None:
+        from puckcore.detect_params import DetectParams as base
 
-    return type("FoldParams", (DetectParams,), {
+    return type("FoldParams", (base,), {
         "score_w": tuple(int(w) for w in W), "score_b": int(B), "score_thr": int(d["thr"]),
         "hangover_frames": int(d["hang"]), "turn_gap_ms": int(d["gap"]), "turn_min_ms": int(d["min"]),
         "preroll_ms": int(d["pre"]),
@@ -40,15 +41,16 @@ def detect_rows(params, name, versions):
     return rows
 
 
-def lofo(clips, names, train_fn, log=None):
+def lofo(clips, names, train_fn, log=None, base=None):
     """clips[name] = [(version, X, lv, lab, samples, ref)] with version "orig" for the clip itself;
-    train_fn(train_names) -> (W, B, decision dict). Returns {"clips": {"files", "pooled"},
+    train_fn(train_names) -> (W, B, decision dict); `base`: the params class the folds' models go
+    into (DetectParams if None). Returns {"clips": {"files", "pooled"},
     "copies": {"files", "pooled", "by_version"}, "folds": {name: decision dict}}."""
     rows_o, rows_c, folds = [], [], {}
     for test in names:
         W, B, d = train_fn([n for n in names if n != test])
         folds[test] = dict(d, W=[int(w) for w in W], B=int(B))
-        rows = detect_rows(fold_params(W, B, d), test, clips[test])
+        rows = detect_rows(fold_params(W, B, d, base), test, clips[test])
         rows_o += [r for r in rows if r["version"] == "orig"]
         rows_c += [r for r in rows if r["version"] != "orig"]
         if log:
