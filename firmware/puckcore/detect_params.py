@@ -44,7 +44,7 @@ class DetectParams:
     voice_buf_frames = 1000  # voiced frames kept per turn (20 s of voiced talk); a fuller turn is cut
     voice_min_frames = 20  # no piece shorter than 0.4 s of voiced talk; shorter turns keep the last voice
     voice_clip_q8 = 111  # a turn's codes are clipped to its median +- 0.43 octave (octave slips)
-    voice_split_t = 4  # a cut needs a two-sample t statistic of at least this ...
+    voice_split_t = 5  # a cut needs a two-sample t statistic of at least this (5 not 4: bench/voice_bench.py) ...
     voice_frame_sd_q8 = 55  # ... with this spread of one voice's frame codes (0.22 octave)
     voice_split_score = 16 * (voice_split_t * voice_frame_sd_q8) ** 2  # in best_split's units
     voice_split_depth = 3  # up to 2**3 pieces per turn
