@@ -70,9 +70,17 @@ def test_session_hands_and_commands_through_the_api(env):
     n = len(sent)
     assert client.post("/api/hands/%d/ack" % hands[1]["id"]).status_code == 200
     assert len(sent) == n, "a remote participant has no puck to tell"
+    # two voices, the second coming in as the first stops: the live view shows the balance so far
+    store.add_event("puck-1", B, 3, "turn", 9000, T0 + 9000, T0,
+                    {"start_ms": 3000, "end_ms": 9000, "voice": 1, "conf": 90, "level_db": -30})
+    store.add_event("puck-1", B, 4, "turn", 11000, T0 + 11000, T0,
+                    {"start_ms": 9000, "end_ms": 11000, "voice": 2, "conf": 80, "level_db": -31})
     live = client.get("/api/live").json()
     room = live["rooms"][0]
     assert room["room"] == "Room 1" and room["session"]["id"] == sid
+    voices = room["session"]["voices"]
+    assert voices["1"]["share"] == 0.75 and voices["2"]["share"] == 0.25
+    assert voices["2"]["cut_ins"] == 1 and voices["1"]["cut_ins"] == 0 and voices["1"]["turns"] == 1
     assert [h["state"] for h in room["hands"]] == ["acked", "acked"]
     s = client.get("/api/sessions/" + sid).json()
     assert s["hand_raises"] == 2 and s["purpose"] == "Check-in"

@@ -66,3 +66,26 @@ def test_hand_appears_without_reload_and_is_acknowledged(host, puck, page):
     form.locator("button.extend").click()
     assert wait_for(lambda: puck.commands("session_extend"))
     assert page.evaluate("window.__noReload") == 42
+
+
+def test_balance_of_voices_shows_while_the_session_runs(host, puck, page):
+    room = "Voices room %s" % puck.device
+    puck.example("status_online")
+    puck.example("info", room=room)
+    puck.example("evt_session_running")
+    puck.example("state")
+    page.goto(host.http_url)
+    section = page.locator("section.room[data-room='%s']" % room)
+    section.wait_for(timeout=10000)
+    section.locator(".session-line", has_text="Session").wait_for(timeout=10000)
+    assert section.locator(".voices li").count() == 0, "no talk yet: no voices"
+
+    # voice 1 talks 6 s, voice 2 comes in as it stops and talks 2 s
+    puck.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30)
+    puck.event("turn", BOOT, 11, 14000, start_ms=12000, end_ms=14000, voice=2, conf=80, level_db=-31)
+    second = section.locator(".voices li[data-voice='2']")
+    second.wait_for(timeout=10000)
+    assert "25% · 1 turn · 1 cut-in" in second.inner_text()
+    first = section.locator(".voices li[data-voice='1']").inner_text()
+    assert "voice 1" in first and "75% · 1 turn" in first and "cut-in" not in first
+    assert section.locator(".voices li[data-voice='1'] .fill").evaluate("e => e.style.width") == "75%"

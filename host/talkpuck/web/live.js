@@ -95,6 +95,7 @@ function drawRoom(el, room) {
       (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
     if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
   }
+  drawVoices(el.querySelector(".voices"), s ? s.voices : null);
   const waiting = room.hands.filter((h) => h.state === "waiting");
   el.querySelector(".hand-count").textContent = waiting.length ? "(" + waiting.length + " waiting)" : "(none waiting)";
   el.querySelector(".hands").replaceChildren(...room.hands.map((h) => {
@@ -113,6 +114,24 @@ function drawRoom(el, room) {
         li.append(" ", b);
       }
     }
+    return li;
+  }));
+}
+
+// the session's balance of voices: one bar per anonymous voice, with its turns, monologues and cut-ins
+function drawVoices(ul, voices) {
+  const rows = voices ? Object.entries(voices) : [];
+  ul.replaceChildren(...rows.map(([voice, v]) => {
+    const li = document.createElement("li");
+    li.className = "voice"; li.dataset.voice = voice;
+    const pct = Math.round(v.share * 100);
+    li.innerHTML = '<span class="name"></span><span class="bar"><span class="fill"></span></span><span class="figs"></span>';
+    li.querySelector(".name").textContent = "voice " + voice;
+    li.querySelector(".fill").style.width = pct + "%";
+    const plural = (n, w) => n + " " + w + (n === 1 ? "" : "s");
+    li.querySelector(".figs").textContent = pct + "% · " + plural(v.turns, "turn") +
+      (v.monologues ? " · " + plural(v.monologues, "monologue") : "") +
+      (v.cut_ins ? " · " + plural(v.cut_ins, "cut-in") : "");
     return li;
   }));
 }

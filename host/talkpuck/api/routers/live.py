@@ -3,6 +3,7 @@ import time
 
 from fastapi import APIRouter, Depends
 
+from talkpuck.analytics import voices_of
 from talkpuck.api.routers import deps
 from talkpuck.store import NO_ROOM
 
@@ -40,7 +41,8 @@ def build_live(store, hands_queue):
         for dv in r["devices"]:
             s = store.session(dv["session"]) if dv["session"] else store.current_session(dv["id"])
             if s:
-                r["session"] = {k: s[k] for k in SESSION_FIELDS}
+                # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice
+                r["session"] = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"])))
     return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
 
 
