@@ -25,6 +25,18 @@ def fold_params(W, B, d, base=None):
     })
 
 
+def train_folds(names, train_fn, log=None):
+    """{held-out name: the decision dict of the model trained on the other names, with "W" and "B"}
+    (plain ints, so it can be kept as JSON)."""
+    folds = {}
+    for test in names:
+        W, B, d = train_fn([n for n in names if n != test])
+        folds[test] = dict(d, W=[int(w) for w in W], B=int(B))
+        if log:
+            log("fold without %s trained" % test)
+    return folds
+
+
 def detect_rows(params, name, versions):
     """Run the firmware detector with `params` over versions [(version, X, lv, lab, samples, ref)];
     one `score_file` row per version, file named NAME or NAME+version."""
@@ -46,11 +58,11 @@ def lofo(clips, names, train_fn, log=None, base=None):
     train_fn(train_names) -> (W, B, decision dict); `base`: the params class the folds' models go
     into (DetectParams if None). Returns {"clips": {"files", "pooled"},
     "copies": {"files", "pooled", "by_version"}, "folds": {name: decision dict}}."""
-    rows_o, rows_c, folds = [], [], {}
+    rows_o, rows_c = [], []
+    folds = train_folds(names, train_fn)
     for test in names:
-        W, B, d = train_fn([n for n in names if n != test])
-        folds[test] = dict(d, W=[int(w) for w in W], B=int(B))
-        rows = detect_rows(fold_params(W, B, d, base), test, clips[test])
+        d = folds[test]
+        rows = detect_rows(fold_params(d["W"], d["B"], d, base), test, clips[test])
         rows_o += [r for r in rows if r["version"] == "orig"]
         rows_c += [r for r in rows if r["version"] != "orig"]
         if log:
