@@ -9,6 +9,7 @@ import uuid
 
 import paho.mqtt.client as mqtt
 import pytest
+from waiting import wait_for  # noqa: F401  (the host tests import it from here)
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -132,16 +133,6 @@ class Puck:
     def close(self):
         self.c.loop_stop()
         self.c.disconnect()
-
-
-def wait_for(pred, timeout_s=10, interval_s=0.05):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(interval_s)
-    return pred()
 
 
 def pg_reachable():

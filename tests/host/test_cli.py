@@ -19,7 +19,8 @@ def test_serve_cmd_and_session_report(mosquitto, puck, tmp_path, capsys):
                              "--data-dir", data, "--http-port", "0"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert wait_for(lambda: os.path.exists(os.path.join(data, "host.json")), 20), proc.stdout.read() if proc.poll() is not None else ""
+        wait_for(lambda: os.path.exists(os.path.join(data, "host.json")) or proc.poll() is not None, 20, "host.json")
+        assert proc.poll() is None, proc.stdout.read()
         info = json.load(open(os.path.join(data, "host.json")))
         assert info["broker_url"] == mosquitto.url and info["http_url"].startswith("http://127.0.0.1:")
         puck.example("status_online")
