@@ -4,7 +4,7 @@ Written by `talkpuck deploy --config` / `talkpuck provision` and read by app_mai
 checks the same file with this same module before it copies it, so a bad file never reaches a puck.
 Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firmware/config.example.json):
 
-    {"device": "puck-a1",                 1-32 of a-z 0-9 -; the MQTT client id and username
+    {"device": "puck-a1",                 1-32 of a-z 0-9 -, not all/host; the MQTT client id and username
      "board": "esp32s3-devkit",           a hardware/boards/ name; must match the deployed board.json
      "wifi": {"ssid": "...", "password": "..."},   required on boards with a radio
      "broker": "mqtt://192.168.1.20:1883",
@@ -14,7 +14,7 @@ Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firm
 """
 import json
 
-from puckcore.codec import valid_device_id
+from puckcore.protocol import RESERVED, valid_device_id
 from puckcore.errors import ConfigError
 from puckcore.settings import check as check_setting
 
@@ -67,7 +67,8 @@ class DeviceConfig:
                 raise ConfigError("%s: unknown key (known: %s)" % (key, ", ".join(KEYS)))
         device = doc.get("device")
         if type(device) is not str or not valid_device_id(device):
-            raise ConfigError("device: must be 1-32 characters of a-z 0-9 -, got %r" % (device,))
+            raise ConfigError("device: must be 1-32 characters of a-z 0-9 - and not %s, got %r"
+                              % (" or ".join(RESERVED), device))
         self.device = device
         self.board = _str(doc, "board", 1, 40)
         self.ssid = None

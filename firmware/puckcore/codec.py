@@ -1,63 +1,23 @@
 """codec — encodes the puck's MQTT messages and decodes host commands (docs/protocol.md).
 # device-limits: exempt (commands carry host Unix-ms timestamps, parsed once per command, never per frame)
 
-Pure and portable: JSON text in and out, no I/O. `decode_command` checks the envelope and the
-fields of each verb, and raises ProtocolError naming the topic and the field.
+Pure and portable: JSON text in and out, no I/O. The facts (root, verbs and their fields with
+types and ranges, event kinds, the device-id rule) are in puckcore.protocol; `decode_command`
+checks the envelope and the fields of each verb against that table, and raises ProtocolError
+naming the topic and the field.
 """
 import json
 
 from puckcore.errors import ProtocolError
+from puckcore import protocol
+from puckcore.protocol import COMMANDS, ENVELOPE, EVENT_KINDS, GROUP, PROTOCOL_VERSION, valid_device_id  # noqa: F401
 from puckcore.ticks import ticks_diff
 
-PROTOCOL_VERSION = 1
-ROOT = "talkpuck/v1/"
-GROUP = "all"
-
-EVENT_KINDS = ("turn", "vad", "hand", "session", "mic")
-
-_INT = 1
-_STR = 2
-_BOOL = 3
-_NUM = 4  # int, or a float that is whole
-
-# verb -> ((field, type, required), ...); the envelope (id, ts, ttl_s) is checked for every verb
-COMMANDS = {
-    "time": (("now_ms", _INT, True),),
-    "session_start": (("session", _STR, False), ("limit_s", _INT, True), ("warn_s", _INT, False), ("purpose", _STR, False)),
-    "session_extend": (("add_s", _INT, True),),
-    "session_stop": (),
-    "hand_ack": (("hand", _INT, True),),
-    "hand_lower": (("hand", _INT, True),),
-    "hands_clear": (),
-    "identify": (("seconds", _INT, False),),
-    "ring_test": (),
-    "config": (  # ranges are checked by puckcore.settings, which names the key
-        ("brightness", _INT, False),
-        ("warn_s", _INT, False),
-        ("wrapup_s", _INT, False),
-        ("min_break_s", _INT, False),
-        ("default_session_s", _INT, False),
-        ("room", _STR, False),
-        ("night", _BOOL, False),
-        ("gamma", _BOOL, False),
-        ("balance", _BOOL, False),
-        ("max_hands", _INT, False),
-        ("leds", _INT, False),
-    ),
-}
+ROOT = protocol.ROOT + "/"  # "talkpuck/v1/": topics are built as ROOT + device + "/..."
 
 
 def device_root(device):
     return ROOT + device + "/"
-
-
-def valid_device_id(device):
-    if not 1 <= len(device) <= 32:
-        return False
-    for ch in device:
-        if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch == "-"):
-            return False
-    return True
 
 
 def _dumps(obj):
@@ -81,17 +41,36 @@ def encode_doc(boot, ms, fields):
     return _dumps(doc)
 
 
+_TYPE_NAMES = {"int": "an integer", "str": "a string", "bool": "true or false"}
+
+
 def _type_ok(value, kind):
-    if kind == _INT:
-        return type(value) is int
-    if kind == _STR:
+    if kind == "int":
+        return type(value) is int  # bool is not int here: `type(True) is int` is False
+    if kind == "str":
         return type(value) is str
-    if kind == _BOOL:
-        return type(value) is bool
-    return type(value) in (int, float)
+    return value is True or value is False
 
 
-_TYPE_NAMES = {_INT: "an integer", _STR: "a string", _BOOL: "true or false", _NUM: "a number"}
+def _range_text(kind, low, high):
+    unit = " characters" if kind == "str" else ""
+    if high is None:
+        return "at least %d%s" % (low, unit)
+    if low is None or (kind == "str" and low == 0):
+        return "at most %d%s" % (high, unit)
+    return "%d..%d%s" % (low, high, unit)
+
+
+def check_field(topic, field, value):
+    """Check one value against its table row (protocol.COMMANDS): type, then range or length."""
+    name, kind, _, low, high = field
+    if not _type_ok(value, kind):
+        raise ProtocolError("%s: field '%s' must be %s" % (topic, name, _TYPE_NAMES[kind]))
+    if kind == "bool":
+        return
+    n = len(value) if kind == "str" else value
+    if (low is not None and n < low) or (high is not None and n > high):
+        raise ProtocolError("%s: field '%s' must be %s" % (topic, name, _range_text(kind, low, high)))
 
 
 def parse_command_topic(topic, device):
@@ -110,7 +89,11 @@ def parse_command_topic(topic, device):
 
 
 def decode_command(topic, payload, device):
-    """Check one command message; returns (verb, args dict). Raises ProtocolError naming the field."""
+    """Check one command message; returns (verb, args dict). Raises ProtocolError naming the field.
+
+    Every field of the envelope and of the verb (protocol.COMMANDS) is checked for type and range,
+    so a command handler (puckcore.commands) gets values it can use as they are. Fields the table
+    does not list are left alone (the host's schemas are the allow-list)."""
     verb = parse_command_topic(topic, device)
     try:
         if isinstance(payload, (bytes, bytearray, memoryview)):
@@ -120,21 +103,13 @@ def decode_command(topic, payload, device):
         raise ProtocolError("%s: payload is not JSON" % topic)
     if type(args) is not dict:
         raise ProtocolError("%s: payload must be a JSON object" % topic)
-    cid = args.get("id")
-    if type(cid) is not str or not cid:
-        raise ProtocolError("%s: field 'id' must be a non-empty string" % topic)
-    if type(args.get("ts")) is not int:
-        raise ProtocolError("%s: field 'ts' must be an integer (host Unix ms)" % topic)
-    ttl = args.get("ttl_s")
-    if type(ttl) is not int or ttl <= 0:
-        raise ProtocolError("%s: field 'ttl_s' must be a positive integer" % topic)
-    for name, kind, required in COMMANDS[verb]:
-        if name not in args:
-            if required:
+    for fields in (ENVELOPE, COMMANDS[verb]):
+        for field in fields:
+            name = field[0]
+            if name in args:
+                check_field(topic, field, args[name])
+            elif field[2]:
                 raise ProtocolError("%s: missing field '%s'" % (topic, name))
-            continue
-        if not _type_ok(args[name], kind):
-            raise ProtocolError("%s: field '%s' must be %s" % (topic, name, _TYPE_NAMES[kind]))
     return verb, args
 
 

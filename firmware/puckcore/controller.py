@@ -8,14 +8,15 @@ every 50-100 ms and `render()` every frame. Events go out through the outbox
 atomically); the app clears them when done. `mic_paused` tells the app to stop feeding audio.
 Nothing here does I/O or blocks.
 """
+from puckcore.commands import HANDLERS
 from puckcore.gestures import DOUBLE, LONG, PRESS, START
 from puckcore.hands import Hands
 from puckcore.ring import Ring
 from puckcore.ringview import MAX_VOICES, RingView
 from puckcore.session import ENDED, NAMES, Session, in_session
-from puckcore.settings import KEYS, Settings
+from puckcore.settings import Settings
 from puckcore.errors import ConfigError
-from puckcore.ticks import ticks_add, ticks_diff
+from puckcore.ticks import ticks_diff
 
 _ENVELOPE = ("id", "ts", "ttl_s")
 
@@ -24,7 +25,6 @@ class Controller:
     state_every_s = 10  # republish `state` at least this often during a session
     persist_every_s = 60  # save the countdown this often during a session (bounds reboot drift)
     identify_default_s = 10
-    identify_max_s = 600
     ring_test_ms = 3200  # the test pattern runs this long
     balance_every_s = 60  # with settings.balance: the balance view shows for balance_show_s ...
     balance_show_s = 6  # ... once every balance_every_s during a session
@@ -59,86 +59,13 @@ class Controller:
 
     # --- commands -------------------------------------------------------------------------------
     def on_command(self, verb, args, now_ms):
-        """Carry out a host command. None when done, else an error string for `resp`."""
-        s = self.session
-        if verb == "session_start":
-            limit_s = args.get("limit_s")
-            if type(limit_s) is not int or not 1 <= limit_s <= s.limit_max_s:
-                return "limit_s: must be 1..%d" % s.limit_max_s
-            warn_s = args.get("warn_s")
-            if warn_s is None:
-                warn_s = self.settings.warn_s
-            if type(warn_s) is not int or not 0 <= warn_s <= s.limit_max_s:
-                return "warn_s: must be 0..%d" % s.limit_max_s
-            sid = args.get("session")
-            if in_session(s.phase):
-                if sid is not None and sid == s.session:
-                    return None  # a repeated delivery of the command that started it
-                return "session already running"
-            if not sid:
-                sid = "%s:%s:%d" % (self.device_id, self.boot, self.outbox.next_seq)
-            self._new_session()
-            s.start(sid, limit_s, warn_s, now_ms, "cmd")
-            self._drain(now_ms)
-            return None
-        if verb == "session_extend":
-            add_s = args.get("add_s")
-            if type(add_s) is not int or not 1 <= add_s <= s.limit_max_s:
-                return "add_s: must be 1..%d" % s.limit_max_s
-            if not in_session(s.phase):
-                return "no session running"
-            if s.limit_s + add_s > s.limit_max_s or s.remaining_ms(now_ms) + add_s * 1000 > s.limit_max_s * 1000:
-                return "add_s: the session would pass %d s" % s.limit_max_s
-            s.extend(add_s, now_ms, "cmd")
-            self._drain(now_ms)
-            return None
-        if verb == "session_stop":
-            if not s.stop(now_ms, "cmd"):
-                return "no session running"
-            self._drain(now_ms)
-            return None
-        if verb == "hand_ack" or verb == "hand_lower":
-            hand = args.get("hand")
-            if type(hand) is not int:
-                return "hand: must be an integer"
-            ok = self.hands.ack(hand, now_ms) if verb == "hand_ack" else self.hands.lower(hand)
-            if not ok:
-                return "unknown hand %d" % hand
-            self._hand_event("ack" if verb == "hand_ack" else "lower", hand, now_ms)
-            return None
-        if verb == "hands_clear":
-            self.hands.clear()
-            self._hand_event("clear", 0, now_ms)
-            return None
-        if verb == "identify":
-            sec = args.get("seconds")
-            if sec is None:
-                sec = self.identify_default_s
-            if type(sec) is not int or not 1 <= sec <= self.identify_max_s:
-                return "seconds: must be 1..%d" % self.identify_max_s
-            self.identify_until = ticks_add(now_ms, sec * 1000)
-            self.identify_on = True
-            return None
-        if verb == "ring_test":
-            self.test_from = now_ms
-            self.test_on = True
-            return None
-        if verb == "config":
-            values = {}
-            for key in args:
-                if key in KEYS:  # the envelope and fields this firmware does not know are ignored
-                    values[key] = args[key]
-            try:
-                changed = self.settings.update(values)
-            except ConfigError as e:
-                return str(e)
-            if changed:
-                self.ring.configure(self.settings)
-                if "max_hands" in changed:
-                    self._resize_hands()
-                self._persist(now_ms)
-            return None
-        return "unknown verb %s" % verb
+        """Carry out a host command. None when done, else an error string for `resp`.
+
+        The handlers are in puckcore.commands; the codec has checked the fields already."""
+        handler = HANDLERS.get(verb)
+        if handler is None:
+            return "unknown verb %s" % verb
+        return handler(self, args, now_ms)
 
     # --- the button -----------------------------------------------------------------------------
     def on_gesture(self, gesture, now_ms):

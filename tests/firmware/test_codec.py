@@ -119,3 +119,58 @@ def test_expiry_and_device_ids():
     assert codec.valid_device_id("puck-a1")
     assert not codec.valid_device_id("Puck A!")
     assert not codec.valid_device_id("")
+
+
+def _refused(verb, fields, name, text=None):
+    """decode_command refuses `fields` for `verb`, naming the field (and saying `text`)."""
+    topic = "talkpuck/v1/puck-a1/cmd/" + verb
+    doc = {"id": "c-1", "ts": 1, "ttl_s": 30}
+    for k in fields:
+        doc[k] = fields[k]
+    try:
+        codec.decode_command(topic, json.dumps(doc), "puck-a1")
+    except ProtocolError as e:
+        assert topic in str(e) and ("'%s'" % name) in str(e), str(e)
+        if text is not None:
+            assert text in str(e), str(e)
+        return
+    assert False, "%s %r was accepted" % (verb, fields)
+
+
+def test_ranges_are_checked_naming_the_field():
+    # moved from the controller's tests: the codec checks ranges, the handlers no longer do
+    _refused("session_start", {"limit_s": 0}, "limit_s", "must be 1..86400")
+    _refused("session_start", {"limit_s": 86401}, "limit_s", "must be 1..86400")
+    _refused("session_start", {"limit_s": 60, "warn_s": -1}, "warn_s", "must be 0..86400")
+    _refused("session_start", {"limit_s": 60, "session": ""}, "session", "1..100 characters")
+    _refused("session_start", {"limit_s": 60, "purpose": "x" * 201}, "purpose", "at most 200 characters")
+    _refused("session_extend", {"add_s": 0}, "add_s", "must be 1..86400")
+    _refused("identify", {"seconds": 0}, "seconds", "must be 1..600")
+    _refused("identify", {"seconds": 601}, "seconds", "must be 1..600")
+    _refused("hand_ack", {"hand": 0}, "hand", "at least 1")
+    _refused("hand_lower", {"hand": True}, "hand", "an integer")
+    _refused("time", {"now_ms": -5}, "now_ms", "at least 0")
+    _refused("identify", {"ts": -1}, "ts")
+    _refused("identify", {"ttl_s": 86401}, "ttl_s")
+    _refused("identify", {"id": "x" * 65}, "id")
+
+
+def test_config_fields_follow_the_settings_spec():
+    from puckcore.settings import SPEC
+    _refused("config", {"brightness": 300}, "brightness", "must be 0..255")
+    _refused("config", {"leds": 4}, "leds", "must be 8..64")
+    _refused("config", {"night": 1}, "night", "true or false")
+    _refused("config", {"room": "r" * 65}, "room", "at most 64 characters")
+    _refused("config", {"max_hands": "9"}, "max_hands", "an integer")
+    for key in SPEC:  # every setting's default passes the codec
+        verb, args = codec.decode_command("talkpuck/v1/puck-a1/cmd/config",
+                                          json.dumps({"id": "c", "ts": 1, "ttl_s": 5, key: SPEC[key][0]}), "puck-a1")
+        assert args[key] == SPEC[key][0]
+
+
+def test_reserved_ids_are_not_device_ids():
+    for name in ("all", "host"):
+        assert not codec.valid_device_id(name)
+    assert codec.valid_device_id("hosts") and codec.valid_device_id("all-1")
+    assert not codec.valid_device_id("a" * 33) and codec.valid_device_id("a" * 32)
+    assert not codec.valid_device_id(None)

@@ -44,7 +44,6 @@ def test_session_commands_and_events():
     assert ob.last("session")["phase"] == "ended"
     assert c.on_command("session_stop", {}, clk.now_ms()) == "no session running"
     assert c.on_command("session_extend", {"add_s": 60}, clk.now_ms()) == "no session running"
-    assert c.on_command("session_start", {"limit_s": 0}, clk.now_ms()) == "limit_s: must be 1..86400"
     assert c.on_command("nope", {}, clk.now_ms()) == "unknown verb nope"
 
 
@@ -141,7 +140,6 @@ def test_identify_and_ring_test_expire():
     c, ob, clk = _new()
     out = bytearray(3 * 24)
     assert c.on_command("identify", {"seconds": 2}, clk.now_ms()) is None
-    assert c.on_command("identify", {"seconds": 0}, clk.now_ms()) == "seconds: must be 1..600"
     c.render(clk.now_ms(), out)
     assert c.view.identify_ms == 2000
     clk.advance(2000)

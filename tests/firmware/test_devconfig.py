@@ -96,3 +96,10 @@ def test_missing_file_is_config_error():
         raise AssertionError("no error")
     except ConfigError as e:
         assert "config:" in str(e)
+
+
+def test_reserved_names_are_not_device_ids():
+    # `all` takes group commands and `host` is the host's liveness: ingest would ignore such a puck
+    for name in ("all", "host"):
+        err = _error(_with(device=name))
+        assert err.startswith("device:") and "all or host" in err, err

@@ -1,0 +1,92 @@
+"""protocol — the protocol's facts, written once: revision, topic root, ids, kinds, phases, commands.
+
+Pure data plus one check (`valid_device_id`). The firmware's codec encodes and checks messages
+with it; the host's `talkpuck.protocol` imports it instead of keeping copies; the JSON schemas in
+docs/protocol/schemas (the host's validation) are tied to it by tests/host/test_protocol_drift.py,
+which fails on any difference. docs/protocol.md is the prose; a test checks it names every verb
+and every setting.
+
+Where things go:
+- a new setting: `puckcore.settings.SPEC` only (the `config` command's fields derive from it);
+  then add it to docs/protocol/schemas/cmd_config.json and docs/protocol.md §6.2 (the drift test
+  says so if you forget).
+- a new command: a row in COMMANDS here, its handler in `puckcore.commands`, its schema
+  docs/protocol/schemas/cmd_<verb>.json, an example in docs/protocol/examples, a line in §6.2.
+
+Compatibility (docs/protocol.md §1): the host is upgraded before the pucks, and every field a puck
+may send is in the host's schemas before any puck sends it. Adding a field, a verb or an event
+kind bumps PROTOCOL_REVISION, which `info.proto_rev` reports; an incompatible change bumps
+PROTOCOL_VERSION (the `v` of every payload and the `v1` of the topic root).
+"""
+from puckcore.session import NAMES, OVERRUN, RUNNING, Session
+from puckcore.settings import KEYS, SPEC
+
+PROTOCOL_VERSION = 1  # `"v": 1` in every payload, `talkpuck/v1/` in every topic
+PROTOCOL_REVISION = 1  # compatible additions inside version 1; reported in `info.proto_rev`
+
+ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
+GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck
+RESERVED = (GROUP, "host")  # names under ROOT that are not pucks (ROOT/host/status: host liveness)
+
+DEVICE_MAX = 32
+DEVICE_PATTERN = "^[a-z0-9-]{1,32}$"  # the device-id rule as a regex (host, schemas), minus RESERVED
+
+EVENT_KINDS = ("turn", "vad", "hand", "session", "mic")  # evt/<kind>
+PLAIN_KINDS = ("status", "info", "state", "tele", "resp")  # topics with no sub-name
+
+PHASES = NAMES  # session phase names (`state.phase`, `evt/session.phase`); defined in puckcore.session
+LIVE_PHASES = NAMES[RUNNING:OVERRUN + 1]  # the phases of a running session
+
+LIMIT_MAX_S = Session.limit_max_s  # longest session, and the most one extension may add
+IDENTIFY_MAX_S = 600  # longest identify blink
+TTL_MAX_S = 86400  # longest time-to-live of a command
+
+# A field: (name, kind, required, low, high). kind is "int", "str" or "bool" (as in settings.SPEC);
+# for "str", low/high bound the length; None means no bound.
+ENVELOPE = (
+    ("id", "str", True, 1, 64),  # unique per host
+    ("ts", "int", True, 0, None),  # the host's send time, Unix ms
+    ("ttl_s", "int", True, 1, TTL_MAX_S),  # seconds the command stays valid
+)
+
+
+def _config_fields():
+    out = []
+    for key in KEYS:
+        kind, low, high = SPEC[key][1], SPEC[key][2], SPEC[key][3]
+        if kind == "bool":
+            low = high = None
+        out.append((key, kind, False, low, high))
+    return tuple(out)
+
+
+# (verb, fields besides the envelope), in the order of docs/protocol.md §6.2
+_TABLE = (
+    ("time", (("now_ms", "int", True, 0, None),)),
+    ("session_start", (
+        ("session", "str", False, 1, 100),  # the host's session id; without one the puck names it
+        ("limit_s", "int", True, 1, LIMIT_MAX_S),
+        ("warn_s", "int", False, 0, LIMIT_MAX_S),  # default: settings.warn_s
+        ("purpose", "str", False, 0, 200),
+    )),
+    ("session_extend", (("add_s", "int", True, 1, LIMIT_MAX_S),)),
+    ("session_stop", ()),
+    ("hand_ack", (("hand", "int", True, 1, None),)),
+    ("hand_lower", (("hand", "int", True, 1, None),)),
+    ("hands_clear", ()),
+    ("identify", (("seconds", "int", False, 1, IDENTIFY_MAX_S),)),  # default: Controller.identify_default_s
+    ("ring_test", ()),
+    ("config", _config_fields()),  # every setting in puckcore.settings.SPEC, with its bounds
+)
+COMMANDS = dict(_TABLE)  # verb -> fields
+VERBS = tuple([verb for verb, _ in _TABLE])
+
+
+def valid_device_id(device):
+    """True for 1-32 characters from a-z 0-9 - that are not a reserved name (`all`, `host`)."""
+    if type(device) is not str or not 1 <= len(device) <= DEVICE_MAX or device in RESERVED:
+        return False
+    for ch in device:
+        if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch == "-"):
+            return False
+    return True

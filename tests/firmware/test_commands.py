@@ -1,0 +1,41 @@
+"""commands: one handler per verb of the protocol table; handlers check state, not ranges."""
+from puckcore import commands, protocol
+from puckcore.controller import Controller
+from puckcore.settings import Settings
+from puckcore.ticks import ticks_diff
+from fakes.clock import FakeClock
+from fakes.outbox import FakeOutbox
+
+
+def _new():
+    return Controller("puck-a1", "7f3a9c2e", Settings(), FakeOutbox(1)), FakeClock()
+
+
+def test_every_verb_has_a_handler():
+    # `time` is the app's own (Puck keeps the host time); every other verb is handled here
+    for verb in protocol.VERBS:
+        assert (verb in commands.HANDLERS) == (verb != "time"), verb
+    for verb in commands.HANDLERS:
+        assert verb in protocol.COMMANDS, verb
+
+
+def test_on_command_dispatches_through_the_table():
+    c, clk = _new()
+    seen = []
+    saved = commands.HANDLERS["ring_test"]
+    commands.HANDLERS["ring_test"] = lambda ctrl, args, now_ms: seen.append((ctrl, args, now_ms)) or "stub"
+    try:
+        assert c.on_command("ring_test", {"x": 1}, clk.now_ms()) == "stub"
+    finally:
+        commands.HANDLERS["ring_test"] = saved
+    assert seen == [(c, {"x": 1}, clk.now_ms())]
+    assert c.on_command("time", {"now_ms": 5}, clk.now_ms()) == "unknown verb time"
+
+
+def test_identify_default_and_state_checks():
+    c, clk = _new()
+    assert c.on_command("identify", {}, clk.now_ms()) is None
+    assert c.identify_on and ticks_diff(c.identify_until, clk.now_ms()) == c.identify_default_s * 1000
+    assert c.on_command("session_extend", {"add_s": 60}, clk.now_ms()) == "no session running"
+    assert c.on_command("session_start", {"limit_s": 80000}, clk.now_ms()) is None
+    assert c.on_command("session_extend", {"add_s": 7000}, clk.now_ms()) == "add_s: the session would pass 86400 s"
