@@ -26,13 +26,17 @@ PROTOCOL_REVISION = 1  # compatible additions inside version 1; reported in `inf
 
 ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
 GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck
-RESERVED = (GROUP, "host")  # names under ROOT that are not pucks (ROOT/host/status: host liveness)
+HOST = "host"  # ROOT/host/status: the host's liveness
+RESERVED = (GROUP, HOST)  # names under ROOT that are not pucks: never a device id
+RESERVED_USES = ((GROUP, "cmd"), (HOST, "status"))  # the only topics under a reserved name
 
 DEVICE_MAX = 32
 DEVICE_PATTERN = "^[a-z0-9-]{1,32}$"  # the device-id rule as a regex (host, schemas), minus RESERVED
 
 EVENT_KINDS = ("turn", "vad", "hand", "session", "mic")  # evt/<kind>
 PLAIN_KINDS = ("status", "info", "state", "tele", "resp")  # topics with no sub-name
+EVENT_HEAD = ("v", "boot", "seq", "ms")  # every evt/<kind> payload starts with these (codec.encode_event)
+DOC_HEAD = ("v", "boot", "ms")  # every info, state, tele, resp payload (codec.encode_doc)
 
 PHASES = NAMES  # session phase names (`state.phase`, `evt/session.phase`); defined in puckcore.session
 LIVE_PHASES = NAMES[RUNNING:OVERRUN + 1]  # the phases of a running session

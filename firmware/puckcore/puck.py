@@ -31,6 +31,7 @@ from puckcore.detector import EV_SUMMARY, EV_TURN_END, TurnDetector
 from puckcore.errors import ProtocolError
 from puckcore.gestures import Gestures
 from puckcore.outbox import Outbox
+from puckcore.protocol import PROTOCOL_REVISION
 from puckcore.settings import Settings
 from puckcore.ticks import ticks_diff
 
@@ -218,10 +219,18 @@ class Puck:
             "board": self.board,
             "leds": self.ctrl.leds,
             "room": self.ctrl.settings.room,
-            "caps": list(self.caps),
+            "caps": self.capabilities(),
             "prev_boot": self.prev_boot,
             "prev_seq": self.prev_seq,
+            "proto_rev": PROTOCOL_REVISION,
         }
+
+    def capabilities(self):
+        """`info.caps`: the fixed ones, and `voices` when the detector tells voices apart."""
+        caps = list(self.caps)
+        if self.detector.p.max_voices > 1:
+            caps.append("voices")
+        return caps
 
     def _has_pending(self):
         if self.ctrl.state_dirty or self._responses or len(self.outbox):

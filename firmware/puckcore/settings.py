@@ -1,11 +1,14 @@
 """settings — the puck's settings: defaults, one check at load, and the dict form for `cmd/config`.
 
-Every tunable carries its unit in its name. `from_dict()` (a persisted record) and `update()` (a
-`cmd/config` command) check every key they are given before changing anything, so a bad command
-changes nothing and the ConfigError names the offending key. Unknown keys are an error in
-`update()`; the controller filters a command to `KEYS` first (receivers ignore fields they do not
-know, protocol §1). `from_dict()` ignores unknown keys so a record written by another firmware
-version still loads.
+Every tunable carries its unit in its name. SPEC is the one place a setting is defined: the
+`cmd/config` command's fields, types and ranges derive from it (puckcore.protocol), and
+tests/host/test_protocol_drift.py holds docs/protocol/schemas/cmd_config.json and docs/protocol.md
+§6.2 to it. `from_dict()` (a persisted record) and `update()` (a `cmd/config` command) check every
+key they are given before changing anything, so a bad command changes nothing and the ConfigError
+names the offending key. Unknown keys are an error in `update()`; the config command handler
+(puckcore.commands) passes only `KEYS` on, leaving out the envelope (a host sends only fields the
+puck's protocol revision lists, protocol §1). `from_dict()` ignores unknown keys so a record
+written by another firmware version still loads.
 """
 from puckcore.errors import ConfigError
 

@@ -39,6 +39,9 @@ EXPECTED_BAD = {
     "evt_turn_not_json.json": ("not_json", "not JSON"),
     "evt_unknown_kind.json": ("unknown_kind", "weather"),
     "wrong_version.json": ("bad_version", "field v"),
+    "reserved_device_id.json": ("bad_device_id", "reserved"),
+    "cmd_identify_seconds_range.json": ("schema", "field seconds"),
+    "cmd_config_brightness_range.json": ("schema", "field brightness"),
 }
 
 

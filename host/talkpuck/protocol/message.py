@@ -1,10 +1,13 @@
 """message — turns (topic, raw bytes) from MQTT into a checked Message, or raises MessageRejected.
 
 Order of checks: topic (device id, kind), payload encoding (UTF-8, JSON or the plain `status`
-text), protocol version, then the topic's schema. Fields a receiver does not know are ignored (§1).
+text), protocol version, then the topic's schema. The schemas list every field a puck may send
+(§1: the host is upgraded first); fields they do not list pass for now (the security issue makes
+the schemas an allow-list).
 """
 import json
 
+from puckcore.protocol import PROTOCOL_VERSION
 from talkpuck.protocol.errors import MessageRejected
 from talkpuck.protocol.schemas import validate
 from talkpuck.protocol.topics import parse_topic
@@ -54,7 +57,8 @@ def parse_message(topic, raw, retained=False):
     payload = decode_payload(raw, topic)
     if not isinstance(payload, dict):
         raise MessageRejected("schema", "payload must be a JSON object", topic)
-    if t.kind != "cmd" and payload.get("v") != 1:
-        raise MessageRejected("bad_version", "field v: protocol version %r, this host speaks 1" % (payload.get("v"),), topic)
+    if t.kind != "cmd" and payload.get("v") != PROTOCOL_VERSION:
+        raise MessageRejected("bad_version", "field v: protocol version %r, this host speaks %d"
+                              % (payload.get("v"), PROTOCOL_VERSION), topic)
     validate(t.schema_name, payload, topic)
     return Message(t, payload, retained)

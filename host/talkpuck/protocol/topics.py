@@ -1,20 +1,17 @@
 """topics — parses and builds `talkpuck/v1/<device>/<kind>` topic names (protocol §1–2).
 
 A Topic is a value object: it validates on construction, so the rest of the host never sees a
-bad device id or an unknown kind.
+bad device id or an unknown kind. The facts (root, reserved names, kinds, verbs, the device-id
+rule) come from the firmware's `puckcore.protocol`, the one table both sides read.
 """
 import re
 
+from puckcore.protocol import (DEVICE_PATTERN, EVENT_KINDS, GROUP, PLAIN_KINDS, RESERVED, RESERVED_USES, ROOT,  # noqa: F401 (re-exported)
+                               VERBS, valid_device_id)
 from talkpuck.protocol.errors import MessageRejected
 
-ROOT = "talkpuck/v1"
-DEVICE_RE = re.compile(r"^[a-z0-9-]{1,32}$")
-# Names under the root that are not pucks: group commands and the host's own liveness.
-RESERVED = ("all", "host")
-EVENT_KINDS = ("turn", "vad", "hand", "session", "mic")
-PLAIN_KINDS = ("status", "info", "state", "tele", "resp")
-VERBS = ("time", "session_start", "session_extend", "session_stop", "hand_ack", "hand_lower",
-         "hands_clear", "identify", "ring_test", "config")
+DEVICE_RE = re.compile(DEVICE_PATTERN)  # the character rule only; valid_device_id also refuses RESERVED
+_APP, _VERSION = ROOT.split("/")  # "talkpuck", "v1"
 
 
 class Topic:
@@ -45,9 +42,11 @@ class Topic:
 
 
 def check_device_id(device, topic=None):
-    if not isinstance(device, str) or not DEVICE_RE.match(device):
+    """`device` if it names a puck; MessageRejected otherwise (a reserved name is not a puck)."""
+    if not valid_device_id(device):
         raise MessageRejected(
-            "bad_device_id", "device id %r must be 1-32 characters from [a-z0-9-]" % (device,), topic)
+            "bad_device_id", "device id %r must be 1-32 characters from [a-z0-9-], not %s"
+            % (device, " or ".join(RESERVED)), topic)
     return device
 
 
@@ -56,14 +55,17 @@ def parse_topic(topic):
     if not isinstance(topic, str):
         raise MessageRejected("bad_topic", "topic is not a string: %r" % (topic,))
     parts = topic.split("/")
-    if len(parts) < 4 or parts[0] != "talkpuck":
+    if len(parts) < 4 or parts[0] != _APP:
         raise MessageRejected("bad_topic", "not under %s/<device>/" % ROOT, topic)
-    if parts[1] != "v1":
-        raise MessageRejected("bad_version", "protocol version %r in the topic is not v1" % parts[1], topic)
+    if parts[1] != _VERSION:
+        raise MessageRejected("bad_version", "protocol version %r in the topic is not %s" % (parts[1], _VERSION), topic)
     device = parts[2]
-    if device not in RESERVED:
-        check_device_id(device, topic)
     kind, rest = parts[3], parts[4:]
+    if device in RESERVED:
+        if (device, kind) not in RESERVED_USES:
+            raise MessageRejected("bad_device_id", "%r is reserved and never a puck's id" % device, topic)
+    else:
+        check_device_id(device, topic)
     if kind in PLAIN_KINDS and not rest:
         return Topic(device, kind)
     if kind == "evt" and len(rest) == 1:
@@ -79,7 +81,7 @@ def parse_topic(topic):
 
 def command_topic(device, verb):
     """The topic of command `verb` for `device` (or `all` for a group command)."""
-    if device != "all":
+    if device != GROUP:
         check_device_id(device)
     if verb not in VERBS:
         raise MessageRejected("unknown_verb", "unknown command verb %r (known: %s)" % (verb, ", ".join(VERBS)))

@@ -4,11 +4,10 @@ A session starts when its first `running` event arrives (or is resumed after a r
 before it is measured from the end of the room's previous session and flagged when shorter than
 the room's minimum break.
 """
+from puckcore.protocol import LIVE_PHASES
 from sqlalchemy import select, update
 
 from talkpuck.store import tables as t
-
-LIVE_PHASES = ("running", "warning", "wrapup", "timeup", "overrun")
 
 
 class SessionsMixin:

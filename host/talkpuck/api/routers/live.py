@@ -2,13 +2,13 @@
 import time
 
 from fastapi import APIRouter, Depends
+from puckcore.protocol import LIVE_PHASES as LIVE
 
 from talkpuck.analytics import voices_of
 from talkpuck.api.routers import deps
 from talkpuck.store import NO_ROOM
 
 router = APIRouter(tags=["live"])
-LIVE = ("running", "warning", "wrapup", "timeup", "overrun")
 SESSION_FIELDS = ("id", "device", "purpose", "limit_s", "warn_s", "phase", "started_ms", "break_before_s", "short_break")
 
 
