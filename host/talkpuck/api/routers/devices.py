@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from talkpuck.api.models import RoomSet
 from talkpuck.api.routers import deps
-from talkpuck.protocol.topics import DEVICE_RE
+from talkpuck.protocol.topics import valid_device_id
 
 router = APIRouter(tags=["devices"])
 
@@ -25,7 +25,7 @@ def get_device(device: str, store=Depends(deps.store)):
 
 @router.put("/devices/{device}/room")
 def set_room(device: str, body: RoomSet, store=Depends(deps.store)):
-    if not DEVICE_RE.match(device):
-        raise HTTPException(status_code=422, detail="device id %r must be 1-32 characters from [a-z0-9-]" % device)
+    if not valid_device_id(device):
+        raise HTTPException(status_code=422, detail="device id %r must be 1-32 characters from [a-z0-9-], not all or host" % device)
     store.set_room(device, body.room, int(time.time() * 1000))
     return store.device(device)
