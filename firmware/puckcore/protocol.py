@@ -31,7 +31,7 @@ RESERVED = (GROUP, HOST)  # names under ROOT that are not pucks: never a device 
 RESERVED_USES = ((GROUP, "cmd"), (HOST, "status"))  # the only topics under a reserved name
 
 DEVICE_MAX = 32
-DEVICE_PATTERN = "^[a-z0-9-]{1,32}$"  # the device-id rule as a regex (host, schemas), minus RESERVED
+DEVICE_PATTERN = "^[a-z0-9-]{1,%d}$" % DEVICE_MAX  # the device-id rule as a regex (host), minus RESERVED
 
 EVENT_KINDS = ("turn", "vad", "hand", "session", "mic")  # evt/<kind>
 PLAIN_KINDS = ("status", "info", "state", "tele", "resp")  # topics with no sub-name
