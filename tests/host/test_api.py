@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from talkpuck.api import create_app
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
-from talkpuck.settings import Settings
+from talkpuck.service.settings import Settings
 from talkpuck.store import Store
 
 B = "0000abcd"

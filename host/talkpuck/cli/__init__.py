@@ -1,7 +1,9 @@
-"""cli — the `talkpuck` command: one subcommand per module, registered in COMMANDS.
+"""cli — the `talkpuck` command. Every subcommand lives in this package: one module per command group.
 
-Each command module exposes `add_parser(subparsers)` (which sets `func` on its parser) and is
-listed here by import path, so adding a command touches one line of this file.
+A command module exposes `add_parser(subparsers)`, which adds its subcommands and sets `func` on
+each parser; `func(args)` returns the exit code. It parses arguments, calls the library code in the
+other subpackages and prints; it holds no logic of its own worth testing apart from the CLI. Adding
+a command: a new module here (or a parser in the group's module) plus its name in COMMANDS.
 """
 import argparse
 import importlib
@@ -9,18 +11,18 @@ import logging
 import sys
 
 COMMANDS = [
-    # module path                      (subcommands it adds)
-    "talkpuck.detection.detect_cmd",     # detect
-    "talkpuck.detection.eval_cmd",       # eval
-    "talkpuck.detection.train",          # train-vad
-    "talkpuck.detection.conversations_cmd",  # make-conversations
-    "talkpuck.sim.cli",                  # sim
-    "talkpuck.demo",                     # demo
-    "talkpuck.ringpreview",              # ring preview
-    "talkpuck.hostcli.serve",            # serve
-    "talkpuck.hostcli.sessions",         # sessions, session
-    "talkpuck.hostcli.control",          # cmd, session-start, session-extend, session-end, hand-ack
-    "talkpuck.deploy.cli",               # board, build, deploy
+    # module of talkpuck.cli          subcommands it adds
+    "serve",                          # serve
+    "sessions",                       # sessions, session
+    "control",                        # cmd, session-start, session-extend, session-end, hand-ack
+    "sim",                            # sim
+    "demo",                           # demo
+    "ring",                           # ring preview
+    "detect",                         # detect
+    "eval",                           # eval
+    "train",                          # train-vad
+    "conversations",                  # make-conversations
+    "deploy",                         # board, build, deploy, provision
 ]
 
 
@@ -28,8 +30,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="talkpuck", description="talkpuck host and tools")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for path in COMMANDS:
-        importlib.import_module(path).add_parser(sub)
+    for name in COMMANDS:
+        importlib.import_module("talkpuck.cli." + name).add_parser(sub)
     return parser
 
 

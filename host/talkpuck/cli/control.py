@@ -8,7 +8,7 @@ import os
 import time
 
 from talkpuck.errors import ConfigError, TalkpuckError
-from talkpuck.hostcli import runtime
+from talkpuck.cli import runtime
 
 
 def _common(p):

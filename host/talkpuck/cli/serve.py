@@ -3,7 +3,7 @@ import logging
 import signal
 import threading
 
-from talkpuck.hostcli import runtime
+from talkpuck.cli import runtime
 
 log = logging.getLogger(__name__)
 DEFAULT_HTTP_PORT = 8765
@@ -21,13 +21,13 @@ def add_parser(sub):
 
 def start_host(args):
     """(host, broker or None) running; the caller stops both."""
-    from talkpuck.app import HostApp
+    from talkpuck.service.hostapp import HostApp
     from talkpuck.errors import TalkpuckError
 
     broker = None
     url = args.broker
     if not url:
-        from talkpuck.broker import Broker
+        from talkpuck.mqtt.broker import Broker
         broker = Broker.start(data_dir=args.data_dir)
         url = broker.url
     try:

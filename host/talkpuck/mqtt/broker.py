@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 from talkpuck.errors import ConfigError
 
-log = logging.getLogger("talkpuck.broker")
+log = logging.getLogger("talkpuck.mqtt.broker")
 
 DEFAULT_PORT = 1883
 

@@ -16,9 +16,9 @@ from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest, MqttLink
 from talkpuck.protocol.topics import ROOT
-from talkpuck.settings import Settings
+from talkpuck.service.settings import Settings
 from talkpuck.store import Store
-from talkpuck.webserver import WebServer
+from talkpuck.api.server import WebServer
 
 log = logging.getLogger(__name__)
 HOST_STATUS = ROOT + "/host/status"

@@ -15,10 +15,10 @@ import time
 
 import numpy as np
 
-from talkpuck.broker import Broker
+from talkpuck.mqtt.broker import Broker
 from talkpuck.sim.runner import SimPuck, load_samples
 
-log = logging.getLogger("talkpuck.demo")
+log = logging.getLogger("talkpuck.sim.demo")
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEECH = os.path.join(REPO, "data", "speech", "ami")
@@ -27,21 +27,6 @@ ROOMS = (
     ("puck-a1", "Family room", ("ami_trn00", "ami_trn04", "ami_trn07", "ami_trn02")),
     ("puck-b1", "Team room", ("ami_trn08", "ami_trn05", "ami_trn09", "ami_trn06")),
 )
-
-
-def add_parser(sub):
-    p = sub.add_parser("demo", help="live demo: host, broker, web view and two simulated pucks")
-    p.add_argument("--duration", type=float, help="stop after this many seconds and print a JSON summary")
-    p.add_argument("--speed", type=float, default=1.0, help="run the pucks' clocks faster (tests)")
-    p.add_argument("--limit", type=int, default=180, help="session time limit, seconds")
-    p.add_argument("--warn", type=int, default=60, help="warning, seconds before the end")
-    p.add_argument("--broker", help="use this broker (mqtt://host:port) instead of an embedded one")
-    p.add_argument("--db", help="database URL (default: SQLite in the data dir)")
-    p.add_argument("--data-dir", default="var/demo", help="where the demo keeps its database and broker data")
-    p.add_argument("--http-port", type=int, default=8080, help="live view port (a free one if taken)")
-    p.add_argument("--hand-every", type=float, default=25.0, help="mean seconds between simulated hand raises")
-    p.add_argument("--seed", type=int, help="random seed for the simulated presses")
-    p.set_defaults(func=run)
 
 
 def room_audio(names):
@@ -103,7 +88,7 @@ class Director:
 
 
 def run(args):
-    from talkpuck.app import HostApp
+    from talkpuck.service.hostapp import HostApp
 
     rng = random.Random(args.seed)
     os.makedirs(args.data_dir, exist_ok=True)
@@ -170,7 +155,7 @@ def status_line(pucks):
 
 
 def _port(preferred):
-    from talkpuck.broker import free_port
+    from talkpuck.mqtt.broker import free_port
 
     return free_port(preferred)
 

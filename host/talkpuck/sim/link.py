@@ -9,7 +9,7 @@ import asyncio
 
 import paho.mqtt.client as mqtt
 
-from talkpuck.broker import parse_url
+from talkpuck.mqtt.broker import parse_url
 
 
 class PahoLink:
