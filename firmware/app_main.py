@@ -15,7 +15,7 @@ import sys
 from puckport import devconfig
 from puckcore.errors import ConfigError
 from puckcore.puck import Puck
-from puckcore.settings import Settings
+from puckport.bootsettings import settings_for_boot
 
 class SafeMode(Exception):
     """The button was held at boot: return to the REPL without starting the puck."""
@@ -48,14 +48,8 @@ def load_board(cfg, unix):
 
 
 def make_settings(hal, cfg, board):
-    stored = hal.storage.load("puck")
-    settings = Settings.from_dict((stored or {}).get("settings") or {})
-    if stored is None:
-        settings.update(cfg.settings)  # first boot only: later the host's cmd/config wins
     leds = (board.get("ring") or {}).get("leds")
-    if leds:
-        settings.update({"leds": leds})
-    return settings
+    return settings_for_boot(hal.storage.load("puck"), cfg.settings, {"leds": leds} if leds else None)
 
 
 async def start(config_path="config.json"):

@@ -22,7 +22,7 @@ def add_parser(sub):
 def start_host(args):
     """(host, broker or None) running; the caller stops both."""
     from talkpuck.service.hostapp import HostApp
-    from talkpuck.errors import TalkpuckError
+    from talkpuck.errors import ListenError
 
     broker = None
     url = args.broker
@@ -34,13 +34,12 @@ def start_host(args):
         host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port)
         try:
             host.start()
-        except TalkpuckError as e:
-            if args.http_port and "cannot listen" in str(e):
-                log.warning("port %d is taken; picking a free one", args.http_port)
-                host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
-                host.start()
-            else:
+        except ListenError:
+            if not args.http_port:
                 raise
+            log.warning("port %d is taken; picking a free one", args.http_port)
+            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
+            host.start()
     except BaseException:
         if broker is not None:
             broker.stop()

@@ -14,7 +14,8 @@ from talkpuck.analytics import stats as compute_stats
 from talkpuck.api import create_app
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
-from talkpuck.ingest import SUBSCRIPTIONS, Ingest, MqttLink
+from talkpuck.ingest import SUBSCRIPTIONS, Ingest
+from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
 from talkpuck.service.settings import Settings
 from talkpuck.store import Store
