@@ -14,4 +14,5 @@ def add_parser(sub):
     p.add_argument("--http-port", type=int, default=8080, help="live view port (a free one if taken)")
     p.add_argument("--hand-every", type=float, default=25.0, help="mean seconds between simulated hand raises")
     p.add_argument("--seed", type=int, help="random seed for the simulated presses")
+    p.add_argument("--speech", default=demo.SPEECH, help="folder of the recordings the pucks play (default: the checkout's)")
     p.set_defaults(func=demo.run)

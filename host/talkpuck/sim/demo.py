@@ -15,12 +15,15 @@ import time
 
 import numpy as np
 
+from talkpuck.errors import TalkpuckError
 from talkpuck.mqtt.broker import Broker
 from talkpuck.sim.runner import SimPuck, load_samples
 
 log = logging.getLogger("talkpuck.sim.demo")
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The recordings are a data set of the checkout (data/speech/ami, 9 MB, also used by eval and
+# train-vad), not package data: an installed talkpuck is pointed at them with --speech.
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SPEECH = os.path.join(REPO, "data", "speech", "ami")
 
 ROOMS = (
@@ -29,8 +32,12 @@ ROOMS = (
 )
 
 
-def room_audio(names):
-    parts = [load_samples(os.path.join(SPEECH, n + ".wav")) for n in names]
+def room_audio(names, folder=SPEECH):
+    missing = [n for n in names if not os.path.exists(os.path.join(folder, n + ".wav"))]
+    if missing:
+        raise TalkpuckError("demo: no recordings %s in %s (pass --speech DIR: a checkout's data/speech/ami)"
+                            % (", ".join(missing), folder))
+    parts = [load_samples(os.path.join(folder, n + ".wav")) for n in names]
     return np.concatenate(parts)
 
 
@@ -104,7 +111,7 @@ def run(args):
         host.start()
         for device, room, clips in ROOMS:
             p = SimPuck(device, broker.url, room=room, speed=args.speed, loop_audio=True,
-                        data_dir=args.data_dir, samples=room_audio(clips),
+                        data_dir=args.data_dir, samples=room_audio(clips, args.speech),
                         settings={"warn_s": args.warn, "wrapup_s": min(30, args.warn // 2)})
             p.room = room
             pucks.append(p.start())
