@@ -14,8 +14,8 @@ from puckcore.gestures import Gestures
 from puckcore.puck import Puck
 from puckport.bootsettings import settings_for_boot
 from puckport.jsonstore import JsonStore
-from talkpuck.sim.hal import SimButton, SimClock, SimHal, SimLeds, SimMic
 from talkpuck.mqtt.link import PahoLink
+from talkpuck.sim.hal import SimButton, SimClock, SimHal, SimLeds, SimMic
 
 log = logging.getLogger("talkpuck.sim")
 
