@@ -18,8 +18,8 @@ from results import append  # noqa: E402
 
 import paho.mqtt.client as mqtt  # noqa: E402
 
-from talkpuck.app import HostApp  # noqa: E402
-from talkpuck.broker import Broker  # noqa: E402
+from talkpuck.mqtt.broker import Broker  # noqa: E402
+from talkpuck.service.hostapp import HostApp  # noqa: E402
 
 
 def puck(url, device, n, boot="0000beef"):

@@ -1,21 +1,21 @@
 """app_main — the puck's boot sequence: config, pin map, HAL, settings, Puck, then asyncio forever.
 
     config.json   checked by devconfig (ConfigError naming the key; the puck prints it and stops)
-    board.json    the pin map `talkpuck build` copied from hardware/boards/ (checked on the host)
+    board.json    the pin map `talkpuck build` copied from host/talkpuck/deploy/boards/ (checked on the host)
     HAL           hal_esp32 / hal_rp2 / hal_unix, picked once from sys.platform
     settings      the saved ones (puck.json), else config.json's `settings` (first boot); the ring's
                   LED count always comes from the board
 On the unix port the config path is the first argument and the board file may also be found in
-hardware/boards/<board>.json (relative to the cwd, the repo root).
+host/talkpuck/deploy/boards/<board>.json (relative to the cwd, the repo root).
 """
 import asyncio
 import json
 import sys
 
-import devconfig
+from puckport import devconfig
 from puckcore.errors import ConfigError
 from puckcore.puck import Puck
-from puckcore.settings import Settings
+from puckport.bootsettings import settings_for_boot
 
 class SafeMode(Exception):
     """The button was held at boot: return to the REPL without starting the puck."""
@@ -32,7 +32,7 @@ def hal_module():
 def load_board(cfg, unix):
     paths = ["board.json"]
     if unix:
-        paths.append("hardware/boards/%s.json" % cfg.board)
+        paths.append("host/talkpuck/deploy/boards/%s.json" % cfg.board)
     for path in paths:
         try:
             with open(path) as f:
@@ -48,14 +48,8 @@ def load_board(cfg, unix):
 
 
 def make_settings(hal, cfg, board):
-    stored = hal.storage.load("puck")
-    settings = Settings.from_dict((stored or {}).get("settings") or {})
-    if stored is None:
-        settings.update(cfg.settings)  # first boot only: later the host's cmd/config wins
     leds = (board.get("ring") or {}).get("leds")
-    if leds:
-        settings.update({"leds": leds})
-    return settings
+    return settings_for_boot(hal.storage.load("puck"), cfg.settings, {"leds": leds} if leds else None)
 
 
 async def start(config_path="config.json"):

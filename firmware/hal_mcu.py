@@ -21,10 +21,10 @@ import network
 from machine import I2S, Pin
 
 from i2s_convert import convert
-from jsonstore import JsonStore
+from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
 from puckcore.ticks import Clock, ticks_diff, ticks_ms
-from hal_common import HalServices
+from puckport.hal_common import HalServices
 
 FRAME_SAMPLES = 320  # 20 ms at 16 kHz: TurnDetector.FRAME_SAMPLES
 RATE_HZ = 16000

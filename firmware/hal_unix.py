@@ -15,10 +15,10 @@ import asyncio
 import binascii
 import os
 
-from jsonstore import JsonStore
+from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
 from puckcore.ticks import Clock, ticks_add, ticks_diff
-from hal_common import HalServices
+from puckport.hal_common import HalServices
 
 FRAME_MS = 20
 

@@ -10,13 +10,10 @@ metadata(description="talkpuck puck firmware: pure core, MQTT client, device HAL
 
 package("puckcore")                     # the pure core (detection, session, ring, codec, outbox, app)
 module("app_main.py")                   # boot sequence: config, board, HAL, Puck, asyncio
-module("devconfig.py")                  # config.json check (ConfigError naming the key)
-module("jsonstore.py")                  # atomic JSON storage for every HAL
-module("uptime.py")                     # tele uptime_s across the 2**30 ms tick wrap
+package("puckport")                     # portable layer: config.json check, JSON storage, uptime, HalServices
 module("mqtt_packets.py", base_path="lib")  # MQTT 3.1.1 packet encode/decode (pure)
 module("mqtt_client.py", base_path="lib")   # async MQTT client over asyncio streams
 module("i2s_convert.py", base_path="lib")   # 32-bit I2S slots -> int16 frames (viper)
-module("hal_common.py")                 # what every MicroPython HAL provides alike
 module("hal_mcu.py")                    # shared MCU parts: I2S mic, NeoPixel ring, button, Wi-Fi
 module("hal_esp32.py")                  # ESP32-S3
 module("hal_rp2.py")                    # Raspberry Pi Pico W

@@ -1,6 +1,6 @@
 """mqtt_client — a small async MQTT 3.1.1 client (QoS 0/1, last will, persistent session, keepalive).
 
-The puck's `hal.link`, with the same interface as the simulator's PahoLink (host/talkpuck/sim/link.py):
+The puck's `hal.link`, with the same interface as the simulator's PahoLink (host/talkpuck/mqtt/link.py):
 
     up                                     True between a CONNACK and the first fault
     await connect(will_topic, will_payload)  opens the socket (after `net.ensure()`, e.g. Wi-Fi)

@@ -2,16 +2,16 @@
 
 Pure data plus one check (`valid_device_id`). The firmware's codec encodes and checks messages
 with it; the host's `talkpuck.protocol` imports it instead of keeping copies; the JSON schemas in
-docs/protocol/schemas (the host's validation) are tied to it by tests/host/test_protocol_drift.py,
+host/talkpuck/protocol/schemas (the host's validation) are tied to it by tests/host/test_protocol_drift.py,
 which fails on any difference. docs/protocol.md is the prose; a test checks it names every verb
 and every setting.
 
 Where things go:
 - a new setting: `puckcore.settings.SPEC` only (the `config` command's fields derive from it);
-  then add it to docs/protocol/schemas/cmd_config.json and docs/protocol.md §6.2 (the drift test
+  then add it to host/talkpuck/protocol/schemas/cmd_config.json and docs/protocol.md §6.2 (the drift test
   says so if you forget).
 - a new command: a row in COMMANDS here, its handler in `puckcore.commands`, its schema
-  docs/protocol/schemas/cmd_<verb>.json, an example in docs/protocol/examples, a line in §6.2.
+  host/talkpuck/protocol/schemas/cmd_<verb>.json, an example in docs/protocol/examples, a line in §6.2.
 
 Compatibility (docs/protocol.md §1): the host is upgraded before the pucks, and every field a puck
 may send is in the host's schemas before any puck sends it. Adding a field, a verb or an event

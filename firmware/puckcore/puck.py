@@ -73,6 +73,9 @@ class Puck:
         self._saved_seq = 0
         self._tasks = []
         self._last_tele = None
+        # optional hook, None on a device: on_message(topic, payload) -> True when it took the message
+        # (the simulator's own topics); anything else goes on to handle_message
+        self.on_message = None
 
     # -- life cycle ---------------------------------------------------------------
     @classmethod
@@ -277,7 +280,8 @@ class Puck:
         while True:
             topic, payload = await link.recv()
             try:
-                self.handle_message(topic, payload, self.hal.clock.now_ms())
+                if self.on_message is None or not self.on_message(topic, payload):
+                    self.handle_message(topic, payload, self.hal.clock.now_ms())
             except Exception as e:  # never let one message stop the command task
                 self.rejected += 1
                 self.last_error = repr(e)

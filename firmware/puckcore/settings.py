@@ -2,7 +2,7 @@
 
 Every tunable carries its unit in its name. SPEC is the one place a setting is defined: the
 `cmd/config` command's fields, types and ranges derive from it (puckcore.protocol), and
-tests/host/test_protocol_drift.py holds docs/protocol/schemas/cmd_config.json and docs/protocol.md
+tests/host/test_protocol_drift.py holds host/talkpuck/protocol/schemas/cmd_config.json and docs/protocol.md
 §6.2 to it. `from_dict()` (a persisted record) and `update()` (a `cmd/config` command) check every
 key they are given before changing anything, so a bad command changes nothing and the ConfigError
 names the offending key. Unknown keys are an error in `update()`; the config command handler

@@ -11,8 +11,8 @@ import pytest
 
 from waiting import wait_for
 
-from talkpuck.app import HostApp
-from talkpuck.broker import Broker
+from talkpuck.mqtt.broker import Broker
+from talkpuck.service.hostapp import HostApp
 from talkpuck.sim.runner import SimPuck
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

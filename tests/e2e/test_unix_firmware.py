@@ -17,7 +17,7 @@ import pytest
 
 from waiting import wait_for
 
-from talkpuck.broker import Broker
+from talkpuck.mqtt.broker import Broker
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEVICE = "puck-unix1"

@@ -5,7 +5,7 @@ for _p in ("firmware", "firmware/lib"):
     if _p not in sys.path:
         sys.path.append(_p)
 
-import devconfig  # noqa: E402
+from puckport import devconfig  # noqa: E402
 from puckcore.errors import ConfigError  # noqa: E402
 
 GOOD = {

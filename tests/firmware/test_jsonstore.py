@@ -6,7 +6,7 @@ for _p in ("firmware", "firmware/lib"):
     if _p not in sys.path:
         sys.path.append(_p)
 
-from jsonstore import JsonStore  # noqa: E402
+from puckport.jsonstore import JsonStore  # noqa: E402
 
 FOLDER = "build/test-jsonstore"
 

@@ -173,7 +173,7 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def host(mosquitto, tmp_path):
-    from talkpuck.app import HostApp
+    from talkpuck.service.hostapp import HostApp
     h = HostApp(mosquitto.url, data_dir=str(tmp_path / "var"))
     h.start()
     yield h

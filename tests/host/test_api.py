@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from talkpuck.api import create_app
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
-from talkpuck.settings import Settings
+from talkpuck.service.settings import Settings
 from talkpuck.store import Store
 
 B = "0000abcd"
@@ -39,7 +39,8 @@ def test_bad_requests_are_clear_and_counted(env):
     assert r.status_code == 422 and "brightness" in r.json()["error"]
     r = client.post("/api/commands", json={"device": "Bad Id", "verb": "identify"})
     assert r.status_code == 422 and "device id" in r.json()["error"]
-    assert client.get("/api/sessions/nope").status_code == 404
+    r = client.get("/api/sessions/nope")
+    assert r.status_code == 404 and "no such session" in r.json()["error"]  # NotFound, one body shape
     assert client.post("/api/hands/999/ack").status_code == 404
     assert client.post("/api/hands", json={"room": "Room 1"}).status_code == 422
     assert sent == []

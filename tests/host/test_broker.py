@@ -5,8 +5,8 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
-from talkpuck.broker import Broker, free_port, parse_url, wait_listening
 from talkpuck.errors import ConfigError
+from talkpuck.mqtt.broker import Broker, free_port, parse_url, wait_listening
 
 
 def _roundtrip(url):

@@ -1,7 +1,7 @@
 """The host keeps every QoS 1 event across a broker restart and across its own restart; works on PostgreSQL."""
 from conftest import Mosquitto, Puck, wait_for
 
-from talkpuck.app import HostApp
+from talkpuck.service.hostapp import HostApp
 
 BOOT = "0badcafe"
 

@@ -1,7 +1,8 @@
 """`talkpuck ring preview`: renders every scene with the real renderer and writes the images."""
 import os
 
-from talkpuck import cli, ringpreview
+from talkpuck import cli
+from talkpuck.analytics import ringpreview
 
 
 def test_scenes_cover_every_phase_and_overlay():

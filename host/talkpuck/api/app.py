@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from talkpuck.api.routers import commands, devices, hands, live, rooms, sessions, stats
-from talkpuck.errors import ConfigError, ProtocolError, TalkpuckError
+from talkpuck.errors import ConfigError, NotFound, ProtocolError, TalkpuckError
 
 log = logging.getLogger(__name__)
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
@@ -43,9 +43,12 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
 
     @app.exception_handler(TalkpuckError)
     async def talkpuck_error(request, exc):
-        code = 422 if isinstance(exc, (ProtocolError, ConfigError)) else 400
-        if str(exc).startswith("no such"):
+        if isinstance(exc, NotFound):
             code = 404
+        elif isinstance(exc, (ProtocolError, ConfigError)):
+            code = 422
+        else:
+            code = 400
         return JSONResponse(status_code=code, content={"error": str(exc)})
 
     for module in (live, rooms, devices, sessions, hands, commands, stats):

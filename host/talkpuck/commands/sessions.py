@@ -19,6 +19,11 @@ class SessionControl:
         self.commander = commander
 
     def start(self, device, limit_s, warn_s=None, purpose=None, ttl_s=None):
+        """Request a session on `device`; returns the host's session id."""
+        return self.request(device, limit_s, warn_s, purpose, ttl_s)[0]
+
+    def request(self, device, limit_s, warn_s=None, purpose=None, ttl_s=None):
+        """Like start(); returns (session id, id of the session_start command) for callers that wait on it."""
         limit_s = int(limit_s)
         if limit_s < 1:
             raise ConfigError("limit_s must be at least 1 second, got %r" % limit_s)
@@ -32,8 +37,8 @@ class SessionControl:
             args["purpose"] = str(purpose)[:200]
         self.store.request_session(sid, device, limit_s, args.get("warn_s"), args.get("purpose"),
                                    self.commander.clock())
-        self.commander.send(device, "session_start", args, ttl_s)
-        return sid
+        cmd_id = self.commander.send(device, "session_start", args, ttl_s)
+        return sid, cmd_id
 
     def extend(self, device, add_s, ttl_s=None):
         return self.commander.send(device, "session_extend", {"add_s": int(add_s)}, ttl_s)

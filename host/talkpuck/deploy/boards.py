@@ -1,4 +1,6 @@
-"""boards — pin maps (hardware/boards/*.json) and chip facts (hardware/chips/*.json), checked before deploy.
+"""boards — pin maps (deploy/boards/*.json) and chip facts (deploy/chips/*.json), checked before deploy.
+
+Both folders are package data beside this module, so an installed talkpuck finds them too.
 
 A board file is data the firmware reads at boot (deployed as /board.json); this module checks it on
 the host first, so a wrong pin shows up on the desk, not as a silent ring. Errors stop a build or a
@@ -17,14 +19,14 @@ import os
 from talkpuck.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-HARDWARE = os.path.join(ROOT, "hardware")
+HERE = os.path.dirname(os.path.abspath(__file__))  # boards/ and chips/ are package data beside this file
 ROLES = ("mic_sck", "mic_ws", "mic_sd", "led_data", "button")  # pins the MCU HAL (firmware/hal_mcu.py) drives
 PULLS = ("up", "down", "none")
 ORDERS = ("RGB", "GRB", "BRG", "RBG", "GBR", "BGR")
 
 
 def board_names():
-    folder = os.path.join(HARDWARE, "boards")
+    folder = os.path.join(HERE, "boards")
     return sorted(n[:-5] for n in os.listdir(folder) if n.endswith(".json"))
 
 
@@ -44,11 +46,11 @@ def _read_json(path, what):
 def board_path(name_or_path):
     if name_or_path.endswith(".json") or os.sep in name_or_path:
         return name_or_path
-    return os.path.join(HARDWARE, "boards", name_or_path + ".json")
+    return os.path.join(HERE, "boards", name_or_path + ".json")
 
 
 def load_board(name_or_path):
-    """The board document by name (hardware/boards/NAME.json) or path. Raises ConfigError if unreadable."""
+    """The board document by name (deploy/boards/NAME.json) or path. Raises ConfigError if unreadable."""
     path = board_path(name_or_path)
     if not os.path.exists(path):
         raise ConfigError("board: unknown board %r (known: %s)" % (name_or_path, ", ".join(board_names())))
@@ -56,7 +58,7 @@ def load_board(name_or_path):
 
 
 def load_chip(name):
-    path = os.path.join(HARDWARE, "chips", "%s.json" % name)
+    path = os.path.join(HERE, "chips", "%s.json" % name)
     if not isinstance(name, str) or not os.path.exists(path):
         raise ConfigError("chip: unknown chip %r" % (name,))
     return _read_json(path, "chip")

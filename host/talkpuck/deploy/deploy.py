@@ -6,7 +6,7 @@ visible and repeatable by hand:
     mpremote connect PORT fs cp -r <entries of build/BOARD/> : + fs cp CONFIG :config.json + reset
 
 run from inside build/BOARD/ so the tree lands at the filesystem root (/puckcore/..., /lib/..., /board.json).
-The board is checked (pins) and the config is checked (firmware/devconfig.py, the same code the
+The board is checked (pins) and the config is checked (puckport.devconfig, the same code the
 puck runs) before anything is copied; a config whose `board` differs from --board is refused.
 """
 import os
@@ -14,17 +14,13 @@ import shutil
 import subprocess
 import sys
 
+from puckport import devconfig
 from talkpuck.deploy.boards import ROOT, load_chip, require_valid
 from talkpuck.errors import ConfigError
 
 
 def check_config(path, board):
     """Check a config file for a board with the firmware's own checker; returns the DeviceConfig."""
-    fw = os.path.join(ROOT, "firmware")
-    if fw not in sys.path:
-        sys.path.append(fw)  # firmware/devconfig.py: the puck's own checker
-    import devconfig
-
     chip = load_chip(board["chip"])
     cfg = devconfig.load(path, needs_wifi=chip["port"] != "unix")
     if cfg.board != board["name"]:

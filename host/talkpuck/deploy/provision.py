@@ -101,17 +101,3 @@ def provision(port, config_path, serial_factory=None, reset=True):
     finally:
         ser.close()
     return cfg.device
-
-
-def add_parser(sub):
-    p = sub.add_parser("provision", help="write a checked config.json to a puck over USB serial")
-    p.add_argument("--port", required=True, help="e.g. /dev/ttyACM0")
-    p.add_argument("--config", required=True, help="config.json (see firmware/config.example.json)")
-    p.add_argument("--no-reset", action="store_true", help="do not soft-reset the puck afterwards")
-    p.set_defaults(func=run)
-
-
-def run(args):
-    device = provision(args.port, args.config, reset=not args.no_reset)
-    print("%s: config.json written on %s" % (device, args.port))
-    return 0

@@ -31,7 +31,7 @@ import numpy as np
 from talkpuck.detection.audio import RATE, read_wav
 from talkpuck.detection.evaluate import find_pairs, load_reference
 from talkpuck.detection.rttm import format_rttm
-from talkpuck.detection.train import _i16, augmentations
+from talkpuck.detection.train import to_int16, augmentations
 from talkpuck.errors import TalkpuckError
 
 DEFAULT_DATA = os.path.join("data", "speech", "ami")
@@ -396,7 +396,7 @@ def make_conversation(stretches, seed, index=0, n_speakers=SPEAKERS, duration=DU
         "equal_share_errors": [round(e, 3) for e in equal_share_errors(segments)],
         "pieces": pieces,
     }
-    return Conversation(name, _i16(mix), segments, info)
+    return Conversation(name, to_int16(mix), segments, info)
 
 
 def _mask(segments, n):

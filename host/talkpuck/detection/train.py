@@ -32,17 +32,6 @@ TUNE_COPY_WEIGHT = 0.3  # weight of the copies' pooled F1 in the decision-settin
 DEFAULT_OUT = os.path.join("firmware", "puckcore", "vad_model.py")
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser("train-vad", help="train the VAD frame classifier, write firmware/puckcore/vad_model.py")
-    p.add_argument("--data", default=os.path.join("data", "speech", "ami"), help="folder of NAME.wav + NAME.rttm")
-    p.add_argument("--out", default=DEFAULT_OUT, help="firmware module to write")
-    p.add_argument("--no-augment", action="store_true", help="train on the clips only")
-    p.add_argument("--lofo", action="store_true",
-                   help="only the leave-one-file-out evaluation (clips and generated copies); write no model")
-    p.add_argument("--json", help="write the LOFO figures (per file and pooled) as JSON here")
-    p.set_defaults(func=run)
-
-
 # --- generated harder material ---------------------------------------------------------------
 def augmentations(x, seed):
     """Yield (name, int16 array) copies of x: far/quiet talker, noisy room, reverberant room,
@@ -50,7 +39,7 @@ def augmentations(x, seed):
     rng = np.random.default_rng(seed)
     xf = x.astype(np.float64)
     rms = np.sqrt(np.mean(xf ** 2)) + 1e-9
-    yield "quiet", _i16(xf * 10 ** (-20 / 20))
+    yield "quiet", to_int16(xf * 10 ** (-20 / 20))
     # pink-ish noise (integrated white, high-passed) at ~15 dB below the clip's rms, plus hum
     w = rng.standard_normal(len(xf))
     pink = np.cumsum(w)
@@ -58,20 +47,20 @@ def augmentations(x, seed):
     pink *= rms * 10 ** (-15 / 20) / (np.sqrt(np.mean(pink ** 2)) + 1e-9)
     t = np.arange(len(xf)) / 16000.0
     hum = 0.3 * rms * 10 ** (-15 / 20) * np.sin(2 * np.pi * 50 * t)
-    yield "noisy", _i16(xf + pink + hum)
+    yield "noisy", to_int16(xf + pink + hum)
     # reverberation: exponentially decaying noise impulse response, RT60 ~ 0.6 s, farther talker
     n = int(0.4 * 16000)
     ir = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / (0.6 * 16000))
     ir[0] = 3.0
     ir /= np.sqrt(np.sum(ir ** 2))
     rev = np.convolve(xf, ir)[: len(xf)] * 0.5
-    yield "reverb", _i16(rev + rng.standard_normal(len(xf)) * rms * 10 ** (-30 / 20))
+    yield "reverb", to_int16(rev + rng.standard_normal(len(xf)) * rms * 10 ** (-30 / 20))
     # level changes: the gain wanders between -18 and +6 dB over tens of seconds
     g_db = -6 + 12 * np.sin(2 * np.pi * t / 23.0 + seed)
-    yield "levels", _i16(xf * 10 ** (g_db / 20))
+    yield "levels", to_int16(xf * 10 ** (g_db / 20))
 
 
-def _i16(x):
+def to_int16(x):
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 

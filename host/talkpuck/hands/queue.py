@@ -6,7 +6,7 @@ it; the puck's `evt/hand` confirms it later. Remote participants have no puck: o
 """
 import time
 
-from talkpuck.errors import TalkpuckError
+from talkpuck.errors import NotFound, TalkpuckError
 
 
 def _now_ms():
@@ -50,7 +50,7 @@ class HandQueue:
         row = self.store.find_hand(hand_id, device, boot, hand)
         if row is None:
             what = "hand %s" % hand_id if hand_id is not None else "hand %s/%s/%s" % (device, boot, hand)
-            raise TalkpuckError("no such %s in the queue" % what)
+            raise NotFound("no such %s in the queue" % what)
         return row
 
     def acknowledge(self, hand_id=None, device=None, boot=None, hand=None):

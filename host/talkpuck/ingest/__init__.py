@@ -1,6 +1,5 @@
-"""ingest — MQTT in: the one paho connection, the wall-clock mapping, and validate -> dedup -> store."""
+"""ingest — device messages in: the wall-clock mapping, and validate -> dedup -> store (the MQTT link is talkpuck.mqtt)."""
 from talkpuck.ingest.clock import ticks_diff, to_wall
 from talkpuck.ingest.ingest import SUBSCRIPTIONS, Ingest
-from talkpuck.ingest.mqtt_link import MqttLink, parse_broker_url
 
-__all__ = ["Ingest", "MqttLink", "SUBSCRIPTIONS", "parse_broker_url", "ticks_diff", "to_wall"]
+__all__ = ["Ingest", "SUBSCRIPTIONS", "ticks_diff", "to_wall"]

@@ -3,14 +3,9 @@
 The anchor is the host's wall time when it received `info`, paired with `info.ms`; an event's wall
 time is the anchor plus the signed difference of the two puck times on a 2**30 ms circle.
 """
-PERIOD_MS = 1 << 30
-_HALF = PERIOD_MS >> 1
-_MASK = PERIOD_MS - 1
+from puckcore.ticks import ticks_diff  # the firmware's own wrap-safe arithmetic (2**30 ms on CPython)
 
-
-def ticks_diff(a, b):
-    """a - b on the device's 2**30 ms clock, in (-2**29, 2**29]."""
-    return ((a - b + _HALF) & _MASK) - _HALF
+__all__ = ["ticks_diff", "to_wall"]
 
 
 def to_wall(anchor, dev_ms):

@@ -1,4 +1,4 @@
-"""schemas — loads docs/protocol/schemas/*.json once and validates payloads against them.
+"""schemas — loads protocol/schemas/*.json (package data) once and validates payloads against them.
 
 Errors name the topic and the field (the JSON path of the first failure), so a log line is enough
 to find what a puck got wrong.
@@ -13,9 +13,8 @@ from talkpuck.errors import ConfigError
 from talkpuck.protocol.errors import MessageRejected
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-# host/talkpuck/protocol -> repo root -> docs/protocol/schemas (one copy, shared with the firmware tests)
-SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.normpath(
-    os.path.join(_HERE, "..", "..", "..", "docs", "protocol", "schemas"))
+# package data (pyproject package-data): found the same way in a checkout and in an installed package
+SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.join(_HERE, "schemas")
 
 _lock = threading.Lock()
 _validators = {}

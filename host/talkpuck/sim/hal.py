@@ -5,11 +5,9 @@ so `--speed 20` plays a 30 s recording, and a 3-minute session, twenty times fas
 the puck, countdown included, lives on this clock. Mic: a WAV file paced by that clock (then
 silence, or the file again with `loop`). Button: a level the CLI or MQTT sets with press patterns.
 LEDs: drawn on one terminal line, or kept for inspection. Link: paho-mqtt behind the same async
-interface as the device's MQTT client (every fault an OSError). Storage: JSON files, atomic writes.
+interface as the device's MQTT client (every fault an OSError). Storage: the firmware's jsonstore.
 """
 import asyncio
-import json
-import os
 import sys
 import threading
 import time
@@ -17,6 +15,7 @@ import time
 import numpy as np
 
 from puckcore.ticks import PERIOD
+from puckport.hal_common import HalServices
 
 FRAME = 320
 FRAME_MS = 20
@@ -140,30 +139,12 @@ def ansi_ring(buf):
     return "".join(cells)
 
 
-class FileStorage:
-    """Small JSON documents in a folder; written to a temporary file, then renamed (atomic)."""
+class SimHal(HalServices):
+    """The firmware's HalServices (boot id, rssi) with the simulator's clock, mic, button, LEDs, link
+    and storage (puckport.jsonstore, as on a device); sleep and uptime run on the simulated clock."""
 
-    def __init__(self, folder):
-        self.folder = folder
-        os.makedirs(folder, exist_ok=True)
-
-    def load(self, name):
-        try:
-            with open(os.path.join(self.folder, name + ".json")) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
-
-    def save(self, name, obj):
-        path = os.path.join(self.folder, name + ".json")
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(obj, f)
-        os.replace(tmp, path)
-
-
-class SimHal:
     def __init__(self, clock, mic, button, leds, link, storage):
+        HalServices.__init__(self)
         self.clock = clock
         self.mic = mic
         self.button = button
@@ -175,14 +156,8 @@ class SimHal:
     async def sleep_ms(self, ms):
         await asyncio.sleep(self.clock.real_s(ms))
 
-    def new_boot_id(self):
-        return os.urandom(4).hex()
-
     def mem(self):
         return (0, 0)  # the simulator has no device heap to report
-
-    def rssi(self):
-        return None
 
     def uptime_s(self):
         return int(self.clock.elapsed_ms() // 1000)

@@ -12,9 +12,10 @@ import threading
 
 from puckcore.gestures import Gestures
 from puckcore.puck import Puck
-from puckcore.settings import Settings
-from talkpuck.sim.hal import FileStorage, SimButton, SimClock, SimHal, SimLeds, SimMic
-from talkpuck.sim.link import PahoLink
+from puckport.bootsettings import settings_for_boot
+from puckport.jsonstore import JsonStore
+from talkpuck.mqtt.link import PahoLink
+from talkpuck.sim.hal import SimButton, SimClock, SimHal, SimLeds, SimMic
 
 log = logging.getLogger("talkpuck.sim")
 
@@ -46,7 +47,7 @@ class SimPuck:
         self.button = SimButton(self.clock)
         self.leds = SimLeds(terminal, label=device_id + " ")
         self.link = PahoLink(broker_url, device_id)
-        self.storage = FileStorage(os.path.join(data_dir, "pucks", device_id))
+        self.storage = JsonStore(os.path.join(data_dir, "pucks", device_id))
         self.hal = SimHal(self.clock, self.mic, self.button, self.leds, self.link, self.storage)
         values = dict(settings or {})
         if room:
@@ -73,10 +74,7 @@ class SimPuck:
         self._loop.close()
 
     async def _main(self):
-        stored = self.storage.load("puck")
-        settings = Settings.from_dict((stored or {}).get("settings") or {})
-        if self._settings:
-            settings.update(self._settings)
+        settings = settings_for_boot(self.storage.load("puck"), fixed=self._settings)
         self.puck = Puck.from_storage(self.hal, self.device_id, board="sim", settings=settings)
         self.puck.gestures = Gestures(active_low=False)  # the sim button reports "pressed"
         self._route_sim_topic()
@@ -89,19 +87,17 @@ class SimPuck:
         await self.puck.shutdown(self._drain_ms)
 
     def _route_sim_topic(self):
-        # presses sent over MQTT reach the simulated button, not the command decoder
-        topic = "talkpuck/v1/%s/sim/button" % self.device_id
-        commands = self.puck.handle_message
+        # presses sent over MQTT reach the simulated button, not the command decoder (Puck.on_message)
+        self.puck.on_message = self._on_sim_message
 
-        def handle(t, payload, now):
-            if t != topic:
-                return commands(t, payload, now)
-            try:
-                self.press(bytes(payload).decode().strip())
-            except (ValueError, UnicodeError) as e:
-                log.warning("%s: %s", topic, e)
-
-        self.puck.handle_message = handle
+    def _on_sim_message(self, topic, payload):
+        if topic != "talkpuck/v1/%s/sim/button" % self.device_id:
+            return False
+        try:
+            self.press(bytes(payload).decode().strip())
+        except (ValueError, UnicodeError) as e:
+            log.warning("%s: %s", topic, e)
+        return True
 
     async def _sim_button_rx(self):
         # simulator-only control topic, subscribed once the link is up

@@ -1,8 +1,9 @@
 """commands — GET /api/commands (with their responses), POST /api/commands (any verb of §6.2)."""
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
 from talkpuck.api.models import CommandIn
 from talkpuck.api.routers import deps
+from talkpuck.errors import NotFound
 
 router = APIRouter(tags=["commands"])
 
@@ -16,7 +17,7 @@ def list_commands(device: str = None, store=Depends(deps.store)):
 def get_command(cmd_id: str, store=Depends(deps.store)):
     c = store.command(cmd_id)
     if c is None:
-        raise HTTPException(status_code=404, detail="no such command %r" % cmd_id)
+        raise NotFound("no such command %r" % cmd_id)
     return c
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from talkpuck.api.models import RoomSet
 from talkpuck.api.routers import deps
 from talkpuck.protocol.topics import valid_device_id
+from talkpuck.errors import NotFound
 
 router = APIRouter(tags=["devices"])
 
@@ -19,7 +20,7 @@ def list_devices(store=Depends(deps.store)):
 def get_device(device: str, store=Depends(deps.store)):
     d = store.device(device)
     if d is None:
-        raise HTTPException(status_code=404, detail="no such device %r" % device)
+        raise NotFound("no such device %r" % device)
     return d
 
 

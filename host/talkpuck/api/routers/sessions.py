@@ -1,9 +1,10 @@
 """sessions — list/show sessions; start, extend and end a session on a puck."""
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
 from talkpuck.analytics import session_summary
 from talkpuck.api.models import SessionExtend, SessionStart
 from talkpuck.api.routers import deps
+from talkpuck.errors import NotFound
 
 router = APIRouter(tags=["sessions"])
 
@@ -17,7 +18,7 @@ def list_sessions(room: str = None, store=Depends(deps.store)):
 def get_session(sid: str, store=Depends(deps.store)):
     s = session_summary(store, sid)
     if s is None:
-        raise HTTPException(status_code=404, detail="no such session %r" % sid)
+        raise NotFound("no such session %r" % sid)
     return s
 
 

@@ -15,12 +15,15 @@ import time
 
 import numpy as np
 
-from talkpuck.broker import Broker
+from talkpuck.errors import TalkpuckError
+from talkpuck.mqtt.broker import Broker
 from talkpuck.sim.runner import SimPuck, load_samples
 
-log = logging.getLogger("talkpuck.demo")
+log = logging.getLogger("talkpuck.sim.demo")
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The recordings are a data set of the checkout (data/speech/ami, 9 MB, also used by eval and
+# train-vad), not package data: an installed talkpuck is pointed at them with --speech.
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SPEECH = os.path.join(REPO, "data", "speech", "ami")
 
 ROOMS = (
@@ -29,23 +32,12 @@ ROOMS = (
 )
 
 
-def add_parser(sub):
-    p = sub.add_parser("demo", help="live demo: host, broker, web view and two simulated pucks")
-    p.add_argument("--duration", type=float, help="stop after this many seconds and print a JSON summary")
-    p.add_argument("--speed", type=float, default=1.0, help="run the pucks' clocks faster (tests)")
-    p.add_argument("--limit", type=int, default=180, help="session time limit, seconds")
-    p.add_argument("--warn", type=int, default=60, help="warning, seconds before the end")
-    p.add_argument("--broker", help="use this broker (mqtt://host:port) instead of an embedded one")
-    p.add_argument("--db", help="database URL (default: SQLite in the data dir)")
-    p.add_argument("--data-dir", default="var/demo", help="where the demo keeps its database and broker data")
-    p.add_argument("--http-port", type=int, default=8080, help="live view port (a free one if taken)")
-    p.add_argument("--hand-every", type=float, default=25.0, help="mean seconds between simulated hand raises")
-    p.add_argument("--seed", type=int, help="random seed for the simulated presses")
-    p.set_defaults(func=run)
-
-
-def room_audio(names):
-    parts = [load_samples(os.path.join(SPEECH, n + ".wav")) for n in names]
+def room_audio(names, folder=SPEECH):
+    missing = [n for n in names if not os.path.exists(os.path.join(folder, n + ".wav"))]
+    if missing:
+        raise TalkpuckError("demo: no recordings %s in %s (pass --speech DIR: a checkout's data/speech/ami)"
+                            % (", ".join(missing), folder))
+    parts = [load_samples(os.path.join(folder, n + ".wav")) for n in names]
     return np.concatenate(parts)
 
 
@@ -103,7 +95,7 @@ class Director:
 
 
 def run(args):
-    from talkpuck.app import HostApp
+    from talkpuck.service.hostapp import HostApp
 
     rng = random.Random(args.seed)
     os.makedirs(args.data_dir, exist_ok=True)
@@ -119,7 +111,7 @@ def run(args):
         host.start()
         for device, room, clips in ROOMS:
             p = SimPuck(device, broker.url, room=room, speed=args.speed, loop_audio=True,
-                        data_dir=args.data_dir, samples=room_audio(clips),
+                        data_dir=args.data_dir, samples=room_audio(clips, args.speech),
                         settings={"warn_s": args.warn, "wrapup_s": min(30, args.warn // 2)})
             p.room = room
             pucks.append(p.start())
@@ -170,7 +162,7 @@ def status_line(pucks):
 
 
 def _port(preferred):
-    from talkpuck.broker import free_port
+    from talkpuck.mqtt.broker import free_port
 
     return free_port(preferred)
 

@@ -1,4 +1,4 @@
-"""eval_cmd — `talkpuck eval DIR [--json OUT]`: score the firmware detector on labelled WAVs."""
+"""eval — `talkpuck eval DIR [--json OUT]`: score the firmware detector on labelled WAVs."""
 import json
 
 from talkpuck.detection.evaluate import evaluate_dir, format_table

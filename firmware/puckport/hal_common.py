@@ -8,7 +8,7 @@ import binascii
 import gc
 import os
 
-from uptime import Uptime
+from puckport.uptime import Uptime
 
 
 class HalServices:

@@ -2,7 +2,7 @@
 import json
 import time
 
-from talkpuck.hostcli import runtime
+from talkpuck.cli import runtime
 
 
 def add_parser(sub):

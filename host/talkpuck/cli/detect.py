@@ -1,4 +1,4 @@
-"""detect_cmd — `talkpuck detect FILE.wav [--rttm OUT.rttm]`: the firmware detector over one WAV."""
+"""detect — `talkpuck detect FILE.wav [--rttm OUT.rttm]`: the firmware detector over one WAV."""
 import os
 import sys
 

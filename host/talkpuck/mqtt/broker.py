@@ -15,13 +15,13 @@ import socket
 import subprocess
 import threading
 import time
-from urllib.parse import urlparse
 
+from puckport import brokerurl
 from talkpuck.errors import ConfigError
 
-log = logging.getLogger("talkpuck.broker")
+log = logging.getLogger("talkpuck.mqtt.broker")
 
-DEFAULT_PORT = 1883
+DEFAULT_PORT = brokerurl.DEFAULT_PORT
 
 
 def free_port(preferred=None, host="127.0.0.1"):
@@ -39,15 +39,9 @@ def free_port(preferred=None, host="127.0.0.1"):
 
 
 def parse_url(url):
-    """mqtt://host:port -> (host, port); anything else raises ConfigError naming the value."""
-    u = urlparse(url)
-    if u.scheme not in ("mqtt", "tcp") or not u.hostname:
-        raise ConfigError("broker: expected mqtt://host:port, got %r" % url)
-    try:
-        port = u.port or DEFAULT_PORT
-    except ValueError:
-        raise ConfigError("broker: bad port in %r" % url)
-    return u.hostname, port
+    """mqtt://[user[:password]@]host:port -> (host, port); the one parser (puckport.brokerurl) checks it."""
+    host, port, _user, _password = brokerurl.parse(url)
+    return host, port
 
 
 def wait_listening(host, port, timeout_s=10.0):
@@ -73,11 +67,11 @@ class Broker:
 
     restart_delay_s = 0.5
 
-    def __init__(self, kind, host, port):
+    def __init__(self, kind, host, port, url=None):
         self.kind = kind
         self.host = host
         self.port = port
-        self.url = "mqtt://%s:%d" % (host, port)
+        self.url = url or "mqtt://%s:%d" % (host, port)  # an external URL as given: its user and password too
         self.restarts = 0
         self._proc = None
         self._stopping = threading.Event()
@@ -91,7 +85,7 @@ class Broker:
         """Use the broker at `url`, or start an embedded one (Mosquitto if installed, else amqtt)."""
         if url:
             host, p = parse_url(url)
-            return cls("external", host, p)
+            return cls("external", host, p, url)
         port = port or free_port(DEFAULT_PORT)
         binary = mosquitto_binary() if prefer == "mosquitto" else None
         if binary:

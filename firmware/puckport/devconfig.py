@@ -5,7 +5,7 @@ checks the same file with this same module before it copies it, so a bad file ne
 Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firmware/config.example.json):
 
     {"device": "puck-a1",                 1-32 of a-z 0-9 -, not all/host; the MQTT client id and username
-     "board": "esp32s3-devkit",           a hardware/boards/ name; must match the deployed board.json
+     "board": "esp32s3-devkit",           a host/talkpuck/deploy/boards/ name; must match the deployed board.json
      "wifi": {"ssid": "...", "password": "..."},   required on boards with a radio
      "broker": "mqtt://192.168.1.20:1883",
      "mqtt_password": "",                 optional; sent when not empty
@@ -17,31 +17,18 @@ import json
 from puckcore.protocol import RESERVED, valid_device_id
 from puckcore.errors import ConfigError
 from puckcore.settings import check as check_setting
+from puckport import brokerurl
 
-DEFAULT_PORT = 1883
+DEFAULT_PORT = brokerurl.DEFAULT_PORT
 KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "settings", "pcm", "storage", "leds_out", "button_file", "pcm_loop")
 
 
 def parse_broker(url):
-    """'mqtt://host[:port]' -> (host, port); ConfigError naming `broker` otherwise."""
-    if type(url) is not str or not url.startswith("mqtt://"):
-        raise ConfigError("broker: expected mqtt://host:port, got %r" % (url,))
-    rest = url[7:]
-    if rest.endswith("/"):
-        rest = rest[:-1]
-    port = DEFAULT_PORT
-    if ":" in rest:
-        host, p = rest.rsplit(":", 1)
-        try:
-            port = int(p)
-        except ValueError:
-            raise ConfigError("broker: bad port %r" % p)
-        if not 0 < port < 65536:
-            raise ConfigError("broker: port must be 1..65535")
-    else:
-        host = rest
-    if not host or "/" in host or "@" in host:
-        raise ConfigError("broker: bad host in %r" % url)
+    """'mqtt://host[:port]' -> (host, port) by the one parser (brokerurl); a puck logs in as its device
+    id with mqtt_password, so a user in the URL is refused (ConfigError naming `broker`)."""
+    host, port, user, _password = brokerurl.parse(url)
+    if user is not None:
+        raise ConfigError("broker: no user in the URL: the puck logs in as its device id (password: mqtt_password)")
     return host, port
 
 

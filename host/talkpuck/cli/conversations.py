@@ -1,4 +1,4 @@
-"""conversations_cmd — `talkpuck make-conversations`: labelled multi-speaker conversations for `talkpuck eval`."""
+"""conversations — `talkpuck make-conversations`: labelled multi-speaker conversations for `talkpuck eval`."""
 import math
 
 from talkpuck.detection import conversations as conv

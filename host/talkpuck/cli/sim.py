@@ -1,4 +1,4 @@
-"""cli — `talkpuck sim`: one simulated puck in the foreground, its ring drawn in the terminal.
+"""sim — `talkpuck sim`: one simulated puck in the foreground, its ring drawn in the terminal.
 
 Type a gesture name and Enter to press the button (press, double, long, start), `quit` to stop.
 Presses also arrive over MQTT on `talkpuck/v1/<device>/sim/button`.

@@ -3,7 +3,7 @@ import logging
 import signal
 import threading
 
-from talkpuck.hostcli import runtime
+from talkpuck.cli import runtime
 
 log = logging.getLogger(__name__)
 DEFAULT_HTTP_PORT = 8765
@@ -21,26 +21,25 @@ def add_parser(sub):
 
 def start_host(args):
     """(host, broker or None) running; the caller stops both."""
-    from talkpuck.app import HostApp
-    from talkpuck.errors import TalkpuckError
+    from talkpuck.service.hostapp import HostApp
+    from talkpuck.errors import ListenError
 
     broker = None
     url = args.broker
     if not url:
-        from talkpuck.broker import Broker
+        from talkpuck.mqtt.broker import Broker
         broker = Broker.start(data_dir=args.data_dir)
         url = broker.url
     try:
         host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port)
         try:
             host.start()
-        except TalkpuckError as e:
-            if args.http_port and "cannot listen" in str(e):
-                log.warning("port %d is taken; picking a free one", args.http_port)
-                host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
-                host.start()
-            else:
+        except ListenError:
+            if not args.http_port:
                 raise
+            log.warning("port %d is taken; picking a free one", args.http_port)
+            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
+            host.start()
     except BaseException:
         if broker is not None:
             broker.stop()

@@ -1,11 +1,11 @@
-"""cli — the `board`, `build`, `deploy` and `provision` commands (pin maps, mpy-cross, mpremote, serial)."""
+"""deploy — the `board`, `build`, `deploy` and `provision` commands (pin maps, mpy-cross, mpremote, serial)."""
 import sys
 
 from talkpuck.errors import ConfigError
 
 
 def add_parser(sub):
-    p = sub.add_parser("board", help="list boards or check a pin map (hardware/boards/)")
+    p = sub.add_parser("board", help="list boards or check a pin map (host/talkpuck/deploy/boards/)")
     bsub = p.add_subparsers(dest="board_cmd", metavar="ACTION")
     pl = bsub.add_parser("list", help="list the known boards")
     pl.set_defaults(func=run_list)
@@ -15,7 +15,7 @@ def add_parser(sub):
     p.set_defaults(func=run_list)
 
     p = sub.add_parser("build", help="compile the firmware with mpy-cross into build/<board>/")
-    p.add_argument("--board", required=True, help="a hardware/boards/ name, e.g. esp32s3-devkit")
+    p.add_argument("--board", required=True, help="a host/talkpuck/deploy/boards/ name, e.g. esp32s3-devkit")
     p.add_argument("--out", default=None, help="output root (default build/)")
     p.set_defaults(func=run_build)
 
@@ -27,9 +27,11 @@ def add_parser(sub):
     p.add_argument("--dry-run", action="store_true", help="print the mpremote command, copy nothing")
     p.set_defaults(func=run_deploy)
 
-    from talkpuck.deploy import provision
-
-    provision.add_parser(sub)
+    p = sub.add_parser("provision", help="write a checked config.json to a puck over USB serial")
+    p.add_argument("--port", required=True, help="e.g. /dev/ttyACM0")
+    p.add_argument("--config", required=True, help="config.json (see firmware/config.example.json)")
+    p.add_argument("--no-reset", action="store_true", help="do not soft-reset the puck afterwards")
+    p.set_defaults(func=run_provision)
 
 
 def run_list(args):
@@ -74,3 +76,11 @@ def run_deploy(args):
     from talkpuck.deploy.deploy import deploy
 
     return deploy(args.board, args.port, args.config, args.out, args.dry_run)
+
+
+def run_provision(args):
+    from talkpuck.deploy.provision import provision
+
+    device = provision(args.port, args.config, reset=not args.no_reset)
+    print("%s: config.json written on %s" % (device, args.port))
+    return 0

@@ -8,7 +8,7 @@ import os
 import time
 
 from talkpuck.errors import ConfigError, TalkpuckError
-from talkpuck.hostcli import runtime
+from talkpuck.cli import runtime
 
 
 def _common(p):
@@ -74,7 +74,7 @@ class Client:
     def __init__(self, args):
         from talkpuck.commands import Commander, SessionControl
         from talkpuck.hands import HandQueue
-        from talkpuck.ingest import MqttLink
+        from talkpuck.mqtt.link import MqttLink
         from talkpuck.store import Store
 
         broker, db = runtime.resolve(args)
@@ -128,8 +128,7 @@ def run_cmd(args):
 def run_start(args):
     c = Client(args)
     warn = runtime.duration_s(args.warn) if args.warn else None
-    sid = c.sessions.start(args.device, runtime.duration_s(args.limit), warn, args.purpose, args.ttl)
-    cmd_id = c.store.commands(args.device, limit=1)[0]["id"]
+    sid, cmd_id = c.sessions.request(args.device, runtime.duration_s(args.limit), warn, args.purpose, args.ttl)
     return c.finish(cmd_id, " (session %s)" % sid)
 
 

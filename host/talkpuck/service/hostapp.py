@@ -12,13 +12,14 @@ import time
 from talkpuck.analytics import session_summary
 from talkpuck.analytics import stats as compute_stats
 from talkpuck.api import create_app
+from talkpuck.api.server import WebServer
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
-from talkpuck.ingest import SUBSCRIPTIONS, Ingest, MqttLink
+from talkpuck.ingest import SUBSCRIPTIONS, Ingest
+from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
-from talkpuck.settings import Settings
+from talkpuck.service.settings import Settings
 from talkpuck.store import Store
-from talkpuck.webserver import WebServer
 
 log = logging.getLogger(__name__)
 HOST_STATUS = ROOT + "/host/status"

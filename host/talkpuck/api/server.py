@@ -1,4 +1,4 @@
-"""webserver — runs an ASGI app under uvicorn in a background thread on a socket we bind ourselves.
+"""server — runs an ASGI app under uvicorn in a background thread on a socket we bind ourselves.
 
 Binding first lets port 0 pick a free port and tells the caller which, before the thread starts.
 """
@@ -9,7 +9,7 @@ import time
 
 import uvicorn
 
-from talkpuck.errors import TalkpuckError
+from talkpuck.errors import ListenError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class WebServer:
             sock.bind((self.host, self.port))
         except OSError as e:
             sock.close()
-            raise TalkpuckError("cannot listen on %s:%s: %s" % (self.host, self.port, e))
+            raise ListenError("cannot listen on %s:%s: %s" % (self.host, self.port, e))
         sock.listen(128)
         self._sock = sock
         self.port = sock.getsockname()[1]

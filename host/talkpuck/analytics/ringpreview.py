@@ -9,7 +9,6 @@ LED drive values are what the renderer writes to the strip (after the brightness
 for the screen they are turned back into perceived brightness (the inverse of the LED gamma), and an
 unlit LED is drawn as a dark grey bead so the ring's shape stays visible.
 """
-import argparse
 import os
 
 from puckcore.controller import Controller
@@ -302,17 +301,3 @@ def run(args):
     for p in written:
         print(p)
     return 0
-
-
-def add_parser(subparsers):
-    ring = subparsers.add_parser("ring", help="the LED ring: preview its frames")
-    sub = ring.add_subparsers(dest="ring_command", metavar="ACTION")
-    p = sub.add_parser("preview", help="render a session's ring frames to images (contact sheet, animation)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--out", default="docs/images", help="folder for the images")
-    p.add_argument("--leds", type=int, default=24, help="LEDs in the ring")
-    p.add_argument("--limit-s", type=int, default=600, help="length of the animated session")
-    p.add_argument("--warn-s", type=int, default=300, help="warning time of the animated session")
-    p.add_argument("--format", default="png,svg,gif", help="comma list of png, svg, gif")
-    p.set_defaults(func=run)
-    ring.set_defaults(func=lambda a: ring.print_help() or 2)

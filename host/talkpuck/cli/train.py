@@ -1,0 +1,15 @@
+"""train — `talkpuck train-vad`: fit the VAD frame classifier on labelled clips, write firmware/puckcore/vad_model.py."""
+import os
+
+from talkpuck.detection import train
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("train-vad", help="train the VAD frame classifier, write firmware/puckcore/vad_model.py")
+    p.add_argument("--data", default=os.path.join("data", "speech", "ami"), help="folder of NAME.wav + NAME.rttm")
+    p.add_argument("--out", default=train.DEFAULT_OUT, help="firmware module to write")
+    p.add_argument("--no-augment", action="store_true", help="train on the clips only")
+    p.add_argument("--lofo", action="store_true",
+                   help="only the leave-one-file-out evaluation (clips and generated copies); write no model")
+    p.add_argument("--json", help="write the LOFO figures (per file and pooled) as JSON here")
+    p.set_defaults(func=train.run)

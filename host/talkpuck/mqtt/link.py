@@ -1,0 +1,278 @@
+"""link — every MQTT client of the host: the only module that imports paho.
+
+    MqttLink   the host's connection (ingest, commands, the CLI's short-lived clients), threads
+    PahoLink   a simulated puck's link: paho behind the firmware's async link interface
+
+Both take a broker URL parsed by the one parser (puckport.brokerurl); a user and password in the
+URL are sent as the MQTT login.
+
+MqttLink: protocol and resilience in one small class: the first connect fails loudly (TalkpuckError), later
+outages are handled by paho's reconnect loop with exponential backoff (`reconnect_min_s` to
+`reconnect_max_s`); every (re)connect re-subscribes, because a broker without persistence forgets
+the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread; paho
+acknowledges a QoS 1 message only after that returns, so a message is stored before it is acked.
+"""
+import logging
+import threading
+import asyncio
+
+import paho.mqtt.client as mqtt
+
+from puckport import brokerurl
+from talkpuck.errors import TalkpuckError
+
+log = logging.getLogger(__name__)
+
+
+def parse_broker_url(url):
+    """'mqtt://[user[:password]@]host:port' -> (host, port, user, password); ConfigError naming `broker`."""
+    return brokerurl.parse(url)
+
+
+def _client(client_id, clean_session, user=None, password=None, will=None):
+    """A paho client for MQTT 3.1.1 with the callback API of paho 2 (both links use this)."""
+    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                    clean_session=clean_session, protocol=mqtt.MQTTv311)
+    if user is not None:
+        c.username_pw_set(user, password)
+    if will:
+        c.will_set(will[0], will[1], qos=1, retain=True)
+    return c
+
+
+class MqttLink:
+    reconnect_min_s = 1
+    reconnect_max_s = 30
+    keepalive_s = 30
+
+    def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
+                 clean_session=False, will=None):
+        self.host, self.port, user, password = parse_broker_url(url)
+        self.url = url
+        self.client_id = client_id
+        self.subscriptions = list(subscriptions)
+        self.on_message = on_message
+        self.on_up = on_up
+        self.up = threading.Event()           # connected and subscribed
+        self.connects = 0
+        c = _client(client_id, clean_session, user, password, will)
+        c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
+        c.max_inflight_messages_set(100)
+        c.suppress_exceptions = True
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_subscribe = self._on_subscribe
+        c.on_message = self._on_message
+        self._client = c
+        self._pending_sub = None
+        self._stopping = False
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def start(self, timeout_s=10):
+        """Connect, start the network thread and wait until subscribed; raises TalkpuckError if not."""
+        try:
+            self._client.connect(self.host, self.port, keepalive=self.keepalive_s)
+        except OSError as e:
+            raise TalkpuckError("cannot reach the MQTT broker at %s: %s" % (self.url, e))
+        self._client.loop_start()
+        if not self.up.wait(timeout_s):
+            self.stop()
+            raise TalkpuckError("MQTT broker at %s did not accept the connection within %ss" % (self.url, timeout_s))
+
+    def stop(self, last=None):
+        """Disconnect cleanly; `last` = (topic, payload) is published (retained) first, e.g. offline."""
+        if last is not None and self.up.is_set():
+            info = self._client.publish(last[0], last[1], qos=1, retain=True)
+            try:
+                info.wait_for_publish(2)
+            except (RuntimeError, ValueError):
+                pass
+        self._stopping = True
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.up.clear()
+
+    def publish(self, topic, payload, qos=1, retain=False):
+        """Queue a message; paho sends QoS 1 messages after a reconnect if the link is down now."""
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        return info
+
+    # -- paho callbacks (network thread) --------------------------------------------------------------
+    def _on_connect(self, client, userdata, flags, reason_code, properties=None):
+        if reason_code.is_failure:
+            log.warning("mqtt: connect to %s refused: %s", self.url, reason_code)
+            return
+        self.connects += 1
+        log.info("mqtt: connected to %s as %s (session present: %s)", self.url, self.client_id,
+                 getattr(flags, "session_present", None))
+        if self.subscriptions:
+            res, mid = client.subscribe([(s, 1) for s in self.subscriptions])
+            self._pending_sub = mid
+        else:
+            self._set_up()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties=None):
+        if mid == self._pending_sub:
+            self._set_up()
+
+    def _set_up(self):
+        self.up.set()
+        if self.on_up:
+            try:
+                self.on_up()
+            except Exception:
+                log.exception("mqtt: on_up handler failed")
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties=None):
+        if self.up.is_set() and not self._stopping:
+            log.warning("mqtt: lost %s (%s); reconnecting with backoff", self.url, reason_code)
+        self.up.clear()
+
+    def _on_message(self, client, userdata, msg):
+        if self.on_message:
+            try:
+                self.on_message(msg.topic, msg.payload, bool(msg.retain))
+            except Exception:   # a handler bug must not kill the network thread
+                log.exception("mqtt: handler failed for %s", msg.topic)
+
+
+class PahoLink:
+    """A simulated puck's link, as the device's client behaves: MQTT 3.1.1, clean_session=False with
+    the device id as client id and username, a last will of `offline`, QoS 1 publishes that return
+    when the broker acks, and every fault raised as OSError so the puck has one reconnect path.
+    Reconnecting is the puck's job (puckcore/puck.py), so each connect() makes a fresh paho client."""
+
+    connect_timeout_s = 5.0
+    publish_timeout_s = 10.0
+
+    def __init__(self, broker_url, client_id):
+        self.host, self.port, _user, self.password = parse_broker_url(broker_url)
+        self.client_id = client_id
+        self.up = False
+        self.connects = 0
+        self._client = None
+        self._loop = None
+        self._queue = None
+        self._connected = None
+        self.published = []  # (topic, payload) of every acked publish, for tests and the privacy check
+        self.keep_published = False
+
+    async def connect(self, will_topic, will_payload):
+        self._loop = asyncio.get_running_loop()
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+        await self.close()
+        # as the device: the device id is client id and username
+        c = _client(self.client_id, False, self.client_id, self.password, (will_topic, will_payload))
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
+        self._subacks = {}
+        self._connected = asyncio.Event()
+        self._client = c
+        try:
+            await self._loop.run_in_executor(None, c.connect, self.host, self.port, 30)
+        except OSError:
+            self._client = None
+            raise
+        c.loop_start()
+        try:
+            await asyncio.wait_for(self._connected.wait(), self.connect_timeout_s)
+        except asyncio.TimeoutError:
+            await self.close()
+            raise OSError("MQTT connect timed out")
+        if not self.up:
+            await self.close()
+            raise OSError("MQTT connect refused")
+        self.connects += 1
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        ok = not reason_code.is_failure
+        self._loop.call_soon_threadsafe(self._set_up, client, ok)
+
+    def _set_up(self, client, ok):
+        if client is self._client:
+            self.up = ok
+            self._connected.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self._loop.call_soon_threadsafe(self._set_down, client)
+
+    def _set_down(self, client):
+        if client is self._client:
+            self.up = False
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        ok = not any(rc.is_failure for rc in reason_codes)
+        self._loop.call_soon_threadsafe(self._suback, mid, ok)
+
+    def _suback(self, mid, ok):
+        waiter = self._subacks.get(mid)
+        if waiter is not None:
+            waiter[1] = ok
+            waiter[0].set()
+
+    def _on_message(self, client, userdata, msg):
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, (msg.topic, bytes(msg.payload)))
+
+    async def publish(self, topic, payload, qos, retain):
+        c = self._client
+        if c is None or not self.up:
+            raise OSError("MQTT link down")
+        info = c.publish(topic, payload, qos=qos, retain=retain)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise OSError("MQTT publish failed: rc=%s" % info.rc)
+        if qos:
+            waited = 0.0
+            while not info.is_published():
+                if not self.up or c is not self._client:
+                    raise OSError("MQTT link lost before PUBACK")
+                if waited > self.publish_timeout_s:
+                    raise OSError("MQTT PUBACK timed out")
+                await asyncio.sleep(0.002)
+                waited += 0.002
+        if self.keep_published:
+            self.published.append((topic, bytes(payload)))
+
+    async def subscribe(self, topic, qos):
+        c = self._client
+        if c is None or not self.up:
+            raise OSError("MQTT link down")
+        # wait for the SUBACK, as the device client does: a command sent right after a first
+        # connect must not race the subscription
+        done = [asyncio.Event(), False]
+        rc, mid = c.subscribe(topic, qos)
+        if rc != mqtt.MQTT_ERR_SUCCESS:
+            raise OSError("MQTT subscribe failed: rc=%s" % rc)
+        self._subacks[mid] = done
+        try:
+            await asyncio.wait_for(done[0].wait(), self.connect_timeout_s)
+        except asyncio.TimeoutError:
+            raise OSError("MQTT SUBACK timed out")
+        finally:
+            self._subacks.pop(mid, None)
+        if not done[1]:
+            raise OSError("MQTT subscription to %s refused" % topic)
+
+    async def recv(self):
+        while self._queue is None:
+            await asyncio.sleep(0.05)
+        return await self._queue.get()
+
+    async def close(self):
+        c = self._client
+        self._client = None
+        self.up = False
+        if c is not None:
+            # loop_stop() joins paho's thread, which may sit in a reconnect attempt: never block
+            # the puck's event loop on it (the button and ring tasks must keep running)
+            await asyncio.get_running_loop().run_in_executor(None, _close_client, c)
+
+
+def _close_client(c):
+    try:
+        c.disconnect()
+    except Exception:  # already gone
+        pass
+    c.loop_stop()
