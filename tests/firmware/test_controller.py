@@ -24,7 +24,7 @@ def test_interface_flags_at_boot():
 
 def test_session_commands_and_events():
     c, ob, clk = _new()
-    c.state_dirty = False
+    c.state_flag.clear()
     assert c.on_command("session_start", {"id": "c-2", "ts": 1, "ttl_s": 30, "session": "s-1", "limit_s": 1800,
                                           "warn_s": 300, "purpose": "Family call"}, clk.now_ms()) is None
     ev = ob.last("session")
@@ -107,10 +107,10 @@ def test_turns_summaries_and_talking():
     c.on_summary(0, 60000, 20000, 5, -31, -60, 60000)
     assert ob.last("vad") == {"from_ms": 0, "to_ms": 60000, "speech_ms": 20000, "turns": 5, "level_db": -31,
                               "noise_db": -60}
-    c.state_dirty = False
+    c.state_flag.clear()
     c.set_talking(True, 1, 100)
     assert c.state_dirty
-    c.state_dirty = False
+    c.state_flag.clear()
     c.set_talking(True, 1, 200)
     assert not c.state_dirty
 
@@ -118,7 +118,7 @@ def test_turns_summaries_and_talking():
 def test_state_refreshed_every_10_s_in_a_session():
     c, ob, clk = _new()
     c.on_command("session_start", {"session": "s", "limit_s": 3600}, clk.now_ms())
-    c.state_dirty = False
+    c.state_flag.clear()
     clk.advance(9000)
     c.tick(clk.now_ms())
     assert not c.state_dirty
@@ -132,7 +132,7 @@ def test_config_persists_and_rejects():
     assert c.on_command("config", {"id": "c-10", "ts": 1, "ttl_s": 30, "brightness": 96, "night": True,
                                    "room": "Family room", "future_field": 1}, clk.now_ms()) is None
     assert c.settings.brightness == 96 and c.persist_dirty
-    c.persist_dirty = False
+    c.persist_flag.clear()
     assert c.on_command("config", {"brightness": 300}, clk.now_ms()) == "brightness: must be 0..255"
     assert c.settings.brightness == 96 and not c.persist_dirty
 
