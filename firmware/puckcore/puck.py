@@ -14,6 +14,8 @@ the `hal` object of the platform (firmware/hal_<platform>.py, or the simulator's
     await hal.sleep_ms(ms)              sleeps on the puck's clock (the simulator may run it faster)
     hal.mem() -> (free, alloc) or (0, 0);  hal.rssi() -> dBm or None;  hal.new_boot_id() -> 8 hex
     hal.uptime_s()                      seconds since boot, right across the ticks wrap
+    counters for `tele`, where a part has them: hal.link.discards / last_error, hal.mic.short_reads,
+    hal.storage.errors (puckcore.tele)
 
 The tasks (each owned here, cancelled in deinit()):
     audio   frames -> detector -> controller (turns, summaries, talking now)
