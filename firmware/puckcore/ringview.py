@@ -4,7 +4,7 @@ Plain int/bool attributes (no allocation when they change); times are ms relativ
 renderer needs no clock. -1 means "not active" for the *_ms ages. `fill_view(view, ctrl, now_ms)`
 copies them from the Controller (called by `Controller.render`); the voice-balance timing lives here.
 """
-from puckcore.session import in_session
+from puckcore.session import IDLE, in_session
 from puckcore.ticks import ticks_diff
 
 MAX_VOICES = 8
@@ -12,8 +12,8 @@ MAX_VOICES = 8
 
 class RingView:
     def __init__(self):
-        self.phase = 0  # session phase (puckcore.session)
-        self.prev_phase = 0  # the phase before (crossfade)
+        self.phase = IDLE  # session phase (puckcore.session)
+        self.prev_phase = IDLE  # the phase before (crossfade)
         self.phase_ms = 0  # ms since the phase was entered
         self.limit_ms = 0  # the session's limit
         self.remaining_ms = 0  # ms left (negative in overrun)

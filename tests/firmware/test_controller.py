@@ -242,3 +242,32 @@ def test_ack_overlay_is_forgotten_before_the_ticks_wrap():
     c.render(clk.now_ms(), out)
     assert c.view.ack_ms == -1
     assert c.state_fields(clk.now_ms())["hand_ack"] == 1  # the number stays for the host
+
+
+def test_flags_can_be_events_a_task_waits_on():
+    import asyncio
+
+    async def go():
+        ob = FakeOutbox()
+        state = asyncio.Event()
+        persist = asyncio.Event()
+        c = Controller("puck-a1", "7f3a9c2e", Settings(), ob, state_flag=state, persist_flag=persist)
+        assert state.is_set() and not persist.is_set()  # a first `state` after boot
+        saved = []
+
+        async def store():
+            await persist.wait()
+            persist.clear()
+            saved.append(c.record(0))
+
+        t = asyncio.create_task(store())
+        await asyncio.sleep(0)
+        state.clear()
+        c.on_gesture(START, 0)  # starts a session: persist and republish
+        assert c.state_dirty and c.persist_dirty
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert len(saved) == 1 and saved[0]["session"] and not c.persist_dirty
+        await t
+
+    asyncio.run(go())
