@@ -6,7 +6,8 @@ every 50-100 ms and `render()` every frame. Events go out through the outbox
 (`outbox.add(kind, fields, now_ms)` -> seq). Two Event-like flags (`set()`, `clear()`,
 `is_set()`: an asyncio.Event, or a puckcore.flag.Flag when nothing waits) tell the app what to do
 next: `state_flag` (republish the retained `state`, protocol §3.2) and `persist_flag` (save
-`record()` atomically); the task doing the work clears it. `state_dirty` / `persist_dirty` read them. `mic_paused` tells the app to stop feeding audio. Nothing here does I/O or blocks.
+`record()` atomically); the task doing the work clears it; `state_dirty` / `persist_dirty` read
+them. `mic_paused` tells the app to stop feeding audio. Nothing here does I/O or blocks.
 
 Its parts live elsewhere: the ring view is filled by ringview.fill_view, the documents (`state`,
 the saved record) are built by puckcore.records, the session's timing is puckcore.session's.
@@ -21,6 +22,8 @@ from puckcore.session import ENDED, NAMES, Session, in_session
 from puckcore.settings import KEYS
 from puckcore.errors import ConfigError
 from puckcore.ticks import ticks_add, ticks_diff
+
+_ENVELOPE = ("id", "ts", "ttl_s")
 
 
 class Controller:
