@@ -82,7 +82,7 @@ class Puck:
         self.online = False  # connected and subscribed to commands
         self.frames = 0
         self.host_sync = None  # (host Unix ms, ticks) from the last cmd/time
-        self._responses = RingQueue(self.responses_max, self.wake)  # encoded `resp` documents
+        self.responses = RingQueue(self.responses_max, self.wake)  # encoded `resp` documents
         self._saved_seq = 0
         self._tasks = []
         self._last_tele = None
@@ -253,7 +253,7 @@ class Puck:
         return self._last_tele is None or ticks_diff(now, self._last_tele) >= self.tele_ms
 
     def _has_pending(self):
-        if self.ctrl.state_dirty or len(self._responses) or len(self.outbox):
+        if self.ctrl.state_dirty or len(self.responses) or len(self.outbox):
             return True
         return self._tele_due(self.hal.clock.now_ms())
 
@@ -263,7 +263,7 @@ class Puck:
             ctrl.state_flag.clear()
             now = self.hal.clock.now_ms()
             await link.publish(self.root + "state", codec.encode_doc(self.boot, now, ctrl.state_fields(now)), 1, True)
-        resp = self._responses
+        resp = self.responses
         while True:
             doc = resp.peek()
             if doc is None:
@@ -325,7 +325,7 @@ class Puck:
 
     def _respond(self, cid, verb, error, now):
         fields = {"id": cid, "verb": verb, "ok": error is None, "error": error}
-        self._responses.put(codec.encode_doc(self.boot, now, fields))  # full: the oldest goes, counted
+        self.responses.put(codec.encode_doc(self.boot, now, fields))  # full: the oldest goes, counted
 
 
 

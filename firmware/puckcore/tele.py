@@ -34,7 +34,7 @@ def fields(puck, now_ms):
         "dropped": puck.outbox.dropped + puck.detector.dropped,
         "outbox_dropped": puck.outbox.dropped,
         "detector_dropped": puck.detector.dropped,
-        "resp_dropped": puck._responses.dropped,
+        "resp_dropped": puck.responses.dropped,
         "rejected": puck.rejected,
         "mqtt_discards": getattr(link, "discards", 0),
         "mic_short_reads": getattr(hal.mic, "short_reads", 0),

@@ -206,8 +206,8 @@ def test_drop_and_error_counts_reach_tele():
     now = hal.clock.now_ms()
     for i in range(Puck.responses_max + 3):  # no link task runs: the responses pile up
         puck._respond("c%d" % i, "identify", None, now)
-    assert len(puck._responses) == Puck.responses_max
-    assert json.loads(puck._responses.peek())["id"] == "c3"  # the oldest went first
+    assert len(puck.responses) == Puck.responses_max
+    assert json.loads(puck.responses.peek())["id"] == "c3"  # the oldest went first
     for i in range(puck.outbox.capacity + 2):
         puck.outbox.add("vad", {"i": i}, now)
     for i in range(puck.detector.p.queue_len + 4):
