@@ -13,12 +13,15 @@ Every fault (refused, timeout, reset, malformed packet, link down) is an OSError
 one reconnect path (as peterhinch's mqtt_as); reconnecting is the caller's job. Runs on MicroPython
 asyncio streams (and CPython asyncio). The client id and username are the device id and the
 session is persistent (clean_session=False), so QoS 1 commands sent while the puck was away arrive
-after it reconnects. The inbound queue holds `inbox_max` messages; past that the oldest is dropped
-and counted in `discards`. Packets larger than `max_packet` are skipped and counted too.
+after it reconnects. The inbound queue (a puckcore.ringqueue.RingQueue, sized from `inbox_max` when
+the first connect is made) holds `inbox_max` messages; past that the oldest is dropped and counted
+in `discards`. Packets larger than `max_packet` are skipped and counted there too (`skipped` alone).
+`discards` and `last_error` reach the puck's `tele`.
 """
 import asyncio
 
 import mqtt_packets as mp
+from puckcore.ringqueue import RingQueue
 from puckcore.ticks import ticks_diff, ticks_ms
 
 
@@ -48,7 +51,7 @@ class MQTTClient:
         self.net = net or NoNet()
         self.up = False
         self.connects = 0
-        self.discards = 0
+        self.skipped = 0  # packets over max_packet, read past and dropped
         self.last_error = None
         self._reader = None
         self._writer = None
@@ -56,14 +59,22 @@ class MQTTClient:
         self._pid = 0
         self._pending = {}  # packet id -> asyncio.Event, set by the reader on PUBACK/SUBACK
         self._granted = {}  # packet id -> SUBACK ok
-        self._inbox = []
         self._inbox_event = asyncio.Event()
+        self._inbox = RingQueue(self.inbox_max, self._inbox_event)
         self._wlock = asyncio.Lock()
         self._last_rx = 0
+
+    @property
+    def discards(self):
+        """Incoming messages lost: pushed out of a full inbox, or too large to take."""
+        return self._inbox.dropped + self.skipped
 
     # -- connection -----------------------------------------------------------------------------
     async def connect(self, will_topic, will_payload):
         await self.close()
+        if self._inbox.size != self.inbox_max and not len(self._inbox):
+            # inbox_max was set after construction (tests, or a board's config): size it now
+            self._inbox = RingQueue(self.inbox_max, self._inbox_event)
         try:
             await self.net.ensure()
             reader, writer = await asyncio.wait_for(
@@ -147,10 +158,10 @@ class MQTTClient:
             raise OSError("MQTT subscribe to %s refused" % topic)
 
     async def recv(self):
-        while not self._inbox:
+        while not len(self._inbox):
             self._inbox_event.clear()
             await self._inbox_event.wait()
-        return self._inbox.pop(0)
+        return self._inbox.get_nowait()
 
     def _next_pid(self):
         self._pid = self._pid % 65535 + 1
@@ -204,7 +215,7 @@ class MQTTClient:
                 k = min(n, 256)
                 await r.readexactly(k)
                 n -= k
-            self.discards += 1
+            self.skipped += 1
             return first, None
         body = await r.readexactly(n) if n else b""
         return first, body
@@ -236,11 +247,7 @@ class MQTTClient:
             self._down(e)
 
     def _deliver(self, topic, payload):
-        if len(self._inbox) >= self.inbox_max:
-            self._inbox.pop(0)
-            self.discards += 1
-        self._inbox.append((topic, payload))
-        self._inbox_event.set()
+        self._inbox.put((topic, payload))  # full: the oldest is dropped and counted; wakes recv()
 
     async def _keepalive(self):
         period = self.keepalive_s // 2

@@ -3,22 +3,25 @@
 The async app (puck.py) drives it: it passes each decoded command to `on_command`, each button
 gesture to `on_gesture`, each finished talk-turn and summary from the detector, calls `tick()`
 every 50-100 ms and `render()` every frame. Events go out through the outbox
-(`outbox.add(kind, fields, now_ms)` -> seq). Flags tell the app what to do next:
-`state_dirty` (republish the retained `state`, protocol §3.2) and `persist_dirty` (save `record()`
-atomically); the app clears them when done. `mic_paused` tells the app to stop feeding audio.
-Nothing here does I/O or blocks.
+(`outbox.add(kind, fields, now_ms)` -> seq). Two Event-like flags (`set()`, `clear()`,
+`is_set()`: an asyncio.Event, or a puckcore.flag.Flag when nothing waits) tell the app what to do
+next: `state_flag` (republish the retained `state`, protocol §3.2) and `persist_flag` (save
+`record()` atomically); the task doing the work clears it; `state_dirty` / `persist_dirty` read
+them. `mic_paused` tells the app to stop feeding audio. Nothing here does I/O or blocks.
+
+Its parts live elsewhere: the ring view is filled by ringview.fill_view, the documents (`state`,
+the saved record) are built by puckcore.records, the session's timing is puckcore.session's.
 """
 from puckcore.commands import HANDLERS
 from puckcore.gestures import DOUBLE, LONG, PRESS, START
+from puckcore.flag import Flag
 from puckcore.hands import Hands
+from puckcore import records
 from puckcore.ring import Ring
-from puckcore.ringview import MAX_VOICES, RingView
+from puckcore.ringview import MAX_VOICES, RingView, fill_view
 from puckcore.session import ENDED, NAMES, Session, in_session
-from puckcore.settings import Settings
-from puckcore.errors import ConfigError
 from puckcore.ticks import ticks_diff
 
-_ENVELOPE = ("id", "ts", "ttl_s")
 
 
 class Controller:
@@ -26,11 +29,8 @@ class Controller:
     persist_every_s = 60  # save the countdown this often during a session (bounds reboot drift)
     identify_default_s = 10
     ring_test_ms = 3200  # the test pattern runs this long
-    balance_every_s = 60  # with settings.balance: the balance view shows for balance_show_s ...
-    balance_show_s = 6  # ... once every balance_every_s during a session
-    start_hold_ms = 3000  # matches gestures.Gestures.start_hold_ms (for the ring's progress fill)
 
-    def __init__(self, device_id, boot, settings, outbox, leds=None):
+    def __init__(self, device_id, boot, settings, outbox, leds=None, state_flag=None, persist_flag=None):
         self.device_id = device_id
         self.boot = boot
         self.settings = settings
@@ -39,12 +39,12 @@ class Controller:
         self.session = Session(settings)
         self.hands = Hands(settings.max_hands)
         self.ring = Ring(self.leds, settings)
-        self.ring.start_hold_ms = self.start_hold_ms
         self.view = RingView()
+        self.state_flag = state_flag if state_flag is not None else Flag()
+        self.persist_flag = persist_flag if persist_flag is not None else Flag()
+        self.state_flag.set()  # publish a first `state` after boot
         self.mic_paused = False
         self.connected = True
-        self.state_dirty = True  # publish a first `state` after boot
-        self.persist_dirty = False
         self.talking = False
         self.voice = 0
         self.voice_epoch = 0  # goes up when a session starts or ends: the detector forgets its voices
@@ -53,9 +53,17 @@ class Controller:
         self.identify_on = False
         self.test_from = 0
         self.test_on = False
-        self._state_ms = 0  # when state_dirty was last raised
-        self._persist_ms = 0  # when persist_dirty was last raised
+        self._state_ms = 0  # when the state flag was last raised
+        self._persist_ms = 0  # when the persist flag was last raised
         self._voice_ms = self.view.voice_ms  # talk ms per voice this session (shared with the view)
+
+    @property
+    def state_dirty(self):
+        return self.state_flag.is_set()
+
+    @property
+    def persist_dirty(self):
+        return self.persist_flag.is_set()
 
     # --- commands -------------------------------------------------------------------------------
     def on_command(self, verb, args, now_ms):
@@ -84,12 +92,7 @@ class Controller:
             if hand:
                 self._hand_event("withdraw", hand, now_ms)
         elif gesture == LONG:
-            self.mic_paused = not self.mic_paused
-            if self.mic_paused:
-                self.talking = False
-                self.voice = 0
-            self.outbox.add("mic", {"mic": "paused" if self.mic_paused else "on"}, now_ms)
-            self._dirty(now_ms)
+            self._toggle_mic(now_ms)
         elif gesture == START:
             s = self.session
             if in_session(s.phase):
@@ -140,74 +143,19 @@ class Controller:
 
     def render(self, now_ms, out):
         """Fill `out` (bytearray(3*leds)) with this frame; allocates nothing."""
-        s = self.session
-        v = self.view
-        v.phase = s.phase
-        v.prev_phase = s.prev_phase
-        v.phase_ms = ticks_diff(now_ms, s.phase_ms)
-        v.limit_ms = s.limit_s * 1000
-        v.remaining_ms = s.remaining_ms(now_ms)
-        v.warn_ms = s.warn_s * 1000
-        v.flash_ms = ticks_diff(now_ms, s.flash_ms) if s.flash else -1
-        v.break_ms = s.break_ms(now_ms)
-        v.min_break_ms = self.settings.min_break_s * 1000
-        v.hands = self.hands.count
-        v.ack_ms = ticks_diff(now_ms, self.hands.last_ack_ms) if self.hands.acked else -1
-        v.identify_ms = ticks_diff(self.identify_until, now_ms) if self.identify_on else 0
-        v.test_ms = ticks_diff(now_ms, self.test_from) if self.test_on else -1
-        v.connected = self.connected
-        v.mic_paused = self.mic_paused
-        v.talking = self.talking
-        v.hold_ms = self.hold_ms
-        v.balance = False
-        if self.settings.balance and in_session(s.phase):
-            age = ticks_diff(now_ms, s.phase_ms)
-            v.balance = age % (self.balance_every_s * 1000) >= (self.balance_every_s - self.balance_show_s) * 1000
-        self.ring.render(v, now_ms, out)
+        fill_view(self.view, self, now_ms)
+        self.ring.render(self.view, now_ms, out)
 
-    # --- documents --------------------------------------------------------------------------------
+    # --- documents (puckcore.records) -------------------------------------------------------------
     def state_fields(self, now_ms):
-        s = self.session
-        return {
-            "phase": NAMES[s.phase],
-            "session": s.session if s.phase != 0 else None,
-            "limit_s": s.limit_s if s.session is not None else 0,
-            "remaining_s": s.remaining_s(now_ms),
-            "talking": self.talking,
-            "voice": self.voice,
-            "hands": self.hands.count,
-            "hand_ack": self.hands.last_ack,
-            "mic": "paused" if self.mic_paused else "on",
-        }
+        return records.state_fields(self, now_ms)
 
     def record(self, now_ms):
-        return {"v": 1, "settings": self.settings.to_dict(), "session": self.session.record(now_ms),
-                "mic": "paused" if self.mic_paused else "on"}
+        return records.record(self, now_ms)
 
     def restore(self, record, now_ms):
-        """Resume settings, the session (or break) and the mic pause from a saved record. A
-        malformed part is dropped (the rest is kept); returns a list of what was dropped."""
-        dropped = []
-        if not isinstance(record, dict):
-            return ["record"]
-        st = record.get("settings")
-        if st is not None:
-            try:
-                fresh = Settings.from_dict(st)
-                self.settings.update(fresh.to_dict())
-                self.ring.configure(self.settings)
-                self._resize_hands()
-            except ConfigError as e:
-                dropped.append(str(e))
-        sd = record.get("session")
-        if sd is not None:
-            try:
-                self.session.restore(sd, now_ms)
-            except (KeyError, ValueError, TypeError) as e:
-                dropped.append("session: %r" % (e,))
-                self.session = Session(self.settings)
-        if record.get("mic") == "paused":
-            self.mic_paused = True
+        """Resume from a saved record (puckcore.records.restore); returns a list of what was dropped."""
+        dropped = records.restore(self, record, now_ms)
         self._drain(now_ms)
         self._dirty(now_ms)
         return dropped
@@ -219,14 +167,16 @@ class Controller:
             self._voice_ms[k] = 0
 
     def _resize_hands(self):
-        if self.settings.max_hands != self.hands.limit:
-            old = self.hands
-            self.hands = Hands(self.settings.max_hands)
-            for i in range(old.count):
-                self.hands.add(old.at(i))  # hands past a lower limit stay with the host's queue
-            self.hands.last_ack = old.last_ack
-            self.hands.last_ack_ms = old.last_ack_ms
-            self.hands.acked = old.acked
+        self.hands = self.hands.resized(self.settings.max_hands)
+
+    def _toggle_mic(self, now_ms):
+        """The privacy gesture: pause the microphone, or resume it."""
+        self.mic_paused = not self.mic_paused
+        if self.mic_paused:
+            self.talking = False
+            self.voice = 0
+        self.outbox.add("mic", {"mic": records.mic_name(self.mic_paused)}, now_ms)
+        self._dirty(now_ms)
 
     def _hand_event(self, action, hand, now_ms):
         self.outbox.add("hand", {"action": action, "hand": hand, "waiting": self.hands.count}, now_ms)
@@ -258,9 +208,9 @@ class Controller:
         self._dirty(now_ms)
 
     def _dirty(self, now_ms):
-        self.state_dirty = True
+        self.state_flag.set()
         self._state_ms = now_ms
 
     def _persist(self, now_ms):
-        self.persist_dirty = True
+        self.persist_flag.set()
         self._persist_ms = now_ms

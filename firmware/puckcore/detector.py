@@ -14,7 +14,8 @@ several EV_TURN_END events, one per piece, back to back. EV_TURN_START carries t
 last (the new one is only known at the end). A turn that fills the pitch buffer is cut there.
 
 Events are tuples made only when something happens; a frame without an event allocates nothing.
-The queue holds `queue_len` events and drops the oldest when full (counted in `dropped`).
+The events wait in a puckcore.ringqueue.RingQueue of `queue_len` (`det.events`): when it is full
+the oldest is dropped and counted (`dropped`, reported in `tele` as `detector_dropped`).
 `conf` (0-100) is how sure the detector is of the turn: the lower of its SNR confidence (20 dB and
 above is 100) and the voice label's (how much nearer its voice is than the next one). Levels are
 integer dBFS of the mean absolute sample.
@@ -24,6 +25,7 @@ from puckcore.detect_params import DBQ, DetectParams
 from puckcore.frontend import FrontEnd
 from puckcore.levels import log2_q8
 from puckcore.pitch import Voicing
+from puckcore.ringqueue import RingQueue
 from puckcore.ticks import ticks_add, ticks_diff
 from puckcore.turns import IDLE, TurnSegmenter
 from puckcore.vad import Vad
@@ -52,10 +54,7 @@ class TurnDetector:
                                     p.voice_min_new_frames, p.voice_weight_cap)
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
         self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
-        self._q = [None] * params.queue_len
-        self._qhead = 0
-        self._qn = 0
-        self.dropped = 0
+        self.events = RingQueue(params.queue_len)
         self.frames = 0
         self.talking = False
         self.voice = 0
@@ -114,16 +113,15 @@ class TurnDetector:
         end = ticks_add(now_ms, p.frame_ms)
         if ticks_diff(end, self._sum_from) >= self.summary_ms:
             self._summary(end)
-        return self._qn
+        return len(self.events)
 
     def pop_event(self):
-        if self._qn == 0:
-            return None
-        ev = self._q[self._qhead]
-        self._q[self._qhead] = None
-        self._qhead = (self._qhead + 1) % len(self._q)
-        self._qn -= 1
-        return ev
+        return self.events.get_nowait()
+
+    @property
+    def dropped(self):
+        """Events lost to a full queue (the app did not pop them in time)."""
+        return self.events.dropped
 
     # --- extras -----------------------------------------------------------------------------------
     def flush(self, now_ms):
@@ -131,7 +129,7 @@ class TurnDetector:
         if self.turns.flush():
             self._end_turn()
         self.changes.reset()
-        return self._qn
+        return len(self.events)
 
     @property
     def noise_db(self):
@@ -141,7 +139,7 @@ class TurnDetector:
     def _start_turn(self):
         self.talking = True
         self.voice = self.last_voice or 1
-        self._push((EV_TURN_START, self.turns.start_ms, self.voice))
+        self.events.put((EV_TURN_START, self.turns.start_ms, self.voice))
 
     def _end_turn(self):
         """The turn closed: cut it where the voice changes and report one event per voice piece."""
@@ -154,7 +152,7 @@ class TurnDetector:
         if n < self.p.voice_min_frames:
             # too little voiced talk to tell whose it is: the voice that spoke last
             v = self.last_voice or 1
-            self._push((EV_TURN_END, tr.start_ms, tr.end_ms, v, snr_conf >> 1, level))
+            self.events.put((EV_TURN_END, tr.start_ms, tr.end_ms, v, snr_conf >> 1, level))
             self._turns += 1
         else:
             pieces = cd.split(n, log2_q8(cd.median_lag(n)))
@@ -166,13 +164,13 @@ class TurnDetector:
                 pv = vs.assign(cd.mean_q4[k], cd.count[k])
                 if v and pv != v:  # the voice changed: report the piece so far
                     cut = cd.time_of(cd.bounds[k])
-                    self._push((EV_TURN_END, start, cut, v, conf, level))
+                    self.events.put((EV_TURN_END, start, cut, v, conf, level))
                     self._turns += 1
                     start = cut
                     conf = 100
                 v = pv
                 conf = min(conf, snr_conf, vs.conf)
-            self._push((EV_TURN_END, start, tr.end_ms, v, conf, level))
+            self.events.put((EV_TURN_END, start, tr.end_ms, v, conf, level))
             self._turns += 1
         self.last_voice = v
         cd.reset()
@@ -191,16 +189,6 @@ class TurnDetector:
     def _summary(self, end):
         lvl = self._lvl_sum // self._lvl_n if self._lvl_n else self.p.floor_dbq // DBQ
         noise = self._noise_sum // self._noise_n if self._noise_n else self.p.floor_dbq // DBQ
-        self._push((EV_SUMMARY, self._sum_from, end, self._speech_ms, self._turns, lvl, noise))
+        self.events.put((EV_SUMMARY, self._sum_from, end, self._speech_ms, self._turns, lvl, noise))
         self._sum_from = end
         self._reset_summary()
-
-    def _push(self, ev):
-        q = self._q
-        n = len(q)
-        if self._qn == n:  # full: drop the oldest
-            self._qhead = (self._qhead + 1) % n
-            self._qn -= 1
-            self.dropped += 1
-        q[(self._qhead + self._qn) % n] = ev
-        self._qn += 1

@@ -24,13 +24,15 @@ LONG = 3
 START = 4
 NAMES = ("none", "press", "double", "long", "start")
 
+START_HOLD_MS = 3000  # tap, tap, then hold this long: start a session (the ring fills over it too)
+
 
 class Gestures:
     debounce_ms = 30  # a level must hold this long to count
     gap_ms = 350  # the most time between the presses of a double press (and tap-tap-hold)
     short_max_ms = 600  # the longest press that still counts as a tap
     long_press_ms = 1500  # hold this long: mic pause/resume
-    start_hold_ms = 3000  # tap, tap, then hold this long: start a session
+    start_hold_ms = START_HOLD_MS
     stuck_ms = 10000  # a press held this long is a stuck button or something resting on it
 
     def __init__(self, active_low=True):

@@ -79,3 +79,16 @@ class Hands:
             self._q[i] = 0
         self.count = 0
         return n
+
+    def resized(self, limit):
+        """A Hands of another `limit` holding these hands (those past a lower limit stay with the
+        host's queue) and the last acknowledgement; self when the limit is the same."""
+        if limit == self.limit:
+            return self
+        h = Hands(limit)
+        for i in range(self.count):
+            h.add(self._q[i])
+        h.last_ack = self.last_ack
+        h.last_ack_ms = self.last_ack_ms
+        h.acked = self.acked
+        return h

@@ -14,24 +14,35 @@ the `hal` object of the platform (firmware/hal_<platform>.py, or the simulator's
     await hal.sleep_ms(ms)              sleeps on the puck's clock (the simulator may run it faster)
     hal.mem() -> (free, alloc) or (0, 0);  hal.rssi() -> dBm or None;  hal.new_boot_id() -> 8 hex
     hal.uptime_s()                      seconds since boot, right across the ticks wrap
+    counters for `tele`, where a part has them: hal.link.discards / last_error, hal.mic.short_reads,
+    hal.storage.errors (puckcore.tele)
 
 The tasks (each owned here, cancelled in deinit()):
     audio   frames -> detector -> controller (turns, summaries, talking now)
     button  poll -> gestures -> controller
-    ui      controller.tick, ring render, persistence, every `ui_ms`
-    link    connect, birth/info/subscribe, then retained state, outbox (QoS 1, acked), responses, tele
+    ui      controller.tick, ring render, every `ui_ms`; wakes the link when tele is due or it dropped
+    store   waits for the controller's persist Event, saves its record
+    link    connect, birth/info/subscribe, then retained state, outbox (QoS 1, acked), responses, tele;
+            between sends it waits on one Event (`wake`) that the outbox, the responses queue and
+            the controller's state flag set, instead of polling
     rx      commands -> codec -> (time sync | controller) -> response
+
+Every queue is a puckcore.ringqueue.RingQueue (drop-oldest, counted); every drop and error count
+(outbox, detector, responses, MQTT inbox, I2S short reads, storage errors, the last link error)
+goes out in `tele` (protocol §5).
 """
 import asyncio
 from array import array
 
-from puckcore import VERSION, codec
+from puckcore import VERSION, codec, tele
 from puckcore.controller import Controller
 from puckcore.detector import EV_SUMMARY, EV_TURN_END, TurnDetector
 from puckcore.errors import ProtocolError
+from puckcore.flag import Flag
 from puckcore.gestures import Gestures
 from puckcore.outbox import Outbox
 from puckcore.protocol import PROTOCOL_REVISION
+from puckcore.ringqueue import RingQueue
 from puckcore.settings import Settings
 from puckcore.ticks import ticks_diff
 
@@ -39,7 +50,6 @@ from puckcore.ticks import ticks_diff
 class Puck:
     ui_ms = 50
     button_poll_ms = 10
-    link_idle_ms = 20
     tele_ms = 30000
     reconnect_min_ms = 500
     reconnect_max_ms = 30000
@@ -56,20 +66,24 @@ class Puck:
         self.prev_boot = prev_boot
         self.prev_seq = prev_seq
         self.root = codec.device_root(device_id)
-        self.outbox = Outbox(self.boot)
+        self.wake = asyncio.Event()  # the link task has something to send
+        self.outbox = Outbox(self.boot, event=self.wake)
         self.detector = TurnDetector()
         self.gestures = Gestures(active_low=False)  # hal.button.value() already means pressed
-        self.ctrl = Controller(device_id, self.boot, settings or Settings(), self.outbox)
+        self._save = asyncio.Event()  # the controller's record should be saved (the store task waits)
+        self.ctrl = Controller(device_id, self.boot, settings or Settings(), self.outbox,
+                               state_flag=Flag(self.wake), persist_flag=self._save)
         if record:
             self.ctrl.restore(record, hal.clock.now_ms())
         self.leds = bytearray(3 * self.ctrl.leds)
         self.frame = array("h", bytes(2 * TurnDetector.FRAME_SAMPLES))
         self.rejected = 0
-        self.last_error = None
+        self.last_error = None  # the last exception a command raised in the rx task
+        self.link_error = None  # the last link fault the link task saw (tele.link_error)
         self.online = False  # connected and subscribed to commands
         self.frames = 0
         self.host_sync = None  # (host Unix ms, ticks) from the last cmd/time
-        self._responses = []
+        self.responses = RingQueue(self.responses_max, self.wake)  # encoded `resp` documents
         self._saved_seq = 0
         self._tasks = []
         self._last_tele = None
@@ -91,7 +105,7 @@ class Puck:
         return p
 
     def start(self):
-        for coro in (self._audio(), self._button(), self._ui(), self._link(), self._rx()):
+        for coro in (self._audio(), self._button(), self._ui(), self._store(), self._link(), self._rx()):
             self._tasks.append(asyncio.create_task(coro))
 
     def deinit(self):
@@ -169,12 +183,21 @@ class Puck:
             ctrl.tick(now)
             ctrl.render(now, self.leds)
             self.hal.leds.write(self.leds)
-            self._persist(now)
+            if self._saved_seq != self.outbox.last_seq:
+                self._save_boot()
+            if self.online and (not self.hal.link.up or self._tele_due(now)):
+                self.wake.set()  # the link task waits for work: time is the one thing it cannot see
             await self.hal.sleep_ms(self.ui_ms)
+
+    async def _store(self):
+        save = self._save
+        while True:
+            await save.wait()
+            self._persist(self.hal.clock.now_ms())
 
     def _persist(self, now):
         if self.ctrl.persist_dirty:
-            self.ctrl.persist_dirty = False
+            self._save.clear()
             self.hal.storage.save("puck", self.ctrl.record(now))
         if self._saved_seq != self.outbox.last_seq:
             self._save_boot()
@@ -195,11 +218,14 @@ class Puck:
                 while True:
                     if not link.up:  # dropped in the background: notice now, not at the next publish
                         raise OSError("MQTT link down")
-                    if self._has_pending():  # checked without a coroutine call: idle costs no heap
+                    if self._has_pending():  # checked without a coroutine call
                         await self._send_pending(link)
-                    await self.hal.sleep_ms(self.link_idle_ms)
-            except OSError:
+                    else:
+                        self.wake.clear()  # nothing can be added between the check and the wait
+                        await self.wake.wait()
+            except OSError as e:
                 # one reconnect path for every link fault; the puck keeps time meanwhile
+                self.link_error = e
                 self.ctrl.connected = False
                 self.online = False
                 await self.hal.sleep_ms(backoff)
@@ -212,7 +238,7 @@ class Puck:
         await link.subscribe(self.root + "cmd/#", 1)
         await link.subscribe(codec.ROOT + codec.GROUP + "/cmd/#", 1)
         self.ctrl.connected = True
-        self.ctrl.state_dirty = True
+        self.ctrl.state_flag.set()
         self._last_tele = None
         self.online = True
 
@@ -235,20 +261,28 @@ class Puck:
             caps.append("voices")
         return caps
 
+    def _tele_due(self, now):
+        return self._last_tele is None or ticks_diff(now, self._last_tele) >= self.tele_ms
+
     def _has_pending(self):
-        if self.ctrl.state_dirty or self._responses or len(self.outbox):
+        if self.ctrl.state_dirty or len(self.responses) or len(self.outbox):
             return True
-        return self._last_tele is None or ticks_diff(self.hal.clock.now_ms(), self._last_tele) >= self.tele_ms
+        return self._tele_due(self.hal.clock.now_ms())
 
     async def _send_pending(self, link):
         ctrl = self.ctrl
         if ctrl.state_dirty:
-            ctrl.state_dirty = False
+            ctrl.state_flag.clear()
             now = self.hal.clock.now_ms()
             await link.publish(self.root + "state", codec.encode_doc(self.boot, now, ctrl.state_fields(now)), 1, True)
-        while self._responses:
-            await link.publish(self.root + "resp", self._responses[0], 1, False)
-            self._responses.pop(0)
+        resp = self.responses
+        while True:
+            doc = resp.peek()
+            if doc is None:
+                break
+            await link.publish(self.root + "resp", doc, 1, False)
+            if resp.peek() is doc:  # (unless a burst pushed it out meanwhile)
+                resp.get_nowait()
         sent = 0
         while sent < 16:  # bounded, so state and responses are not starved by a long backlog
             item = self.outbox.peek()
@@ -259,21 +293,12 @@ class Puck:
             self.outbox.ack(seq)
             sent += 1
         now = self.hal.clock.now_ms()
-        if self._last_tele is None or ticks_diff(now, self._last_tele) >= self.tele_ms:
+        if self._tele_due(now):
             self._last_tele = now
             await link.publish(self.root + "tele", codec.encode_doc(self.boot, now, self.tele_fields(now)), 0, False)
 
     def tele_fields(self, now):
-        free, alloc = self.hal.mem()
-        return {
-            "uptime_s": self.hal.uptime_s(),
-            "mem_free": free,
-            "mem_alloc": alloc,
-            "outbox": len(self.outbox),
-            "dropped": self.outbox.dropped + self.detector.dropped,
-            "rejected": self.rejected,
-            "rssi": self.hal.rssi(),
-        }
+        return tele.fields(self, now)
 
     async def _rx(self):
         link = self.hal.link
@@ -312,10 +337,9 @@ class Puck:
         self._respond(args["id"], verb, error, now)
 
     def _respond(self, cid, verb, error, now):
-        if len(self._responses) >= self.responses_max:
-            self._responses.pop(0)
         fields = {"id": cid, "verb": verb, "ok": error is None, "error": error}
-        self._responses.append(codec.encode_doc(self.boot, now, fields))
+        self.responses.put(codec.encode_doc(self.boot, now, fields))  # full: the oldest goes, counted
+
 
 
 def _id_of(payload):

@@ -27,8 +27,10 @@ Colours move gently: a new phase crossfades from the old one over `crossfade_ms`
 gamma and night mode are folded into one 256-entry table built by `configure()` (not per frame).
 The renderer draws in linear 0..255 into a private buffer, then maps it through the table to `out`.
 """
+from puckcore.gestures import START_HOLD_MS
+from puckcore.session import BREAK, ENDED, IDLE, OVERRUN, RUNNING, TIMEUP, WARNING, WRAPUP
 
-# linear colours per phase (index = phase number, 3 bytes each)
+# linear colours per phase (index = the phase constant of puckcore.session, 3 bytes each)
 PALETTE = bytes((
     200, 200, 200,  # idle: soft white
     0, 190, 140,  # running: teal
@@ -72,7 +74,7 @@ class Ring:
     lost_on_ms = 200
     identify_period_ms = 500  # identify: on/off blink period
     test_step_ms = 800  # ring test: each colour this long
-    start_hold_ms = 3000  # full fill of the start-gesture progress (gestures.start_hold_ms)
+    start_hold_ms = START_HOLD_MS  # full fill of the start-gesture progress
     night_cap = 24  # brightness cap in night mode
     dim_idle = 110  # idle dot level (linear)
     dash_level = 70  # dashed arc: the odd LEDs at this level /256
@@ -202,24 +204,24 @@ class Ring:
             r = (PALETTE[q] * (256 - t) + r * t) >> 8
             g = (PALETTE[q + 1] * (256 - t) + g * t) >> 8
             b = (PALETTE[q + 2] * (256 - t) + b * t) >> 8
-        if p == 0:  # idle
+        if p == IDLE:
             self._set(0, r, g, b, self.dim_idle)
-        elif p <= 3:  # running, warning, wrapup: the draining arc
+        elif RUNNING <= p <= WRAPUP:  # the draining arc
             whole = v.limit_ms
-            if p >= 2 and 0 < v.warn_ms < whole:
+            if p >= WARNING and 0 < v.warn_ms < whole:
                 whole = v.warn_ms  # the last minutes, zoomed: the whole ring is the warning time
             units = self._units(v.remaining_ms, whole)
             for i in range(n):
                 self._set(i, r, g, b, self.track_level)
             lvl = 256
-            if p == 3:
+            if p == WRAPUP:
                 lvl = 144 + (_tri(v.phase_ms, self.wrapup_breathe_ms) * 112 >> 8)
-            self._arc(units, r, g, b, p == 2, lvl, False)
-            if p == 2 and 0 <= v.flash_ms < self.warn_flash_ms:
+            self._arc(units, r, g, b, p == WARNING, lvl, False)
+            if p == WARNING and 0 <= v.flash_ms < self.warn_flash_ms:
                 pulse = _tri(v.flash_ms, self.warn_flash_ms >> 1)
                 for i in range(n):
                     self._max(i, r, g, b, pulse)
-        elif p == 4:  # time up: bloom from the top, breathe, rest
+        elif p == TIMEUP:  # bloom from the top, breathe, rest
             t = v.phase_ms
             if t < self.timeup_bloom_ms:
                 reach = t * (n * 128) // self.timeup_bloom_ms  # half the ring each way, in units
@@ -236,7 +238,7 @@ class Ring:
                     lvl = 96 + (_tri(t - self.timeup_bloom_ms, self.breathe_ms) * 160 >> 8)
                 for i in range(n):
                     self._set(i, r, g, b, lvl)
-        elif p == 5:  # overrun: dim ring, bright arc counting up anticlockwise
+        elif p == OVERRUN:  # dim ring, bright arc counting up anticlockwise
             for i in range(n):
                 self._set(i, r, g, b, self.overrun_floor)
             over = -v.remaining_ms
@@ -244,14 +246,14 @@ class Ring:
             if units < 256:
                 units = 256  # at least the top LED
             self._arc(units, r, g, b, False, 256, True)
-        elif p == 6:  # ended: the whole ring fades out
+        elif p == ENDED:  # the whole ring fades out
             t = v.phase_ms
             lvl = 0
             if t < self.ended_fade_ms:
                 lvl = 256 - t * 256 // self.ended_fade_ms
             for i in range(n):
                 self._set(i, r, g, b, lvl)
-        elif p == 7:  # break: every other LED, filling clockwise; all lit once enough
+        elif p == BREAK:  # every other LED, filling clockwise; all lit once enough
             if v.min_break_ms <= 0 or v.break_ms >= v.min_break_ms:
                 c = BREAK_OK
                 for i in range(0, n, 2):

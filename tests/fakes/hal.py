@@ -15,6 +15,7 @@ class FakeMic:
         self.clock = clock
         self.level = level  # amplitude of a square wave; 0 is silence
         self.frames = 0
+        self.short_reads = 0  # as firmware/hal_mcu.py's I2SMic counts them (set by tests)
 
     async def read(self, frame):
         self.clock.advance(20)
@@ -55,6 +56,8 @@ class FakeLink:
         self.will = None
         self.inbox = []
         self.fail_next = 0  # the next N publishes raise OSError and drop the link
+        self.discards = 0  # counters a real link keeps (firmware/lib/mqtt_client.py), set by tests
+        self.last_error = None
 
     async def connect(self, will_topic, will_payload):
         self.will = (will_topic, will_payload)
@@ -94,6 +97,7 @@ class MemStorage:
     def __init__(self, docs=None):
         self.docs = docs if docs is not None else {}
         self.saves = 0
+        self.errors = 0  # failed saves, as firmware/jsonstore.py counts them (set by tests)
 
     def load(self, name):
         return self.docs.get(name)

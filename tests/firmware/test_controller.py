@@ -24,7 +24,7 @@ def test_interface_flags_at_boot():
 
 def test_session_commands_and_events():
     c, ob, clk = _new()
-    c.state_dirty = False
+    c.state_flag.clear()
     assert c.on_command("session_start", {"id": "c-2", "ts": 1, "ttl_s": 30, "session": "s-1", "limit_s": 1800,
                                           "warn_s": 300, "purpose": "Family call"}, clk.now_ms()) is None
     ev = ob.last("session")
@@ -106,10 +106,10 @@ def test_turns_summaries_and_talking():
     c.on_summary(0, 60000, 20000, 5, -31, -60, 60000)
     assert ob.last("vad") == {"from_ms": 0, "to_ms": 60000, "speech_ms": 20000, "turns": 5, "level_db": -31,
                               "noise_db": -60}
-    c.state_dirty = False
+    c.state_flag.clear()
     c.set_talking(True, 1, 100)
     assert c.state_dirty
-    c.state_dirty = False
+    c.state_flag.clear()
     c.set_talking(True, 1, 200)
     assert not c.state_dirty
 
@@ -117,7 +117,7 @@ def test_turns_summaries_and_talking():
 def test_state_refreshed_every_10_s_in_a_session():
     c, ob, clk = _new()
     c.on_command("session_start", {"session": "s", "limit_s": 3600}, clk.now_ms())
-    c.state_dirty = False
+    c.state_flag.clear()
     clk.advance(9000)
     c.tick(clk.now_ms())
     assert not c.state_dirty
@@ -131,7 +131,7 @@ def test_config_persists_and_rejects():
     assert c.on_command("config", {"id": "c-10", "ts": 1, "ttl_s": 30, "brightness": 96, "night": True,
                                    "room": "Family room", "future_field": 1}, clk.now_ms()) is None
     assert c.settings.brightness == 96 and c.persist_dirty
-    c.persist_dirty = False
+    c.persist_flag.clear()
     assert c.on_command("config", {"brightness": 300}, clk.now_ms()) == "brightness: must be 0..255"
     assert c.settings.brightness == 96 and not c.persist_dirty
 
@@ -240,3 +240,32 @@ def test_ack_overlay_is_forgotten_before_the_ticks_wrap():
     c.render(clk.now_ms(), out)
     assert c.view.ack_ms == -1
     assert c.state_fields(clk.now_ms())["hand_ack"] == 1  # the number stays for the host
+
+
+def test_flags_can_be_events_a_task_waits_on():
+    import asyncio
+
+    async def go():
+        ob = FakeOutbox()
+        state = asyncio.Event()
+        persist = asyncio.Event()
+        c = Controller("puck-a1", "7f3a9c2e", Settings(), ob, state_flag=state, persist_flag=persist)
+        assert state.is_set() and not persist.is_set()  # a first `state` after boot
+        saved = []
+
+        async def store():
+            await persist.wait()
+            persist.clear()
+            saved.append(c.record(0))
+
+        t = asyncio.create_task(store())
+        await asyncio.sleep(0)
+        state.clear()
+        c.on_gesture(START, 0)  # starts a session: persist and republish
+        assert c.state_dirty and c.persist_dirty
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert len(saved) == 1 and saved[0]["session"] and not c.persist_dirty
+        await t
+
+    asyncio.run(go())

@@ -39,3 +39,15 @@ def test_lower_and_clear():
     assert h.last_ack == 0
     assert h.clear() == 1
     assert h.count == 0 and h.next() == 0
+
+
+def test_resized_keeps_hands_up_to_the_new_limit_and_the_last_ack():
+    h = Hands(4)
+    for n in (11, 12, 13):
+        h.add(n)
+    h.ack(12, 500)
+    assert h.resized(4) is h
+    small = h.resized(1)
+    assert (small.limit, small.count, small.next(), small.last_ack, small.last_ack_ms, small.acked) == (1, 1, 11, 12, 500, True)
+    big = h.resized(6)
+    assert (big.count, big.at(0), big.at(1), big.full()) == (2, 11, 13, False)

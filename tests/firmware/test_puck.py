@@ -177,3 +177,57 @@ def test_voices_are_forgotten_when_a_session_starts_and_ends():
     assert responses(hal)["c2"]["ok"] is True
     assert seen["after_start"] == (0, 0)
     assert seen["after_stop"] == (0, [0] * len(puck.detector.voices.centre))
+
+
+def _tele_schema():
+    with open("docs/protocol/schemas/tele.json") as f:
+        return json.load(f)
+
+
+def test_tele_carries_every_counter_its_schema_lists():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+
+    hal, puck = run(scenario)
+    t = docs(hal, "/tele")[0]
+    schema = _tele_schema()
+    assert sorted(t) == sorted(schema["properties"])  # every field the puck sends is listed, and sent
+    for k in schema["required"]:
+        assert k in t
+    for k in ("outbox_dropped", "detector_dropped", "resp_dropped", "mqtt_discards", "mic_short_reads",
+              "storage_errors"):
+        assert t[k] == 0
+    assert t["link_error"] is None
+
+
+def test_drop_and_error_counts_reach_tele():
+    hal = FakeHal()
+    puck = Puck.from_storage(hal, DEV)
+    now = hal.clock.now_ms()
+    for i in range(Puck.responses_max + 3):  # no link task runs: the responses pile up
+        puck._respond("c%d" % i, "identify", None, now)
+    assert len(puck.responses) == Puck.responses_max
+    assert json.loads(puck.responses.peek())["id"] == "c3"  # the oldest went first
+    for i in range(puck.outbox.capacity + 2):
+        puck.outbox.add("vad", {"i": i}, now)
+    for i in range(puck.detector.p.queue_len + 4):
+        puck.detector.events.put((3, 0, 0, 0, 0, 0, 0))
+    hal.link.discards = 5
+    hal.link.last_error = "OSError(104, 'ECONNRESET')"
+    hal.mic.short_reads = 6
+    hal.storage.errors = 7
+    t = puck.tele_fields(now)
+    assert (t["resp_dropped"], t["outbox_dropped"], t["detector_dropped"], t["dropped"]) == (3, 2, 4, 6)
+    assert (t["mqtt_discards"], t["mic_short_reads"], t["storage_errors"]) == (5, 6, 7)
+    assert t["link_error"] == "OSError(104, 'ECONNRESET')"
+
+
+def test_a_link_fault_is_reported_in_tele():
+    async def scenario(hal, puck):
+        await hal.run_for_ms(300)
+        hal.link.fail_next = 1
+        hal.link.inject(*cmd("identify", "c1"))
+        await hal.run_for_ms(2000)
+
+    hal, puck = run(scenario)
+    assert "link fault" in puck.tele_fields(hal.clock.now_ms())["link_error"]

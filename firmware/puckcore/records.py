@@ -1,0 +1,65 @@
+"""records — the Controller's state as documents: the retained `state` (protocol §3.2) and the saved record.
+
+    state_fields(ctrl, now_ms)          the fields of `state` (the app publishes it when asked)
+    record(ctrl, now_ms)                what the app saves (settings, session, mic pause)
+    restore(ctrl, record, now_ms)       resume from a saved record; returns what was dropped
+
+The Controller calls these; they read (and, restoring, set) its session, settings, hands and mic
+pause. Nothing here does I/O: saving and publishing are the app's (puck.py).
+"""
+from puckcore.errors import ConfigError
+from puckcore.session import IDLE, NAMES, Session
+from puckcore.settings import Settings
+
+RECORD_VERSION = 1
+
+
+def mic_name(paused):
+    return "paused" if paused else "on"
+
+
+def state_fields(ctrl, now_ms):
+    s = ctrl.session
+    return {
+        "phase": NAMES[s.phase],
+        "session": s.session if s.phase != IDLE else None,
+        "limit_s": s.limit_s if s.session is not None else 0,
+        "remaining_s": s.remaining_s(now_ms),
+        "talking": ctrl.talking,
+        "voice": ctrl.voice,
+        "hands": ctrl.hands.count,
+        "hand_ack": ctrl.hands.last_ack,
+        "mic": mic_name(ctrl.mic_paused),
+    }
+
+
+def record(ctrl, now_ms):
+    return {"v": RECORD_VERSION, "settings": ctrl.settings.to_dict(), "session": ctrl.session.record(now_ms),
+            "mic": mic_name(ctrl.mic_paused)}
+
+
+def restore(ctrl, rec, now_ms):
+    """Resume settings, the session (or break) and the mic pause from a saved record. A malformed
+    part is dropped (the rest is kept); returns a list of what was dropped."""
+    dropped = []
+    if not isinstance(rec, dict):
+        return ["record"]
+    st = rec.get("settings")
+    if st is not None:
+        try:
+            fresh = Settings.from_dict(st)
+            ctrl.settings.update(fresh.to_dict())
+            ctrl.ring.configure(ctrl.settings)
+            ctrl._resize_hands()
+        except ConfigError as e:
+            dropped.append(str(e))
+    sd = rec.get("session")
+    if sd is not None:
+        try:
+            ctrl.session.restore(sd, now_ms)
+        except (KeyError, ValueError, TypeError) as e:
+            dropped.append("session: %r" % (e,))
+            ctrl.session = Session(ctrl.settings)
+    if rec.get("mic") == "paused":
+        ctrl.mic_paused = True
+    return dropped
