@@ -2,7 +2,7 @@
 
 `fields(puck, now_ms)` is what the link task publishes on `tele` every `Puck.tele_ms`. Every
 bounded queue of the firmware is a puckcore.ringqueue.RingQueue that counts what it drops, and each
-count leaves the puck here (docs/protocol/schemas/tele.json lists them):
+count leaves the puck here (host/talkpuck/protocol/schemas/tele.json lists them):
 
     dropped            outbox_dropped + detector_dropped (kept: the host's loss figure)
     outbox_dropped     events pushed out of a full outbox (the host also sees the gap in seq)

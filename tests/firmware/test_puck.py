@@ -180,7 +180,7 @@ def test_voices_are_forgotten_when_a_session_starts_and_ends():
 
 
 def _tele_schema():
-    with open("docs/protocol/schemas/tele.json") as f:
+    with open("host/talkpuck/protocol/schemas/tele.json") as f:
         return json.load(f)
 
 
