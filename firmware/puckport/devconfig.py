@@ -5,7 +5,7 @@ checks the same file with this same module before it copies it, so a bad file ne
 Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firmware/config.example.json):
 
     {"device": "puck-a1",                 1-32 of a-z 0-9 -, not all/host; the MQTT client id and username
-     "board": "esp32s3-devkit",           a host/talkpuck/deploy/boards/ name; must match the deployed board.json
+     "board": "esp32s3-devkit",           a hardware/boards/ name; must match the deployed board.json
      "wifi": {"ssid": "...", "password": "..."},   required on boards with a radio
      "broker": "mqtt://192.168.1.20:1883",
      "mqtt_password": "",                 optional; sent when not empty

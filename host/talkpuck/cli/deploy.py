@@ -5,7 +5,7 @@ from talkpuck.errors import ConfigError
 
 
 def add_parser(sub):
-    p = sub.add_parser("board", help="list boards or check a pin map (host/talkpuck/deploy/boards/)")
+    p = sub.add_parser("board", help="list boards or check a pin map (hardware/boards/)")
     bsub = p.add_subparsers(dest="board_cmd", metavar="ACTION")
     pl = bsub.add_parser("list", help="list the known boards")
     pl.set_defaults(func=run_list)
@@ -15,7 +15,7 @@ def add_parser(sub):
     p.set_defaults(func=run_list)
 
     p = sub.add_parser("build", help="compile the firmware with mpy-cross into build/<board>/")
-    p.add_argument("--board", required=True, help="a host/talkpuck/deploy/boards/ name, e.g. esp32s3-devkit")
+    p.add_argument("--board", required=True, help="a hardware/boards/ name, e.g. esp32s3-devkit")
     p.add_argument("--out", default=None, help="output root (default build/)")
     p.set_defaults(func=run_build)
 
