@@ -42,6 +42,8 @@ def acl_text():
         lines.append("pattern write %s/%%u/%s" % (ROOT, kind))
     lines.append("pattern write %s/%%u/evt/#" % ROOT)
     lines.append("pattern read %s/%%u/cmd/#" % ROOT)
+    # a pattern without %u applies to every login (a plain `topic` line here would be the host's);
+    # Mosquitto warns that it has no %u: that is meant
     lines.append("pattern read %s/%s/cmd/#" % (ROOT, GROUP))
     return "\n".join(lines) + "\n"
 
