@@ -63,6 +63,7 @@ class Client:
         self.c.tls_set_context(ctx)
         if user is not None:
             self.c.username_pw_set(user, password)
+        self.c.reconnect_delay_set(0.05, 0.1)  # close() joins paho's thread, which sleeps this long
         self.c.on_connect = self._on_connect
         self.c.on_message = self._on_message
         self.subacks = {}
@@ -94,8 +95,8 @@ class Client:
             return [m[0] for m in self.msgs]
 
     def close(self):
-        self.c.loop_stop()
         self.c.disconnect()
+        self.c.loop_stop()
 
 
 def _login(inst, user):
