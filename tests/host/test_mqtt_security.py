@@ -295,3 +295,24 @@ def test_listen_needs_security_initialised_and_a_free_fixed_port(tmp_path):
         broker.stop()
     with pytest.raises(ConfigError, match="Mosquitto"):
         Broker.start(data_dir=data, prefer="amqtt", secure=SecureBroker(security_dir(data), "127.0.0.2", Args.mqtt_tls_port))
+
+
+def test_settings_check_the_tls_port_and_keep_the_listen_address():
+    from talkpuck.service.settings import Settings
+
+    s = Settings("mqtt://127.0.0.1", data_dir="var", listen="127.0.0.2")
+    assert s.listen == "127.0.0.2" and s.mqtt_tls_port == 8883
+    for bad in (0, 65536, "x"):
+        with pytest.raises(ConfigError, match="mqtt_tls_port"):
+            Settings("mqtt://127.0.0.1", data_dir="var", mqtt_tls_port=bad)
+
+
+def test_acl_names_every_device_topic_and_never_lets_a_puck_command():
+    from talkpuck.security.mosquitto_conf import acl_text
+
+    text = acl_text()
+    writes = [l.split()[-1] for l in text.splitlines() if l.startswith("pattern write")]
+    assert writes and all(w.startswith("talkpuck/v1/%u/") and "/cmd" not in w for w in writes)
+    reads = sorted(l.split()[-1] for l in text.splitlines() if l.startswith("pattern read"))
+    assert reads == ["talkpuck/v1/%u/cmd/#", "talkpuck/v1/all/cmd/#"]
+    assert "user host\ntopic readwrite talkpuck/#" in text
