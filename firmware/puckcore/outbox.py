@@ -14,9 +14,9 @@ class Outbox:
     def __init__(self, boot, capacity=None, first_seq=1):
         self.boot = boot
         self.capacity = capacity or self.capacity_default
-        self._kinds = [None] * self.capacity
+        self._kinds = [None] * self.capacity  # type: list  # str in every live slot
         self._seqs = [0] * self.capacity
-        self._payloads = [None] * self.capacity
+        self._payloads = [None] * self.capacity  # type: list[bytes | None]
         self._head = 0  # index of the oldest
         self._len = 0
         self.next_seq = first_seq

@@ -13,7 +13,7 @@ import argparse
 import os
 
 from puckcore.controller import Controller
-from puckcore.gestures import DOUBLE, LONG, PRESS
+from puckcore.gestures import LONG, PRESS
 from puckcore.settings import Settings
 from puckcore.ticks import ticks_add, ticks_diff
 

@@ -18,7 +18,7 @@ SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.normpath(
     os.path.join(_HERE, "..", "..", "..", "docs", "protocol", "schemas"))
 
 _lock = threading.Lock()
-_validators = {}
+_validators: dict = {}
 
 
 def schema_names():
