@@ -29,7 +29,8 @@ def write_code(text):
             "except OSError:\n"
             "    pass\n"
             "os.rename('config.json.tmp', 'config.json')\n"
-            "print(%r, len(open('config.json').read()))\n" % (text, MARK))
+            "with open('config.json') as f:\n"
+            "    print(%r, len(f.read()))\n" % (text, MARK))
 
 
 class RawRepl:
