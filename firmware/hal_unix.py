@@ -71,7 +71,7 @@ class FileButton:
 
 
 class StdoutLeds:
-    def __init__(self, show=False, clock=None):
+    def __init__(self, show, clock):
         self.show = show
         self.clock = clock
         self.writes = 0

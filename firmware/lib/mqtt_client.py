@@ -209,6 +209,7 @@ class MQTTClient:
     # -- incoming -----------------------------------------------------------------------------
     async def _read_packet(self):
         r = self._reader
+        assert r is not None  # set while connected: _drop() cancels the read loop before clearing it
         first = (await r.readexactly(1))[0]
         n = 0
         mult = 1

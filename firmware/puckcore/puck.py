@@ -248,7 +248,7 @@ class Puck:
             "fw": VERSION,
             "board": self.board,
             "leds": self.ctrl.leds,
-            "room": self.ctrl.settings.room,
+            "room": self.ctrl.settings.room,  # pyright: ignore[reportAttributeAccessIssue]  (set from SPEC)
             "caps": self.capabilities(),
             "prev_boot": self.prev_boot,
             "prev_seq": self.prev_seq,

@@ -57,8 +57,8 @@ def run_check(args):
         errors, warnings = check_board(board)
         for w in warnings:
             print("%s: warning: %s" % (name, w))
-        for e in errors:
-            print("%s: error: %s" % (name, e))
+        for err in errors:
+            print("%s: error: %s" % (name, err))
         print("%s: %s" % (name, "FAILED" if errors else "ok"))
         bad += bool(errors)
     return 1 if bad else 0

@@ -34,7 +34,8 @@ def write_code(text, name="config.json"):
             "except OSError:\n"
             "    pass\n"
             "os.rename(%r, %r)\n"
-            "print(%r, len(open(%r).read()))\n" % (name + ".tmp", text, name, name + ".tmp", name, MARK, name))
+            "with open(%r) as f:\n"
+            "    print(%r, len(f.read()))\n" % (name + ".tmp", text, name, name + ".tmp", name, name, MARK))
 
 
 def ca_file(config_path, cfg):

@@ -9,7 +9,7 @@ router = APIRouter(tags=["commands"])
 
 
 @router.get("/commands")
-def list_commands(device: str = None, store=Depends(deps.store)):
+def list_commands(device: str | None = None, store=Depends(deps.store)):
     return store.commands(device)
 
 

@@ -8,7 +8,7 @@ router = APIRouter(tags=["hands"])
 
 
 @router.get("/hands")
-def list_hands(room: str = None, hq=Depends(deps.hands)):
+def list_hands(room: str | None = None, hq=Depends(deps.hands)):
     return hq.list(room)
 
 

@@ -10,7 +10,7 @@ router = APIRouter(tags=["sessions"])
 
 
 @router.get("/sessions")
-def list_sessions(room: str = None, store=Depends(deps.store)):
+def list_sessions(room: str | None = None, store=Depends(deps.store)):
     return store.sessions(room)
 
 
