@@ -9,7 +9,7 @@ import time
 
 import uvicorn
 
-from talkpuck.errors import ListenError
+from talkpuck.errors import ListenError, TalkpuckError
 
 log = logging.getLogger(__name__)
 
