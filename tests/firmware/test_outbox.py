@@ -37,3 +37,35 @@ def test_full_drops_oldest_and_counts():
 def test_first_seq():
     o = Outbox("b", first_seq=10)
     assert o.add("mic", {"mic": "on"}, 0) == 10
+
+
+def test_default_holds_ten_busy_minutes():
+    # issue 13: a 10-minute outage in a lively meeting is 100-200 turns plus vad, hands, phases
+    o = Outbox("b")
+    assert o.capacity >= 300
+    for i in range(300):
+        o.add("turn", {"i": i}, i)
+    assert len(o) == 300 and o.dropped == 0 and o.peek()[0] == 1
+
+
+def test_seq_and_kind_survive_wrap_drops_and_acks():
+    # only payloads are queued; seq and kind are derived: check them across many laps of the ring
+    kinds = ("turn", "vad", "hand", "session", "mic")
+    o = Outbox("b", capacity=7)
+    sent = []
+    for i in range(1, 60):
+        o.add(kinds[i % 5], {"i": i}, i)
+        if i % 3 == 0:  # the link gets one out now and then
+            item = o.peek()
+            assert o.ack(item[0])
+            sent.append(item)
+    while o.peek():
+        item = o.peek()
+        o.ack(item[0])
+        sent.append(item)
+    for seq, kind, payload in sent:
+        doc = json.loads(payload)
+        assert doc["seq"] == seq and doc["i"] == seq and kind == kinds[seq % 5]
+    seqs = [s[0] for s in sent]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert len(seqs) + o.dropped == 59  # every event was either sent or counted as dropped
