@@ -93,3 +93,73 @@ def test_host_on_each_database(mosquitto, db_url, tmp_path):
     finally:
         puck.close()
         host.stop()
+
+
+# -- a full disk: nothing acknowledged that was not stored ---------------------------------------------
+import os  # noqa: E402
+import subprocess  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+class SmallDisk:
+    """A size-limited tmpfs (a real `database or disk is full`); fill() takes its last byte, free() gives it back."""
+
+    def __init__(self, path, size="4m"):
+        self.path = str(path)
+        os.makedirs(self.path, exist_ok=True)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", self.path], capture_output=True)
+        if r.returncode:
+            pytest.skip("cannot mount a small tmpfs here (needs root): %s" % r.stderr.decode().strip())
+        self.filler = os.path.join(self.path, "filler")
+
+    def fill(self):
+        with open(self.filler, "ab", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+
+    def free(self):
+        os.remove(self.filler)
+
+    def umount(self):
+        subprocess.run(["umount", "-l", self.path])
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    d = SmallDisk(tmp_path / "disk")
+    yield d
+    d.umount()
+
+
+def test_full_disk_acknowledges_nothing_unstored_and_stores_it_after(private_mosquitto, small_disk, tmp_path):
+    host = HostApp(private_mosquitto.url, data_dir=small_disk.path)
+    host.start()
+    puck = Puck(private_mosquitto.url, "puck-fulldisk")
+    try:
+        _info(puck)
+        for seq in (1, 2, 3):
+            _vad(puck, seq)
+        assert wait_for(lambda: host.stats()["events_stored"] == 3)
+        small_disk.fill()
+        seq = 3
+        while not host.ingest.not_stored and seq < 2000:   # until the store refuses a write
+            seq += 1
+            _vad(puck, seq)                                 # the broker acks the puck: it is queued there
+        assert host.ingest.not_stored, "the full disk never refused a write"
+        for seq in range(seq + 1, seq + 11):                # more while the disk is full: they wait in order
+            _vad(puck, seq)
+        assert wait_for(lambda: host.link.pending, 5)
+        assert host.store.count("events") < seq
+        small_disk.free()
+        assert wait_for(lambda: host.store.count("events") == seq, 30), host.stats()
+        assert host.wait_idle(0.5, 10)
+        st = host.stats()
+        assert (st["events_stored"], st["events_lost"], st["duplicates_dropped"]) == (seq, 0, 0), st
+        assert st["rejected"] == {} and not host.link.pending
+    finally:
+        puck.close()
+        host.stop()
