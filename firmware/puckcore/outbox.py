@@ -17,26 +17,39 @@ each event was a (seq, kind, payload) tuple); on the 32-bit boards (a 16-byte GC
 about 160 bytes, so a full outbox holds about 50 KB: fine beside the ESP32-S3's PSRAM, under a
 third of a Pico W's ~180 KB free heap, and taken only while the link is down (an empty outbox
 costs its slot table: 5 bytes a slot on 32-bit, 1.6 KB).
+Sent again after a link fault (`rewind`): the broker acknowledges an event before it has saved
+it (the embedded Mosquitto writes its state every second), so a broker killed in that second loses
+events it acked while nobody had taken them yet (the soak in bench/ caught 2 of 72 so). Acked
+events are therefore kept `resend_ms` more (in the same ring; they give way to new events before
+any unsent one does, uncounted), and when the link fails the ones acked that recently are sent
+again after the reconnect; the host stores each (device, boot, seq) once and counts the repeats
+in `duplicates_dropped`.
 An outbox in RAM does not survive a reboot: events queued then are lost, and the host counts them
 through `info.prev_seq` (protocol §4).
 """
 from puckcore.codec import encode_event
 from puckcore.ringqueue import RingQueue
+from puckcore.ticks import ticks_diff
 
 
 class Outbox:
     capacity_default = 320
+    resend_ms = 10000  # after a link fault, events the broker acked this recently go again
 
     def __init__(self, boot, capacity=None, first_seq=1, event=None):
         self.boot = boot
         self.capacity = capacity or self.capacity_default
-        self.queue = RingQueue(self.capacity, event)  # items: the encoded payloads, oldest first
+        # items: the encoded payloads, oldest first: the acked ones still kept, then the unsent
+        self.queue = RingQueue(self.capacity, event)
         self._kind_of = bytearray(self.capacity)  # seq % capacity -> index in self._kinds
+        self._acked_ms = [0] * self.capacity  # seq % capacity -> when the broker acked it
         self._kinds = []  # the kind names seen (a handful: protocol.EVENT_KINDS)
+        self._unsent = 0
         self.next_seq = first_seq
 
     def __len__(self):
-        return len(self.queue)
+        """Events waiting to be sent (or sent again)."""
+        return self._unsent
 
     @property
     def dropped(self):
@@ -57,20 +70,42 @@ class Outbox:
             k = len(kinds)
             kinds.append(kind)
         self._kind_of[seq % self.capacity] = k
-        self.queue.put(encode_event(self.boot, seq, now_ms, fields))
+        q = self.queue
+        if q.full() and len(q) > self._unsent:
+            q.get_nowait()  # an acked event kept for resending makes room: not a loss
+        if not q.put(encode_event(self.boot, seq, now_ms, fields)):
+            self._unsent += 1  # (a full ring of unsent events dropped its oldest: counted, still full)
         return seq
 
     def peek(self):
-        """(seq, kind, payload) of the oldest event, or None when empty."""
-        payload = self.queue.peek()
-        if payload is None:
+        """(seq, kind, payload) of the oldest unsent event, or None when there is none."""
+        if not self._unsent:
             return None
-        seq = self.next_seq - len(self.queue)
-        return seq, self._kinds[self._kind_of[seq % self.capacity]], payload
+        q = self.queue
+        seq = self.next_seq - self._unsent
+        return seq, self._kinds[self._kind_of[seq % self.capacity]], q.at(len(q) - self._unsent)
 
-    def ack(self, seq):
-        """The broker confirmed `seq`: drop it if it is still the oldest (it may have been dropped)."""
-        if len(self.queue) and self.next_seq - len(self.queue) == seq:
-            self.queue.get_nowait()
+    def ack(self, seq, now_ms=None):
+        """The broker confirmed `seq`: it stops waiting if it is still the oldest (it may have been
+        dropped). It is kept `resend_ms` from `now_ms` for `rewind` (without `now_ms`: not kept)."""
+        if self._unsent and self.next_seq - self._unsent == seq:
+            self._unsent -= 1
+            self._acked_ms[seq % self.capacity] = now_ms if now_ms is not None else 0
+            self._trim(now_ms)
             return True
         return False
+
+    def rewind(self, now_ms):
+        """The link failed: the events acked in the last `resend_ms` wait again; returns how many."""
+        self._trim(now_ms)
+        n = len(self.queue) - self._unsent
+        self._unsent = len(self.queue)
+        return n
+
+    def _trim(self, now_ms):
+        q = self.queue
+        while len(q) > self._unsent:
+            seq = self.next_seq - len(q)
+            if now_ms is not None and ticks_diff(now_ms, self._acked_ms[seq % self.capacity]) < self.resend_ms:
+                break
+            q.get_nowait()

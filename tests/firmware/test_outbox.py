@@ -69,3 +69,32 @@ def test_seq_and_kind_survive_wrap_drops_and_acks():
     seqs = [s[0] for s in sent]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert len(seqs) + o.dropped == 59  # every event was either sent or counted as dropped
+
+
+def test_rewind_sends_again_what_was_acked_recently():
+    # a broker killed before it saved what it acked loses it: after a link fault the puck sends
+    # the recently acked events again (the host drops duplicates by (device, boot, seq))
+    o = Outbox("b", capacity=8)
+    o.resend_ms = 1000
+    for i in range(4):
+        o.add("vad", {"i": i}, 0)
+    assert o.ack(1, 100) and o.ack(2, 1500) and o.ack(3, 1600)
+    assert len(o) == 1 and o.peek()[0] == 4
+    assert o.rewind(2200) == 2  # seq 1 was acked 2.1 s ago: gone; 2 and 3 wait again
+    assert len(o) == 3 and [o.peek()[0], o.peek()[1]] == [2, "vad"]
+    assert json.loads(o.peek()[2])["seq"] == 2
+    for seq in (2, 3, 4):
+        assert o.ack(seq, 2300)
+    assert len(o) == 0 and o.peek() is None and o.dropped == 0
+
+
+def test_kept_acked_events_give_way_uncounted():
+    o = Outbox("b", capacity=3)
+    for i in range(3):
+        o.add("vad", {"i": i}, 0)
+        assert o.ack(i + 1, 10)
+    for i in range(3):  # the kept ones make room: nothing unsent is lost
+        o.add("vad", {"i": i}, 20)
+    assert o.dropped == 0 and len(o) == 3 and o.peek()[0] == 4
+    o.add("vad", {}, 30)  # now a full ring of unsent events: the oldest goes, counted
+    assert o.dropped == 1 and len(o) == 3 and o.peek()[0] == 5
