@@ -45,6 +45,7 @@ class Outbox:
         self._acked_ms = [0] * self.capacity  # seq % capacity -> when the broker acked it
         self._kinds = []  # the kind names seen (a handful: protocol.EVENT_KINDS)
         self._unsent = 0
+        self._rewound = 0  # the oldest this many unsent were acked once already (sent again by rewind)
         self.next_seq = first_seq
 
     def __len__(self):
@@ -71,8 +72,13 @@ class Outbox:
             kinds.append(kind)
         self._kind_of[seq % self.capacity] = k
         q = self.queue
-        if q.full() and len(q) > self._unsent:
-            q.get_nowait()  # an acked event kept for resending makes room: not a loss
+        if q.full() and (len(q) > self._unsent or self._rewound):
+            # an event the broker acked once makes room: not a loss (the host has it or the
+            # broker died with it; either way no drop of this puck is counted for it)
+            if len(q) == self._unsent:
+                self._unsent -= 1
+                self._rewound -= 1
+            q.get_nowait()
         if not q.put(encode_event(self.boot, seq, now_ms, fields)):
             self._unsent += 1  # (a full ring of unsent events dropped its oldest: counted, still full)
         return seq
@@ -90,6 +96,8 @@ class Outbox:
         dropped). It is kept `resend_ms` from `now_ms` for `rewind` (without `now_ms`: not kept)."""
         if self._unsent and self.next_seq - self._unsent == seq:
             self._unsent -= 1
+            if self._rewound:
+                self._rewound -= 1
             self._acked_ms[seq % self.capacity] = now_ms if now_ms is not None else 0
             self._trim(now_ms)
             return True
@@ -100,6 +108,7 @@ class Outbox:
         self._trim(now_ms)
         n = len(self.queue) - self._unsent
         self._unsent = len(self.queue)
+        self._rewound += n
         return n
 
     def _trim(self, now_ms):

@@ -98,3 +98,18 @@ def test_kept_acked_events_give_way_uncounted():
     assert o.dropped == 0 and len(o) == 3 and o.peek()[0] == 4
     o.add("vad", {}, 30)  # now a full ring of unsent events: the oldest goes, counted
     assert o.dropped == 1 and len(o) == 3 and o.peek()[0] == 5
+
+
+def test_events_sent_again_give_way_uncounted():
+    # acked once, then waiting again after a rewind: a full outbox drops them first and does not
+    # count them (the host's loss figure must equal the counted drops)
+    o = Outbox("b", capacity=4)
+    for i in range(3):
+        o.add("vad", {}, 0)
+        o.ack(i + 1, 10)
+    assert o.rewind(20) == 3 and len(o) == 3
+    for i in range(4):
+        o.add("vad", {}, 30)
+    assert o.dropped == 0 and len(o) == 4 and o.peek()[0] == 4
+    o.add("vad", {}, 40)
+    assert o.dropped == 1 and o.peek()[0] == 5
