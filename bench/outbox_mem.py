@@ -57,7 +57,7 @@ def main_cpython():
     est32 = 16 + (fig["payload"] + 1 + 15) // 16 * 16
     rows = ["| figure | value |", "|---|---|",
             "| events queued | %d |" % fig["events"],
-            "| empty outbox (table, kind bytes) | %d bytes |" % fig["empty_outbox_bytes"],
+            "| empty outbox (slot tables) | %d bytes |" % fig["empty_outbox_bytes"],
             "| queued events, unix port (64-bit) | %d bytes, %d per event |" % (fig["queued_bytes"], per),
             "| turn payload | %d bytes |" % fig["payload"],
             "| estimate on a 32-bit board | %d bytes per event, %d KB for %d |" % (est32, est32 * fig["events"] // 1024, fig["events"])]

@@ -16,7 +16,7 @@ the kind is one byte in a preallocated table indexed by `seq % capacity`. Measur
 each event was a (seq, kind, payload) tuple); on the 32-bit boards (a 16-byte GC block per object)
 about 160 bytes, so a full outbox holds about 50 KB: fine beside the ESP32-S3's PSRAM, under a
 third of a Pico W's ~180 KB free heap, and taken only while the link is down (an empty outbox
-costs its slot table: 5 bytes a slot on 32-bit, 1.6 KB).
+costs its slot tables: 9 bytes a slot on 32-bit, about 3 KB; 5.9 KB measured on the 64-bit port).
 Sent again after a link fault (`rewind`): the broker acknowledges an event before it has saved
 it (the embedded Mosquitto writes its state every second), so a broker killed in that second loses
 events it acked while nobody had taken them yet (the soak in bench/ caught 2 of 72 so). Acked

@@ -15,7 +15,7 @@ alive and its command line is our binary with our config file, it is stopped wit
 saves its persistence file as it exits, so what it queued for the host is kept) and a fresh,
 supervised one takes its place on the same port; it is never left running beside a second one.
 
-Durability (`_write_config`, the one place the config is written; documented in docs/durability.md):
+Durability (`_write_config`, the one place the config is written; mqtt/README.md "Durability"):
 * `persistence true`, `autosave_interval 1`: the in-memory state (retained messages, the host's
   persistent session and the QoS 1 messages queued for it) is written to `mosquitto.db` every
   second and on a clean stop. A `kill -9` of the broker can lose only what it acknowledged in
