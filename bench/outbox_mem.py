@@ -34,7 +34,7 @@ def measure(n):
 
 
 def main_mp():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 320
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 360
     empty, full, payload = measure(n)
     print("events %d empty_outbox_bytes %d queued_bytes %d per_event %d payload %d" % (n, empty, full, full // n, payload))
 
@@ -49,7 +49,7 @@ def main_cpython():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     mp = os.path.join(root, ".venv", "bin", "micropython")
     env = dict(os.environ, MICROPYPATH=os.path.join(root, "firmware"))
-    out = subprocess.run([mp, os.path.abspath(__file__), "320"], env=env, capture_output=True, text=True,
+    out = subprocess.run([mp, os.path.abspath(__file__), "360"], env=env, capture_output=True, text=True,
                          check=True, cwd=root).stdout.split()
     fig = dict(zip(out[0::2], (int(x) for x in out[1::2])))
     per = fig["per_event"]

@@ -8,15 +8,16 @@ it when the broker confirms; only then does it leave the queue. `event` (optiona
 set on every add, so the link task can wait for work instead of polling.
 
 Sized for an outage (issue 13): a lively meeting makes 100-200 turns in 10 minutes, plus a `vad`
-summary a minute, hands and phases: `capacity_default` = 320 events is 10 minutes at 32 events a
-minute. Only the encoded payload is kept per event: the queued seqs are always consecutive (events
+summary a minute, hands and phases: `capacity_default` = 360 events is 10 minutes at 32 events a
+minute plus the reconnect backoff after it (up to 30 s; the soak in bench/ dropped 13 of 320 at
+capacity 320 while it reconnected). Only the encoded payload is kept per event: the queued seqs are always consecutive (events
 leave only from the oldest end, by an ack or a drop), so the oldest's seq is `next_seq - len`, and
 the kind is one byte in a preallocated table indexed by `seq % capacity`. Measured with
 `bench/outbox_mem.py` under the unix port (64-bit): 192 bytes per queued `turn` event (256 when
 each event was a (seq, kind, payload) tuple); on the 32-bit boards (a 16-byte GC block per object)
-about 160 bytes, so a full outbox holds about 50 KB: fine beside the ESP32-S3's PSRAM, under a
+about 160 bytes, so a full outbox holds about 56 KB: fine beside the ESP32-S3's PSRAM, under a
 third of a Pico W's ~180 KB free heap, and taken only while the link is down (an empty outbox
-costs its slot tables: 9 bytes a slot on 32-bit, about 3 KB; 5.9 KB measured on the 64-bit port).
+costs its slot tables: 9 bytes a slot on 32-bit, about 3 KB; 6.6 KB measured on the 64-bit port).
 Sent again after a link fault (`rewind`): the broker acknowledges an event before it has saved
 it (the embedded Mosquitto writes its state every second), so a broker killed in that second loses
 events it acked while nobody had taken them yet (the soak in bench/ caught 2 of 72 so). Acked
@@ -33,7 +34,7 @@ from puckcore.ticks import ticks_diff
 
 
 class Outbox:
-    capacity_default = 320
+    capacity_default = 360
     resend_ms = 10000  # after a link fault, events the broker acked this recently go again
 
     def __init__(self, boot, capacity=None, first_seq=1, event=None):
