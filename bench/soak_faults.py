@@ -186,6 +186,9 @@ class Soak:
             sp.mic = sp.hal.mic = IdleMic()
             sp.start()
             sp.call(setattr, sp.puck, "ui_ms", 500)  # nothing to render: spare the shared CPU
+            # the broker saves every second of real time; the puck's resend window is on its clock,
+            # which runs `speed` times faster here: keep the window's 10 s in real time
+            sp.puck.outbox.resend_ms = int(sp.puck.outbox.resend_ms * self.speed)
             self.pucks.append(sp)
 
     def emit(self, n, pucks=None, fast=False):
@@ -347,6 +350,10 @@ class Soak:
     def fault_full_disk(self, n):
         if not self.disk.ok:
             raise RuntimeError("full_disk needs a tmpfs mount (root): %s" % self.disk.error)
+        from sqlalchemy import text
+
+        with self.store.engine.connect() as c:  # empty the WAL file, so the next writes must grow it
+            c.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         self.disk.fill()
         self.emit(n * 2)  # the store refuses them: nothing is acknowledged, the broker keeps them
         time.sleep(1.0)
@@ -369,6 +376,7 @@ def main(argv=None):
     ap.add_argument("--faults", default=",".join(FAULTS))
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))  # `timeout` still cleans up (finally below)
     work = tempfile.mkdtemp(prefix="talkpuck-soak-")
     soak = Soak(work, offline_min=(1.0 if args.short else 10.0))
     t0 = time.monotonic()
@@ -376,6 +384,8 @@ def main(argv=None):
         results = soak.run(args.faults.split(","), n=(6 if args.short else 40), junk=(3000 if args.short else 20000))
     finally:
         soak.stop()
+        if not args.keep:
+            subprocess.run(["rm", "-rf", work])
     rows = ["| fault | produced | acked by broker | stored | lost | dup stored | outbox dropped | host events_lost "
             "| host dups dropped | s | ok |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -390,8 +400,6 @@ def main(argv=None):
         import results as res
 
         res.append("Fault soak: lost counted from the pucks' PUBACK logs", rows)
-    if not args.keep:
-        subprocess.run(["rm", "-rf", work])
     return 0 if all(r["ok"] for r in results) else 1
 
 
