@@ -8,7 +8,9 @@ SIGKILL here); the pucks are the real firmware core (puckcore.Puck: outbox, link
 path) in the simulator (talkpuck.sim.runner.SimPuck) on a paho link that records every publish the
 broker acknowledged (PahoLink.published: the puck-side PUBACK log) and can be cut (`offline`).
 Their microphones are idle: events are put into each puck's outbox at a busy meeting's rate
-(`rate_per_min` of the puck's clock, which runs `speed` times faster than real time).
+(`rate_per_min` of the puck's clock, which runs `speed` times faster than real time). The outbox's
+resend window (`Outbox.resend_ms`, 10 s) is scaled by `speed` so it stays 10 s of real time: the
+broker's autosave it covers runs on real time.
 
 Faults, in this order (each on the same host, store and pucks; figures are per fault):
     broker_kill9        kill -9 of the embedded Mosquitto mid-stream (the host's supervisor restarts it)

@@ -217,6 +217,10 @@ class Broker:
                                   "re-pointed)" % (port, os.path.join(bdir, RECORD)))
             b = cls("mosquitto", "127.0.0.1", port)
             b._start_mosquitto(binary, bdir)
+            if not b._listening_itself():
+                b.stop()  # another program took the port between the check and the bind
+                raise ConfigError("broker: port %d is taken by another program (Mosquitto could not bind it; "
+                                  "see %s)" % (port, b.log_path))
         else:
             port = port or free_port(DEFAULT_PORT)
             b = cls("amqtt", "127.0.0.1", port)
@@ -237,6 +241,17 @@ class Broker:
         self._spawn()
         self._thread = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
         self._thread.start()
+
+    def _listening_itself(self, timeout_s=10.0):
+        """True once the port listens and our process still runs (a Mosquitto that cannot bind exits)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                return False
+            if wait_listening(self.host, self.port, 0.1):
+                time.sleep(0.2)  # a failed bind exits at once: give it that moment
+                return self._proc.poll() is None
+        return False
 
     def _write_config(self, bdir):
         """The embedded Mosquitto's whole config (durability: see the module docstring)."""
