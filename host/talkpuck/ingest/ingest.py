@@ -3,11 +3,17 @@
 Knows MQTT topics and payloads, not SQL: it hands checked values to the Store. Bad input never
 stops the loop: a MessageRejected is logged once per (device, reason), counted as
 `rejected:<reason>`, and the next message is handled as usual.
+
+Acknowledged only when stored: a store that cannot write (disk full, read-only file, database
+gone: `_is_outage`) makes `handle` raise StoreUnavailable, and the MQTT link then leaves the message
+unacknowledged and hands it again until it is stored (talkpuck.mqtt.link.MqttLink). Every other
+failure is the message's or a bug's: counted and acknowledged, so one bad message cannot block the rest.
 """
 import logging
 import threading
 import time
 
+from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest.clock import ticks_diff, to_wall
 from talkpuck.protocol import parse_message
 from talkpuck.protocol.errors import MessageRejected
@@ -16,6 +22,15 @@ from talkpuck.protocol.topics import RESERVED, ROOT
 log = logging.getLogger(__name__)
 
 SUBSCRIPTIONS = [ROOT + "/#"]
+
+
+def _is_outage(e):
+    """A store that cannot write now, whatever the message: disk full, read-only, connection lost."""
+    if isinstance(e, StoreUnavailable):
+        return True
+    from sqlalchemy.exc import InterfaceError, OperationalError  # the store's engine raises these
+
+    return isinstance(e, (OperationalError, InterfaceError))
 
 
 def _now_ms():
@@ -32,6 +47,7 @@ class Ingest:
         self.clock = clock
         self.last_message = time.monotonic()
         self.received = 0
+        self.not_stored = 0                   # handle() calls the store could not write (retried)
         self._anchors = {}
         self._logged = set()
         self._lock = threading.Lock()         # one message at a time, whatever thread calls
@@ -48,7 +64,14 @@ class Ingest:
                 return getattr(self, "_on_" + msg.kind)(msg, self.clock())
             except MessageRejected as e:
                 self._reject(e.reason, topic, str(e))
-            except Exception as e:            # a bug or a store outage: count it, keep going
+            except Exception as e:
+                if _is_outage(e):              # not stored: not acknowledged either (the link retries)
+                    self.not_stored += 1
+                    if self.not_stored == 1 or self.not_stored % 1000 == 0:
+                        log.error("ingest: the store cannot write (%s: %s); messages stay unacknowledged "
+                                  "until it can (%d so far)", type(e).__name__, e, self.not_stored)
+                    raise StoreUnavailable("store cannot write: %s" % e) from e
+                # a bug: count it, keep going
                 log.exception("ingest: failed on %s", topic)
                 self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
             return None
