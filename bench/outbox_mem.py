@@ -12,7 +12,7 @@ import sys
 try:
     import gc
 
-    gc.mem_alloc
+    gc.mem_alloc  # noqa: B018 (MicroPython has it, CPython does not: the probe is the point)
 except (ImportError, AttributeError):
     gc = None
 

@@ -197,7 +197,7 @@ class Soak:
         """n events on each puck (all pucks by default), at `rate_per_min` of the pucks' clock (or at once)."""
         pucks = pucks or self.pucks
         gap_s = 0.0 if fast else 60.0 / self.rate_per_min / self.speed
-        for i in range(n):
+        for _ in range(n):
             for sp in pucks:
                 sp.call(_add_vad, sp.puck)
             time.sleep(gap_s)
@@ -388,8 +388,8 @@ def main(argv=None):
         soak.stop()
         if not args.keep:
             subprocess.run(["rm", "-rf", work])
-    rows = ["| fault | produced | acked by broker | stored | lost | dup stored | outbox dropped | host events_lost "
-            "| host dups dropped | s | ok |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [("| fault | produced | acked by broker | stored | lost | dup stored | outbox dropped | host events_lost "
+             "| host dups dropped | s | ok |"), "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append("| %(fault)s | %(produced)d | %(acked_by_broker)d | %(stored)d | %(lost)d | %(duplicates_stored)d "
                     "| %(outbox_dropped)d | %(host_events_lost)d | %(host_duplicates_dropped)d | %(seconds)s | %(ok)s |" % r)

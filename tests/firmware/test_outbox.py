@@ -108,7 +108,7 @@ def test_events_sent_again_give_way_uncounted():
         o.add("vad", {}, 0)
         o.ack(i + 1, 10)
     assert o.rewind(20) == 3 and len(o) == 3
-    for i in range(4):
+    for _ in range(4):
         o.add("vad", {}, 30)
     assert o.dropped == 0 and len(o) == 4 and o.peek()[0] == 4
     o.add("vad", {}, 40)

@@ -150,7 +150,8 @@ def test_full_disk_acknowledges_nothing_unstored_and_stores_it_after(private_mos
             seq += 1
             _vad(puck, seq)                                 # the broker acks the puck: it is queued there
         assert host.ingest.not_stored, "the full disk never refused a write"
-        for seq in range(seq + 1, seq + 11):                # more while the disk is full: they wait in order
+        full_at = seq
+        for seq in range(full_at + 1, full_at + 11):        # more while the disk is full: they wait in order
             _vad(puck, seq)
         assert wait_for(lambda: host.link.pending, 5)
         assert host.store.count("events") < seq
