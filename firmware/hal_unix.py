@@ -7,13 +7,15 @@ MQTT client as a puck, with
            (or the file again with `pcm_loop`); silence when no file is given;
   button   pressed while the file `button_file` exists (touch / rm it from a shell or a test);
   leds     nothing, or one line of hex on stdout per change, at most twice a second (`leds_out`);
-  link     firmware/lib/mqtt_client.py over a plain socket (no Wi-Fi step);
+  link     firmware/lib/mqtt_client.py over a plain socket (no Wi-Fi step); or, with `"link": "usb"`,
+           lib/usb_link.py over the serial device `tty` (put in raw mode), to `talkpuck bridge`;
   storage  JSON files in the folder `storage`.
 Run: MICROPYPATH=firmware:firmware/lib micropython firmware/main.py my-unix-config.json
 """
 import asyncio
 import binascii
 import os
+import select
 
 from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
@@ -88,6 +90,59 @@ class StdoutLeds:
         print("leds", binascii.hexlify(self._last).decode())
 
 
+class TtyPort:
+    """A serial device (or a pseudo-terminal) for lib/usb_link.py: raw mode, polled, never blocks a read."""
+
+    def __init__(self, path):
+        if not path:
+            raise ValueError("link usb on the unix port needs `tty` in config.json")
+        self.path = path
+        self._f = None
+        self._poll = None
+
+    def open(self):
+        self.close()
+        f = open(self.path, "r+b")  # OSError when the device is not there (yet)
+        try:
+            import termios
+
+            termios.setraw(f.fileno())  # no echo, no line editing, no CR/LF translation
+        except (ImportError, OSError, AttributeError):
+            pass  # not a tty (a test's pipe), or a port without termios
+        self._poll = select.poll()
+        self._poll.register(f, select.POLLIN)
+        self._f = f
+
+    def read_into(self, buf):
+        f = self._f
+        if f is None:
+            raise OSError("tty closed")
+        for _obj, ev in self._poll.ipoll(0):
+            if ev & (select.POLLHUP | select.POLLERR) and not ev & select.POLLIN:
+                raise OSError("tty %s hung up" % self.path)
+            data = f.read(len(buf))  # one read(2): what is waiting, up to len(buf)
+            if not data:
+                raise OSError("tty %s: end of file" % self.path)
+            n = len(data)
+            buf[:n] = data
+            return n
+        return 0
+
+    def write(self, data):
+        if self._f is None:
+            raise OSError("tty closed")
+        self._f.write(data)
+
+    def close(self):
+        f = self._f
+        self._f = None
+        if f is not None:
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
 class UnixHal(HalServices):
     def __init__(self, cfg, board):
         HalServices.__init__(self)
@@ -96,6 +151,10 @@ class UnixHal(HalServices):
         self.button = FileButton(cfg.button_file)
         self.leds = StdoutLeds(cfg.leds_out == "stdout", self.clock)
         self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password)
+        if cfg.link == "usb":
+            from usb_link import UsbLink
+
+            self.link = UsbLink(cfg.device, cfg.mqtt_password, TtyPort(cfg.tty))
         self.storage = JsonStore(cfg.storage)
 
 

@@ -9,6 +9,10 @@ apt_pkgs=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_pkgs+=(mosquitto)
 if [ "$want_test" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+  # the enclosure test renders hardware/enclosure/talkpuck.scad to STL; xvfb-run lets openscad
+  # export the PNG images of hardware/README.md where there is no display
+  command -v openscad >/dev/null 2>&1 || apt_pkgs+=(openscad)
+  command -v xvfb-run >/dev/null 2>&1 || apt_pkgs+=(xvfb)
 fi
 # soundfile wheels bundle libsndfile; python3-venv is needed where python3 lacks ensurepip.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_pkgs+=(python3-venv)
