@@ -99,6 +99,7 @@ class TtyPort:
         self.path = path
         self._f = None
         self._poll = None
+        self._one = bytearray(1)
 
     def open(self):
         self.close()
@@ -114,19 +115,25 @@ class TtyPort:
         self._f = f
 
     def read_into(self, buf):
+        # a read of n bytes on a file blocks until all n came, so: one byte while poll says more wait
         f = self._f
         if f is None:
             raise OSError("tty closed")
-        for _obj, ev in self._poll.ipoll(0):
-            if ev & (select.POLLHUP | select.POLLERR) and not ev & select.POLLIN:
+        one = self._one
+        n = 0
+        while n < len(buf):
+            ready = 0
+            for _obj, ev in self._poll.ipoll(0):  # ipoll reuses its tuple: no allocation
+                ready = ev
+            if not ready:
+                break
+            if ready & (select.POLLHUP | select.POLLERR) and not ready & select.POLLIN:
                 raise OSError("tty %s hung up" % self.path)
-            data = f.read(len(buf))  # one read(2): what is waiting, up to len(buf)
-            if not data:
+            if not f.readinto(one):
                 raise OSError("tty %s: end of file" % self.path)
-            n = len(data)
-            buf[:n] = data
-            return n
-        return 0
+            buf[n] = one[0]
+            n += 1
+        return n
 
     def write(self, data):
         if self._f is None:

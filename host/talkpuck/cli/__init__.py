@@ -23,6 +23,7 @@ COMMANDS = [
     "train",                          # train-vad
     "conversations",                  # make-conversations
     "deploy",                         # board, build, deploy, provision
+    "bridge",                         # bridge (a USB puck to MQTT)
 ]
 
 
