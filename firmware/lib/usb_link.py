@@ -27,6 +27,7 @@ cancelled by close) polls the port every `poll_ms`, handles what came, and runs 
 waiting (never blocks), write(bytes), close(). hal_unix gives a tty path, hal_mcu the USB console.
 """
 import asyncio
+import os
 
 from puckcore.errors import ProtocolError
 from puckcore.ringqueue import RingQueue
@@ -88,7 +89,7 @@ class UsbLink:
         self.arq.reset()
         self._connack = None
         self._task = asyncio.create_task(self._pump())
-        body = uf.pack_connect(self.client_id, self.password, will_topic, will_payload)
+        body = uf.pack_connect(self.client_id, self.password, will_topic, will_payload, os.urandom(4))
         t0 = ticks_ms()
         while self._connack is None:
             if ticks_diff(ticks_ms(), t0) > self.connect_timeout_ms:
@@ -142,7 +143,8 @@ class UsbLink:
         return e if isinstance(e, OSError) else OSError("usb %s: %r" % (what, e))
 
     def _new_session(self):
-        s = (ticks_ms() ^ (self._session * 97)) & 0xFF
+        # random, not from the clock: a puck that reboots must not pick its last boot's session again
+        s = os.urandom(1)[0]
         if s == 0 or s == self._session:
             s = (self._session + 1) & 0xFF or 1
         return s

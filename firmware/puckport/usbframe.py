@@ -16,7 +16,8 @@ kind..payload; any line starting with "~" that fails base64, length or CRC is a 
 
 Kinds (`session` is the puck's random id for one connection; `seq`/`ack` are ARQ numbers, usbarq):
 
-    CONNECT  puck -> bridge  client id, password, will topic, will payload (starts a session)
+    CONNECT  puck -> bridge  client id, password, will topic, will payload, a random nonce (starts a
+                             session; a repeat with the same session and nonce is a retry)
     CONNACK  bridge -> puck  empty when connected to the broker, else the reason it is not
     PUB      puck -> bridge  sequenced: flags (qos | retain << 1), topic, payload
     SUB      puck -> bridge  sequenced: qos, topic
@@ -140,14 +141,14 @@ def _b(s):
     return s.encode() if type(s) is str else bytes(s)
 
 
-def pack_connect(client_id, password, will_topic, will_payload):
-    return _join((_b(client_id), _b(password or ""), _b(will_topic), _b(will_payload)))
+def pack_connect(client_id, password, will_topic, will_payload, nonce=b""):
+    return _join((_b(client_id), _b(password or ""), _b(will_topic), _b(will_payload), nonce))
 
 
 def unpack_connect(payload):
-    """-> (client_id str, password str or None, will_topic str, will_payload bytes)"""
-    cid, pw, wt, wp = _split(payload, 4, "connect")
-    return cid.decode(), (pw.decode() or None), wt.decode(), wp
+    """-> (client_id str, password str or None, will_topic str, will_payload bytes, nonce bytes)"""
+    cid, pw, wt, wp, nonce = _split(payload, 5, "connect")
+    return cid.decode(), (pw.decode() or None), wt.decode(), wp, nonce
 
 
 def pack_pub(topic, payload, qos, retain):

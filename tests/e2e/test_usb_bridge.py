@@ -245,6 +245,11 @@ def test_usb_puck_through_the_bridge_loses_nothing(tmp_path, broker):
         first = [s for i, s in enumerate(seqs) if s not in seqs[:i]]
         assert first == uniq, seqs  # in order (a retransmission may repeat one: at least once)
         assert all(d["boot"] == info["boot"] for d in w.docs("evt/"))  # one boot: the puck never restarted
+
+        # a bridge stopped on purpose says the puck is offline (its will): it cannot be reached now
+        bridge.send_signal(signal.SIGTERM)
+        bridge.wait(15)
+        wait_for(lambda: w.raw("status")[-1] == b"offline", 10, "offline when the bridge stops")
         ok = True
     finally:
         bridge.send_signal(signal.SIGTERM)

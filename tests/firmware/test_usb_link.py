@@ -104,7 +104,8 @@ def test_connect_publish_subscribe_and_close():
         assert link.up and link.connects == 1
         first = uf.decode(port.written[0])
         assert first[0] == uf.CONNECT
-        assert uf.unpack_connect(first[4]) == ("puck-t1", "pw", "talkpuck/v1/puck-t1/status", b"offline")
+        assert uf.unpack_connect(first[4])[:4] == ("puck-t1", "pw", "talkpuck/v1/puck-t1/status", b"offline")
+        assert len(uf.unpack_connect(first[4])[4]) == 4  # the nonce: a retry is told from a new connect
         for i in range(10):
             await link.publish("talkpuck/v1/puck-t1/evt/hand", b'{"seq":%d}' % i, 1, False)
         await link.subscribe("talkpuck/v1/puck-t1/cmd/#", 1)

@@ -80,8 +80,8 @@ def test_console_lines_are_not_frames():
 
 
 def test_payload_parts():
-    body = uf.pack_connect("puck-a1", "pw", "talkpuck/v1/puck-a1/status", b"offline")
-    assert uf.unpack_connect(body) == ("puck-a1", "pw", "talkpuck/v1/puck-a1/status", b"offline")
+    body = uf.pack_connect("puck-a1", "pw", "talkpuck/v1/puck-a1/status", b"offline", b"\x01\x02\x03\x04")
+    assert uf.unpack_connect(body) == ("puck-a1", "pw", "talkpuck/v1/puck-a1/status", b"offline", b"\x01\x02\x03\x04")
     assert uf.unpack_connect(uf.pack_connect("p", None, "t", b"x"))[1] is None
     assert uf.unpack_pub(uf.pack_pub("a/b", b"{}", 1, True)) == ("a/b", b"{}", 1, True)
     assert uf.unpack_pub(uf.pack_pub("a/b", "x", 0, False)) == ("a/b", b"x", 0, False)

@@ -64,6 +64,7 @@ class Bridge:
         self._split = LineSplitter(uf.MAX_LINE)
         self._link = None
         self._will = None
+        self._nonce = None
         self._jobs = None
         self._loop = None
         self._last_rx = 0.0
@@ -72,7 +73,8 @@ class Bridge:
 
     # -- life cycle ----------------------------------------------------------------------------------
     async def run(self, stop=None):
-        """Bridge until `stop` (an asyncio.Event) is set; then the puck's login is closed cleanly."""
+        """Bridge until `stop` (an asyncio.Event) is set; then the puck, unreachable now, is said
+        `offline` (its will) and its login closed."""
         self._loop = asyncio.get_running_loop()
         self._jobs = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._worker()), asyncio.create_task(self._ticker())]
@@ -83,7 +85,7 @@ class Bridge:
             self.serial.stop()
             for t in self._tasks:
                 t.cancel()
-            await self._end_session(publish_will=False)
+            await self._end_session(publish_will=True)
 
     # -- from the serial thread ------------------------------------------------------------------------
     def _bytes_from_thread(self, data):
@@ -145,7 +147,7 @@ class Bridge:
             if self.arq.accept(seq):
                 self._jobs.put_nowait((kind, (session, body)))
             else:
-                self.stats["duplicates"] += 1
+                self.stats["not_in_order"] += 1  # a repeat (our ack was lost) or after a gap
                 self._send(uf.ACK, 0, b"")
 
     # -- frames out ----------------------------------------------------------------------------------------
@@ -194,20 +196,21 @@ class Bridge:
                 log.exception("bridge: %s failed", what)
 
     async def _connect(self, session, body):
-        if session == self.session and self.up:
-            self._send(uf.CONNACK, 0, b"")  # our CONNACK was lost: say it again
-            return
         try:
-            device, password, will_topic, will_payload = uf.unpack_connect(body)
+            device, password, will_topic, will_payload, nonce = uf.unpack_connect(body)
         except ProtocolError as e:
             self.stats["broken"] += 1
             log.warning("bridge: bad CONNECT skipped (%s)", e)
+            return
+        if session == self.session and self.up and nonce == self._nonce:
+            self._send(uf.CONNACK, 0, b"")  # a retry: our CONNACK was lost, say it again
             return
         await self._end_session(publish_will=False)
         self.arq.reset()
         self.session = session
         self.device = device
         self._will = (will_topic, will_payload)
+        self._nonce = nonce
         self._last_rx = time.monotonic()
         if self._link is None or self._link.client_id != device:
             self._link = self.link_factory(self.broker_url, device)
