@@ -275,7 +275,7 @@ class StdioPort:
                 ready = True
             if not ready:
                 break
-            self.inp.readinto(one)
+            self.inp.readinto(one)  # pyright: ignore[reportAttributeAccessIssue]  (MicroPython's stdin buffer has readinto)
             buf[n] = one[0]
             n += 1
         return n

@@ -123,10 +123,12 @@ class TtyPort:
         if f is None:
             raise OSError("tty closed")
         one = self._one
+        poll = self._poll
+        assert poll is not None  # opened together with self._f
         n = 0
         while n < len(buf):
             ready = 0
-            for _obj, ev in self._poll.ipoll(0):  # ipoll reuses its tuple: no allocation
+            for _obj, ev in poll.ipoll(0):  # ipoll reuses its tuple: no allocation
                 ready = ev
             if not ready:
                 break

@@ -69,7 +69,7 @@ def encode(kind, session, seq, ack, payload=b""):
     body[3] = ack & 0xFF
     body[HEADER:HEADER + n] = payload
     body[HEADER + n:] = crc32(memoryview(body)[:HEADER + n])
-    return b"~" + binascii.b2a_base64(body)  # b2a_base64 ends the line with b"\n"
+    return b"~" + binascii.b2a_base64(body)  # pyright: ignore[reportArgumentType]  (takes any buffer); ends with b"\n"
 
 
 def is_frame(line):

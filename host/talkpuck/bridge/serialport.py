@@ -11,7 +11,6 @@ DTR/RTS toggle would reset the chip.
 """
 import logging
 import threading
-import time
 
 import serial
 
