@@ -37,7 +37,11 @@ def _limits(request):
 
 
 def _page(request, message="", status=200):
-    token = secrets.token_urlsafe(24)
+    # keep the browser's token if it has one: a second tab, or the favicon request redirected here,
+    # must not invalidate the form already on screen
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
     msg = '<p class="error" role="alert">%s</p>' % html.escape(message) if message else ""
     r = HTMLResponse(PAGE.format(csrf=token, message=msg), status_code=status)
     r.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_cfg(request).https,
