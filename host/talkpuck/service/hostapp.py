@@ -13,6 +13,7 @@ from talkpuck.analytics import session_summary
 from talkpuck.analytics import stats as compute_stats
 from talkpuck.api import create_app
 from talkpuck.api.server import WebServer
+from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
@@ -27,8 +28,9 @@ HOST_STATUS = ROOT + "/host/status"
 
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None):
-        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id)
+                 client_id=None, web_tls=None, web_names=()):
+        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, web_tls=web_tls)
+        self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
         self.store = None
         self.link = None
         self.web = None
@@ -46,8 +48,10 @@ class HostApp:
                              on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"))
         try:
             self.link.start()
-            app = create_app(s, self.store, self.commander, self.hands, self.sessions)
-            self.web = WebServer(app, s.http_host, s.http_port)
+            auth = AuthConfig(allowed_hosts=self.web_names, https=bool(s.web_tls), listen_host=s.http_host)
+            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth)
+            cert, key = s.web_tls or (None, None)
+            self.web = WebServer(app, s.http_host, s.http_port, certfile=cert, keyfile=key)
             self.web.start()
         except Exception:
             self.stop()
