@@ -183,11 +183,17 @@ def test_host_sees_and_runs_only_its_rooms(env):
     assert none.get("/api/gaps").json() == []
 
 
+class FewTries(AuthConfig):
+    login_failures_per_account = 3
+    login_failures_per_address = 6
+
+
 def test_login_rate_limited_per_account_and_per_address(env):
-    app, store, sent = env
+    _, store, sent = env
+    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir="unused"), store, auth=FewTries())
     add_user(store, "sam", "host", ["Room 1"])
     c = TestClient(app, base_url=BASE)
-    for _ in range(AuthConfig.login_failures_per_account):
+    for _ in range(FewTries.login_failures_per_account):
         assert login_form(c, "sam", "wrong password!").status_code == 401
     r = login_form(c, "sam")               # the right password, too late
     assert r.status_code == 429 and "Retry-After" in r.headers and "talkpuck_session" not in r.cookies
@@ -195,7 +201,7 @@ def test_login_rate_limited_per_account_and_per_address(env):
     assert login_form(c, "admin-less", "nope nope nope").status_code == 401
     add_user(store, "ann", "admin")
     assert login_form(TestClient(app, base_url=BASE), "ann").status_code == 303
-    for i in range(AuthConfig.login_failures_per_address):
+    for i in range(FewTries.login_failures_per_address):
         login_form(c, "user%d" % i, "wrong password!")
     assert login_form(TestClient(app, base_url=BASE), "ann").status_code == 429
     assert store.counter("http:429") >= 2

@@ -13,9 +13,14 @@ PASSWORD = "correct horse battery"
 BASE = "http://127.0.0.1"          # an allowed Host (TestClient's "testserver" is not one)
 
 
+_HASHES = {}      # one real Argon2id hash per password for the whole run: hashing costs ~0.5 s on a busy box
+
+
 def add_user(store, name="admin", role="admin", rooms=(), password=PASSWORD):
     if store.user(name) is None:
-        store.add_user(name, role, hash_password(password), int(time.time() * 1000), rooms)
+        if password not in _HASHES:
+            _HASHES[password] = hash_password(password)
+        store.add_user(name, role, _HASHES[password], int(time.time() * 1000), rooms)
     return name
 
 
@@ -27,11 +32,16 @@ def login_form(client, name, password=PASSWORD):
                        follow_redirects=False)
 
 
-def logged_in(app, store, name="admin", role="admin", rooms=()):
-    """A TestClient logged in as a (new) user, sending the session's CSRF token on every request."""
+def logged_in(app, store, name="admin", role="admin", rooms=(), form=False):
+    """A TestClient logged in as a (new) user, sending the session's CSRF token on every request.
+
+    Through a one-time link by default (no password check: fast); `form=True` uses the login form."""
     add_user(store, name, role, rooms)
     client = TestClient(app, base_url=BASE)
-    r = login_form(client, name)
+    if form:
+        r = login_form(client, name)
+    else:
+        r = client.get(issue_login_link(store, name, BASE)[len(BASE):], follow_redirects=False)
     assert r.status_code == 303, r.text
     client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
     return client
