@@ -10,6 +10,7 @@ Order of checks for each HTTP request (each refusal is counted as `http:<code>`)
      `csrf_token` form field) ........................................................ 403
 Every response gets the security headers (CSP without inline script, frame-ancestors none, ...).
 """
+import hmac
 import json
 import logging
 import time
@@ -127,7 +128,7 @@ class Guard:
             token = header(scope, "x-csrf-token")
             if token is None and "application/x-www-form-urlencoded" in ctype:
                 token = (parse_qs(body.decode("utf-8", "replace")).get("csrf_token") or [None])[0]
-            if not token or not _same(token, session["csrf"]):
+            if not token or not same_token(token, session["csrf"]):
                 raise Refused(403, "missing or wrong CSRF token")
         return body
 
@@ -204,6 +205,6 @@ class Guard:
         await send({"type": "http.response.body", "body": body})
 
 
-def _same(a, b):
-    import hmac
+def same_token(a, b):
+    """Constant-time comparison of two tokens."""
     return hmac.compare_digest(a.encode(), b.encode())

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from talkpuck.auth.guard import LOGIN_CSRF_COOKIE, _same
+from talkpuck.auth.guard import LOGIN_CSRF_COOKIE, same_token
 from talkpuck.auth.passwords import verify_password
 
 router = APIRouter()
@@ -79,7 +79,7 @@ async def login(request: Request):
     field = lambda k: (form.get(k) or [""])[0]
     name, password = field("username")[:64], field("password")[:1024]
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not _same(cookie, field("csrf_token")):
+    if not cookie or not same_token(cookie, field("csrf_token")):
         request.app.state.store.incr("http:403")
         return _page(request, "The form expired: please try again.", 403)
     limits = _limits(request)
