@@ -33,7 +33,6 @@ def load_frames(path, limit=1500):
     frames = []
     while i + 640 <= len(data) and len(frames) < limit:
         fr = array("h", [0] * 320)
-        mv = memoryview(fr)
         b = memoryview(data)[i : i + 640]
         for k in range(320):
             v = b[2 * k] | (b[2 * k + 1] << 8)

@@ -9,7 +9,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-import results  # bench/results.py: shared runner and RESULTS.md writer
+import results  # noqa: E402  bench/results.py: shared runner and RESULTS.md writer
 
 
 

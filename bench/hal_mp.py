@@ -8,7 +8,7 @@ from array import array
 
 sys.path.append("firmware")
 sys.path.append("firmware/lib")
-import i2s_convert  # noqa: E402
+import i2s_convert
 
 N = 500
 

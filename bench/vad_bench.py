@@ -15,10 +15,10 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import append  # noqa: E402
+from results import append
 
-from talkpuck.detection.evaluate import evaluate_dir, format_table, pool  # noqa: E402
-from talkpuck.detection.runner import run_detector  # noqa: E402
+from talkpuck.detection.evaluate import evaluate_dir, format_table, pool
+from talkpuck.detection.runner import run_detector
 
 
 def runs_to_segments(flags, step_s, gap_s=0.3, min_s=0.1):
@@ -126,8 +126,8 @@ def lofo_main(args):
     rows2 = lofo.table_rows(ins)
     text = (["Leave-one-file-out (recipe of train.py: COPY_WEIGHT %s, TUNE_COPY_WEIGHT %s), scored as `talkpuck eval`:"
              % (train.COPY_WEIGHT, train.TUNE_COPY_WEIGHT), ""] + rows
-            + ["", "The shipped model (firmware/puckcore/vad_model.py, trained on all clips and copies) on the same"
-               " material (in-sample):", ""] + rows2)
+            + ["", ("The shipped model (firmware/puckcore/vad_model.py, trained on all clips and copies) on the same"
+                    " material (in-sample):"), ""] + rows2)
     print("\n".join(text))
     if not args.no_record:
         append("Leave-one-file-out detection on %s and its generated harder copies" % args.dir, text)

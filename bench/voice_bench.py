@@ -24,13 +24,13 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import append  # noqa: E402
+from results import append
 
-from talkpuck.detection.audio import RATE  # noqa: E402
-from talkpuck.detection.evaluate import pool, score_file  # noqa: E402
-from talkpuck.detection import piece_bounds  # noqa: E402
-from talkpuck.detection.lofo import fold_params  # noqa: E402
-from talkpuck.detection.runner import run_detector  # noqa: E402
+from talkpuck.detection.audio import RATE
+from talkpuck.detection.evaluate import pool, score_file
+from talkpuck.detection import piece_bounds
+from talkpuck.detection.lofo import fold_params
+from talkpuck.detection.runner import run_detector
 
 # voice parameters searched (detect_params.py names); the shipped values are among them
 GRID = {

@@ -1,12 +1,12 @@
 """app_main — the puck's boot sequence: config, pin map, HAL, settings, Puck, then asyncio forever.
 
     config.json   checked by devconfig (ConfigError naming the key; the puck prints it and stops)
-    board.json    the pin map `talkpuck build` copied from host/talkpuck/deploy/boards/ (checked on the host)
+    board.json    the pin map `talkpuck build` copied from hardware/boards/ (checked on the host)
     HAL           hal_esp32 / hal_rp2 / hal_unix, picked once from sys.platform
     settings      the saved ones (puck.json), else config.json's `settings` (first boot); the ring's
                   LED count always comes from the board
 On the unix port the config path is the first argument and the board file may also be found in
-host/talkpuck/deploy/boards/<board>.json (relative to the cwd, the repo root).
+hardware/boards/<board>.json (relative to the cwd, the repo root).
 """
 import asyncio
 import json
@@ -32,7 +32,7 @@ def hal_module():
 def load_board(cfg, unix):
     paths = ["board.json"]
     if unix:
-        paths.append("host/talkpuck/deploy/boards/%s.json" % cfg.board)
+        paths.append("hardware/boards/%s.json" % cfg.board)
     for path in paths:
         try:
             with open(path) as f:

@@ -11,18 +11,27 @@ lives here or in those two files.
            strip's byte order (board `ring.order`, GRB for WS2812B) and written
   button   polled Pin with the board's pull; value() is True while pressed
   net      network.WLAN station: joined inside the MQTT client's connect(), so a lost Wi-Fi takes
-           the app's one reconnect path (an OSError) like a lost broker
+           the app's one reconnect path (an OSError) like a lost broker; after a join the RTC is
+           set once by SNTP (best effort, before TLS: a non-blocking UDP query polled with
+           asyncio, so the session clock never waits; the certificates start at 2000-01-01, so a
+           puck without the time still verifies them)
+  link     lib/mqtt_client.py, over TLS (lib/mqtt_tls.py: the installation's CA, a checked
+           certificate) when the broker is mqtts://, logging in as the device id with mqtt_password
   storage  JSON documents in /data, atomic (jsonstore.py)
 """
 import asyncio
+import socket
+import struct
+import time
 
 import neopixel
 import network
-from machine import I2S, Pin
+from machine import I2S, RTC, Pin
 
 from i2s_convert import convert
 from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
+from puckcore.errors import ConfigError
 from puckcore.ticks import Clock, ticks_diff, ticks_ms
 from puckport.hal_common import HalServices
 
@@ -126,6 +135,7 @@ class WiFi:
         self.hostname = hostname
         self.joins = 0
         self.wlan = network.WLAN(network.STA_IF)
+        self.ntp = Sntp()
 
     async def ensure(self):
         """Join the network if not joined; OSError naming the cause when it cannot."""
@@ -160,12 +170,71 @@ class WiFi:
                 raise OSError("Wi-Fi %s: not joined after %d ms (status %r)" % (self.ssid, self.join_timeout_ms, status))
             await asyncio.sleep_ms(self.poll_ms)
         self.joins += 1
+        if not self.ntp.synced:
+            await self.ntp.sync()
 
     def rssi(self):
         try:
             return self.wlan.status("rssi") if self.wlan.isconnected() else None
         except (ValueError, OSError):
             return None
+
+
+class Sntp:
+    """Set the RTC from an NTP server once, best effort: never raises, never blocks the loop for the
+    answer (a non-blocking UDP socket polled every `poll_ms`, given up after `timeout_ms`)."""
+
+    server = "pool.ntp.org"
+    timeout_ms = 1500
+    poll_ms = 50
+
+    def __init__(self):
+        self.synced = False
+        self.attempts = 0
+        # seconds from 1900 (NTP) to the port's epoch (2000 on most MCU ports, 1970 on some)
+        self.delta_s = 3155673600 if time.gmtime(0)[0] == 2000 else 2208988800
+
+    async def sync(self):
+        self.attempts += 1
+        s = None
+        try:
+            addr = socket.getaddrinfo(self.server, 123, 0, socket.SOCK_DGRAM)[0][-1]
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setblocking(False)
+            query = bytearray(48)
+            query[0] = 0x1B  # LI 0, version 3, mode 3 (client)
+            s.sendto(query, addr)
+            t0 = ticks_ms()
+            while ticks_diff(ticks_ms(), t0) < self.timeout_ms:
+                try:
+                    msg = s.recv(48)
+                except OSError:  # EAGAIN: not yet
+                    await asyncio.sleep_ms(self.poll_ms)
+                    continue
+                if len(msg) >= 44:
+                    secs = struct.unpack("!I", msg[40:44])[0]
+                    if secs:
+                        tm = time.gmtime(secs - self.delta_s)
+                        RTC().datetime((tm[0], tm[1], tm[2], tm[6] + 1, tm[3], tm[4], tm[5], 0))
+                        self.synced = True
+                return
+        except Exception:  # no DNS, no route, no RTC: the puck works without the time
+            pass
+        finally:
+            if s is not None:
+                s.close()
+
+
+def tls_context(cfg):
+    """The MQTT client's SSLContext for an mqtts:// broker, else None; ConfigError if the CA is unreadable."""
+    if not cfg.tls:
+        return None
+    from mqtt_tls import client_context
+
+    try:
+        return client_context(cfg.ca)
+    except (OSError, ValueError) as e:
+        raise ConfigError("ca: cannot load %s (%r)" % (cfg.ca, e))
 
 
 def _fatal_statuses():
@@ -189,7 +258,7 @@ class McuHal(HalServices):
         self.button = PinButton(board)
         self.mic = I2SMic(board)
         self.net = WiFi(cfg.ssid, cfg.wifi_password, cfg.device)
-        self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, self.net)
+        self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, self.net, tls_context(cfg))
         self.storage = JsonStore(self.storage_folder)
 
     def rssi(self):

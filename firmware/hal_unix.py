@@ -7,7 +7,8 @@ MQTT client as a puck, with
            (or the file again with `pcm_loop`); silence when no file is given;
   button   pressed while the file `button_file` exists (touch / rm it from a shell or a test);
   leds     nothing, or one line of hex on stdout per change, at most twice a second (`leds_out`);
-  link     firmware/lib/mqtt_client.py over a plain socket (no Wi-Fi step);
+  link     firmware/lib/mqtt_client.py over a plain socket, or TLS for an mqtts:// broker (the CA
+           file `ca`, a checked certificate; lib/mqtt_tls.py); no Wi-Fi step, no NTP (the PC's clock);
   storage  JSON files in the folder `storage`.
 Run: MICROPYPATH=firmware:firmware/lib micropython firmware/main.py my-unix-config.json
 """
@@ -17,6 +18,7 @@ import os
 
 from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
+from puckcore.errors import ConfigError
 from puckcore.ticks import Clock, ticks_add, ticks_diff
 from puckport.hal_common import HalServices
 
@@ -69,7 +71,7 @@ class FileButton:
 
 
 class StdoutLeds:
-    def __init__(self, show=False, clock=None):
+    def __init__(self, show, clock):
         self.show = show
         self.clock = clock
         self.writes = 0
@@ -95,8 +97,20 @@ class UnixHal(HalServices):
         self.mic = PcmFileMic(self.clock, cfg.pcm, cfg.pcm_loop)
         self.button = FileButton(cfg.button_file)
         self.leds = StdoutLeds(cfg.leds_out == "stdout", self.clock)
-        self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password)
+        self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, None, tls_context(cfg))
         self.storage = JsonStore(cfg.storage)
+
+
+def tls_context(cfg):
+    """The MQTT client's SSLContext for an mqtts:// broker, else None; ConfigError if the CA is unreadable."""
+    if not cfg.tls:
+        return None
+    from mqtt_tls import client_context
+
+    try:
+        return client_context(cfg.ca)
+    except (OSError, ValueError) as e:
+        raise ConfigError("ca: cannot load %s (%r)" % (cfg.ca, e))
 
 
 def make_hal(cfg, board):

@@ -9,6 +9,7 @@ apt_pkgs=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_pkgs+=(mosquitto)
 if [ "$want_test" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+  command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)   # runs pyright (`make check`)
 fi
 # soundfile wheels bundle libsndfile; python3-venv is needed where python3 lacks ensurepip.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_pkgs+=(python3-venv)

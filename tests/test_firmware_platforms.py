@@ -62,7 +62,8 @@ def test_core_imports_no_hardware():
     """Rule 1: the core is pure. Hardware, network and host-only modules stay out of puckcore."""
     import re
 
-    banned = re.compile(r"^\s*(import|from)\s+(machine|network|socket|neopixel|paho|serial|espnow|rp2|esp32|esp|bluetooth|talkpuck|numpy|soundfile)\b", re.M)
+    banned = re.compile(r"^\s*(import|from)\s+(machine|network|socket|neopixel|paho|serial|espnow|rp2|esp32|esp|bluetooth"
+                        r"|talkpuck|numpy|soundfile)\b", re.M)
     offenders = []
     for src in glob.glob(os.path.join(FW, "puckcore", "**", "*.py"), recursive=True):
         with open(src, encoding="utf-8") as f:

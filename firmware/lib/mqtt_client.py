@@ -6,8 +6,13 @@ The puck's `hal.link`, with the same interface as the simulator's PahoLink (host
     await connect(will_topic, will_payload)  opens the socket (after `net.ensure()`, e.g. Wi-Fi)
     await publish(topic, payload, qos, retain)  QoS 1 returns after the PUBACK
     await subscribe(topic, qos)            returns after the SUBACK
-    await recv() -> (topic, payload)       incoming messages, across reconnects
+    await recv() -> (topic, payload, retained)  incoming messages, across reconnects; `retained`
+                                           is the PUBLISH's retain flag (the puck drops retained commands)
     await close()
+
+Over TLS when given an SSLContext (`ssl=`, lib/mqtt_tls.py): the socket is wrapped with it and the
+server's certificate checked against the host name. The username is the device id and the password
+the puck's `mqtt_password` (talkpuck device add).
 
 Every fault (refused, timeout, reset, malformed packet, link down) is an OSError, so the app has
 one reconnect path (as peterhinch's mqtt_as); reconnecting is the caller's job. Runs on MicroPython
@@ -43,9 +48,10 @@ class MQTTClient:
     max_packet = 4096
     opener = None  # tests hand in a fake `open_connection(host, port)`; None: asyncio's
 
-    def __init__(self, host, port, client_id, password=None, net=None):
+    def __init__(self, host, port, client_id, password=None, net=None, ssl=None):
         self.host = host
         self.port = port
+        self.ssl = ssl
         self.client_id = client_id
         self.password = password or None
         self.net = net or NoNet()
@@ -77,8 +83,12 @@ class MQTTClient:
             self._inbox = RingQueue(self.inbox_max, self._inbox_event)
         try:
             await self.net.ensure()
-            reader, writer = await asyncio.wait_for(
-                (self.opener or asyncio.open_connection)(self.host, self.port), self.connect_timeout_s)
+            if self.ssl is not None:
+                opening = (self.opener or asyncio.open_connection)(
+                    self.host, self.port, ssl=self.ssl, server_hostname=self.host)
+            else:
+                opening = (self.opener or asyncio.open_connection)(self.host, self.port)
+            reader, writer = await asyncio.wait_for(opening, self.connect_timeout_s)
             self._reader, self._writer = reader, writer
             packet = mp.connect_packet(self.client_id, self.keepalive_s, False, will_topic, will_payload,
                                        1, True, self.client_id, self.password)
@@ -199,6 +209,7 @@ class MQTTClient:
     # -- incoming -----------------------------------------------------------------------------
     async def _read_packet(self):
         r = self._reader
+        assert r is not None  # set while connected: _drop() cancels the read loop before clearing it
         first = (await r.readexactly(1))[0]
         n = 0
         mult = 1
@@ -229,10 +240,10 @@ class MQTTClient:
                     continue
                 kind = first & 0xF0
                 if kind == mp.PUBLISH:
-                    topic, payload, qos, pid, _retain = mp.parse_publish(first, body)
+                    topic, payload, qos, pid, retain = mp.parse_publish(first, body)
                     if qos == 1:
                         await self._write(mp.puback_packet(pid))
-                    self._deliver(topic, payload)
+                    self._deliver(topic, payload, retain)
                 elif kind == mp.PUBACK or kind == mp.SUBACK:
                     pid = mp.packet_id(body)
                     if kind == mp.SUBACK:
@@ -246,8 +257,8 @@ class MQTTClient:
         except Exception as e:  # EOF, reset, malformed: the link is down
             self._down(e)
 
-    def _deliver(self, topic, payload):
-        self._inbox.put((topic, payload))  # full: the oldest is dropped and counted; wakes recv()
+    def _deliver(self, topic, payload, retain=False):
+        self._inbox.put((topic, payload, retain))  # full: the oldest is dropped and counted; wakes recv()
 
     async def _keepalive(self):
         period = self.keepalive_s // 2

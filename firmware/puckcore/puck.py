@@ -78,6 +78,7 @@ class Puck:
         self.leds = bytearray(3 * self.ctrl.leds)
         self.frame = array("h", bytes(2 * TurnDetector.FRAME_SAMPLES))
         self.rejected = 0
+        self.retained_dropped = 0  # retained commands ignored (also counted in `rejected`, which tele carries)
         self.last_error = None  # the last exception a command raised in the rx task
         self.link_error = None  # the last link fault the link task saw (tele.link_error)
         self.online = False  # connected and subscribed to commands
@@ -247,7 +248,7 @@ class Puck:
             "fw": VERSION,
             "board": self.board,
             "leds": self.ctrl.leds,
-            "room": self.ctrl.settings.room,
+            "room": self.ctrl.settings.room,  # pyright: ignore[reportAttributeAccessIssue]  (set from SPEC)
             "caps": self.capabilities(),
             "prev_boot": self.prev_boot,
             "prev_seq": self.prev_seq,
@@ -303,13 +304,28 @@ class Puck:
     async def _rx(self):
         link = self.hal.link
         while True:
-            topic, payload = await link.recv()
+            msg = await link.recv()
+            if self.drop_retained(msg):
+                continue
+            topic, payload = msg[0], msg[1]
             try:
                 if self.on_message is None or not self.on_message(topic, payload):
                     self.handle_message(topic, payload, self.hal.clock.now_ms())
             except Exception as e:  # never let one message stop the command task
                 self.rejected += 1
                 self.last_error = repr(e)
+
+    def drop_retained(self, msg):
+        """True (and counted) when `msg` = (topic, payload[, retained]) is a retained command.
+
+        Mosquitto's ACL cannot see the retain flag, so anyone allowed to command could leave a
+        retained command that every puck connecting later would obey: a puck takes commands only
+        as they are sent (the host never retains one and clears any it finds)."""
+        if len(msg) > 2 and msg[2]:
+            self.retained_dropped += 1
+            self.rejected += 1
+            return True
+        return False
 
     def handle_message(self, topic, payload, now):
         """One incoming command: check it, run it, queue the response. Bad input is counted, never fatal."""

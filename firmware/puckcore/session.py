@@ -213,7 +213,7 @@ class Session:
             return False
         for a in actions:
             if a == A_BEGIN:
-                sid, limit_s, warn_s = self._pending
+                sid, limit_s, warn_s = self._pending  # pyright: ignore[reportGeneralTypeIssues]  (set with A_BEGIN)
                 self._pending = None
                 self.session = sid
                 self.limit_s = limit_s

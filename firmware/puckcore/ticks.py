@@ -5,6 +5,8 @@ On MicroPython the platform's `time.ticks_*` are used (their period is 2**30 ms 
 RP2040 ports). On CPython the same arithmetic is done with an explicit period, so tests can run
 the clocks with the device's 2**30 wrap and catch code that subtracts ticks directly.
 """
+# each branch below defines ticks_* for its own platform:
+# pyright: reportRedeclaration=false
 try:
     from time import ticks_add as _add, ticks_diff as _diff, ticks_ms as _ms  # MicroPython
 
@@ -34,7 +36,7 @@ except ImportError:  # CPython: emulate the device's ticks with a 2**30 ms perio
         return ((a - b + _HALF) & _MASK) - _HALF
 
     def ticks_ms():
-        return int(_time.monotonic() * 1000) & _MASK
+        return int(_time.monotonic() * 1000) & _MASK  # pyright: ignore[reportAttributeAccessIssue]  (CPython)
 
 
 class Clock:

@@ -1,27 +1,48 @@
 """brokerurl — the one broker URL parser, used by the puck's config check and by every host client.
 
     mqtt://[user[:password]@]host[:port][/]      (tcp:// is the same; [v6 address] in brackets)
+    mqtts://[user[:password]@]host[:port][/]     MQTT over TLS (ssl:// is the same)
 
 parse() -> (host, port, user, password); user and password are None when the URL has none, the
-port is 1883 when it names none. Anything else raises ConfigError naming `broker`. A user and
+port is 1883 (8883 for mqtts) when it names none; is_tls(url) says whether it is a TLS URL. Anything else raises ConfigError naming `broker`. A user and
 password are kept, never dropped: the host logs in with them; a puck refuses them (devconfig: it
 logs in as its device id with `mqtt_password`).
 """
 from puckcore.errors import ConfigError
 
 DEFAULT_PORT = 1883
+TLS_PORT = 8883
 SCHEMES = ("mqtt://", "tcp://")
+TLS_SCHEMES = ("mqtts://", "ssl://")
+
+
+def is_tls(url):
+    return type(url) is str and (url.startswith(TLS_SCHEMES[0]) or url.startswith(TLS_SCHEMES[1]))
+
+
+def redact(url):
+    """The URL with its password replaced by ***: for logs and printouts."""
+    if type(url) is not str or "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    userinfo, tail = rest.rsplit("@", 1)
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return "%s://%s@%s" % (scheme, userinfo, tail)
 
 
 def parse(url):
     if type(url) is not str:
         raise ConfigError("broker: expected mqtt://host:port, got %r" % (url,))
     rest = None
-    for scheme in SCHEMES:
+    default = DEFAULT_PORT
+    for scheme in SCHEMES + TLS_SCHEMES:
         if url.startswith(scheme):
             rest = url[len(scheme):]
+            if scheme in TLS_SCHEMES:
+                default = TLS_PORT
     if rest is None:
-        raise ConfigError("broker: expected mqtt://host:port, got %r" % (url,))
+        raise ConfigError("broker: expected mqtt://host:port or mqtts://host:port, got %r" % (url,))
     if rest.endswith("/"):
         rest = rest[:-1]
     user = password = None
@@ -47,7 +68,7 @@ def parse(url):
         host, port_text = rest.rsplit(":", 1)
     else:
         host = rest
-    port = DEFAULT_PORT
+    port = default
     if port_text is not None:
         try:
             port = int(port_text)

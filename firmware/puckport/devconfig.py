@@ -5,10 +5,11 @@ checks the same file with this same module before it copies it, so a bad file ne
 Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firmware/config.example.json):
 
     {"device": "puck-a1",                 1-32 of a-z 0-9 -, not all/host; the MQTT client id and username
-     "board": "esp32s3-devkit",           a host/talkpuck/deploy/boards/ name; must match the deployed board.json
+     "board": "esp32s3-devkit",           a hardware/boards/ name; must match the deployed board.json
      "wifi": {"ssid": "...", "password": "..."},   required on boards with a radio
-     "broker": "mqtt://192.168.1.20:1883",
-     "mqtt_password": "",                 optional; sent when not empty
+     "broker": "mqtts://192.168.1.20:8883",   mqtts:// (TLS, the default port 8883) or mqtt:// (localhost demo)
+     "mqtt_password": "...",              the puck's login (user = device id); required with mqtts://
+     "ca": "ca.crt",                      the installation's CA (PEM file on the puck); required with mqtts://
      "settings": {"room": "Room 2"},      optional first-boot settings (puckcore/settings.py keys)
      "pcm": "...", "storage": "...", "leds_out": "none|stdout", "button_file": "..."}   unix port only
 """
@@ -20,7 +21,7 @@ from puckcore.settings import check as check_setting
 from puckport import brokerurl
 
 DEFAULT_PORT = brokerurl.DEFAULT_PORT
-KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "settings", "pcm", "storage", "leds_out", "button_file", "pcm_loop")
+KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "settings", "pcm", "storage", "leds_out", "button_file", "pcm_loop")
 
 
 def parse_broker(url):
@@ -43,8 +44,8 @@ def _str(doc, key, low, high, label=None):
 
 
 class DeviceConfig:
-    """A checked config: attributes device, board, ssid, wifi_password, host, port, mqtt_password,
-    settings (dict), and the unix-port extras pcm, storage, leds_out, button_file, pcm_loop."""
+    """A checked config: attributes device, board, ssid, wifi_password, host, port, tls, ca,
+    mqtt_password, settings (dict), and the unix-port extras pcm, storage, leds_out, button_file, pcm_loop."""
 
     def __init__(self, doc, needs_wifi=True):
         if not isinstance(doc, dict):
@@ -74,9 +75,23 @@ class DeviceConfig:
         if "broker" not in doc:
             raise ConfigError("broker: missing (mqtt://host:port)")
         self.host, self.port = parse_broker(doc["broker"])
+        self.tls = brokerurl.is_tls(doc["broker"])
         self.mqtt_password = doc.get("mqtt_password", "")
         if type(self.mqtt_password) is not str:
             raise ConfigError("mqtt_password: must be a string")
+        if len(self.mqtt_password) > 128:
+            raise ConfigError("mqtt_password: must be at most 128 characters")
+        self.ca = doc.get("ca")
+        if self.ca is not None and (type(self.ca) is not str or not 1 <= len(self.ca) <= 128):
+            raise ConfigError("ca: must be the path of the CA certificate file (PEM)")
+        if self.tls:
+            # TLS without a checked server certificate would only feel safe: both are required
+            if self.ca is None:
+                raise ConfigError("ca: required with an mqtts:// broker (the installation's ca.crt)")
+            if not self.mqtt_password:
+                raise ConfigError("mqtt_password: required with an mqtts:// broker (talkpuck device add)")
+        elif self.ca is not None:
+            raise ConfigError("ca: only with an mqtts:// broker")
         settings = doc.get("settings", {})
         if not isinstance(settings, dict):
             raise ConfigError("settings: must be an object")

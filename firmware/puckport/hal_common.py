@@ -26,7 +26,7 @@ class HalServices:
     def mem(self):
         return (gc.mem_free(), gc.mem_alloc())
 
-    def rssi(self):
+    def rssi(self):  # type: () -> int | None
         return None
 
     def uptime_s(self):

@@ -45,3 +45,18 @@ def test_the_puck_refuses_a_user_in_the_url():
     else:
         assert False, "a user in the puck's broker URL must be refused"
     assert devconfig.parse_broker("mqtt://broker:1884") == ("broker", 1884)
+
+
+def test_mqtts_defaults_to_8883_and_is_tls():
+    assert brokerurl.parse("mqtts://broker.local") == ("broker.local", 8883, None, None)
+    assert brokerurl.parse("mqtts://h:1884/") == ("h", 1884, None, None)
+    assert brokerurl.parse("ssl://u:p@h") == ("h", 8883, "u", "p")
+    assert brokerurl.is_tls("mqtts://h") and brokerurl.is_tls("ssl://h")
+    assert not brokerurl.is_tls("mqtt://h") and not brokerurl.is_tls(None)
+    assert "mqtts" in _raises("https://h")
+
+
+def test_redact_hides_the_password_only():
+    assert brokerurl.redact("mqtt://host:s3cret@127.0.0.1:1883") == "mqtt://host:***@127.0.0.1:1883"
+    assert brokerurl.redact("mqtts://ops@h") == "mqtts://ops@h"
+    assert brokerurl.redact("mqtt://h:1883") == "mqtt://h:1883"

@@ -5,7 +5,7 @@ from puckcore.levels import log2_q8, log2q8_to_dbq
 
 
 def test_log2_exact_powers():
-    for k in range(0, 28):
+    for k in range(28):
         assert log2_q8(1 << k) == 256 * k
 
 

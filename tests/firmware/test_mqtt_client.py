@@ -68,8 +68,8 @@ class FakeBroker:
     async def wait_closed(self):
         return None
 
-    def inject(self, topic, payload, qos=0, pid=1):
-        self.rx += mp.publish_header(topic, len(payload), qos, False, pid) + payload
+    def inject(self, topic, payload, qos=0, pid=1, retain=False):
+        self.rx += mp.publish_header(topic, len(payload), qos, retain, pid) + payload
 
 
 def _client(broker):
@@ -167,7 +167,7 @@ def test_incoming_qos1_is_acked_and_inbox_is_bounded():
         got = []
         for _ in range(3):  # no await in comprehensions on MicroPython
             got.append(await c.recv())
-        assert [p for _t, p in got] == [b'{"id": "2"}', b'{"id": "3"}', b'{"id": "4"}']
+        assert [m[1] for m in got] == [b'{"id": "2"}', b'{"id": "3"}', b'{"id": "4"}']
         await c.close()
 
     _run(go())
@@ -181,8 +181,8 @@ def test_oversized_packet_is_skipped_and_stream_stays_in_step():
         await c.connect("s", b"offline")
         b.inject("big", b"x" * 300)
         b.inject("small", b"ok")
-        topic, payload = await asyncio.wait_for(c.recv(), 2)
-        assert (topic, payload) == ("small", b"ok")
+        topic, payload, retained = await asyncio.wait_for(c.recv(), 2)
+        assert (topic, payload, retained) == ("small", b"ok", False)
         assert c.discards == 1
         await c.close()
 
@@ -200,6 +200,40 @@ def test_broken_stream_takes_the_link_down():
                 break
             await asyncio.sleep(0.01)
         assert not c.up and c.last_error
+        await c.close()
+
+    _run(go())
+
+
+def test_the_retain_flag_of_an_incoming_publish_reaches_recv():
+    async def go():
+        b = FakeBroker()
+        c = _client(b)
+        await c.connect("s", b"offline")
+        b.inject("talkpuck/v1/puck-a1/cmd/identify", b"{}", 0, 1, True)
+        b.inject("talkpuck/v1/puck-a1/cmd/identify", b"{}", 0, 1, False)
+        first = await asyncio.wait_for(c.recv(), 2)
+        second = await asyncio.wait_for(c.recv(), 2)
+        assert first[2] is True and second[2] is False
+        await c.close()
+
+    _run(go())
+
+
+def test_tls_opens_with_the_context_and_the_host_name():
+    async def go():
+        b = FakeBroker()
+        seen = []
+
+        async def opener(host, port, ssl=None, server_hostname=None):
+            seen.append((host, port, ssl, server_hostname))
+            return await b.open(host, port)
+
+        ctx = object()
+        c = MQTTClient("broker.example", 8883, "puck-a1", "pw", None, ctx)
+        c.opener = opener
+        await c.connect("s", b"offline")
+        assert seen == [("broker.example", 8883, ctx, "broker.example")]
         await c.close()
 
     _run(go())

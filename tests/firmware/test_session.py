@@ -2,7 +2,6 @@
 from puckcore import session as S
 from puckcore.session import Session, step, zone
 from puckcore.settings import Settings
-from puckcore.ticks import ticks_add, ticks_diff
 from fakes.clock import FakeClock
 
 

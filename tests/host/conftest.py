@@ -1,88 +1,44 @@
-"""Host test fixtures: a real Mosquitto on a free port, a paho "puck", stores (SQLite, PostgreSQL)."""
+"""Host test fixtures: the host's own Mosquitto on a free port, a paho "puck", stores (SQLite, PostgreSQL)."""
 import json
 import os
-import shutil
 import socket
-import subprocess
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
 import pytest
 from waiting import wait_for  # noqa: F401  (the host tests import it from here)
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+from talkpuck.mqtt.broker import Broker, free_port, mosquitto_binary, parse_url
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "docs", "protocol", "examples")
 BAD = os.path.join(ROOT, "docs", "protocol", "bad")
 PG_URL = os.environ.get("TALKPUCK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Mosquitto:
-    """A private Mosquitto: start(), stop(), restart() on the same port."""
-
-    def __init__(self, workdir, persistence=False):
-        self.port = free_port()
-        self.workdir = workdir
-        self.conf = os.path.join(workdir, "mosquitto.conf")
-        lines = ["listener %d 127.0.0.1" % self.port, "allow_anonymous true",
-                 "persistence %s" % ("true" if persistence else "false"), "max_queued_messages 100000"]
-        if persistence:
-            lines.append("persistence_location %s/" % workdir)
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.proc = None
-        self.url = "mqtt://127.0.0.1:%d" % self.port
-
-    def start(self):
-        self.log = open(os.path.join(self.workdir, "mosquitto.log"), "ab")
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("mosquitto exited: see %s" % self.log.name)
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not listen on %d" % self.port)
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
-            self.log.close()
+def start_mosquitto(data_dir, port=None):
+    """The Mosquitto that `talkpuck serve` runs (talkpuck.mqtt.broker: persistence on, supervised), on a port
+    the OS picks (1883 may belong to the machine's own broker); `port` starts it again where it was."""
+    broker = Broker.start(data_dir=data_dir, port=port or free_port())
+    assert broker.kind == "mosquitto", broker.kind
+    return broker
 
 
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory):
-    if not os.path.exists(MOSQUITTO):
+    if mosquitto_binary() is None:
         pytest.skip("mosquitto not installed (apt-get install mosquitto)")
-    broker = Mosquitto(str(tmp_path_factory.mktemp("mosquitto"))).start()
+    broker = start_mosquitto(str(tmp_path_factory.mktemp("mosquitto")))
     yield broker
     broker.stop()
 
 
 @pytest.fixture
 def private_mosquitto(tmp_path):
-    """A broker of the test's own (it may be stopped and started)."""
-    if not os.path.exists(MOSQUITTO):
+    """A broker of the test's own (stop it, then `start_mosquitto(dir, port=b.port)` brings it back)."""
+    if mosquitto_binary() is None:
         pytest.skip("mosquitto not installed")
-    broker = Mosquitto(str(tmp_path)).start()
+    broker = start_mosquitto(str(tmp_path))
     yield broker
     broker.stop()
 
@@ -91,13 +47,13 @@ class Puck:
     """A paho client publishing as a puck (QoS 1, waits for PUBACK); messages from the golden examples."""
 
     def __init__(self, url, device="puck-a1"):
-        host, port = url.replace("mqtt://", "").split(":")
+        host, port = parse_url(url)
         self.device = device
         self.received = []
         self.c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=device,
                              clean_session=False)
         self.c.on_message = lambda c, u, m: self.received.append((m.topic, m.payload))
-        self.c.connect(host, int(port))
+        self.c.connect(host, port)
         self.c.loop_start()
         self.c.subscribe("talkpuck/v1/%s/cmd/#" % device, qos=1)
 

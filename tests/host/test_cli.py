@@ -21,7 +21,8 @@ def test_serve_cmd_and_session_report(mosquitto, puck, tmp_path, capsys):
     try:
         wait_for(lambda: os.path.exists(os.path.join(data, "host.json")) or proc.poll() is not None, 20, "host.json")
         assert proc.poll() is None, proc.stdout.read()
-        info = json.load(open(os.path.join(data, "host.json")))
+        with open(os.path.join(data, "host.json")) as f:
+            info = json.load(f)
         assert info["broker_url"] == mosquitto.url and info["http_url"].startswith("http://127.0.0.1:")
         puck.example("status_online")
         puck.example("info")
@@ -56,6 +57,7 @@ def test_serve_cmd_and_session_report(mosquitto, puck, tmp_path, capsys):
     finally:
         proc.terminate()
         proc.wait(10)
+        proc.stdout.close()
     assert not os.path.exists(os.path.join(data, "host.json"))
 
 

@@ -64,6 +64,7 @@ def test_a_whole_session_matches_the_schemas():
     c2.restore(rec, 500)
     _check(c2, ob2, 500, seen)
     phases = [v for k, v in seen if k == "session"]
-    assert phases == ["running", "warning", "wrapup", "timeup", "overrun", "overrun", "ended", "break", "break"]  # extend by 120 s at 200 s over: still over
+    # extend by 120 s at 200 s over: still over
+    assert phases == ["running", "warning", "wrapup", "timeup", "overrun", "overrun", "ended", "break", "break"]
     assert [v for k, v in seen if k == "hand"] == ["raise", "raise", "withdraw", "ack", "clear"]
     assert [v for k, v in seen if k == "mic"] == ["paused", "on"]

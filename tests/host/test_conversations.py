@@ -172,7 +172,8 @@ def test_cli_writes_a_folder_talkpuck_eval_scores(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "equal-share baseline" in text and "conv001" in text
     assert [b for b, _, _ in find_pairs(out)] == ["conv000", "conv001"]
-    manifest = json.load(open(os.path.join(out, "manifest.json"), encoding="utf-8"))
+    with open(os.path.join(out, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
     assert manifest["seed"] == 4 and len(manifest["conversations"]) == 2
     assert all(c["noise_snr_db"] == 20 and c["reverb_drr_db"] == 6 for c in manifest["conversations"])
     res = evaluate_dir(out)

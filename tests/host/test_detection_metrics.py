@@ -11,7 +11,7 @@ AMI = os.path.join(ROOT, "data", "speech", "ami")
 
 def test_reference_as_one_voice_matches_issue_table():
     rows = []
-    for base, wav, rttm in find_pairs(AMI):
+    for base, _wav, rttm in find_pairs(AMI):
         ref = load_reference(rttm, base)
         hyp = [(s, e, "1") for s, e, _ in ref]
         rows.append(score_file(base, ref, hyp, 30.0))

@@ -1,5 +1,5 @@
 """The host keeps every QoS 1 event across a broker restart and across its own restart; works on PostgreSQL."""
-from conftest import Mosquitto, Puck, wait_for
+from conftest import Puck, start_mosquitto, wait_for
 
 from talkpuck.service.hostapp import HostApp
 
@@ -18,8 +18,8 @@ def _vad(puck, seq, wait=True):
 
 
 def test_broker_restart_loses_no_qos1_event(tmp_path):
-    # a broker with persistence, like the embedded one: the host's session survives the restart
-    broker = Mosquitto(str(tmp_path), persistence=True).start()
+    # the embedded broker keeps its store on disk: the host's session survives the restart
+    broker = start_mosquitto(str(tmp_path / "broker"))
     host = HostApp(broker.url, data_dir=str(tmp_path / "var"))
     host.start()
     puck = Puck(broker.url, "puck-restart")
@@ -32,7 +32,7 @@ def test_broker_restart_loses_no_qos1_event(tmp_path):
         assert wait_for(lambda: not host.link.up.is_set(), 10)
         for seq in range(6, 9):                  # produced while the broker is down
             _vad(puck, seq, wait=False)
-        broker.start()
+        broker = start_mosquitto(str(tmp_path / "broker"), port=broker.port)  # the same store and port
         assert wait_for(lambda: host.link.up.is_set(), 40), "ingest reconnects with backoff"
         assert wait_for(lambda: puck.c.is_connected(), 40)
         for seq in range(6, 9):                  # like a puck's outbox: resent until PUBACKed

@@ -11,7 +11,7 @@ def test_scenes_cover_every_phase_and_overlay():
                  "hand acknowledged", "mic paused", "connection lost", "identify", "voice balance",
                  "start gesture", "night mode", "ring test"):
         assert name in titles, name
-    for title, caption, frame in ringpreview.contact_scenes(16):
+    for title, _caption, frame in ringpreview.contact_scenes(16):
         assert len(frame) == 48
         assert title == "idle" or any(frame), title  # every scene lights something
 

@@ -12,7 +12,7 @@ unlit LED is drawn as a dark grey bead so the ring's shape stays visible.
 import os
 
 from puckcore.controller import Controller
-from puckcore.gestures import DOUBLE, LONG, PRESS
+from puckcore.gestures import LONG, PRESS
 from puckcore.settings import Settings
 from puckcore.ticks import ticks_add, ticks_diff
 

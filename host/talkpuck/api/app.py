@@ -52,8 +52,9 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
         errs = exc.errors()
         first = errs[0] if errs else {}
         field = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        details = [dict(loc=list(e.get("loc", ())), msg=e.get("msg")) for e in errs]
         return JSONResponse(status_code=422, content={"error": "%s: %s" % (field or "request", first.get("msg", "invalid")),
-                                                      "field": field, "details": [dict(loc=list(e.get("loc", ())), msg=e.get("msg")) for e in errs]})
+                                                      "field": field, "details": details})
 
     @app.exception_handler(TalkpuckError)
     async def talkpuck_error(request, exc):

@@ -24,6 +24,7 @@ COMMANDS = [
     "train",                          # train-vad
     "conversations",                  # make-conversations
     "deploy",                         # board, build, deploy, provision
+    "security",                       # security init, device add|remove|list
 ]
 
 

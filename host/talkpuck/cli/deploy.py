@@ -5,7 +5,7 @@ from talkpuck.errors import ConfigError
 
 
 def add_parser(sub):
-    p = sub.add_parser("board", help="list boards or check a pin map (host/talkpuck/deploy/boards/)")
+    p = sub.add_parser("board", help="list boards or check a pin map (hardware/boards/)")
     bsub = p.add_subparsers(dest="board_cmd", metavar="ACTION")
     pl = bsub.add_parser("list", help="list the known boards")
     pl.set_defaults(func=run_list)
@@ -15,7 +15,7 @@ def add_parser(sub):
     p.set_defaults(func=run_list)
 
     p = sub.add_parser("build", help="compile the firmware with mpy-cross into build/<board>/")
-    p.add_argument("--board", required=True, help="a host/talkpuck/deploy/boards/ name, e.g. esp32s3-devkit")
+    p.add_argument("--board", required=True, help="a hardware/boards/ name, e.g. esp32s3-devkit")
     p.add_argument("--out", default=None, help="output root (default build/)")
     p.set_defaults(func=run_build)
 
@@ -57,8 +57,8 @@ def run_check(args):
         errors, warnings = check_board(board)
         for w in warnings:
             print("%s: warning: %s" % (name, w))
-        for e in errors:
-            print("%s: error: %s" % (name, e))
+        for err in errors:
+            print("%s: error: %s" % (name, err))
         print("%s: %s" % (name, "FAILED" if errors else "ok"))
         bad += bool(errors)
     return 1 if bad else 0

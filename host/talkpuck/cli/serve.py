@@ -1,5 +1,12 @@
-"""serve — `talkpuck serve`: the host (ingest, store, live view) on an external or embedded broker."""
+"""serve — `talkpuck serve`: the host (ingest, store, live view) on an external or embedded broker.
+
+`--listen ADDR` serves the pucks beyond localhost: the embedded Mosquitto gets a TLS listener on
+ADDR at the fixed `--mqtt-tls-port` (8883), logins and the ACL (talkpuck.security); it refuses to
+start unless `talkpuck security init` was run, needs Mosquitto (the in-process broker stays on
+localhost), and fails loudly when the port is taken.
+"""
 import logging
+import os
 import signal
 import threading
 
@@ -14,6 +21,13 @@ def add_parser(sub):
     p.add_argument("--broker", help="mqtt://host:port of an external broker (default: start an embedded one)")
     p.add_argument("--db", help="database URL (default: SQLite in the data dir; postgresql://... works too)")
     p.add_argument("--data-dir", default="var", help="where the database and broker files live (default: var)")
+    p.add_argument("--listen", default=None, metavar="ADDR",
+                   help="serve the pucks on ADDR (e.g. 0.0.0.0 or the LAN address) over TLS with logins; "
+                        "needs `talkpuck security init` and Mosquitto (default: localhost only)")
+    p.add_argument("--mqtt-tls-port", type=int, default=None,
+                   help="the broker's TLS port with --listen (default 8883); never moved when taken")
+    p.add_argument("--broker-ca", default=None,
+                   help="CA file (PEM) to check an external mqtts:// broker against (default: the system's CAs)")
     p.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT,
                    help="port of the live view on 127.0.0.1 (default %d; a free one if taken; 0 = any)" % DEFAULT_HTTP_PORT)
     p.set_defaults(func=run)
@@ -21,24 +35,29 @@ def add_parser(sub):
 
 def start_host(args):
     """(host, broker or None) running; the caller stops both."""
+    from talkpuck.auth.tls import web_options
     from talkpuck.service.hostapp import HostApp
     from talkpuck.errors import ListenError
 
     broker = None
     url = args.broker
+    secure = secure_broker(args)
     if not url:
         from talkpuck.mqtt.broker import Broker
-        broker = Broker.start(data_dir=args.data_dir)
+        broker = Broker.start(data_dir=args.data_dir, secure=secure)
         url = broker.url
+    ca = getattr(args, "broker_ca", None)
+    # beyond localhost the live view serves HTTPS with the installation's web certificate (talkpuck.auth.tls)
+    web = web_options(getattr(args, "listen", None), args.data_dir)
     try:
-        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port)
+        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca, **web)
         try:
             host.start()
         except ListenError:
             if not args.http_port:
                 raise
             log.warning("port %d is taken; picking a free one", args.http_port)
-            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
+            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca, **web)
             host.start()
     except BaseException:
         if broker is not None:
@@ -47,14 +66,43 @@ def start_host(args):
     return host, broker
 
 
+LOCALHOST = ("127.0.0.1", "localhost", "::1")
+
+
+def secure_broker(args):
+    """The SecureBroker for `--listen` beyond localhost (ConfigError unless security is initialised),
+    else None. With an external --broker the organisation's broker does its own TLS and logins."""
+    from puckport.brokerurl import TLS_PORT
+    from talkpuck.service.settings import Settings
+
+    listen = getattr(args, "listen", None)
+    tls_port = getattr(args, "mqtt_tls_port", None) or TLS_PORT
+    Settings("mqtt://127.0.0.1", data_dir=args.data_dir, listen=listen, mqtt_tls_port=tls_port)  # checks them
+    if not listen or listen in LOCALHOST or args.broker:
+        return None
+    from talkpuck.security.credentials import security_dir
+    from talkpuck.security.mosquitto_conf import SecureBroker
+
+    return SecureBroker(security_dir(args.data_dir), listen, tls_port)
+
+
 def run(args):
+    from puckport.brokerurl import redact
+
     host, broker = start_host(args)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    runtime.write(args.data_dir, broker_url=host.settings.broker_url, http_url=host.http_url,
-                  db_url=host.settings.db_url)
-    print("talkpuck host: live view %s  broker %s  store %s" % (host.http_url, host.settings.broker_url,
+    old = os.umask(0o077)  # host.json carries the host's MQTT login when security is on: owner only
+    try:
+        runtime.write(args.data_dir, broker_url=host.settings.broker_url, http_url=host.http_url,
+                      db_url=host.settings.db_url)
+    finally:
+        os.umask(old)
+    print("talkpuck host: live view %s  broker %s  store %s" % (host.http_url, redact(host.settings.broker_url),
                                                                  host.store.dialect), flush=True)
+    if broker is not None and getattr(broker, "_secure", None) is not None:
+        print("talkpuck host: pucks connect to %s (TLS, logins: talkpuck device add NAME)"
+              % broker._secure.puck_url, flush=True)
     try:
         while not stop.wait(1.0):
             pass

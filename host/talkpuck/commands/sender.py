@@ -3,13 +3,59 @@
 Publishing goes through a `publish(topic, payload_bytes)` callable, so this module knows neither
 paho nor SQL beyond the Store's methods. `wait_response(id)` lets a caller (the CLI) wait for the
 puck's `resp`.
+
+Commands are never retained: Mosquitto's ACL cannot see the retain flag, and a retained command
+would be obeyed by every puck connecting later. The host's one MQTT client (mqtt/link.py) refuses
+a retained publish on a cmd topic (`check_not_retained`), and `RetainedCommands` clears any retained
+command the host finds under talkpuck/v1/+/cmd/# (an empty retained payload) and counts it.
 """
+import logging
 import json
 import os
 import threading
 import time
 
+from puckcore.protocol import ROOT
+from talkpuck.errors import TalkpuckError
 from talkpuck.protocol import check_command, command_topic
+
+log = logging.getLogger(__name__)
+_ROOT_PARTS = ROOT.split("/")
+
+
+def is_command_topic(topic):
+    """True for talkpuck/v1/<anything>/cmd/...: the topics only the host may publish, never retained."""
+    parts = topic.split("/")
+    return len(parts) >= 4 and parts[:2] == _ROOT_PARTS and parts[3] == "cmd"
+
+
+def check_not_retained(topic, payload, retain):
+    """TalkpuckError for a retained command; an empty retained payload (clearing one) is allowed."""
+    if retain and payload and is_command_topic(topic):
+        raise TalkpuckError("refused: a retained command on %s (commands are never retained)" % topic)
+
+
+class RetainedCommands:
+    """Clears retained commands the broker hands the host: `handle()` is True for any command topic
+    (consumed: ingest never sees commands); a retained one with a payload is cleared with an empty
+    retained publish through `publish_retained(topic, b"")`, counted in `cleared`, logged once per topic."""
+
+    def __init__(self, publish_retained):
+        self.publish_retained = publish_retained
+        self.cleared = 0
+
+    def handle(self, topic, payload, retained):
+        if not is_command_topic(topic):
+            return False
+        if retained and payload:
+            self.cleared += 1
+            log.warning("retained command on %s cleared (%d so far): someone with publish rights left it",
+                        topic[:200], self.cleared)
+            try:
+                self.publish_retained(topic, b"")
+            except Exception:
+                log.exception("cannot clear the retained command on %s", topic[:200])
+        return True
 
 
 class Commander:

@@ -10,7 +10,12 @@ is checked with the firmware's own devconfig.py, then sent through MicroPython's
 
 The code writes config.json.tmp and renames it over config.json (atomic on littlefs). Anything on
 stderr (a traceback) is a ConfigError naming the port. No audio or secrets are read back.
+
+A config for an mqtts:// broker names its CA file (`"ca": "ca.crt"`, from `talkpuck device add`):
+that file, found beside the config on the host (or at its absolute path), is written to the puck
+first, under the name the config gives, so the puck never boots with a config whose CA is missing.
 """
+import os
 import json
 import time
 
@@ -19,17 +24,34 @@ from talkpuck.errors import ConfigError
 MARK = "talkpuck-provisioned"
 
 
-def write_code(text):
+def write_code(text, name="config.json"):
     return ("import os\n"
-            "f = open('config.json.tmp', 'w')\n"
+            "f = open(%r, 'w')\n"
             "f.write(%r)\n"
             "f.close()\n"
             "try:\n"
-            "    os.remove('config.json')\n"
+            "    os.remove(%r)\n"
             "except OSError:\n"
             "    pass\n"
-            "os.rename('config.json.tmp', 'config.json')\n"
-            "print(%r, len(open('config.json').read()))\n" % (text, MARK))
+            "os.rename(%r, %r)\n"
+            "with open(%r) as f:\n"
+            "    print(%r, len(f.read()))\n" % (name + ".tmp", text, name, name + ".tmp", name, name, MARK))
+
+
+def ca_file(config_path, cfg):
+    """(host path, puck path, PEM text) of the CA the config names, or None; ConfigError if missing."""
+    if not getattr(cfg, "ca", None):
+        return None
+    src = cfg.ca if os.path.isabs(cfg.ca) else os.path.join(os.path.dirname(os.path.abspath(config_path)), cfg.ca)
+    try:
+        with open(src, encoding="ascii") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError("ca: cannot read %s (%s): the CA from `talkpuck device add` goes beside the config"
+                          % (src, e))
+    if "BEGIN CERTIFICATE" not in text:
+        raise ConfigError("ca: %s is not a PEM certificate" % src)
+    return src, cfg.ca, text
 
 
 class RawRepl:
@@ -86,6 +108,7 @@ def provision(port, config_path, serial_factory=None, reset=True):
     if not isinstance(board_name, str):
         raise ConfigError("board: missing in %s" % config_path)
     cfg = check_config(config_path, load_board(board_name))
+    ca = ca_file(config_path, cfg)
     if serial_factory is None:
         import serial  # pyserial, a host dependency
 
@@ -94,6 +117,10 @@ def provision(port, config_path, serial_factory=None, reset=True):
     try:
         repl = RawRepl(ser)
         repl.enter()
+        if ca is not None:
+            out, err = repl.exec(write_code(ca[2], ca[1]))
+            if err.strip() or MARK not in out:
+                raise ConfigError("serial %s: writing %s failed: %s" % (port, ca[1], (err or out).strip()))
         out, err = repl.exec(write_code(text))
         if err.strip() or MARK not in out:
             raise ConfigError("serial %s: writing config.json failed: %s" % (port, (err or out).strip()))

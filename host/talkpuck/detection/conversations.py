@@ -297,7 +297,7 @@ def room_tail(seed):
     probe = np.zeros(10 * n, dtype=np.int16)
     probe[0] = 32767
     gen = augmentations(probe, seed)
-    for name, y in gen:
+    for name, y in gen:  # noqa: B007  (y is the copy found, used after the loop)
         if name == "reverb":
             break
     gen.close()
@@ -310,7 +310,7 @@ def room_noise(seed, n):
     unit rms: the 'noisy' copy of a constant signal minus that constant."""
     base = 8000
     gen = augmentations(np.full(n, base, dtype=np.int16), seed)
-    for name, y in gen:
+    for name, y in gen:  # noqa: B007  (y is the copy found, used after the loop)
         if name == "noisy":
             break
     gen.close()

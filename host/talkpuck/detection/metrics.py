@@ -65,7 +65,7 @@ def reference_changes(ref):
     segs = sorted(ref)
     changes = []
     prev = None
-    for s, e, spk in segs:
+    for s, _e, spk in segs:
         if prev is not None and spk != prev:
             changes.append(s)
         prev = spk
@@ -77,7 +77,7 @@ def hypothesis_boundaries(hyp):
     end=start of the next) and each change of voice label between touching/overlapping segments."""
     segs = sorted(hyp)
     out = []
-    for (s0, e0, v0), (s1, e1, v1) in zip(segs, segs[1:]):
+    for (_s0, e0, v0), (s1, _e1, v1) in zip(segs, segs[1:]):
         if s1 > e0:
             out.append((e0, s1))
         elif v1 != v0:

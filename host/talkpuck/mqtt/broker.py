@@ -79,25 +79,36 @@ class Broker:
         self._conf = None
         self._loop = None
         self._amqtt = None
+        self._amqtt_up = False
 
     @classmethod
-    def start(cls, url=None, data_dir="var", port=None, prefer="mosquitto"):
-        """Use the broker at `url`, or start an embedded one (Mosquitto if installed, else amqtt)."""
+    def start(cls, url=None, data_dir="var", port=None, prefer="mosquitto", secure=None):
+        """Use the broker at `url`, or start an embedded one (Mosquitto if installed, else amqtt).
+
+        `secure` (talkpuck.security.mosquitto_conf.SecureBroker): Mosquitto only, with its TLS
+        listener, logins and ACL; the host's url carries the host's login."""
         if url:
             host, p = parse_url(url)
             return cls("external", host, p, url)
         port = port or free_port(DEFAULT_PORT)
         binary = mosquitto_binary() if prefer == "mosquitto" else None
+        if secure is not None:
+            if not binary:
+                raise ConfigError("--listen needs Mosquitto (apt-get install mosquitto): the in-process "
+                                  "broker serves localhost only")
+            secure.check_ports()
         if binary:
-            b = cls("mosquitto", "127.0.0.1", port)
+            b = cls("mosquitto", "127.0.0.1", port, secure.host_url(port) if secure else None)
+            b._secure = secure
             b._start_mosquitto(binary, os.path.abspath(data_dir))
         else:
             b = cls("amqtt", "127.0.0.1", port)
             b._start_amqtt()
-        if not wait_listening(b.host, b.port):
+        # amqtt is up when its start() returns (and 0.12 leaks the socket of a bare probe connection)
+        if not (b._amqtt_up if b.kind == "amqtt" else wait_listening(b.host, b.port)):
             b.stop()
             raise ConfigError("broker: embedded %s did not start on port %d" % (b.kind, port))
-        log.info("embedded %s broker listening on %s", b.kind, b.url)
+        log.info("embedded %s broker listening on %s", b.kind, brokerurl.redact(b.url))
         return b
 
     # -- Mosquitto, supervised -------------------------------------------------
@@ -105,11 +116,13 @@ class Broker:
         bdir = os.path.join(data_dir, "broker")
         os.makedirs(bdir, exist_ok=True)
         self._conf = os.path.join(bdir, "mosquitto.conf")
+        secure = getattr(self, "_secure", None)
         with open(self._conf, "w") as f:
+            f.write(secure.listener_lines(self.port) if secure else
+                    "# written by talkpuck: a private broker on localhost only\n"
+                    "listener %d 127.0.0.1\n"
+                    "allow_anonymous true\n" % self.port)
             f.write(
-                "# written by talkpuck: a private broker on localhost only\n"
-                "listener %d 127.0.0.1\n"
-                "allow_anonymous true\n"
                 "persistence true\n"
                 "persistence_location %s/\n"
                 "autosave_interval 1\n"  # a crash loses at most 1 s of queued QoS 1 state
@@ -117,7 +130,7 @@ class Broker:
                 "max_queued_messages 10000\n"
                 "log_dest stderr\n"
                 "log_type error\n"
-                "log_type warning\n" % (self.port, bdir)
+                "log_type warning\n" % (bdir,)
             )
             if os.geteuid() == 0:
                 # as root Mosquitto switches to user "mosquitto", who cannot write our data dir
@@ -171,7 +184,7 @@ class Broker:
 
         self._thread = threading.Thread(target=run, name="amqtt-broker", daemon=True)
         self._thread.start()
-        ready.wait(10)
+        self._amqtt_up = ready.wait(10)
 
     def kill_for_test(self):
         """Kill the embedded Mosquitto (the supervisor restarts it): for resilience tests."""

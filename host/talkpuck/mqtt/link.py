@@ -4,7 +4,10 @@
     PahoLink   a simulated puck's link: paho behind the firmware's async link interface
 
 Both take a broker URL parsed by the one parser (puckport.brokerurl); a user and password in the
-URL are sent as the MQTT login.
+URL are sent as the MQTT login. An mqtts:// URL (default port 8883) connects over TLS with the
+server's certificate and host name checked against `ca` (a PEM file: the installation's ca.crt made
+by `talkpuck security init`, or an organisation's own CA); with no `ca`, against the system's CAs,
+for a broker with a public certificate. Logs show URLs with the password as ***.
 
 MqttLink: protocol and resilience in one small class: the first connect fails loudly (TalkpuckError), later
 outages are handled by paho's reconnect loop with exponential backoff (`reconnect_min_s` to
@@ -19,6 +22,7 @@ import asyncio
 import paho.mqtt.client as mqtt
 
 from puckport import brokerurl
+from talkpuck.commands.sender import check_not_retained
 from talkpuck.errors import TalkpuckError
 
 log = logging.getLogger(__name__)
@@ -29,10 +33,16 @@ def parse_broker_url(url):
     return brokerurl.parse(url)
 
 
-def _client(client_id, clean_session, user=None, password=None, will=None):
+def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None):
     """A paho client for MQTT 3.1.1 with the callback API of paho 2 (both links use this)."""
     c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                     clean_session=clean_session, protocol=mqtt.MQTTv311)
+    if tls:
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=ca)  # CERT_REQUIRED and the host name checked
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        c.tls_set_context(ctx)
     if user is not None:
         c.username_pw_set(user, password)
     if will:
@@ -46,16 +56,16 @@ class MqttLink:
     keepalive_s = 30
 
     def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
-                 clean_session=False, will=None):
+                 clean_session=False, will=None, ca=None):
         self.host, self.port, user, password = parse_broker_url(url)
-        self.url = url
+        self.url = brokerurl.redact(url)  # for messages: never the password
         self.client_id = client_id
         self.subscriptions = list(subscriptions)
         self.on_message = on_message
         self.on_up = on_up
         self.up = threading.Event()           # connected and subscribed
         self.connects = 0
-        c = _client(client_id, clean_session, user, password, will)
+        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca)
         c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
         c.max_inflight_messages_set(100)
         c.suppress_exceptions = True
@@ -72,7 +82,7 @@ class MqttLink:
         """Connect, start the network thread and wait until subscribed; raises TalkpuckError if not."""
         try:
             self._client.connect(self.host, self.port, keepalive=self.keepalive_s)
-        except OSError as e:
+        except OSError as e:  # ssl.SSLError (a certificate not signed by `ca`) is an OSError too
             raise TalkpuckError("cannot reach the MQTT broker at %s: %s" % (self.url, e))
         self._client.loop_start()
         if not self.up.wait(timeout_s):
@@ -93,7 +103,9 @@ class MqttLink:
         self.up.clear()
 
     def publish(self, topic, payload, qos=1, retain=False):
-        """Queue a message; paho sends QoS 1 messages after a reconnect if the link is down now."""
+        """Queue a message; paho sends QoS 1 messages after a reconnect if the link is down now.
+        A retained command is refused (TalkpuckError): commands are never retained (commands/sender.py)."""
+        check_not_retained(topic, payload, retain)
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
         return info
 
@@ -145,8 +157,10 @@ class PahoLink:
     connect_timeout_s = 5.0
     publish_timeout_s = 10.0
 
-    def __init__(self, broker_url, client_id):
+    def __init__(self, broker_url, client_id, ca=None):
         self.host, self.port, _user, self.password = parse_broker_url(broker_url)
+        self.tls = brokerurl.is_tls(broker_url)
+        self.ca = ca
         self.client_id = client_id
         self.up = False
         self.connects = 0
@@ -163,7 +177,8 @@ class PahoLink:
             self._queue = asyncio.Queue()
         await self.close()
         # as the device: the device id is client id and username
-        c = _client(self.client_id, False, self.client_id, self.password, (will_topic, will_payload))
+        c = _client(self.client_id, False, self.client_id, self.password, (will_topic, will_payload),
+                    self.tls, self.ca)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
@@ -214,7 +229,7 @@ class PahoLink:
             waiter[0].set()
 
     def _on_message(self, client, userdata, msg):
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, (msg.topic, bytes(msg.payload)))
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, (msg.topic, bytes(msg.payload), bool(msg.retain)))
 
     async def publish(self, topic, payload, qos, retain):
         c = self._client

@@ -17,7 +17,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.join(_HERE, "schemas")
 
 _lock = threading.Lock()
-_validators = {}
+_validators: dict = {}
 
 
 def schema_names():

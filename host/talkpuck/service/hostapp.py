@@ -15,6 +15,7 @@ from talkpuck.api import create_app
 from talkpuck.api.server import WebServer
 from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
+from talkpuck.commands.sender import RetainedCommands
 from talkpuck.hands import HandQueue
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
 from talkpuck.mqtt.link import MqttLink
@@ -28,8 +29,9 @@ HOST_STATUS = ROOT + "/host/status"
 
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, web_tls=None, web_names=()):
-        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, web_tls=web_tls)
+                 client_id=None, broker_ca=None, web_tls=None, web_names=()):
+        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca,
+                                 web_tls=web_tls)
         self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
         self.store = None
         self.link = None
@@ -44,8 +46,10 @@ class HostApp:
         self.hands = HandQueue(self.store, self.commander)
         self.sessions = SessionControl(self.store, self.commander)
         self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response)
-        self.link = MqttLink(s.broker_url, s.client_id, SUBSCRIPTIONS, on_message=self.ingest.handle,
-                             on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"))
+        self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
+        self.link = MqttLink(s.broker_url, s.client_id, SUBSCRIPTIONS, on_message=self._on_message,
+                             on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"),
+                             ca=s.broker_ca)
         try:
             self.link.start()
             auth = AuthConfig(allowed_hosts=self.web_names, https=bool(s.web_tls), listen_host=s.http_host)
@@ -57,7 +61,7 @@ class HostApp:
             self.stop()
             raise
         self.http_url = self.web.url
-        log.info("host: live view at %s (broker %s, store %s)", self.http_url, s.broker_url,
+        log.info("host: live view at %s (broker %s, store %s)", self.http_url, self.link.url,
                  self.store.dialect)
         return self
 
@@ -76,6 +80,11 @@ class HostApp:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def _on_message(self, topic, payload, retained):
+        # commands (the host's own, and retained ones anybody left: cleared and counted) never reach ingest
+        if not self.retained_commands.handle(topic, payload, retained):
+            self.ingest.handle(topic, payload, retained)
 
     def _publish(self, topic, payload):
         self.link.publish(topic, payload, qos=1, retain=False)

@@ -1,15 +1,26 @@
-"""settings — the host's settings, checked once: broker URL, database URL, data dir, HTTP address."""
+"""settings — the host's settings, checked once: broker URL (and its CA), database URL, data dir, HTTP
+address, and for a network-facing host the address the broker's TLS listener serves (`listen`) on
+its fixed port (`mqtt_tls_port`, 8883)."""
 import hashlib
 import os
 
+from puckport.brokerurl import TLS_PORT
 from talkpuck.errors import ConfigError
 from talkpuck.store.engine import default_url
 
 
 class Settings:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, web_tls=None):
+                 client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None, web_tls=None):
         self.broker_url = broker_url
+        self.broker_ca = broker_ca  # PEM file the link checks an mqtts:// broker against (None: system CAs)
+        self.listen = listen or None  # None: localhost only; else the broker's TLS listener address
+        try:
+            self.mqtt_tls_port = int(mqtt_tls_port)
+        except (TypeError, ValueError):
+            raise ConfigError("mqtt_tls_port must be a number, got %r" % (mqtt_tls_port,))
+        if not 0 < self.mqtt_tls_port <= 65535:
+            raise ConfigError("mqtt_tls_port out of range: %r" % (mqtt_tls_port,))
         self.data_dir = os.path.abspath(data_dir)
         self.db_url = db_url or default_url(self.data_dir)
         self.web_tls = web_tls        # (certfile, keyfile): HTTPS (talkpuck.auth.tls)

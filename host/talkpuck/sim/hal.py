@@ -84,25 +84,33 @@ class SimButton:
 
     def __init__(self, clock):
         self.clock = clock
-        self._plan = []  # (virtual elapsed ms when it ends, level)
+        self._plan = []  # [level, hold_ms, when first polled or None, polls seen]
         self._lock = threading.Lock()
 
     def press(self, pattern):
-        """Queue a pattern such as [(True, 120), (False, 150), (True, 120)]; it starts now."""
+        """Queue a pattern such as [(True, 120), (False, 150), (True, 120)]; it follows any queued one."""
         with self._lock:
-            t = max(self.clock.elapsed_ms(), self._plan[-1][0] if self._plan else 0)
             for level, hold_ms in pattern:
-                t += hold_ms
-                self._plan.append((t, level))
-            t += self.settle_ms  # released long enough that the next pattern is a gesture of its own
-            self._plan.append((t, False))
+                self._plan.append([level, hold_ms, None, 0])
+            # released long enough that the next pattern is a gesture of its own
+            self._plan.append([False, self.settle_ms, None, 0])
 
     def value(self):
+        """The level now. Each step lasts its hold from the poll that first sees it, and at least
+        two polls (the debounce needs two readings), as a finger does: on a busy machine that polls
+        less often than the sped-up steps last, a press is stretched, never lost."""
         now = self.clock.elapsed_ms()
         with self._lock:
-            while self._plan and self._plan[0][0] <= now:
-                self._plan.pop(0)
-            return bool(self._plan and self._plan[0][1])
+            while self._plan:
+                step = self._plan[0]
+                if step[2] is None:
+                    step[2] = now
+                elif step[3] >= 2 and now - step[2] >= step[1]:
+                    self._plan.pop(0)
+                    continue
+                step[3] += 1
+                return bool(step[0])
+            return False
 
 
 class SimLeds:

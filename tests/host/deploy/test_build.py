@@ -25,7 +25,8 @@ def _arch_of(path):
 def test_build_produces_mpy_for_the_chip(tmp_path, board, arch, hal):
     out = build(board, str(tmp_path))
     assert out == os.path.join(str(tmp_path), board)
-    info = json.load(open(os.path.join(out, "build.json")))
+    with open(os.path.join(out, "build.json")) as f:
+        info = json.load(f)
     assert info["arch"] == arch
     files = info["files"]
     for need in ("boot.py", "main.py", "board.json", "app_main.mpy", "puckport/devconfig.mpy", "puckport/uptime.mpy", "puckport/jsonstore.mpy", "puckport/hal_common.mpy", "puckcore/puck.mpy",
@@ -39,7 +40,8 @@ def test_build_produces_mpy_for_the_chip(tmp_path, board, arch, hal):
         assert _arch_of(os.path.join(out, f)) in (0, MPY_ARCH[arch]), f
     for f in NATIVE:
         assert _arch_of(os.path.join(out, f)) == MPY_ARCH[arch], f
-    assert json.load(open(os.path.join(out, "board.json")))["name"] == board
+    with open(os.path.join(out, "board.json")) as f:
+        assert json.load(f)["name"] == board
 
 
 def test_manifest_lists_the_core():

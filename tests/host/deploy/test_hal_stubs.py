@@ -17,7 +17,12 @@ def _stub(module):
     path = os.path.join(SITE, module + ".pyi")
     if not os.path.exists(path):
         pytest.skip("stubs not installed: %s" % path)
-    return ast.parse(open(path, encoding="utf-8").read())
+    return ast.parse(_read(path))
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def _names(tree):
@@ -74,7 +79,7 @@ def _uses(src):
 
 @pytest.mark.parametrize("hal", HALS)
 def test_hal_names_exist_in_stubs(hal):
-    src = open(os.path.join(ROOT, "firmware", hal), encoding="utf-8").read()
+    src = _read(os.path.join(ROOT, "firmware", hal))
     stubs = {m: _names(_stub(m)) for m in ("machine", "network", "neopixel")}
     missing = []
     for module, name, attr in sorted(_uses(src), key=str):
@@ -87,6 +92,6 @@ def test_hal_names_exist_in_stubs(hal):
 
 
 def test_checker_sees_the_names():
-    uses = _uses(open(os.path.join(ROOT, "firmware", "hal_mcu.py"), encoding="utf-8").read())
+    uses = _uses(_read(os.path.join(ROOT, "firmware", "hal_mcu.py")))
     assert ("machine", "I2S", "RX") in uses and ("network", "WLAN", "isconnected") in uses
     assert ("neopixel", "NeoPixel", None) in uses

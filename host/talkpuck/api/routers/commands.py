@@ -19,7 +19,7 @@ def _visible(who, device, rooms):
 
 
 @router.get("/commands")
-def list_commands(device: str = None, store=Depends(deps.store), who=Depends(deps.user)):
+def list_commands(device: str | None = None, store=Depends(deps.store), who=Depends(deps.user)):
     rooms = _rooms_of(store)
     return [c for c in store.commands(device) if _visible(who, c["device"], rooms)]
 

@@ -12,7 +12,7 @@ HandId = Path(ge=1, le=MAX_ID)    # past a 64-bit integer SQL cannot look it up:
 
 
 @router.get("/hands")
-def list_hands(room: str = None, hq=Depends(deps.hands), who=Depends(deps.user)):
+def list_hands(room: str | None = None, hq=Depends(deps.hands), who=Depends(deps.user)):
     return [h for h in hq.list(room) if can_see(who, h["room"] or NO_ROOM)]
 
 

@@ -27,7 +27,8 @@ def device_view(d, now_ms):
             "voice": st.get("voice", 0), "hands": st.get("hands", 0), "hand_ack": st.get("hand_ack", 0),
             "mic": st.get("mic", "on"), "fw": d["fw"],
             # the puck's own drop and reject counts (tele, §5), shown beside the host's
-            "outbox": tele.get("outbox"), "dropped": tele.get("dropped"), "rejected": tele.get("rejected"), "state_age_s": round((now_ms - d["state_ms"]) / 1000.0, 1) if d["state_ms"] else None}
+            "outbox": tele.get("outbox"), "dropped": tele.get("dropped"), "rejected": tele.get("rejected"),
+            "state_age_s": round((now_ms - d["state_ms"]) / 1000.0, 1) if d["state_ms"] else None}
 
 
 def build_live(store, hands_queue, who=None):

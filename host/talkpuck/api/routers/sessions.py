@@ -12,7 +12,7 @@ router = APIRouter(tags=["sessions"])
 
 
 @router.get("/sessions")
-def list_sessions(room: str = None, store=Depends(deps.store), who=Depends(deps.user)):
+def list_sessions(room: str | None = None, store=Depends(deps.store), who=Depends(deps.user)):
     return [s for s in store.sessions(room) if can_see(who, s["room"] or NO_ROOM)]
 
 

@@ -1,0 +1,1 @@
+"""security — the installation's CA and certificates, per-device MQTT credentials, the Mosquitto config."""
