@@ -1,6 +1,5 @@
 """HostApp against a real Mosquitto: golden events stored once, gaps counted, bad input rejected and counted."""
 import json
-import urllib.request
 
 from conftest import wait_for
 

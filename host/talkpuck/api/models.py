@@ -16,7 +16,7 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-def _device(v, allow_all=False):
+def _device(v: str, allow_all: bool = False) -> str:
     if allow_all and v == "all":
         return v
     if not valid_device_id(v):
@@ -32,7 +32,7 @@ class SessionStart(Body):
 
     @field_validator("device")
     @classmethod
-    def _dev(cls, v):
+    def _dev(cls, v: str) -> str:
         return _device(v)
 
 
@@ -53,12 +53,12 @@ class CommandIn(Body):
 
     @field_validator("device")
     @classmethod
-    def _dev(cls, v):
+    def _dev(cls, v: str) -> str:
         return _device(v, allow_all=True)
 
     @field_validator("args")
     @classmethod
-    def _args(cls, v):
+    def _args(cls, v: Dict[str, Any]) -> Dict[str, Any]:
         bad = [k for k in RESERVED_ARGS if k in v]
         if bad:
             raise ValueError("%s set by the host; args may not override it" % ", ".join(bad))

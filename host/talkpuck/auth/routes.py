@@ -76,7 +76,9 @@ def login_page(request: Request):
 @router.post("/login", include_in_schema=False)
 async def login(request: Request):
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    field = lambda k: (form.get(k) or [""])[0]
+
+    def field(k):
+        return (form.get(k) or [""])[0]
     name, password = field("username")[:64], field("password")[:1024]
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not same_token(cookie, field("csrf_token")):
