@@ -257,7 +257,7 @@ class Puck:
 
     def capabilities(self):
         """`info.caps`: the fixed ones, and `voices` when the detector tells voices apart."""
-        caps = list(self.caps)
+        caps = list(self.caps)  # type: list[str]
         if self.detector.p.max_voices > 1:
             caps.append("voices")
         return caps

@@ -25,7 +25,7 @@ class RingQueue:
         self.size = size
         self.event = event  # set on every put (None: nobody waits)
         self.dropped = 0  # items pushed out by a put on a full queue
-        self._q = [None] * size
+        self._q = [None] * size  # type: list
         self._head = 0  # index of the oldest
         self._n = 0
 
@@ -73,7 +73,9 @@ class RingQueue:
 
     async def get(self):
         """Wait for an item (needs an asyncio Event as `event`) and remove it."""
+        event = self.event
+        assert event is not None, "RingQueue.get() needs an event"
         while not self._n:
-            self.event.clear()
-            await self.event.wait()
+            event.clear()
+            await event.wait()
         return self.get_nowait()

@@ -4,7 +4,8 @@
     mqtts://[user[:password]@]host[:port][/]     MQTT over TLS (ssl:// is the same)
 
 parse() -> (host, port, user, password); user and password are None when the URL has none, the
-port is 1883 (8883 for mqtts) when it names none; is_tls(url) says whether it is a TLS URL. Anything else raises ConfigError naming `broker`. A user and
+port is 1883 (8883 for mqtts) when it names none; is_tls(url) says whether it is a TLS URL.
+Anything else raises ConfigError naming `broker`. A user and
 password are kept, never dropped: the host logs in with them; a puck refuses them (devconfig: it
 logs in as its device id with `mqtt_password`).
 """
@@ -17,7 +18,7 @@ TLS_SCHEMES = ("mqtts://", "ssl://")
 
 
 def is_tls(url):
-    return type(url) is str and (url.startswith(TLS_SCHEMES[0]) or url.startswith(TLS_SCHEMES[1]))
+    return type(url) is str and (url.startswith(TLS_SCHEMES[0]) or url.startswith(TLS_SCHEMES[1]))  # noqa: PIE810 (MicroPython: no tuple)
 
 
 def redact(url):

@@ -210,7 +210,7 @@ def test_drop_and_error_counts_reach_tele():
     assert json.loads(puck.responses.peek())["id"] == "c3"  # the oldest went first
     for i in range(puck.outbox.capacity + 2):
         puck.outbox.add("vad", {"i": i}, now)
-    for i in range(puck.detector.p.queue_len + 4):
+    for _ in range(puck.detector.p.queue_len + 4):
         puck.detector.events.put((3, 0, 0, 0, 0, 0, 0))
     hal.link.discards = 5
     hal.link.last_error = "OSError(104, 'ECONNRESET')"

@@ -68,7 +68,7 @@ def test_every_command_schema_is_a_verb_and_the_table_is_one_list():
 def test_config_schema_is_the_settings_spec():
     props = _schema("cmd_config")["properties"]
     assert sorted(k for k in props if k not in ("id", "ts", "ttl_s")) == sorted(SPEC)
-    for key, (default, kind, low, high) in SPEC.items():
+    for key, (_default, kind, low, high) in SPEC.items():
         p = props[key]
         if kind == "int":
             assert (p["type"], p["minimum"], p["maximum"]) == ("integer", low, high), key

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 from puckport import devconfig
-from talkpuck.deploy.boards import ROOT, load_chip, require_valid
+from talkpuck.deploy.boards import load_chip, require_valid
 from talkpuck.errors import ConfigError
 
 

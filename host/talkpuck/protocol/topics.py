@@ -6,7 +6,7 @@ rule) come from the firmware's `puckcore.protocol`, the one table both sides rea
 """
 import re
 
-from puckcore.protocol import (DEVICE_PATTERN, EVENT_KINDS, GROUP, PLAIN_KINDS, RESERVED, RESERVED_USES, ROOT,  # noqa: F401 (re-exported)
+from puckcore.protocol import (DEVICE_PATTERN, EVENT_KINDS, GROUP, PLAIN_KINDS, RESERVED, RESERVED_USES, ROOT,
                                VERBS, valid_device_id)
 from talkpuck.protocol.errors import MessageRejected
 

@@ -29,7 +29,8 @@ def test_build_produces_mpy_for_the_chip(tmp_path, board, arch, hal):
         info = json.load(f)
     assert info["arch"] == arch
     files = info["files"]
-    for need in ("boot.py", "main.py", "board.json", "app_main.mpy", "puckport/devconfig.mpy", "puckport/uptime.mpy", "puckport/jsonstore.mpy", "puckport/hal_common.mpy", "puckcore/puck.mpy",
+    for need in ("boot.py", "main.py", "board.json", "app_main.mpy", "puckport/devconfig.mpy", "puckport/uptime.mpy",
+                 "puckport/jsonstore.mpy", "puckport/hal_common.mpy", "puckcore/puck.mpy",
                  "lib/mqtt_client.mpy", "lib/mqtt_packets.mpy", "lib/i2s_convert.mpy", "hal_mcu.mpy", hal + ".mpy"):
         assert need in files, need
     other = {"hal_esp32", "hal_rp2"} - {hal}
