@@ -32,17 +32,20 @@ def _run_once(data_dir):
             raise AssertionError("anonymous /api/live answered %d" % r.status)
     except urllib.error.HTTPError as e:
         assert e.code == 401
+        e.close()
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = opener.open(link).read().decode()                   # logs in, lands on the live view
-        assert "live.js" in page
-        assert json.loads(opener.open(base + "api/live").read())["rooms"] is not None
+        with opener.open(link) as r:                               # logs in, lands on the live view
+            assert "live.js" in r.read().decode()
+        with opener.open(base + "api/live") as r:
+            assert json.loads(r.read())["rooms"] is not None
         fresh = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         try:
             fresh.open(link)
             raise AssertionError("the link worked twice")
         except urllib.error.HTTPError as e2:
             assert e2.code == 401
+            e2.close()
         return link
     finally:
         p.send_signal(signal.SIGINT)
@@ -50,6 +53,9 @@ def _run_once(data_dir):
             p.wait(60)
         except subprocess.TimeoutExpired:
             p.kill()
+            p.wait(10)
+        p.stdout.close()
+        p.stderr.close()
 
 
 def test_demo_prints_a_one_time_login_link_on_every_run(tmp_path):

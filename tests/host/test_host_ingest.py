@@ -133,12 +133,14 @@ def test_live_page_and_api_served(host, puck):
     assert host.http_url.startswith("http://127.0.0.1:")
     from webauth import urllib_session
     opener, _ = urllib_session(host.store, host.http_url)   # every page needs a login (test_api_security.py)
-    html = opener.open(host.http_url).read().decode()
+    with opener.open(host.http_url) as r:
+        html = r.read().decode()
     assert "live.js" in html
     puck.example("info")
     puck.example("state")
     assert wait_for(lambda: host.store.device(puck.device) and host.store.device(puck.device)["state"])
-    live = json.loads(opener.open(host.http_url + "api/live").read())
+    with opener.open(host.http_url + "api/live") as r:
+        live = json.loads(r.read())
     room = [r for r in live["rooms"] if r["room"] == "Family room"][0]
     dev = [d for d in room["devices"] if d["id"] == puck.device][0]
     assert dev["phase"] == "running" and dev["talking"] and dev["voice"] == 1

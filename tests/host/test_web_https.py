@@ -53,10 +53,51 @@ def test_host_serves_https_beyond_localhost(mosquitto, tmp_path):
         with pytest.raises(urllib.error.HTTPError) as e:
             opener.open(host.http_url + "api/live")
         assert e.value.code == 401
-        r = opener.open(issue_login_link(host.store, "admin", host.http_url))
-        assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+        e.value.close()
+        with opener.open(issue_login_link(host.store, "admin", host.http_url)) as r:
+            assert r.headers["Strict-Transport-Security"].startswith("max-age=")
         cookies = list(jar)
         assert [c.name for c in cookies] == ["__Host-talkpuck"] and cookies[0].secure
-        assert isinstance(json.loads(opener.open(host.http_url + "api/live").read())["rooms"], list)
+        with opener.open(host.http_url + "api/live") as r:
+            assert isinstance(json.loads(r.read())["rooms"], list)
     finally:
         host.stop()
+
+
+def test_serve_listen_serves_the_live_view_over_https(tmp_path):
+    """`talkpuck serve --listen 127.0.0.2` after `security init`: the web is HTTPS with the installation's
+    web certificate, checked against its CA; anonymous API calls are refused."""
+    pytest.importorskip("cryptography")
+    from talkpuck.cli import serve
+    from talkpuck.mqtt.broker import free_port
+    from talkpuck.security.ca import init_certificates
+    from talkpuck.security.credentials import security_dir
+
+    data = str(tmp_path / "var")
+    init_certificates(security_dir(data), ["127.0.0.2"])
+
+    class Args:
+        broker = None
+        db = None
+        data_dir = data
+        http_port = 0
+        listen = "127.0.0.2"
+        mqtt_tls_port = free_port(host="127.0.0.2")
+        broker_ca = None
+
+    try:
+        host, broker = serve.start_host(Args)
+    except ConfigError as e:
+        pytest.skip("no Mosquitto for --listen: %s" % e)
+    try:
+        assert host.http_url.startswith("https://127.0.0.2:")
+        ctx = ssl.create_default_context(cafile=os.path.join(security_dir(data), "ca.crt"))
+        with urllib.request.urlopen(host.http_url + "healthz", context=ctx) as r:
+            assert json.loads(r.read()) == {"ok": True}
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(host.http_url + "api/live", context=ctx)
+        assert e.value.code == 401
+        e.value.close()
+    finally:
+        host.stop()
+        broker.stop()

@@ -53,6 +53,8 @@ def urllib_session(store, base_url, name="admin", role="admin", rooms=()):
     add_user(store, name, role, rooms)
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(issue_login_link(store, name, base_url)).read()
-    me = json.loads(opener.open(base_url.rstrip("/") + "/api/me").read())
+    with opener.open(issue_login_link(store, name, base_url)) as r:
+        r.read()
+    with opener.open(base_url.rstrip("/") + "/api/me") as r:
+        me = json.loads(r.read())
     return opener, me["csrf_token"]
