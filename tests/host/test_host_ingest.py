@@ -1,6 +1,5 @@
 """HostApp against a real Mosquitto: golden events stored once, gaps counted, bad input rejected and counted."""
 import json
-import urllib.request
 
 from conftest import wait_for
 
@@ -132,12 +131,16 @@ def test_start_session_and_acknowledge_hand(host, puck):
 
 def test_live_page_and_api_served(host, puck):
     assert host.http_url.startswith("http://127.0.0.1:")
-    html = urllib.request.urlopen(host.http_url).read().decode()
+    from webauth import urllib_session
+    opener, _ = urllib_session(host.store, host.http_url)   # every page needs a login (test_api_security.py)
+    with opener.open(host.http_url) as r:
+        html = r.read().decode()
     assert "live.js" in html
     puck.example("info")
     puck.example("state")
     assert wait_for(lambda: host.store.device(puck.device) and host.store.device(puck.device)["state"])
-    live = json.loads(urllib.request.urlopen(host.http_url + "api/live").read())
+    with opener.open(host.http_url + "api/live") as r:
+        live = json.loads(r.read())
     room = [r for r in live["rooms"] if r["room"] == "Family room"][0]
     dev = [d for d in room["devices"] if d["id"] == puck.device][0]
     assert dev["phase"] == "running" and dev["talking"] and dev["voice"] == 1

@@ -13,6 +13,7 @@ import sys
 COMMANDS = [
     # module of talkpuck.cli          subcommands it adds
     "serve",                          # serve
+    "user",                           # user add/list/remove/assign/passwd (web logins)
     "sessions",                       # sessions, session
     "control",                        # cmd, session-start, session-extend, session-end, hand-ack
     "sim",                            # sim

@@ -35,6 +35,7 @@ def add_parser(sub):
 
 def start_host(args):
     """(host, broker or None) running; the caller stops both."""
+    from talkpuck.auth.tls import web_options
     from talkpuck.service.hostapp import HostApp
     from talkpuck.errors import ListenError
 
@@ -46,15 +47,17 @@ def start_host(args):
         broker = Broker.start(data_dir=args.data_dir, secure=secure)
         url = broker.url
     ca = getattr(args, "broker_ca", None)
+    # beyond localhost the live view serves HTTPS with the installation's web certificate (talkpuck.auth.tls)
+    web = web_options(getattr(args, "listen", None), args.data_dir)
     try:
-        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca)
+        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca, **web)
         try:
             host.start()
         except ListenError:
             if not args.http_port:
                 raise
             log.warning("port %d is taken; picking a free one", args.http_port)
-            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca)
+            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca, **web)
             host.start()
     except BaseException:
         if broker is not None:

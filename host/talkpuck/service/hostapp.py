@@ -13,6 +13,7 @@ from talkpuck.analytics import session_summary
 from talkpuck.analytics import stats as compute_stats
 from talkpuck.api import create_app
 from talkpuck.api.server import WebServer
+from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
 from talkpuck.hands import HandQueue
@@ -28,8 +29,10 @@ HOST_STATUS = ROOT + "/host/status"
 
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, broker_ca=None):
-        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca)
+                 client_id=None, broker_ca=None, web_tls=None, web_names=()):
+        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca,
+                                 web_tls=web_tls)
+        self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
         self.store = None
         self.link = None
         self.web = None
@@ -49,8 +52,10 @@ class HostApp:
                              ca=s.broker_ca)
         try:
             self.link.start()
-            app = create_app(s, self.store, self.commander, self.hands, self.sessions)
-            self.web = WebServer(app, s.http_host, s.http_port)
+            auth = AuthConfig(allowed_hosts=self.web_names, https=bool(s.web_tls), listen_host=s.http_host)
+            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth)
+            cert, key = s.web_tls or (None, None)
+            self.web = WebServer(app, s.http_host, s.http_port, certfile=cert, keyfile=key)
             self.web.start()
         except Exception:
             self.stop()

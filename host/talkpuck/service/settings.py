@@ -11,7 +11,7 @@ from talkpuck.store.engine import default_url
 
 class Settings:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None):
+                 client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None, web_tls=None):
         self.broker_url = broker_url
         self.broker_ca = broker_ca  # PEM file the link checks an mqtts:// broker against (None: system CAs)
         self.listen = listen or None  # None: localhost only; else the broker's TLS listener address
@@ -23,9 +23,10 @@ class Settings:
             raise ConfigError("mqtt_tls_port out of range: %r" % (mqtt_tls_port,))
         self.data_dir = os.path.abspath(data_dir)
         self.db_url = db_url or default_url(self.data_dir)
-        if http_host not in ("127.0.0.1", "localhost", "::1"):
-            # until logins exist (a later issue) the host listens on localhost only
-            raise ConfigError("http_host must be a loopback address until logins exist, got %r" % http_host)
+        self.web_tls = web_tls        # (certfile, keyfile): HTTPS (talkpuck.auth.tls)
+        if http_host not in ("127.0.0.1", "localhost", "::1") and not web_tls:
+            # logins exist (talkpuck.auth), but their cookies never cross a network in clear
+            raise ConfigError("http_host %r beyond loopback needs HTTPS: a web certificate (talkpuck security init)" % http_host)
         self.http_host = http_host
         try:
             self.http_port = int(http_port)

@@ -5,9 +5,10 @@ from talkpuck.store.devices import NO_ROOM, DevicesMixin
 from talkpuck.store.events import EventsMixin
 from talkpuck.store.hands import HandsMixin
 from talkpuck.store.sessions import SessionsMixin
+from talkpuck.store.users import UsersMixin
 
 
-class Store(DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, StoreBase):
+class Store(UsersMixin, DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, StoreBase):
     """The host's store: `Store(url)` or `Store(data_dir=...)` for the SQLite default."""
 
 

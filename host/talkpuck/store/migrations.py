@@ -21,7 +21,14 @@ def m001_initial(conn):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [m001_initial]
+def m002_users(conn):
+    """Web logins: users and their rooms, login sessions, one-time login links (store/users.py)."""
+    from talkpuck.store import users as u
+    for table in u.TABLES:
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [m001_initial, m002_users]
 
 
 def current_version(engine):

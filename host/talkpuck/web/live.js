@@ -4,6 +4,14 @@ const POLL_MS = 1000;
 const roomsEl = document.getElementById("rooms");
 const tpl = document.getElementById("room-tpl");
 const roomEls = {};   // room name -> section element (kept, so forms keep what people type)
+// the session's CSRF token, rendered into the page by the host; sent on every state-changing request
+const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+
+function toLogin(r) {
+  // the session expired or was ended elsewhere: go to the login page instead of showing stale rooms
+  if (r.status === 401) { window.location.assign("/login"); return true; }
+  return false;
+}
 
 function fmt(s) {
   if (s === null || s === undefined) return "–";
@@ -13,8 +21,9 @@ function fmt(s) {
 }
 
 async function api(method, path, body) {
-  const r = await fetch(path, {method, headers: {"Content-Type": "application/json"},
-                               body: body ? JSON.stringify(body) : undefined});
+  const r = await fetch(path, {method, headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
+                               credentials: "same-origin", body: body ? JSON.stringify(body) : undefined});
+  if (toLogin(r)) return {};
   const j = await r.json().catch(() => ({}));
   if (!r.ok) { alert((j.error || j.detail || r.statusText)); throw new Error(j.error || r.statusText); }
   refresh();
@@ -140,6 +149,7 @@ async function refresh() {
   const conn = document.getElementById("conn");
   try {
     const r = await fetch("/api/live", {cache: "no-store"});
+    if (toLogin(r)) return;
     const data = await r.json();
     conn.textContent = "live"; conn.className = "conn ok";
     if (data.rooms.length) roomsEl.querySelector(".empty")?.remove();
