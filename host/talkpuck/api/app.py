@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from talkpuck.api.routers import commands, devices, hands, live, rooms, sessions, stats
+from talkpuck.api.routers import commands, devices, hands, live, retention, rooms, sessions, stats
 from talkpuck.errors import ConfigError, NotFound, ProtocolError, TalkpuckError
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
             code = 400
         return JSONResponse(status_code=code, content={"error": str(exc)})
 
-    for module in (live, rooms, devices, sessions, hands, commands, stats):
+    for module in (live, rooms, devices, sessions, hands, commands, stats, retention):
         app.include_router(module.router, prefix="/api")
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -14,6 +14,7 @@ COMMANDS = [
     # module of talkpuck.cli          subcommands it adds
     "serve",                          # serve
     "sessions",                       # sessions, session
+    "retention",                      # delete-session, delete-room, forget-name, names, prune
     "control",                        # cmd, session-start, session-extend, session-end, hand-ack
     "sim",                            # sim
     "demo",                           # demo

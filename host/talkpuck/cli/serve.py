@@ -16,7 +16,20 @@ def add_parser(sub):
     p.add_argument("--data-dir", default="var", help="where the database and broker files live (default: var)")
     p.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT,
                    help="port of the live view on 127.0.0.1 (default %d; a free one if taken; 0 = any)" % DEFAULT_HTTP_PORT)
+    p.add_argument("--retention-days", type=check_days, default=None,
+                   help="delete sessions and rows older than this many days, checked hourly (default 90; "
+                        "docs/privacy.md)")
     p.set_defaults(func=run)
+
+
+def check_days(text):
+    from talkpuck.errors import ConfigError
+    from talkpuck.service.settings import check_retention_days
+    import argparse
+    try:
+        return check_retention_days(text)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e))
 
 
 def start_host(args):
@@ -31,14 +44,16 @@ def start_host(args):
         broker = Broker.start(data_dir=args.data_dir)
         url = broker.url
     try:
-        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port)
+        from talkpuck.service.settings import RETENTION_DAYS_DEFAULT
+        days = getattr(args, "retention_days", None) or RETENTION_DAYS_DEFAULT
+        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, retention_days=days)
         try:
             host.start()
         except ListenError:
             if not args.http_port:
                 raise
             log.warning("port %d is taken; picking a free one", args.http_port)
-            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0)
+            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, retention_days=days)
             host.start()
     except BaseException:
         if broker is not None:

@@ -18,7 +18,8 @@ from talkpuck.hands import HandQueue
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
 from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
-from talkpuck.service.settings import Settings
+from talkpuck.service.maintenance import Maintenance
+from talkpuck.service.settings import RETENTION_DAYS_DEFAULT, Settings
 from talkpuck.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,11 @@ HOST_STATUS = ROOT + "/host/status"
 
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None):
-        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id)
+                 client_id=None, retention_days=RETENTION_DAYS_DEFAULT):
+        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id,
+                                 retention_days=retention_days)
         self.store = None
+        self.maintenance = None
         self.link = None
         self.web = None
         self.http_url = None
@@ -38,6 +41,7 @@ class HostApp:
     def start(self):
         s = self.settings
         self.store = Store(s.db_url, s.data_dir)
+        self.maintenance = Maintenance(self.store, s.retention_days).start()   # retention (docs/privacy.md)
         self.commander = Commander(self.store, self._publish)
         self.hands = HandQueue(self.store, self.commander)
         self.sessions = SessionControl(self.store, self.commander)
@@ -47,6 +51,7 @@ class HostApp:
         try:
             self.link.start()
             app = create_app(s, self.store, self.commander, self.hands, self.sessions)
+            app.state.maintenance = self.maintenance
             self.web = WebServer(app, s.http_host, s.http_port)
             self.web.start()
         except Exception:
@@ -58,6 +63,9 @@ class HostApp:
         return self
 
     def stop(self):
+        if self.maintenance is not None:
+            self.maintenance.stop()
+            self.maintenance = None
         if self.web is not None:
             self.web.stop()
             self.web = None
