@@ -134,3 +134,12 @@ def test_hands_kept_by_a_rebooted_puck_are_matched_to_their_earlier_boot(store):
     assert [h["hand"] for h in store.hands("Room 1")] == [5]
     store.add_event("puck-1", nb, 3, "hand", 3, T0 + 500, T0, {"action": "clear", "hand": 0, "waiting": 0})
     assert store.hands("Room 1") == []
+
+
+def test_session_list_is_the_newest_by_start_time_not_by_id(store):
+    store.record_info("puck-1", info(), T0, (T0, 0))
+    for i in range(200):        # host ids ("s-...") sort after puck ids ("puck-1:...") by text
+        store.request_session("s-%03d" % i, "puck-1", 60, 10, None, T0 + i)
+    store.add_event("puck-1", B, 1, "session", 1, T0 + 10_000, T0, session_evt("puck-1:%s:1" % B, "running", cause="button"))
+    rows = store.sessions(limit=200)
+    assert len(rows) == 200 and rows[0]["id"] == "puck-1:%s:1" % B and rows[-1]["id"] == "s-001"

@@ -5,7 +5,7 @@ before it is measured from the end of the room's previous session and flagged wh
 the room's minimum break.
 """
 from puckcore.protocol import LIVE_PHASES
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from talkpuck.store import tables as t
 
@@ -66,8 +66,10 @@ class SessionsMixin:
 
     # -- queries ----------------------------------------------------------------------------------
     def sessions(self, room=None, limit=200):
+        """The newest `limit` sessions, newest first, by start (else request) time: a session started
+        on a puck (id `<device>:<boot>:<seq>`) sorts by when it ran, like any other."""
         s = t.sessions.c
-        q = select(t.sessions).order_by(s.id.desc())
+        q = select(t.sessions).order_by(func.coalesce(s.started_ms, s.requested_ms, 0).desc(), s.id.desc())
         if room:
             q = q.where(s.room == room)
         with self.engine.connect() as c:
