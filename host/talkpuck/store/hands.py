@@ -9,7 +9,7 @@ earlier boot's seqs). So an `ack`/`lower`/`withdraw` from this boot about a numb
 raised is matched to that device's hand of an earlier boot (the newest one with that number still
 open), and a `clear` clears every waiting hand of the device, whatever boot raised it.
 """
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from talkpuck.store import tables as t
 
@@ -93,6 +93,16 @@ class HandsMixin:
             rows = [dict(r) for r in c.execute(select(t.hands).where(h.room == room, h.state == "waiting")).mappings()]
             c.execute(update(t.hands).where(h.room == room, h.state == "waiting").values(state="cleared", lowered_ms=now))
         return rows
+
+    def clear_left_open(self, device):
+        """Clear the device's hands a previous run left waiting, as of when the device was last seen
+        (so they do not show as just resolved). Returns how many."""
+        h = t.hands.c
+        with self.lock, self.engine.begin() as c:
+            seen = c.execute(select(t.devices.c.last_seen_ms).where(t.devices.c.id == device)).scalar()
+            res = c.execute(update(t.hands).where(h.device == device, h.state == "waiting").values(
+                state="cleared", lowered_ms=func.coalesce(seen, h.raised_ms)))
+            return int(res.rowcount or 0)
 
     def hands(self, room=None, since_ms=None):
         """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time."""

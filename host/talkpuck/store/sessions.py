@@ -64,6 +64,25 @@ class SessionsMixin:
         gap_s = int((started - prev) // 1000)
         return {"break_before_s": gap_s, "short_break": gap_s < self.min_break_s(room, c)}
 
+    def close_left_open(self, device):
+        """End the device's sessions a previous run left open (the demo's simulated pucks start afresh):
+        a started one ends at the last time anything was heard of it, phase `ended`; one requested but
+        never started becomes `cancelled`. Returns the ids closed."""
+        s, e = t.sessions.c, t.events.c
+        closed = []
+        with self.lock, self.engine.begin() as c:
+            rows = c.execute(select(s.id, s.started_ms, s.requested_ms).where(
+                s.device == device, s.phase.in_(tuple(LIVE_PHASES) + ("requested",)))).all()
+            for sid, started, requested in rows:
+                if started is None:
+                    c.execute(update(t.sessions).where(s.id == sid).values(phase="cancelled"))
+                else:
+                    last = c.execute(select(func.max(e.wall_ms)).where(e.session_id == sid)).scalar()
+                    c.execute(update(t.sessions).where(s.id == sid).values(
+                        phase="ended", ended_ms=max(int(last or started), int(started))))
+                closed.append(sid)
+        return closed
+
     # -- queries ----------------------------------------------------------------------------------
     def sessions(self, room=None, limit=200):
         """The newest `limit` sessions, newest first, by start (else request) time: a session started
