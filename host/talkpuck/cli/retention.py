@@ -5,7 +5,18 @@ from each table. What belongs to a session and how it goes is store/retention.py
 """
 import json
 
-from talkpuck.cli.sessions import _store, _store_args
+from talkpuck.cli import runtime
+
+
+def _store_args(p):
+    p.add_argument("--db", help="database URL (default: the running host's, else SQLite in the data dir)")
+    p.add_argument("--data-dir", default="var", help="data dir (default: var)")
+
+
+def _store(args):
+    from talkpuck.store import Store
+    _, db = runtime.resolve(args)
+    return Store(db, data_dir=args.data_dir)
 
 
 def add_parser(sub):
