@@ -78,31 +78,38 @@ def _to_array(chunk):
 
 
 class SimButton:
-    """A button level driven by press patterns: lists of (level, hold_ms) on the sim clock."""
+    """A button level driven by press patterns: lists of (level, hold_ms) on the sim clock.
+
+    Each level lasts its hold time *as the poller sees it*: a segment starts at the first poll that
+    reports it. So a poller held up (a busy machine, a sped-up clock) still sees every tap, with its
+    length, instead of missing a 120 ms tap that passed between two polls."""
 
     settle_ms = 600  # longer than the gestures' double-press gap
 
     def __init__(self, clock):
         self.clock = clock
-        self._plan = []  # (virtual elapsed ms when it ends, level)
+        self._plan = []  # [level, hold_ms] segments still to report, the current one first
+        self._since = None  # sim ms when the current segment was first reported
         self._lock = threading.Lock()
 
     def press(self, pattern):
-        """Queue a pattern such as [(True, 120), (False, 150), (True, 120)]; it starts now."""
+        """Queue a pattern such as [(True, 120), (False, 150), (True, 120)], after any queued one."""
         with self._lock:
-            t = max(self.clock.elapsed_ms(), self._plan[-1][0] if self._plan else 0)
             for level, hold_ms in pattern:
-                t += hold_ms
-                self._plan.append((t, level))
-            t += self.settle_ms  # released long enough that the next pattern is a gesture of its own
-            self._plan.append((t, False))
+                self._plan.append((bool(level), hold_ms))
+            self._plan.append((False, self.settle_ms))  # released long enough: the next pattern is its own gesture
 
     def value(self):
         now = self.clock.elapsed_ms()
         with self._lock:
-            while self._plan and self._plan[0][0] <= now:
+            if self._plan and self._since is not None and now - self._since >= self._plan[0][1]:
                 self._plan.pop(0)
-            return bool(self._plan and self._plan[0][1])
+                self._since = None
+            if not self._plan:
+                return False
+            if self._since is None:
+                self._since = now
+            return self._plan[0][0]
 
 
 class SimLeds:
