@@ -71,3 +71,8 @@ class RoomSet(Body):
 
 class MinBreak(Body):
     min_break_s: int = Field(ge=0, le=86400)
+
+
+class ForgetName(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    room: Optional[str] = Field(default=None, max_length=64)

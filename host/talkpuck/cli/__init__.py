@@ -15,6 +15,7 @@ COMMANDS = [
     "serve",                          # serve
     "user",                           # user add/list/remove/assign/passwd (web logins)
     "sessions",                       # sessions, session
+    "retention",                      # delete-session, delete-room, forget-name, names, prune
     "control",                        # cmd, session-start, session-extend, session-end, hand-ack
     "sim",                            # sim
     "demo",                           # demo

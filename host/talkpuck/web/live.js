@@ -95,16 +95,21 @@ function drawRoom(el, room) {
     if (keep) sel.value = keep;
     sel.dataset.ids = ids;
   }
-  const s = room.session;
-  el.querySelector(".session-line").innerHTML = "";
-  if (s) {
-    const line = el.querySelector(".session-line");
-    line.textContent = "Session " + s.id + (s.purpose ? " — " + s.purpose : "") +
-      (s.limit_s ? " · limit " + fmt(s.limit_s) : "") +
-      (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
-    if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
-  }
+  // one line and one balance of voices per session: two pucks in a room may run one each
+  const sessions = room.sessions || (room.session ? [room.session] : []);
+  const s = sessions[0];
+  drawSessionLine(el.querySelector(".session-line"), s, sessions.length > 1);
   drawVoices(el.querySelector(".voices"), s ? s.voices : null);
+  let more = el.querySelector(".more-sessions");
+  if (!more) { more = document.createElement("div"); more.className = "more-sessions"; el.querySelector(".voices").after(more); }
+  more.replaceChildren(...sessions.slice(1).map((x) => {
+    const div = document.createElement("div"); div.className = "extra-session"; div.dataset.session = x.id;
+    const line = document.createElement("div"); line.className = "session-line";
+    const ul = document.createElement("ul"); ul.className = "extra-voices";
+    drawSessionLine(line, x, true); drawVoices(ul, x.voices);
+    div.append(line, ul);
+    return div;
+  }));
   const waiting = room.hands.filter((h) => h.state === "waiting");
   el.querySelector(".hand-count").textContent = waiting.length ? "(" + waiting.length + " waiting)" : "(none waiting)";
   el.querySelector(".hands").replaceChildren(...room.hands.map((h) => {
@@ -125,6 +130,16 @@ function drawRoom(el, room) {
     }
     return li;
   }));
+}
+
+function drawSessionLine(line, s, withDevice) {
+  line.innerHTML = "";
+  if (!s) return;
+  line.dataset.session = s.id;
+  line.textContent = "Session " + s.id + (withDevice ? " on " + s.device : "") + (s.purpose ? " — " + s.purpose : "") +
+    (s.limit_s ? " · limit " + fmt(s.limit_s) : "") +
+    (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
+  if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
 }
 
 // the session's balance of voices: one bar per anonymous voice, with its turns, monologues and cut-ins

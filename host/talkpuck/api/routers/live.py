@@ -43,11 +43,14 @@ def build_live(store, hands_queue, who=None):
     if who is not None:
         rooms = {k: v for k, v in rooms.items() if can_see(who, k)}
     for r in rooms.values():
+        # every puck of the room may run its own session: one entry each, in device order
+        r["sessions"] = []
         for dv in r["devices"]:
             s = store.session(dv["session"]) if dv["session"] else store.current_session(dv["id"])
             if s:
                 # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice
-                r["session"] = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"])))
+                r["sessions"].append(dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"]))))
+        r["session"] = r["sessions"][0] if r["sessions"] else None   # the first (older clients read this)
     return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
 
 
