@@ -50,7 +50,7 @@ class Rule:
         return self.time(tbl) if callable(self.time) else tbl.c[self.time]
 
 
-RULES = {}
+RULES: dict = {}  # table name -> Rule (register())
 
 
 def register(rule):

@@ -73,7 +73,7 @@ class SessionsMixin:
         with self.lock, self.engine.begin() as c:
             rows = c.execute(select(s.id, s.started_ms, s.requested_ms).where(
                 s.device == device, s.phase.in_(tuple(LIVE_PHASES) + ("requested",)))).all()
-            for sid, started, requested in rows:
+            for sid, started, _requested in rows:
                 if started is None:
                     c.execute(update(t.sessions).where(s.id == sid).values(phase="cancelled"))
                 else:

@@ -29,7 +29,7 @@ def delete_room(room: str, force: bool = False, store=Depends(deps.store)):
 
 
 @router.get("/names")
-def remote_names(room: str = None, store=Depends(deps.store)):
+def remote_names(room: str | None = None, store=Depends(deps.store)):
     """The remote participants' names kept, with how many hand rows hold each."""
     return store.remote_names(room)
 
