@@ -12,7 +12,7 @@ from puckcore.errors import ProtocolError as FirmwareProtocolError
 from puckcore.settings import SPEC
 from talkpuck.errors import ProtocolError
 from talkpuck.protocol import parse_message
-from talkpuck.protocol.schemas import SCHEMA_DIR, schema_names
+from talkpuck.protocol.schemas import SCHEMA_DIR, ecma_regex, schema_names
 from talkpuck.protocol.topics import DEVICE_RE, check_device_id
 
 from conftest import BAD, EXAMPLES, ROOT
@@ -105,11 +105,12 @@ def test_info_schema_knows_the_protocol_revision():
 
 
 @pytest.mark.parametrize("device", ["puck-a1", "a", "a" * 32, "a" * 33, "", "Puck", "puck_a", "p\u00e9",
-                                    "all", "host", "hosts", "all-2", "-", "0"])
+                                    "all", "host", "hosts", "all-2", "-", "0",
+                                    "puck-a1\n", "puck-a1\r\n", "\npuck"])
 def test_device_id_rule_is_one_rule(device):
     ok = protocol.valid_device_id(device)
     assert ok == (bool(DEVICE_RE.match(device)) and device not in protocol.RESERVED), device
-    assert DEVICE_RE.pattern == protocol.DEVICE_PATTERN
+    assert DEVICE_RE.pattern == ecma_regex(protocol.DEVICE_PATTERN).pattern  # the table's rule, `$` as ECMA's end
     assert codec.valid_device_id(device) == ok
     if ok:
         assert check_device_id(device) == device
@@ -162,7 +163,9 @@ def _firmware_reads(topic, raw):
             raise FirmwareProtocolError("%s: missing %s" % (topic, key))
 
 
-SCHEMA_ONLY_BAD = {"evt_hand_bad_action.json"}  # an event field's value: the host's schemas alone judge it
+# a field's value, an extra field, a bound, NaN: the host's schemas (and its JSON reading) alone judge these
+SCHEMA_ONLY_BAD = {"evt_hand_bad_action.json", "evt_turn_extra_field.json", "evt_turn_seq_float.json",
+                   "evt_turn_seq_too_big.json", "info_boot_newline.json", "info_fw_too_long.json", "state_nan.json"}
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(EXAMPLES, "*.json"))), ids=os.path.basename)
