@@ -104,8 +104,8 @@ class Ingest:
         if prev and prev_seq:
             stored = self.store.max_seq(msg.device, prev) or 0
             if prev_seq > stored + PREV_SEQ_SLACK:
-                self._reject("prev_seq", str(msg.topic), "info.prev_seq %d is more than %d beyond seq %d, the "
-                             "last the host has of boot %s: not counted as lost" % (prev_seq, PREV_SEQ_SLACK, stored, prev))
+                self._reject("prev_seq", str(msg.topic), "%s: info.prev_seq %d is more than %d beyond seq %d, the "
+                             "last the host has of boot %s: not counted as lost" % (msg.topic, prev_seq, PREV_SEQ_SLACK, stored, prev))
                 p = dict(p, prev_seq=0)
         key = (msg.device, p["boot"])
         anchor = (now, p["ms"])
