@@ -209,3 +209,36 @@ def test_protocol_doc_lists_every_verb_setting_and_kind():
     for phase in protocol.PHASES:
         assert "`%s`" % phase in text, phase
     assert "proto_rev" in text
+
+
+def test_protocol_doc_states_the_ingest_limits():
+    """§1 names the limits the host enforces: the numbers in the text are the code's."""
+    from talkpuck.ingest.ingest import PREV_SEQ_SLACK
+    from talkpuck.protocol.message import MAX_DEPTH, MAX_PAYLOAD
+    text = _doc()
+    assert "larger than %d bytes" % MAX_PAYLOAD in text
+    assert "nesting deeper than %d" % MAX_DEPTH in text
+    assert "more than %d beyond" % PREV_SEQ_SLACK in text
+    assert "additionalProperties: false" in text
+
+
+@pytest.mark.parametrize("name", [n for n in schema_names() if not n.startswith("cmd_") and n != "status"])
+def test_device_schemas_are_allow_lists_with_bounds(name):
+    """Every device->host schema: no other field, every integer bounded, every string and list capped."""
+    s = _schema(name)
+    assert s["additionalProperties"] is False, name
+    for key, prop in s["properties"].items():
+        for alt in prop.get("anyOf", [prop]):
+            types = alt.get("type", [])
+            types = types if isinstance(types, list) else [types]
+            if "integer" in types and "const" not in alt:
+                assert "minimum" in alt and "maximum" in alt, (name, key)
+                assert alt["maximum"] <= 2 ** 42, (name, key)
+            if "string" in types and "enum" not in alt:
+                assert "maxLength" in alt, (name, key)
+            if "array" in types:
+                assert "maxItems" in alt and "maxLength" in alt["items"], (name, key)
+            assert "number" not in types, (name, key)
+    seq = s["properties"].get("seq")
+    if seq is not None:
+        assert (seq["minimum"], seq["maximum"]) == (1, 2 ** 31 - 1), name
