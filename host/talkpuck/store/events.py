@@ -91,5 +91,12 @@ class EventsMixin:
                         "last_seq_reported": reported, "deleted": deleted, "lost": last - stored - deleted})
         return out
 
+    def max_seq(self, device, boot):
+        """The highest seq stored for (device, boot), or None."""
+        e = t.events.c
+        with self.engine.connect() as c:
+            v = c.execute(select(func.max(e.seq)).where(e.device == device, e.boot == boot)).scalar()
+        return None if v is None else int(v)
+
     def events_lost(self):
         return sum(g["lost"] for g in self.gaps())
