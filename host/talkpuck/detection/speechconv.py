@@ -238,46 +238,47 @@ def _envelope(x, tau_s):
 
 
 def loudspeaker(x, rng, sim):
-    """x (float, unit active rms) as heard from a laptop loudspeaker: returns (y, params)."""
+    """x (float, unit active rms) as heard from a laptop loudspeaker: returns (y, params). Every
+    random parameter is drawn first, so x=None gives the same params without the work."""
     from scipy import signal
 
     if sim == "laptop":
         lo, hi = rng.uniform(250, 500), rng.uniform(3400, 7000)
-        sos = signal.butter(4, [lo, hi], btype="bandpass", fs=RATE, output="sos")
-        y = signal.sosfilt(sos, x)
         ratio, thr_db = rng.uniform(3, 8), rng.uniform(-14, -6)
-        env = _envelope(y, 0.01)
-        thr = 10 ** (thr_db / 20.0)
-        g = np.where(env > thr, (env / thr) ** (1.0 / ratio - 1.0), 1.0)
-        y = y * g
-        y = np.tanh(1.5 * y / (np.max(np.abs(y)) + 1e-9)) * 1.0
         params = {"sim": sim, "band_hz": [round(lo), round(hi)], "ratio": round(ratio, 1), "thr_db": round(thr_db, 1)}
     elif sim == "other":
         lo, hi = rng.uniform(150, 320), rng.uniform(3000, 3900)
-        sos = np.vstack([signal.cheby1(3, 1.0, lo, btype="highpass", fs=RATE, output="sos"),
-                         signal.cheby1(5, 0.5, hi, btype="lowpass", fs=RATE, output="sos")])
-        y = signal.sosfilt(sos, x)
-        f0 = rng.uniform(800, 1500)  # small driver resonance
-        b, a = signal.iirpeak(f0, 2.0, fs=RATE)
-        y = y + 1.0 * signal.lfilter(b, a, y)
-        # block AGC (20 ms blocks, gain follows toward a target) and a hard limiter
-        blk = 320
-        nb = len(y) // blk
-        rms = np.sqrt(np.mean(y[: nb * blk].reshape(nb, blk) ** 2, axis=1) + 1e-9) if nb else np.ones(1)
-        target, ratio = np.percentile(rms, 80), rng.uniform(2, 4)
-        gains = np.clip((rms / target) ** (1.0 / ratio - 1.0), 0.2, 4.0)
-        g = np.repeat(gains, blk)
-        g = np.concatenate([g, np.full(len(y) - len(g), g[-1] if len(g) else 1.0)])
-        g = signal.lfilter([0.05], [1, -0.95], g) / 1.0
-        y = y * g
-        peak = np.percentile(np.abs(y), 99.5)
-        y = np.clip(y, -peak, peak)
-        kbps = int(rng.integers(12, 17))
-        y = opus_round_trip(y / (np.max(np.abs(y)) + 1e-9) * 0.5, kbps)
+        f0, ratio, kbps = rng.uniform(800, 1500), rng.uniform(2, 4), int(rng.integers(12, 17))
         params = {"sim": sim, "band_hz": [round(lo), round(hi)], "resonance_hz": round(f0), "ratio": round(ratio, 1),
                   "opus_kbps": kbps}
     else:
         raise TalkpuckError("loudspeaker simulation must be one of %s, got %r" % (", ".join(SIMS), sim))
+    if x is None:
+        return None, params
+    if sim == "laptop":
+        sos = signal.butter(4, [lo, hi], btype="bandpass", fs=RATE, output="sos")
+        y = signal.sosfilt(sos, x)
+        env = _envelope(y, 0.01)
+        thr = 10 ** (thr_db / 20.0)
+        y = y * np.where(env > thr, (env / thr) ** (1.0 / ratio - 1.0), 1.0)
+        y = np.tanh(1.5 * y / (np.max(np.abs(y)) + 1e-9))
+    else:
+        sos = np.vstack([signal.cheby1(3, 1.0, lo, btype="highpass", fs=RATE, output="sos"),
+                         signal.cheby1(5, 0.5, hi, btype="lowpass", fs=RATE, output="sos")])
+        y = signal.sosfilt(sos, x)
+        b, a = signal.iirpeak(f0, 2.0, fs=RATE)  # small driver resonance
+        y = y + signal.lfilter(b, a, y)
+        # block AGC (20 ms blocks, gain smoothed) and a hard limiter
+        blk = 320
+        nb = len(y) // blk
+        rms = np.sqrt(np.mean(y[: nb * blk].reshape(nb, blk) ** 2, axis=1) + 1e-9) if nb else np.ones(1)
+        gains = np.clip((rms / np.percentile(rms, 80)) ** (1.0 / ratio - 1.0), 0.2, 4.0)
+        g = np.repeat(gains, blk)
+        g = np.concatenate([g, np.full(len(y) - len(g), g[-1] if len(g) else 1.0)])
+        y = y * signal.lfilter([0.05], [1, -0.95], g)
+        peak = np.percentile(np.abs(y), 99.5)
+        y = np.clip(y, -peak, peak)
+        y = opus_round_trip(y / (np.max(np.abs(y)) + 1e-9) * 0.5, kbps)
     act = np.abs(y) > 1e-4
     rms = math.sqrt(float(np.mean(y[act] ** 2))) if act.any() else 1.0
     return y / rms, params
@@ -358,11 +359,13 @@ def _check_range(value, name, lo_ok, hi_ok, cast=float):
 
 
 def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS, duration=DURATION_S,
-                      remote_p=REMOTE_P, sim="laptop", snr_db=SNR_DB, rt60_s=RT60_S, name=None, force_remote=None):
+                      remote_p=REMOTE_P, sim="laptop", snr_db=SNR_DB, rt60_s=RT60_S, name=None, force_remote=None,
+                      render=True):
     """Conversation `number` of `seed` from the speakers of `split` in index ({key: [paths]}).
 
     sim: 'laptop', 'other' or 'mixed' (each remote conversation draws one); force_remote: True/False
-    overrides the one-in-three draw (tests)."""
+    overrides the one-in-three draw (tests); render=False: labels and info only, samples None (the
+    same labels and info as a rendered one, without the audio work)."""
     lo, hi = _check_range(n_speakers, "speakers", 2, 5, int)
     dlo, dhi = _check_range(duration, "duration", 5.0, 900.0)
     slo, shi = _check_range(snr_db, "SNR", -10.0, 90.0)
@@ -436,7 +439,7 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
         raise TalkpuckError("duration too short for two voices: conversation %d of seed %d has %d" % (number, seed, len(names)))
     k = len(names)
     # --- the room
-    from scipy.signal import fftconvolve
+    from scipy.signal import oaconvolve
 
     rt60 = float(rng.uniform(rlo, rhi))
     volume = float(rng.uniform(30, 150))
@@ -444,10 +447,11 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
     speaker_dist = float(rng.uniform(0.3, 1.0))  # the laptop beside the puck
     base_db = float(rng.uniform(*LEVEL_RANGE_DBFS))
     laptop_db = float(rng.uniform(-6, 4))
-    tracks = {s: np.zeros(total) for s in names}
+    tracks = {s: np.zeros(total if render else 0) for s in names}
     segments = []
     for spk, pos, audio, runs in placed:
-        tracks[spk][pos:pos + len(audio)] += audio
+        if render:
+            tracks[spk][pos:pos + len(audio)] += audio
         segments.extend(((pos + a) / float(RATE), (pos + b) / float(RATE), spk) for a, b in runs)
     mix = np.zeros(total)
     voices = []
@@ -455,28 +459,31 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
         dist = speaker_dist if s in remote else float(rng.uniform(*DISTANCE_M))
         drr = float(np.clip(20 * math.log10(crit / dist), -12.0, 20.0))
         level = base_db - 20 * math.log10(dist) + (laptop_db if s in remote else float(rng.uniform(-EFFORT_DB, EFFORT_DB)))
-        x = tracks[s]
+        x = tracks[s] if render else None
         params = None
         if s in remote:
             x, params = loudspeaker(x, rng, conv_sim)
         ir = room_ir(rng, rt60, drr)
-        y = fftconvolve(x, ir)[:total] * 32768.0 * 10 ** (level / 20.0)
-        mix += y
+        if render:
+            mix += oaconvolve(x, ir)[:total] * 32768.0 * 10 ** (level / 20.0)
         v = {"name": s, "remote": s in remote, "split": split_of(s), "distance_m": round(dist, 2),
              "drr_db": round(drr, 1), "level_dbfs": round(level, 1), "weight": round(weight[s], 3)}
         if params:
             v["loudspeaker"] = params
         voices.append(v)
-    speech = np.zeros(total, dtype=bool)
-    for a, b, _ in segments:
-        speech[int(a * RATE):int(b * RATE)] = True
-    speech_rms = math.sqrt(float(np.mean(mix[speech] ** 2))) if speech.any() else 1.0
     snr = float(rng.uniform(slo, shi))
-    noise, slope = coloured_noise(rng, total)
-    mix += noise * speech_rms * 10 ** (-snr / 20.0)
-    peak = float(np.max(np.abs(mix))) if total else 0.0
-    if peak > 0.9 * 32767:
-        mix *= 0.9 * 32767 / peak
+    if render:
+        speech = np.zeros(total, dtype=bool)
+        for a, b, _ in segments:
+            speech[int(a * RATE):int(b * RATE)] = True
+        speech_rms = math.sqrt(float(np.mean(mix[speech] ** 2))) if speech.any() else 1.0
+        noise, slope = coloured_noise(rng, total)
+        mix += noise * speech_rms * 10 ** (-snr / 20.0)
+        peak = float(np.max(np.abs(mix))) if total else 0.0
+        if peak > 0.9 * 32767:
+            mix *= 0.9 * 32767 / peak
+    else:
+        slope = round(float(rng.uniform(0.5, 2.0)), 2)  # coloured_noise's first draw
     segments = merge_segments(segments)
     talk = {s: sum(e - b for b, e, k in segments if k == s) for s in names}
     tot = sum(talk.values()) or 1.0
@@ -489,7 +496,7 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
             "rt60_s": round(rt60, 2), "critical_distance_m": round(crit, 2), "snr_db": round(snr, 1),
             "noise_slope": slope, "alpha": round(alpha, 2), "remote_sim": conv_sim,
             "equal_share_errors": [round(100.0 * abs(v["share"] - 1.0 / k), 3) for v in voices]}
-    return Conversation(name, to_int16(mix), segments, info)
+    return Conversation(name, to_int16(mix) if render else None, segments, info)
 
 
 def merge_segments(segments):
@@ -520,14 +527,16 @@ def write_conversation(folder, conv):
         json.dump(conv.info, f, indent=1)
 
 
-def make_conversations(out, count, seed, index, log=None, **kw):
+def make_conversations(out, count, seed, index, log=None, per_index=None, **kw):
+    """Write `count` conversations (sconv000 ...) of `seed` and manifest.json into out. per_index(i)
+    -> extra keyword arguments for conversation i (the frozen set's remote pattern)."""
     if int(count) < 1:
         raise TalkpuckError("count must be at least 1, got %s" % count)
     if os.path.exists(out) and not os.path.isdir(out):
         raise TalkpuckError("output %s exists and is not a folder" % out)
     infos = []
     for i in range(int(count)):
-        conv = make_conversation(index, seed, i, **kw)
+        conv = make_conversation(index, seed, i, **dict(kw, **(per_index(i) if per_index else {})))
         write_conversation(out, conv)
         infos.append(conv.info)
         if log:
@@ -537,10 +546,19 @@ def make_conversations(out, count, seed, index, log=None, **kw):
     return infos
 
 
+def frozen_val_options(i):
+    """The frozen set's conversation i: exactly every third one has loudspeaker voices, alternately
+    from the training simulation (`laptop`) and the held-out one (`other`, with Opus)."""
+    if i % 3 != 1:
+        return {"force_remote": False, "sim": "laptop"}
+    return {"force_remote": True, "sim": "laptop" if i % 6 == 1 else "other"}
+
+
 def make_frozen_val(out, index, log=None, count=FROZEN_VAL_COUNT):
-    """The frozen validation set: FROZEN_VAL_SEED, validation speakers only, loudspeaker voices from
-    both simulations. Report every figure on it; never tune on it."""
-    return make_conversations(out, count, FROZEN_VAL_SEED, index, log=log, split="val", sim="mixed")
+    """The frozen validation set: FROZEN_VAL_SEED, validation speakers only, a third of the
+    conversations with loudspeaker voices from both simulations. Report every figure on it; never
+    tune on it."""
+    return make_conversations(out, count, FROZEN_VAL_SEED, index, log=log, split="val", per_index=frozen_val_options)
 
 
 def describe(info):
