@@ -576,3 +576,22 @@ def read_remote(folder, name):
     with open(p, encoding="utf-8") as f:
         info = json.load(f)
     return {v["name"]: bool(v["remote"]) for v in info.get("speakers", [])}
+
+
+# --- the small set in the repository (regression test, fresh clones) ------------------------
+FIXTURE = os.path.join("data", "speech", "voices-val")
+FIXTURE_SEED, FIXTURE_COUNT, FIXTURE_DURATION_S, FIXTURE_SPEAKERS = 77, 3, (45.0, 60.0), (2, 4)
+
+
+def fixture_options(i):
+    """Conversation 0 all in the room, 1 with a `laptop` loudspeaker voice, 2 with an `other` one."""
+    return [{"force_remote": False}, {"force_remote": True, "sim": "laptop"},
+            {"force_remote": True, "sim": "other"}][i % 3]
+
+
+def fixture_conversations(folder=FIXTURE):
+    """The regression set: FIXTURE_COUNT short conversations generated from the committed fixture
+    of validation voices (Opus clips of seven speakers no training uses)."""
+    index = index_speakers(folder)
+    return [make_conversation(index, FIXTURE_SEED, i, split="val", duration=FIXTURE_DURATION_S,
+                              n_speakers=FIXTURE_SPEAKERS, **fixture_options(i)) for i in range(FIXTURE_COUNT)]

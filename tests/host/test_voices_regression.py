@@ -1,0 +1,45 @@
+"""Regression on the small set of generated conversations in the repository (issue 15): three short
+conversations built by speechconv.fixture_conversations from the committed validation voices
+(data/speech/voices-val), one all in the room, one with a voice through the training loudspeaker
+simulation, one through the held-out one (with Opus). A fresh clone runs it without ../shared/.
+
+Figures recorded with the firmware detector as it is (scored as `talkpuck eval` does). Raise them
+when the detector improves; never lower them without saying why in docs/detection.md. The puck has
+no `remote` flag yet, so every voice counts as in the room: RECORDED_REMOTE is the share of
+single-voice speech time that is in the room.
+"""
+import pytest
+
+from talkpuck.detection import speechconv as sc
+from talkpuck.detection.audio import RATE
+from talkpuck.detection.evaluate import pool, score_file
+from talkpuck.detection.runner import run_detector
+
+RECORDED_F1 = 0.9465
+RECORDED_DER = 0.276  # one voice: 0.436
+RECORDED_SHARE = 15.05  # points; one voice 25.3, equal split with the true number of voices 15.8
+RECORDED_REMOTE = 0.556
+
+
+@pytest.fixture(scope="module")
+def scored():
+    rows, infos = [], []
+    for c in sc.fixture_conversations():
+        hyp, cpu = run_detector(c.samples)
+        rows.append(score_file(c.name, c.segments, hyp, len(c.samples) / float(RATE), cpu, c.remote, None))
+        infos.append(c.info)
+    return pool(rows), infos
+
+
+def test_the_set_has_room_and_loudspeaker_voices(scored):
+    _, infos = scored
+    assert [i["remote_sim"] for i in infos] == [None, "laptop", "other"]
+    assert all(v["split"] == "val" for i in infos for v in i["speakers"])
+
+
+def test_generated_conversations_not_worse(scored):
+    p, _ = scored
+    assert p["f1"] >= RECORDED_F1 - 0.003, p["f1"]
+    assert p["der"] <= RECORDED_DER + 0.005, p["der"]
+    assert p["talk_share_error"] <= RECORDED_SHARE + 0.3, p["talk_share_error"]
+    assert p["remote_accuracy"] >= RECORDED_REMOTE - 0.005, p["remote_accuracy"]
