@@ -14,6 +14,8 @@ def frame_stats_viper(buf, n: int, dc: int, out):
     a = 0
     z = 0
     h = 0
+    lo = o[5]
+    lsum = 0
     prev = int(p[0])
     if prev >= 32768:
         prev -= 65536
@@ -27,6 +29,11 @@ def frame_stats_viper(buf, n: int, dc: int, out):
             x -= 65536
         s += x
         d = x - dc
+        lo += (d - lo) >> 4
+        if lo < 0:
+            lsum -= lo
+        else:
+            lsum += lo
         if d < 0:
             a -= d
             if neg == 0:
@@ -48,3 +55,5 @@ def frame_stats_viper(buf, n: int, dc: int, out):
     o[1] = a
     o[2] = z
     o[3] = h
+    o[4] = lsum
+    o[5] = lo
