@@ -20,14 +20,15 @@ def frame_stats(buf, n, dc, out):
     out[3] = sum |x[i] - x[i-1]|          (first-difference level: the high band)
     out[4] = sum |lo|, lo a one-pole low-pass of x - dc (lo += (x - dc - lo) >> LOW_SHIFT, about
              160 Hz): the low band, where a laptop loudspeaker gives next to nothing (issue 15)
-    out[5] = lo, in and out: the low-pass state carried from frame to frame
+    out[5] = lo + 65536, in and out: the low-pass state carried from frame to frame (kept positive:
+             the viper twin's 32-bit loads do not sign-extend on 64-bit ports)
     Every partial sum stays below 2**30 for n <= 320 int16 samples (|lo| < 65536).
     """
     s = 0
     a = 0
     z = 0
     h = 0
-    lo = out[5]
+    lo = out[5] - 65536
     lsum = 0
     prev = buf[0]
     neg = prev < dc
@@ -61,7 +62,7 @@ def frame_stats(buf, n, dc, out):
     out[2] = z
     out[3] = h
     out[4] = lsum
-    out[5] = lo
+    out[5] = lo + 65536
 
 
 if sys.implementation.name == "micropython":  # viper exists only there
@@ -85,7 +86,7 @@ class FrontEnd:
 
     def reset(self):
         self.dc = 0
-        self._out[5] = 0
+        self._out[5] = 65536  # lo = 0
         self.level_dbq = self.p.floor_dbq
         self.high_dbq = self.p.floor_dbq
         self.low_dbq = self.p.floor_dbq
