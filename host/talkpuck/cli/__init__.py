@@ -22,6 +22,7 @@ COMMANDS = [
     "eval",                           # eval
     "train",                          # train-vad
     "conversations",                  # make-conversations
+    "voices",                         # train-voices
     "deploy",                         # board, build, deploy, provision
 ]
 
