@@ -9,7 +9,9 @@ from talkpuck.errors import TalkpuckError
 
 
 def talkpuck_system(samples):
-    return run_detector(samples)
+    remote = {}
+    segs, cpu = run_detector(samples, remote_out=remote)
+    return segs, cpu, remote
 
 
 def find_pairs(folder):

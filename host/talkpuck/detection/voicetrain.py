@@ -171,8 +171,8 @@ HELD_OUT = %r
 
 def train(index, count=400, val_count=120, seed=1, cache=None, out=MODEL_PATH, log=print):
     """Fit on the training speakers, score on the validation speakers (both simulations), write out."""
-    if int(count) < 4 or int(val_count) < 2:
-        raise TalkpuckError("train-voices: need at least 4 training and 2 validation examples")
+    if int(count) < 4 or int(val_count) < 0:
+        raise TalkpuckError("train-voices: need at least 4 training examples (and no negative count)")
     X, y = cached_examples(index, "train", count, seed, ("laptop",), cache, log)
     if y.all() or not y.any():
         raise TalkpuckError("train-voices: the examples hold only one class")
