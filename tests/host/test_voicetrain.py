@@ -83,7 +83,7 @@ def test_train_voices_on_a_tiny_subset(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.skipif(_shared() is None, reason="the shared speech folders are not here")
 def test_train_voices_full(tmp_path):
-    W, B, held = vt.train(sc.index_speakers(_shared()), 240, 80, 1, None, str(tmp_path / "vm.py"))
+    W, B, held = vt.train(sc.index_speakers(_shared()), 200, 60, 1, None, str(tmp_path / "vm.py"))
     assert held["laptop"] >= 0.8
 
 

@@ -9,8 +9,8 @@ def add_parser(subparsers):
         help="learn the puck's remote-voice decision (laptop loudspeaker or the room) from the speech folders")
     p.add_argument("--speech", help="the speech folder (default: $%s or shared/data/speech above here)"
                    % speechconv.SPEECH_ENV)
-    p.add_argument("--count", default="400", help="training examples (training speakers only; default 400)")
-    p.add_argument("--val-count", default="120", help="held-out examples per loudspeaker simulation (default 120)")
+    p.add_argument("--count", default="200", help="training examples (training speakers only; default 200)")
+    p.add_argument("--val-count", default="60", help="held-out examples per loudspeaker simulation (default 60)")
     p.add_argument("--seed", default="1")
     p.add_argument("--cache", help="cache the examples' features as CACHE.<split>.<key>.npz")
     p.add_argument("--out", default=voicetrain.MODEL_PATH, help="model file to write (default %s)"

@@ -2,7 +2,7 @@
 firmware/puckcore/voice_model.py.
 
 Material: the training speakers of speechconv (never a validation speaker). Each example is one
-person (one to three utterances with short pauses) placed in a random room (RT60 0.2-0.8 s, a
+person (one to three utterances with short pauses, at most EXAMPLE_MAX_S) placed in a random room (RT60 0.2-0.8 s, a
 distance of 0.4-3 m, or 0.3-1 m for the laptop) with noise at 10-30 dB SNR; half of them come
 through the `laptop` loudspeaker simulation first. The firmware's own front end and pitch tracker run
 over it (CPython, integer-exact), its voiced frames go to a one-voice remote.RemoteCue, and the
@@ -25,7 +25,8 @@ from talkpuck.errors import TalkpuckError
 MODEL_PATH = os.path.join("firmware", "puckcore", "voice_model.py")
 MIN_FRAMES = 100  # voiced frames (2 s) before a voice may be called remote
 W_SCALE = 256  # integer weights: round(w * W_SCALE)
-RECIPE = 2  # bump when the examples change (the cache key)
+RECIPE = 3  # bump when the examples change (the cache key)
+EXAMPLE_MAX_S = 8.0  # an example is at most this long (the cost is the CPython pitch tracker)
 
 
 def example_samples(index, speaker, rng, remote, sim):
@@ -37,7 +38,7 @@ def example_samples(index, speaker, rng, remote, sim):
     for _ in range(int(rng.integers(1, 4))):
         u = utts[int(rng.integers(0, len(utts)))]
         parts += [u.audio, np.zeros(int(rng.uniform(0.2, 0.8) * RATE))]
-    x = np.concatenate(parts)
+    x = np.concatenate(parts)[:int(EXAMPLE_MAX_S * RATE)]
     if remote:
         x, _ = sc.loudspeaker(x, rng, sim)
         dist = rng.uniform(0.3, 1.0)
@@ -169,7 +170,7 @@ HELD_OUT = %r
         f.write(text)
 
 
-def train(index, count=400, val_count=120, seed=1, cache=None, out=MODEL_PATH, log=print):
+def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, log=print):
     """Fit on the training speakers, score on the validation speakers (both simulations), write out."""
     if int(count) < 4 or int(val_count) < 0:
         raise TalkpuckError("train-voices: need at least 4 training examples (and no negative count)")
