@@ -44,3 +44,19 @@ def test_generated_conversations_not_worse(scored):
     assert p["talk_share_error"] <= RECORDED_SHARE + 0.3, p["talk_share_error"]
     assert p["remote_accuracy"] >= RECORDED_REMOTE - 0.005, p["remote_accuracy"]
     assert p["remote_recall"] >= 0.79 - 0.005, p["remote_recall"]  # loudspeaker voice time flagged remote
+
+
+def test_voice_val_bench_scores_a_folder(tmp_path, capsys):
+    # bench/voice_val.py on one short generated conversation with a loudspeaker voice (no recording)
+    import importlib.util
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sc.make_conversations(str(tmp_path), 1, 5, sc.index_speakers(os.path.join(root, sc.FIXTURE)), split="val",
+                          duration=(20, 25), force_remote=True)
+    spec = importlib.util.spec_from_file_location("voice_val", os.path.join(root, "bench", "voice_val.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.main([str(tmp_path), "--no-record"])
+    out = capsys.readouterr().out
+    assert "| talkpuck (voices, remote flag) |" in out and "| laptop | 1 |" in out
