@@ -24,6 +24,7 @@ COMMANDS = [
     "eval",                           # eval
     "train",                          # train-vad
     "conversations",                  # make-conversations
+    "voices",                         # train-voices
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
     "bridge",                         # bridge (a USB puck to MQTT)
