@@ -12,10 +12,12 @@ import asyncio
 import json
 import sys
 
+import fwboot
 from puckport import devconfig
 from puckcore.errors import ConfigError
 from puckcore.puck import Puck
 from puckport.bootsettings import settings_for_boot
+from puckport.fwupdate import Updater
 
 class SafeMode(Exception):
     """The button was held at boot: return to the REPL without starting the puck."""
@@ -62,7 +64,10 @@ async def start(config_path="config.json"):
         raise SafeMode()
     hal = mod.make_hal(cfg, board)
     puck = Puck.from_storage(hal, cfg.device, board=board["name"], settings=make_settings(hal, cfg, board))
+    # updates over the air: the updater's folder is fwboot's, beside the puck's storage
+    puck.ctrl.fw = Updater(fwboot.folder(cfg.storage), cfg.ota_key, board["name"], hal.clock)
     puck.start()
+    puck.ctrl.fw.start(lambda: puck.online)
     print("talkpuck %s on %s: boot %s, broker %s:%d" % (cfg.device, board["name"], puck.boot, cfg.host, cfg.port))
     return puck
 
@@ -75,18 +80,24 @@ async def _main(config_path, failed):
         print("talkpuck: task error:", context.get("message"), repr(context.get("exception")))
 
     loop.set_exception_handler(on_error)
-    await start(config_path)
-    while not failed:
+    puck = await start(config_path)
+    while not failed and not puck.ctrl.fw.reset_due:
         await asyncio.sleep_ms(200)
+    if not failed:  # an update applied, or a copy on trial not healthy in time: reset
+        puck.ctrl.fw.deinit()
+        await puck.shutdown(drain_ms=2000)
+        return fwboot.RESET
+    return None
 
 
 def run(config_path=None):
-    """main.py's one call. A ConfigError is printed and returned; any other error propagates."""
+    """fwboot's one call. A ConfigError is printed and returned; any other error propagates;
+    fwboot.RESET when the board should reset (fwboot.run passes it on to main.py)."""
     if config_path is None:
         config_path = sys.argv[1] if len(sys.argv) > 1 else "config.json"
     failed = []
     try:
-        asyncio.run(_main(config_path, failed))
+        result = asyncio.run(_main(config_path, failed))
     except ConfigError as e:
         print("talkpuck: config error:", e)
         return e
@@ -95,4 +106,4 @@ def run(config_path=None):
         return None
     if failed:
         raise failed[0] if failed[0] is not None else RuntimeError("task failed")
-    return None
+    return result
