@@ -3,10 +3,9 @@ import fwboot
 
 if fwboot.run() == fwboot.RESET:  # an update to apply, or a trial copy that failed at boot
     try:
-        import machine
-
-        machine.reset()
-    except ImportError:  # the unix port: exit; its supervisor starts it again
+        from machine import reset
+    except ImportError:  # the unix port (its `machine` has no reset): exit; its supervisor starts it again
         import sys
 
         sys.exit(fwboot.RESET_EXIT)
+    reset()

@@ -92,6 +92,8 @@ def build(board_name, out_root=None, log=None, firmware=None):
     os.makedirs(out)
     mc = mpy_cross()
     files = select_hal(manifest_files(os.path.join(firmware, "manifest.py")), chip["hal"])
+    if chip["chip"] == "unix":  # the manifest lists the device HALs only
+        files.append((os.path.join(firmware, chip["hal"] + ".py"), chip["hal"]))
     outputs = []
     for src, dest in files:
         target = os.path.join(out, dest + ".mpy")
