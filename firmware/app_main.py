@@ -56,6 +56,11 @@ def make_settings(hal, cfg, board):
 
 async def start(config_path="config.json"):
     """Build and start the puck; returns it (its tasks run on the caller's loop)."""
+    return (await start_parts(config_path))[0]
+
+
+async def start_parts(config_path="config.json"):
+    """Build and start the puck and its updater (puckport/fwupdate.py); returns both."""
     unix = sys.platform not in PORT_HALS
     cfg = devconfig.load(config_path, needs_wifi=not unix)
     board = load_board(cfg, unix)
@@ -65,11 +70,12 @@ async def start(config_path="config.json"):
     hal = mod.make_hal(cfg, board)
     puck = Puck.from_storage(hal, cfg.device, board=board["name"], settings=make_settings(hal, cfg, board))
     # updates over the air: the updater's folder is fwboot's, beside the puck's storage
-    puck.ctrl.fw = Updater(fwboot.folder(cfg.storage), cfg.ota_key, board["name"], hal.clock)
+    fw = Updater(fwboot.folder(cfg.storage), cfg.ota_key, board["name"], hal.clock)
+    puck.ctrl.fw = fw  # pyright: ignore[reportAttributeAccessIssue]  (the controller's default is None)
     puck.start()
-    puck.ctrl.fw.start(lambda: puck.online)
+    fw.start(lambda: puck.online)
     print("talkpuck %s on %s: boot %s, broker %s:%d" % (cfg.device, board["name"], puck.boot, cfg.host, cfg.port))
-    return puck
+    return puck, fw
 
 
 async def _main(config_path, failed):
@@ -80,11 +86,11 @@ async def _main(config_path, failed):
         print("talkpuck: task error:", context.get("message"), repr(context.get("exception")))
 
     loop.set_exception_handler(on_error)
-    puck = await start(config_path)
-    while not failed and not puck.ctrl.fw.reset_due:
+    puck, fw = await start_parts(config_path)
+    while not failed and not fw.reset_due:
         await asyncio.sleep_ms(200)
     if not failed:  # an update applied, or a copy on trial not healthy in time: reset
-        puck.ctrl.fw.deinit()
+        fw.deinit()
         await puck.shutdown(drain_ms=2000)
         return fwboot.RESET
     return None

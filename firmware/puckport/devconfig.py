@@ -21,7 +21,8 @@ from puckcore.settings import check as check_setting
 from puckport import brokerurl
 
 DEFAULT_PORT = brokerurl.DEFAULT_PORT
-KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "ota_key", "settings", "pcm", "storage", "leds_out", "button_file", "pcm_loop")
+KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "ota_key", "settings",
+        "pcm", "storage", "leds_out", "button_file", "pcm_loop")
 
 
 def parse_broker(url):

@@ -89,8 +89,8 @@ class Updater:
         self.phase = IDLE
         self.error = None
         self.have = 0
-        self.offer_doc = None  # {"fw", "size", "mlen", "mac"} of the download in progress
-        self.manifest = None  # parsed once the manifest's MAC checked out
+        self.offer_doc = {}  # {"fw", "size", "mlen", "mac"} of the download in progress, else empty
+        self.manifest = {}  # parsed once the manifest's MAC checked out, else empty
         self.staged = None  # the slot holding the verified copy
         self.reset_due = False
         self._reset_at = None
@@ -131,8 +131,8 @@ class Updater:
     def _discard(self):
         _remove(self._path("dl.bin"))
         _remove(self._path("dl.json"))
-        self.offer_doc = None
-        self.manifest = None
+        self.offer_doc = {}
+        self.manifest = {}
         self.staged = None
         self.have = 0
 
@@ -159,7 +159,7 @@ class Updater:
         if self.phase == VERIFYING:
             return "busy: verifying the last download"
         doc = {"fw": fw, "size": size, "mlen": mlen, "mac": mac}
-        if self.offer_doc is not None and self.phase in (DOWNLOADING, READY):
+        if self.offer_doc and self.phase in (DOWNLOADING, READY):
             same = True
             for k in doc:
                 if self.offer_doc.get(k) != doc[k]:
@@ -196,7 +196,7 @@ class Updater:
         with open(self._path("dl.bin"), "ab") as f:
             f.write(raw)
         self.have += len(raw)
-        if self.manifest is None and self.have >= doc["mlen"]:
+        if not self.manifest and self.have >= doc["mlen"]:
             error = self._check_manifest()
             if error:
                 return self._fail(error)
@@ -240,7 +240,7 @@ class Updater:
         return None
 
     async def _verify(self):
-        if self.manifest is None:
+        if not self.manifest:
             error = self._check_manifest()  # after a power cut the parsed manifest is gone
             if error:
                 self._fail(error)
