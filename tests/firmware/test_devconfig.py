@@ -103,3 +103,10 @@ def test_reserved_names_are_not_device_ids():
     for name in ("all", "host"):
         err = _error(_with(device=name))
         assert err.startswith("device:") and "all or host" in err, err
+
+
+def test_ota_key_is_optional_and_checked():
+    assert devconfig.DeviceConfig(GOOD).ota_key is None
+    assert devconfig.DeviceConfig(_with(ota_key="ab" * 32)).ota_key == "ab" * 32
+    for bad in ("ab" * 31, "AB" * 32, "zz" * 32, 5):
+        assert _error(_with(ota_key=bad)).startswith("ota_key:")
