@@ -22,6 +22,7 @@ import pytest
 
 from waiting import wait_for
 
+from talkpuck.cli import main
 from talkpuck.deploy.build import build, mpy_cross
 from talkpuck.deploy.bundle import Bundle, write_bundle
 from talkpuck.deploy.push import Pusher
@@ -57,7 +58,7 @@ def bundles(tmp_path_factory):
     with open(os.path.join(crash, "build.json")) as f:
         files = [n for n in json.load(f)["files"] if n.endswith(".mpy")]
     write_bundle(crash, files, "unix", "0.9.2-crash")
-    return Bundle.load(good), Bundle.load(crash)
+    return Bundle.load(good), Bundle.load(crash), good
 
 
 class Puck:
@@ -107,6 +108,7 @@ class Host:
         self.n = 0
         self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-ota-host")
         self.c.on_message = self._on_message
+        self.url = broker.url
         self.c.connect(broker.host, broker.port)
         self.c.subscribe(ROOT_T + "#", qos=1)
         self.c.loop_start()
@@ -164,7 +166,7 @@ def setup(tmp_path):
 
 def test_good_update_switches_confirms_and_stays(setup, bundles):
     host, start = setup
-    good, _ = bundles
+    good = bundles[0]
     puck = start()
     first = host.info()
     assert first["fw"] == BASE and first["fw_slot"] == "base" and first["fw_trial"] is False
@@ -184,7 +186,7 @@ def test_good_update_switches_confirms_and_stays(setup, bundles):
 
 def test_corrupted_file_and_wrong_key_are_refused_old_version_runs(setup, bundles):
     host, start = setup
-    good, _ = bundles
+    good = bundles[0]
     puck = start()
     first = host.info()
     data = bytearray(good.data)
@@ -202,7 +204,7 @@ def test_corrupted_file_and_wrong_key_are_refused_old_version_runs(setup, bundle
 
 def test_version_that_crashes_at_boot_is_rolled_back(setup, bundles):
     host, start = setup
-    _, crash = bundles
+    crash = bundles[1]
     puck = start()
     first = host.info()
     ok, msg = Pusher(host.call).push(DEVICE, crash, KEY)
@@ -215,7 +217,7 @@ def test_version_that_crashes_at_boot_is_rolled_back(setup, bundles):
 
 def test_power_cut_mid_download_resumes_and_old_version_runs(setup, bundles):
     host, start = setup
-    good, _ = bundles
+    good = bundles[0]
     puck = start()
     host.info()
     offer = {"fw": good.fw, "size": len(good.data), "mlen": good.mlen, "mac": good.mac(KEY)}
@@ -239,15 +241,22 @@ def test_power_cut_mid_download_resumes_and_old_version_runs(setup, bundles):
     assert host.info(lambda d: d["fw"] == NEW)["fw_slot"] == "a"
 
 
-def test_update_waits_for_the_session_to_end(setup, bundles):
+def test_update_waits_for_the_session_to_end(setup, bundles, tmp_path, capsys):
     host, start = setup
-    good, _ = bundles
+    good = bundles[0]
     start()
     host.info()
     assert host.call(DEVICE, "session_start", {"limit_s": 600})["ok"]
     ok, msg = Pusher(host.call).push(DEVICE, good, KEY)
     assert not ok and "session running" in msg, msg
     assert host.call(DEVICE, "session_stop", {})["ok"]
-    ok, msg = Pusher(host.call).push(DEVICE, good, KEY)
-    assert ok, msg
+    # after the session, the command line: talkpuck firmware push (the host's Commander and store)
+    key_file = tmp_path / "puck.key"
+    key_file.write_text(KEY.hex())
+    code = main(["firmware", "push", "--bundle", bundles[2], "--device", DEVICE, "--broker", host.url,
+                 "--db", "sqlite:///%s" % (tmp_path / "host.db"), "--data-dir", str(tmp_path / "var"),
+                 "--key-file", str(key_file)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "%s verified and applied" % NEW in out
     assert host.info(lambda d: d["fw"] == NEW)["fw_trial"] is True
