@@ -155,4 +155,7 @@ def run(config_path=None):
             raise
         print("talkpuck: firmware in slot %s failed at boot (%r): reset, the next boot rolls back" % (slot, e))
         return RESET
+    if trial and result is not None and result != RESET:  # app_main returned its ConfigError
+        print("talkpuck: firmware in slot %s refused the config: reset, the next boot rolls back" % slot)
+        return RESET
     return RESET if result == RESET else None

@@ -88,3 +88,52 @@ def test_folder_comes_from_the_config():
         f.write('{"storage": "/tmp/x"}')
     assert fwboot.fw_dir(path) == "/tmp/x/fw"
     assert fwboot.fw_dir(FOLDER + "/missing.json") == "data/fw"
+
+
+class _FakeApp:
+    """Stands in for app_main in sys.modules: run() answers or raises what the test says."""
+
+    def __init__(self, answer=None, error=None):
+        self.answer = answer
+        self.error = error
+
+    def run(self, config_path):
+        if self.error is not None:
+            raise self.error
+        return self.answer
+
+
+def _run_with(app, pending):
+    storage = "build/test-fwboot-run-" + sys.implementation.name
+    folder = fwboot.folder(storage)
+    fwboot._mkdirs(folder)
+    fwboot.save(folder, fwboot.with_pending(fwboot.empty(), "a", "9.9") if pending else fwboot.empty())
+    cfg = storage + "/config.json"
+    with open(cfg, "w") as f:
+        f.write('{"storage": "%s"}' % storage)
+    saved_path = list(sys.path)
+    saved_app = sys.modules.get("app_main")
+    sys.modules["app_main"] = app
+    try:
+        return fwboot.run(cfg), fwboot.load(folder)
+    finally:
+        sys.path[:] = saved_path
+        if saved_app is None:
+            del sys.modules["app_main"]
+        else:
+            sys.modules["app_main"] = saved_app
+
+
+def test_run_asks_for_a_reset_when_a_trial_fails_at_boot():
+    result, st = _run_with(_FakeApp(error=RuntimeError("boom")), True)
+    assert result == fwboot.RESET and st["tries"] == 1  # the next boot rolls back
+    result, st = _run_with(_FakeApp(answer=ValueError("config error")), True)  # app_main returned its ConfigError
+    assert result == fwboot.RESET
+    assert _run_with(_FakeApp(answer=fwboot.RESET), False)[0] == fwboot.RESET  # an applied update
+    assert _run_with(_FakeApp(), True)[0] is None  # a trial that runs: no reset
+    try:
+        _run_with(_FakeApp(error=RuntimeError("boom")), False)
+    except RuntimeError:
+        pass  # the factory or a confirmed copy: the error stops at the REPL, as before
+    else:
+        raise AssertionError("a non-trial error must propagate")
