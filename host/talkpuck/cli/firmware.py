@@ -11,7 +11,7 @@ import sys
 import time
 
 from talkpuck.cli import runtime
-from talkpuck.cli.control import Client, _common
+from talkpuck.cli.control import Client
 from talkpuck.errors import ConfigError, TalkpuckError
 
 
@@ -27,7 +27,12 @@ def add_parser(sub):
     who.add_argument("--all", action="store_true", help="every puck the host knows")
     push.add_argument("--key-file", help="file with the puck's ota_key in hex (default: its provisioning file)")
     push.add_argument("--retry-for", default="0", help="keep offering a refused update this long (e.g. 30m)")
-    _common(push)
+    # what control.Client reads (as `talkpuck cmd` has them)
+    push.add_argument("--broker", help="mqtt://host:port (default: the running host's)")
+    push.add_argument("--db", help="database URL to record the commands in (default: the running host's)")
+    push.add_argument("--data-dir", default="var", help="data dir of the running host (default: var)")
+    push.add_argument("--ttl", type=int, default=30, help="time-to-live of each command, seconds (default 30)")
+    push.add_argument("--wait", type=float, default=5.0, help="seconds to wait for each of the puck's responses")
     push.set_defaults(func=run_push)
 
 
