@@ -12,10 +12,10 @@ PKG = os.path.join(ROOT, "host", "talkpuck")
 FW = os.path.join(ROOT, "firmware")
 
 
-
 def _read(path):
     with open(path, encoding="utf-8") as f:  # closed at once: pytest turns a leaked file into an error
         return f.read()
+
 
 def _imports(path):
     tree = ast.parse(_read(path), path)
