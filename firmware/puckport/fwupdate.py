@@ -85,7 +85,9 @@ class Updater:
         slots = fwboot.load(folder)
         self.trial = bool(slots.get("pending") and slots.get("tries"))
         self.slot = slots.get("pending") if self.trial else slots.get("active")
+        self.trial_fw = slots.get("pending_fw") if self.trial else None
         self.rolled_back = slots.get("rolled_back")
+        self.applied = None  # the version fw_apply switched to in this boot (a reset is coming)
         self.phase = IDLE
         self.error = None
         self.have = 0
@@ -205,6 +207,8 @@ class Updater:
         return None
 
     def apply(self, fw, now_ms):
+        if self.phase != READY and (fw == self.applied or (self.trial and fw == self.trial_fw)):
+            return None  # a repeated apply (its resp was lost), before or after the reset
         if self.phase != READY:
             return "not ready: %s%s" % (STATE_NAMES[self.phase], (": " + self.error) if self.error else "")
         if fw != self.offer_doc["fw"]:
@@ -216,6 +220,7 @@ class Updater:
         fwboot.save(self.dir, fwboot.with_pending(slots, self.staged, fw))
         _remove(self._path("dl.json"))
         self.phase = IDLE
+        self.applied = fw
         self._reset_at = now_ms
         return None
 

@@ -89,6 +89,8 @@ def test_good_update_is_staged_in_the_inactive_slot_and_applied():
     assert "dl.bin" not in os.listdir(FOLDER)  # the bytes live in the slot now
     assert u.apply("0.1.9", 0) == "fw: the verified copy is 0.2.0"
     assert u.apply("0.2.0", 0) is None
+    assert u.apply("0.2.0", 0) is None  # repeated (its resp was lost): still fine
+    assert u.apply("0.2.1", 0).startswith("not ready: idle")
     st = fwboot.load(FOLDER)
     assert st["pending"] == "a" and st["pending_fw"] == "0.2.0" and st["tries"] == 0
 
@@ -177,6 +179,8 @@ def test_trial_is_confirmed_after_being_online_long_enough():
     u = Updater(FOLDER, KEY, "unix", clock)
     assert u.info_fields() == {"fw_slot": "a", "fw_trial": True, "fw_rollback": None}
     assert u.offer("0.3.0", 10, 5, "00" * 32).startswith("busy: the running copy is on trial")
+    assert u.apply("0.2.0", 0) is None  # the apply repeated after the reset: it is running
+    assert u.apply("0.3.0", 0).startswith("not ready")
     u.healthy_ms = 300
     u.poll_ms = 10
     online = [False]
