@@ -28,6 +28,7 @@ COMMANDS = [
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
     "bridge",                         # bridge (a USB puck to MQTT)
+    "firmware",                       # firmware push (updates over the air)
 ]
 
 
