@@ -10,8 +10,11 @@ cue = RemoteCue(4, 1000, voice_model)
 def best(fn, reps=200):
     b = 1 << 30
     for _ in range(reps):
-        t = time.ticks_us(); fn(); d = time.ticks_diff(time.ticks_us(), t)
-        if d < b: b = d
+        t = time.ticks_us()
+        fn()
+        d = time.ticks_diff(time.ticks_us(), t)
+        if d < b:
+            b = d
     return b
 def add():
     cue.add(500, -480, -800)

@@ -120,5 +120,7 @@ class RemoteCue:
         if not 0 <= j < self.max or self.sums[2 * j + 1] < self.min_frames:
             return False
         f = self.features(voice)
+        if f is None:  # not reached (checked above); tells the type checker
+            return False
         w = self.w
         return self.b + w[0] * f[0] + w[1] * f[1] + w[2] * f[2] >= 0

@@ -111,7 +111,7 @@ def test_conversation_deterministic_labels_match_audio(index):
     x = a.samples.astype(float)
     lab = np.zeros(n, dtype=bool)
     near = np.zeros(n, dtype=bool)
-    for s, e, k in a.segments:
+    for s, e, _k in a.segments:
         assert 0 <= s < e <= n / RATE
         lab[int(s * RATE):int(e * RATE)] = True
         near[int(s * RATE):int((e + 0.25) * RATE)] = True  # the reverberant tail is not speech
@@ -139,7 +139,7 @@ def test_the_mix_of_conversations(index):
         c = sc.make_conversation(index, 21, i, split="val", duration=(40, 60), sim="mixed", render=False)
         infos.append(c.info)
         segs = sorted(c.segments)
-        for (s0, e0, k0), (s1, e1, k1) in zip(segs, segs[1:]):
+        for (_s0, e0, k0), (s1, _e1, k1) in zip(segs, segs[1:]):
             if k0 != k1:
                 overlaps += s1 < e0 - 0.05
                 handovers += e0 - 0.05 <= s1 <= e0 + 0.26

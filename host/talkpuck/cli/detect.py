@@ -18,7 +18,7 @@ def add_parser(subparsers):
 
 def run(args):
     samples, _ = read_wav(args.wav)
-    remote = {}
+    remote: dict[int, bool] = {}
     segs, cpu = run_detector(samples, remote_out=remote)
     file_id = os.path.splitext(os.path.basename(args.wav))[0]
     if args.json:
@@ -39,8 +39,8 @@ def run(args):
 def voices_summary(file_id, segs, remote, duration_s):
     """{file, duration_s, voices: [{voice, talk_s, share, turns, remote}]}: what the puck's summary
     would say about each voice (remote: from a laptop loudspeaker, i.e. the call)."""
-    talk = {}
-    turns = {}
+    talk: dict[int, float] = {}
+    turns: dict[int, int] = {}
     for s, e, v in segs:
         talk[v] = talk.get(v, 0.0) + (e - s)
         turns[v] = turns.get(v, 0) + 1

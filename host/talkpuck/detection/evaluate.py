@@ -9,7 +9,7 @@ from talkpuck.errors import TalkpuckError
 
 
 def talkpuck_system(samples):
-    remote = {}
+    remote: dict[int, bool] = {}
     segs, cpu = run_detector(samples, remote_out=remote)
     return segs, cpu, remote
 
