@@ -143,10 +143,10 @@ class Soak:
         hj = os.path.join(self.data, "host.json")
         if os.path.exists(hj):
             os.remove(hj)
-        log = open(os.path.join(self.workdir, "serve.log"), "ab")
-        self.serve = subprocess.Popen(
-            [sys.executable, "-m", "talkpuck.cli", "serve", "--data-dir", self.data, "--db", self.db_url,
-             "--http-port", "0"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        with open(os.path.join(self.workdir, "serve.log"), "ab") as log:  # the child keeps its own copy
+            self.serve = subprocess.Popen(
+                [sys.executable, "-m", "talkpuck.cli", "serve", "--data-dir", self.data, "--db", self.db_url,
+                 "--http-port", "0"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
         deadline = time.monotonic() + 30
         while not os.path.exists(hj):
             if self.serve.poll() is not None or time.monotonic() > deadline:
