@@ -4,21 +4,22 @@
 Times TurnDetector.feed on every 20 ms frame of a real recording (viper twins as on the device),
 the per-turn voice work (change points, clustering) included: it runs inside the feed that ends a turn,
 checks the heap does not grow per frame, and prints the reference figures of issue 3: DC removal +
-energy + zero crossings over one frame, and an autocorrelation pitch search (80 samples at 4 kHz,
-lags 10-50), each as bytecode and as viper.
+energy + zero crossings over one frame (frontend.frame_stats and its viper twin, the code the puck
+runs), and an autocorrelation pitch search (80 samples at 4 kHz, lags 10-50), each as bytecode and
+as viper.
 """
 import gc
 import sys
 import time
 from array import array
 
-import micropython
 
 from puckcore.detector import TurnDetector
 from puckcore.frontend import frame_stats
 from puckcore.frontend_viper import frame_stats_viper
 from puckcore.pitch import HIST, acorr, block_shift, decimate
 from puckcore.pitch_viper import acorr_viper
+from wavpcm import pcm_start
 
 ESP32S3_FACTOR = 40  # one ESP32-S3 core taken as 40x slower than one core of the bench machine
 
@@ -26,10 +27,7 @@ ESP32S3_FACTOR = 40  # one ESP32-S3 core taken as 40x slower than one core of th
 def load_frames(path, limit=1500):
     with open(path, "rb") as f:
         data = f.read()
-    i = 12
-    while data[i : i + 4] != b"data":
-        i += 8 + int.from_bytes(data[i + 4 : i + 8], "little")
-    i += 8
+    i = pcm_start(data)
     frames = []
     while i + 640 <= len(data) and len(frames) < limit:
         fr = array("h", [0] * 320)
@@ -40,52 +38,6 @@ def load_frames(path, limit=1500):
         frames.append(fr)
         i += 640
     return frames
-
-
-def dc_energy_zc_bytecode(buf, n, dc, out):
-    s = 0
-    e = 0
-    z = 0
-    neg = 0
-    for i in range(n):
-        x = buf[i]
-        s += x
-        d = x - dc
-        e += (d * d) >> 10
-        if (d < 0) != neg:
-            z += 1
-            neg = d < 0
-    out[0] = s
-    out[1] = e
-    out[2] = z
-
-
-@micropython.viper
-def dc_energy_zc_viper(buf, n: int, dc: int, out):
-    p = ptr16(buf)
-    o = ptr32(out)
-    s = 0
-    e = 0
-    z = 0
-    neg = 0
-    i = 0
-    while i < n:
-        x = int(p[i])
-        if x >= 32768:
-            x -= 65536
-        s += x
-        d = x - dc
-        e += (d * d) >> 10
-        m = 0
-        if d < 0:
-            m = 1
-        if m != neg:
-            z += 1
-            neg = m
-        i += 1
-    o[0] = s
-    o[1] = e
-    o[2] = z
 
 
 def per_call_us(fn, args, reps=200):
@@ -144,8 +96,6 @@ def main(path):
     print("esp32s3_est_share_pct %.1f" % (mean * ESP32S3_FACTOR / 20000 * 100))
     fr = frames[len(frames) // 2]
     out = array("i", [0, 0, 0, 0, 0, 0])
-    print("ref dc_energy_zc_bytecode_us %.1f" % per_call_us(dc_energy_zc_bytecode, (fr, 320, 3, out)))
-    print("ref dc_energy_zc_viper_us %.1f" % per_call_us(dc_energy_zc_viper, (fr, 320, 3, out)))
     print("ref frame_stats_bytecode_us %.1f" % per_call_us(frame_stats, (fr, 320, 3, out)))
     print("ref frame_stats_viper_us %.1f" % per_call_us(frame_stats_viper, (fr, 320, 3, out)))
     hist = array("h", [0] * HIST)

@@ -36,7 +36,7 @@ from machine import I2S, RTC, Pin
 from i2s_convert import convert
 from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
-from puckcore.errors import ConfigError
+from mqtt_tls import tls_context
 from puckcore.ticks import Clock, ticks_diff, ticks_ms
 from puckport.hal_common import HalServices
 
@@ -228,18 +228,6 @@ class Sntp:
         finally:
             if s is not None:
                 s.close()
-
-
-def tls_context(cfg):
-    """The MQTT client's SSLContext for an mqtts:// broker, else None; ConfigError if the CA is unreadable."""
-    if not cfg.tls:
-        return None
-    from mqtt_tls import client_context
-
-    try:
-        return client_context(cfg.ca)
-    except (OSError, ValueError) as e:
-        raise ConfigError("ca: cannot load %s (%r)" % (cfg.ca, e))
 
 
 def _fatal_statuses():

@@ -21,7 +21,7 @@ import select
 
 from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
-from puckcore.errors import ConfigError
+from mqtt_tls import tls_context
 from puckcore.ticks import Clock, ticks_add, ticks_diff
 from puckport.hal_common import HalServices
 
@@ -168,18 +168,6 @@ class UnixHal(HalServices):
 
             self.link = UsbLink(cfg.device, cfg.mqtt_password, TtyPort(cfg.tty))
         self.storage = JsonStore(cfg.storage)
-
-
-def tls_context(cfg):
-    """The MQTT client's SSLContext for an mqtts:// broker, else None; ConfigError if the CA is unreadable."""
-    if not cfg.tls:
-        return None
-    from mqtt_tls import client_context
-
-    try:
-        return client_context(cfg.ca)
-    except (OSError, ValueError) as e:
-        raise ConfigError("ca: cannot load %s (%r)" % (cfg.ca, e))
 
 
 def make_hal(cfg, board):

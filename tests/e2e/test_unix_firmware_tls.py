@@ -4,15 +4,12 @@ broker's certificate against the installation's CA, and sends events that the ho
 password or a wrong CA keeps it out (nothing of it reaches the host)."""
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from waiting import wait_for
+from unixpuck import micropython as _micropython, start_firmware, stop_firmware as _stop, write_config
 
 from talkpuck.mqtt.broker import Broker, free_port, mosquitto_binary
 from talkpuck.security.ca import init_certificates
@@ -20,13 +17,7 @@ from talkpuck.security.credentials import Credentials, security_dir
 from talkpuck.security.mosquitto_conf import SecureBroker
 from talkpuck.service.hostapp import HostApp
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pytestmark = pytest.mark.skipif(mosquitto_binary() is None, reason="needs mosquitto")
-
-
-def _micropython():
-    here = os.path.join(os.path.dirname(sys.executable), "micropython")
-    return here if os.path.exists(here) else shutil.which("micropython")
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +47,7 @@ def _start(site, name, dev, **override):
            "mqtt_password": prov["mqtt_password"], "ca": os.path.join(site["sec"], "devices", prov["ca"]),
            "storage": str(site["tmp"] / name / "store")}
     cfg.update(override)
-    os.makedirs(str(site["tmp"] / name), exist_ok=True)
-    path = site["tmp"] / name / "config.json"
-    path.write_text(json.dumps(cfg))
-    env = dict(os.environ)
-    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
-    return subprocess.Popen([_micropython(), "-X", "heapsize=2M", "firmware/main.py", str(path)], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    return proc.communicate(timeout=10)[0]
+    return start_firmware(write_config(site["tmp"] / name, cfg))
 
 
 def _known(host, dev):

@@ -9,7 +9,6 @@ Shown: the puck is online through the bridge with its own topics and will; every
 evt/hand that arrives, in order, none lost; a command reaches the puck and its resp comes back; a
 damaged frame is counted by the bridge and skipped, nothing lost; a pulled cable and a killed bridge
 lose nothing either (the puck keeps its outbox, the bridge reopens the port)."""
-import json
 import os
 import select
 import signal
@@ -19,17 +18,13 @@ import threading
 import time
 import tty
 
-import paho.mqtt.client as mqtt
-import pytest
 
 from waiting import wait_for
+from unixpuck import REPO, Watcher, micropython, start_firmware, write_config
 
-from talkpuck.mqtt.broker import Broker
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEVICE = "puck-usb1"
 ROOT_T = "talkpuck/v1/%s/" % DEVICE
-MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 
 
 class Cable:
@@ -126,38 +121,6 @@ class Cable:
                 os.close(fd)
 
 
-class Watcher:
-    def __init__(self, broker):
-        self.msgs = []
-        self.lock = threading.Lock()
-        self.c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="e2e-usb-watch")
-        self.c.on_message = self._on_message
-        self.c.connect(broker.host, broker.port)
-        self.c.subscribe(ROOT_T + "#", qos=1)
-        self.c.loop_start()
-
-    def _on_message(self, c, u, m):
-        with self.lock:
-            self.msgs.append((m.topic[len(ROOT_T):], bytes(m.payload)))
-
-    def docs(self, prefix):
-        with self.lock:
-            return [json.loads(p) for t, p in self.msgs if t.startswith(prefix)]
-
-    def raw(self, topic):
-        with self.lock:
-            return [p for t, p in self.msgs if t == topic]
-
-    def command(self, verb, cid, **fields):
-        doc = {"id": cid, "ts": int(time.time() * 1000), "ttl_s": 60}
-        doc.update(fields)
-        self.c.publish(ROOT_T + "cmd/" + verb, json.dumps(doc), qos=1).wait_for_publish(5)
-
-    def close(self):
-        self.c.loop_stop()
-        self.c.disconnect()
-
-
 def _start_bridge(cable, broker, log):
     return subprocess.Popen([sys.executable, "-m", "talkpuck.cli", "bridge", "--port", cable.bridge_path,
                              "--broker", broker.url], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
@@ -166,12 +129,7 @@ def _start_bridge(cable, broker, log):
 def _start_puck(tmp_path, cable):
     cfg = {"device": DEVICE, "board": "unix", "link": "usb", "tty": cable.puck_path,
            "storage": str(tmp_path / "store"), "button_file": str(tmp_path / "button")}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(cfg))
-    env = dict(os.environ)
-    env["MICROPYPATH"] = "firmware:firmware/lib:.frozen"
-    return subprocess.Popen([MICROPYTHON, "-X", "heapsize=2M", "firmware/main.py", str(path)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return start_firmware(write_config(tmp_path, cfg))
 
 
 def _press(tmp_path, n):
@@ -188,17 +146,10 @@ def _seqs(w):
     return [d["seq"] for d in w.docs("evt/")]
 
 
-@pytest.fixture
-def broker(tmp_path):
-    b = Broker.start(data_dir=str(tmp_path / "broker"))
-    yield b
-    b.stop()
-
-
 def test_usb_puck_through_the_bridge_loses_nothing(tmp_path, broker):
-    assert os.path.exists(MICROPYTHON), "micropython not found: install the dev extra"
+    assert micropython(), "micropython not found: install the dev extra"
     cable = Cable(str(tmp_path))
-    w = Watcher(broker)
+    w = Watcher(broker, DEVICE, "e2e-usb-watch")
     log = open(tmp_path / "bridge.log", "wb")
     bridge = _start_bridge(cable, broker, log)
     puck = _start_puck(tmp_path, cable)
@@ -264,7 +215,7 @@ def test_usb_puck_through_the_bridge_loses_nothing(tmp_path, broker):
         w.close()
         if not ok:
             with w.lock:
-                print("mqtt:", [(t, p[:80]) for t, p in w.msgs])
+                print("mqtt:", [(t, p[:80]) for t, p, _r in w.msgs])
             print("bridge log:\n" + (tmp_path / "bridge.log").read_text()[-4000:] + "\npuck output:\n" + out[-3000:])
     text = (tmp_path / "bridge.log").read_text()
     print("bridge log:\n" + text[-4000:] + "\npuck output:\n" + out[-3000:])

@@ -1,12 +1,6 @@
 """devconfig: a good config loads; every bad one raises ConfigError naming the key."""
-import sys
-
-for _p in ("firmware", "firmware/lib"):
-    if _p not in sys.path:
-        sys.path.append(_p)
-
-from puckport import devconfig  # noqa: E402
-from puckcore.errors import ConfigError  # noqa: E402
+from fakes.devdocs import changed, config_error, devconfig
+from puckcore.errors import ConfigError
 
 GOOD = {
     "device": "puck-a1",
@@ -18,21 +12,11 @@ GOOD = {
 
 
 def _with(**changes):
-    d = dict(GOOD)
-    for k in changes:
-        if changes[k] is None:
-            d.pop(k, None)
-        else:
-            d[k] = changes[k]
-    return d
+    return changed(GOOD, changes)
 
 
 def _error(doc, needs_wifi=True):
-    try:
-        devconfig.DeviceConfig(doc, needs_wifi)
-    except ConfigError as e:
-        return str(e)
-    raise AssertionError("no ConfigError for %r" % (doc,))
+    return config_error(doc, needs_wifi)
 
 
 def test_good_config_loads():

@@ -1,29 +1,12 @@
 """devconfig: an mqtts:// broker needs the CA file and the puck's password; both are checked like the rest."""
-import sys
-
-for _p in ("firmware", "firmware/lib"):
-    if _p not in sys.path:
-        sys.path.append(_p)
-
-from puckport import devconfig  # noqa: E402
-from puckcore.errors import ConfigError  # noqa: E402
+from fakes.devdocs import changed, config_error, devconfig
 
 GOOD = {"device": "puck-a1", "board": "unix", "broker": "mqtts://10.0.0.5", "mqtt_password": "pw-pw-pw",
         "ca": "ca.crt"}
 
 
 def _error(**changes):
-    d = dict(GOOD)
-    for k in changes:
-        if changes[k] is None:
-            d.pop(k, None)
-        else:
-            d[k] = changes[k]
-    try:
-        devconfig.DeviceConfig(d, False)
-    except ConfigError as e:
-        return str(e)
-    raise AssertionError("no ConfigError for %r" % (d,))
+    return config_error(changed(GOOD, changes), False)
 
 
 def test_tls_config_loads_with_the_default_port():

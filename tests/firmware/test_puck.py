@@ -1,46 +1,10 @@
 """The puck application on a fake HAL: connect sequence, commands and responses, bad input,
 expiry, a broken link and the button, in virtual time (runs under MicroPython asyncio too)."""
-import asyncio
 import json
 
 from fakes.hal import FakeHal, MemStorage
+from fakes.puckrun import DEV, ROOT, cmd, docs, responses, run
 from puckcore.puck import Puck
-
-DEV = "puck-t1"
-ROOT = "talkpuck/v1/puck-t1/"
-
-
-def cmd(verb, cid, ts=1795258800000, ttl_s=30, **fields):
-    doc = {"id": cid, "ts": ts, "ttl_s": ttl_s}
-    for k in fields:
-        doc[k] = fields[k]
-    return (ROOT + "cmd/" + verb, json.dumps(doc).encode())
-
-
-def run(scenario, storage=None):
-    hal = FakeHal(storage)
-    puck = Puck.from_storage(hal, DEV)
-
-    async def main():
-        puck.start()
-        try:
-            await scenario(hal, puck)
-        finally:
-            puck.deinit()
-
-    asyncio.run(main())
-    return hal, puck
-
-
-def docs(hal, suffix):
-    return [json.loads(p[1]) for p in hal.link.topics(suffix)]
-
-
-def responses(hal):
-    out = {}
-    for d in docs(hal, "/resp"):
-        out[d["id"]] = d
-    return out
 
 
 def test_connect_sequence_and_previous_boot():

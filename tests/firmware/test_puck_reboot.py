@@ -1,28 +1,9 @@
 """What a reboot keeps (issue 13): the microphone pause made while idle, and the hands still waiting."""
-import asyncio
 import json
 
-from fakes.hal import FakeHal, MemStorage
+from fakes.hal import MemStorage
+from fakes.puckrun import ROOT, run
 from puckcore.gestures import Gestures
-from puckcore.puck import Puck
-
-DEV = "puck-t1"
-ROOT = "talkpuck/v1/puck-t1/"
-
-
-def boot(storage, scenario):
-    hal = FakeHal(storage)
-    puck = Puck.from_storage(hal, DEV)
-
-    async def main():
-        puck.start()
-        try:
-            await scenario(hal, puck)
-        finally:
-            puck.deinit()
-
-    asyncio.run(main())
-    return hal, puck
 
 
 async def hold(hal, ms):
@@ -44,13 +25,13 @@ def test_the_mic_pause_made_while_idle_survives_a_reboot():
         await hold(hal, Gestures.long_press_ms + 300)   # the privacy gesture, no session running
         await hal.run_for_ms(200)
 
-    hal, puck = boot(storage, pause)
+    hal, puck = run(pause, storage)
     assert puck.ctrl.mic_paused and last_state(hal)["mic"] == "paused"
 
     async def idle(hal, puck):
         await hal.run_for_ms(500)
 
-    hal, puck = boot(storage, idle)     # power cut and back: still paused, never listening
+    hal, puck = run(idle, storage)     # power cut and back: still paused, never listening
     assert puck.ctrl.mic_paused and last_state(hal)["mic"] == "paused"
 
 
@@ -64,7 +45,7 @@ def test_waiting_hands_survive_a_reboot_and_can_be_acknowledged():
             await hold(hal, 150)
         raised.extend(json.loads(p[1])["hand"] for p in hal.link.topics("/evt/hand"))
 
-    hal, puck = boot(storage, two_hands)
+    hal, puck = run(two_hands, storage)
     assert len(raised) == 2 and puck.ctrl.hands.count == 2
 
     async def ack_first(hal, puck):
@@ -73,7 +54,7 @@ def test_waiting_hands_survive_a_reboot_and_can_be_acknowledged():
         hal.link.inject(ROOT + "cmd/hand_ack", json.dumps(doc).encode())
         await hal.run_for_ms(500)
 
-    hal, puck = boot(storage, ack_first)
+    hal, puck = run(ack_first, storage)
     resp = [json.loads(p[1]) for p in hal.link.topics("/resp")]
     assert resp[-1]["id"] == "c1" and resp[-1]["ok"] is True, resp
     assert puck.ctrl.hands.count == 1 and puck.ctrl.hands.next() == raised[1]

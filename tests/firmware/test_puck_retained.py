@@ -1,43 +1,8 @@
 """The puck ignores retained commands (Mosquitto's ACL cannot see the retain flag): dropped, counted,
 never answered; the same command sent live is obeyed."""
-import asyncio
-import json
-
 from fakes.hal import FakeHal
+from fakes.puckrun import cmd, responses, run
 from puckcore.puck import Puck
-
-ROOT = "talkpuck/v1/puck-t1/"
-
-
-def cmd(verb, cid, **fields):
-    doc = {"id": cid, "ts": 1795258800000, "ttl_s": 30}
-    for k in fields:
-        doc[k] = fields[k]
-    return (ROOT + "cmd/" + verb, json.dumps(doc).encode())
-
-
-def run(scenario):
-    hal = FakeHal()
-    puck = Puck.from_storage(hal, "puck-t1")
-
-    async def main():
-        puck.start()
-        try:
-            await scenario(hal, puck)
-        finally:
-            puck.deinit()
-
-    asyncio.run(main())
-    return hal, puck
-
-
-def responses(hal):
-    out = {}
-    for topic, payload, _qos, _retain in hal.link.published:
-        if topic.endswith("/resp"):
-            doc = json.loads(payload)
-            out[doc["id"]] = doc
-    return out
 
 
 def test_retained_commands_are_dropped_and_counted():

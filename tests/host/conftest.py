@@ -141,3 +141,43 @@ def puck(mosquitto):
     p = Puck(mosquitto.url, "puck-" + uuid.uuid4().hex[:6])
     yield p
     p.close()
+
+
+def make_api(data_dir):
+    """The web app over a fresh Store in `data_dir`, its commands collected in `sent` instead of published:
+    (app, store, sent). The caller closes the store."""
+    from talkpuck.api import create_app
+    from talkpuck.commands import Commander, SessionControl
+    from talkpuck.hands import HandQueue
+    from talkpuck.service.settings import Settings
+    from talkpuck.store import Store
+    store = Store(data_dir=data_dir)
+    sent = []
+    commander = Commander(store, lambda topic, payload: sent.append((topic, payload)))
+    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=data_dir), store, commander,
+                     HandQueue(store, commander), SessionControl(store, commander))
+    return app, store, sent
+
+
+def record_puck(store, device, room, boot, t0):
+    """`device`'s retained info as a puck of `room`, booted as `boot`, sends it (received at t0)."""
+    store.record_info(device, {"v": 1, "boot": boot, "ms": 0, "fw": "t", "board": "b", "leds": 16, "room": room,
+                               "caps": [], "prev_boot": None, "prev_seq": 0}, t0, (t0, 0))
+
+
+@pytest.fixture
+def api_parts(tmp_path):
+    """make_api over tmp_path, its store closed after the test."""
+    app, store, sent = make_api(str(tmp_path))
+    yield app, store, sent
+    store.close()
+
+
+def serve_args(data_dir, **changes):
+    """The arguments of `talkpuck serve --listen 127.0.0.2 --data-dir data_dir --http-port 0`, with `changes`."""
+    import argparse
+    args = argparse.Namespace(broker=None, db=None, data_dir=data_dir, http_port=0, listen="127.0.0.2",
+                              mqtt_tls_port=None, broker_ca=None)
+    for k in changes:
+        setattr(args, k, changes[k])
+    return args

@@ -5,6 +5,10 @@ Used by tests/host/test_detection_micropython.py:  micropython tests/host/mp_det
 import sys
 from array import array
 
+sys.path.append("bench")  # run from the repo root, as the test does
+
+from wavpcm import pcm_start
+
 from puckcore.detector import TurnDetector
 from puckcore.ticks import ticks_add
 
@@ -12,10 +16,7 @@ from puckcore.ticks import ticks_add
 def main(path, t0):
     with open(path, "rb") as f:
         data = f.read()
-    i = 12
-    while data[i : i + 4] != b"data":
-        i += 8 + int.from_bytes(data[i + 4 : i + 8], "little")
-    i += 8
+    i = pcm_start(data)
     det = TurnDetector()
     now = t0
     fr = array("h", [0] * 320)

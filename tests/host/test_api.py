@@ -3,11 +3,7 @@ import time
 
 import pytest
 
-from talkpuck.api import create_app
-from talkpuck.commands import Commander, SessionControl
-from talkpuck.hands import HandQueue
-from talkpuck.service.settings import Settings
-from talkpuck.store import Store
+from conftest import record_puck
 from webauth import logged_in
 
 B = "0000abcd"
@@ -15,16 +11,10 @@ T0 = int(time.time() * 1000) - 60000
 
 
 @pytest.fixture
-def env(tmp_path):
-    store = Store(data_dir=str(tmp_path))
-    sent = []
-    commander = Commander(store, lambda topic, payload: sent.append((topic, payload)))
-    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store, commander,
-                     HandQueue(store, commander), SessionControl(store, commander))
-    store.record_info("puck-1", {"v": 1, "boot": B, "ms": 0, "fw": "t", "board": "b", "leds": 16, "room": "Room 1",
-                                 "caps": [], "prev_boot": None, "prev_seq": 0}, T0, (T0, 0))
-    yield logged_in(app, store), store, sent
-    store.close()
+def env(api_parts):
+    app, store, sent = api_parts
+    record_puck(store, "puck-1", "Room 1", B, T0)
+    return logged_in(app, store), store, sent
 
 
 def test_bad_requests_are_clear_and_counted(env):

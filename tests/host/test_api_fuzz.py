@@ -9,11 +9,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from talkpuck.api import create_app
-from talkpuck.commands import Commander, SessionControl
-from talkpuck.hands import HandQueue
-from talkpuck.service.settings import Settings
-from talkpuck.store import Store
+from conftest import make_api, record_puck
 from webauth import BASE, logged_in
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -29,15 +25,10 @@ def _strict(text):
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("fuzz"))
-    store = Store(data_dir=d)
-    sent = []
-    commander = Commander(store, lambda topic, payload: sent.append((topic, payload)))
-    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=d), store, commander,
-                     HandQueue(store, commander), SessionControl(store, commander))
+    app, store, sent = make_api(d)
     t0 = int(time.time() * 1000) - 60000
     for dev, room in (("puck-1", "Room 1"), ("a", "Room 2")):
-        store.record_info(dev, {"v": 1, "boot": B, "ms": 0, "fw": "t", "board": "b", "leds": 16, "room": room,
-                                "caps": [], "prev_boot": None, "prev_seq": 0}, t0, (t0, 0))
+        record_puck(store, dev, room, B, t0)
         store.add_event(dev, B, 1, "hand", 2000, t0 + 2000, t0, {"action": "raise", "hand": 1, "waiting": 1})
     client = logged_in(app, store)
     schema = schemathesis.openapi.from_dict(client.get("/api/openapi.json").json())

@@ -9,10 +9,9 @@ from starlette.routing import Mount
 
 from talkpuck.api import create_app
 from talkpuck.auth import AuthConfig
-from talkpuck.commands import Commander, SessionControl
-from talkpuck.hands import HandQueue
 from talkpuck.service.settings import Settings
 from talkpuck.store import Store
+from conftest import record_puck
 from webauth import BASE, PASSWORD, add_user, logged_in, login_form
 
 B = "0000abcd"
@@ -22,23 +21,17 @@ EVIL = "http://evil.example"
 
 
 def _info(store, device, room):
-    store.record_info(device, {"v": 1, "boot": B, "ms": 0, "fw": "t", "board": "b", "leds": 16, "room": room,
-                               "caps": [], "prev_boot": None, "prev_seq": 0}, T0, (T0, 0))
+    record_puck(store, device, room, B, T0)
 
 
 @pytest.fixture
-def env(tmp_path):
-    store = Store(data_dir=str(tmp_path))
-    sent = []
-    commander = Commander(store, lambda topic, payload: sent.append((topic, payload)))
-    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store, commander,
-                     HandQueue(store, commander), SessionControl(store, commander))
+def env(api_parts):
+    app, store, sent = api_parts
     _info(store, "puck-1", "Room 1")
     _info(store, "puck-2", "Room 2")
     store.add_event("puck-1", B, 1, "hand", 2000, T0 + 2000, T0, {"action": "raise", "hand": 2, "waiting": 1})
     store.add_event("puck-2", B, 1, "hand", 2000, T0 + 2000, T0, {"action": "raise", "hand": 5, "waiting": 1})
-    yield app, store, sent
-    store.close()
+    return app, store, sent
 
 
 def _routes(routes, prefix=""):

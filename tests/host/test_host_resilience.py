@@ -97,40 +97,19 @@ def test_host_on_each_database(mosquitto, db_url, tmp_path):
 
 # -- a full disk: nothing acknowledged that was not stored ---------------------------------------------
 import os  # noqa: E402
-import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
-
-class SmallDisk:
-    """A size-limited tmpfs (a real `database or disk is full`); fill() takes its last byte, free() gives it back."""
-
-    def __init__(self, path, size="4m"):
-        self.path = str(path)
-        os.makedirs(self.path, exist_ok=True)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", self.path], capture_output=True)
-        if r.returncode:
-            pytest.skip("cannot mount a small tmpfs here (needs root): %s" % r.stderr.decode().strip())
-        self.filler = os.path.join(self.path, "filler")
-
-    def fill(self):
-        with open(self.filler, "ab", buffering=0) as f:
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-            except OSError:
-                pass
-
-    def free(self):
-        os.remove(self.filler)
-
-    def umount(self):
-        subprocess.run(["umount", "-l", self.path])
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench"))
+from soak_faults import SmallDisk  # noqa: E402  (a real `database or disk is full`: the soak's tmpfs)
 
 
 @pytest.fixture
 def small_disk(tmp_path):
-    d = SmallDisk(tmp_path / "disk")
+    d = SmallDisk(str(tmp_path / "disk"), size="4m")
+    if not d.ok:
+        pytest.skip("cannot mount a small tmpfs here (needs root): %s" % d.error)
     yield d
     d.umount()
 
@@ -169,7 +148,7 @@ def test_full_disk_acknowledges_nothing_unstored_and_stores_it_after(private_mos
 # -- kill -9 of `talkpuck serve`: its Mosquitto is found and replaced, on the same port ----------------
 import json  # noqa: E402
 import signal  # noqa: E402
-import sys  # noqa: E402
+import subprocess  # noqa: E402
 
 from talkpuck.mqtt.broker import is_ours, read_record  # noqa: E402
 from talkpuck.store import Store  # noqa: E402

@@ -16,6 +16,7 @@ import pytest
 
 from waiting import wait_for
 
+from conftest import serve_args
 from talkpuck.errors import ConfigError, ListenError, NotFound, TalkpuckError
 from talkpuck.mqtt.broker import Broker, free_port, mosquitto_binary
 from talkpuck.mqtt.link import MqttLink
@@ -273,31 +274,24 @@ def test_listen_needs_security_initialised_and_a_free_fixed_port(tmp_path):
 
     data = str(tmp_path / "var")
 
-    class Args:
-        broker = None
-        db = None
-        data_dir = data
-        http_port = 0
-        listen = "127.0.0.2"
-        mqtt_tls_port = None
-        broker_ca = None
+    args = serve_args(data)
 
     with pytest.raises(ConfigError, match="security init"):
-        serve.secure_broker(Args)
+        serve.secure_broker(args)
     init_certificates(security_dir(data), ["127.0.0.2"])
-    Args.mqtt_tls_port = free_port(host="127.0.0.2")
+    args.mqtt_tls_port = free_port(host="127.0.0.2")
     holder = socket.socket()
-    holder.bind(("127.0.0.2", Args.mqtt_tls_port))
+    holder.bind(("127.0.0.2", args.mqtt_tls_port))
     holder.listen(1)
     try:
         with pytest.raises(ListenError, match="is taken"):
-            serve.start_host(Args)
+            serve.start_host(args)
     finally:
         holder.close()
     # free again: the host serves the pucks on 127.0.0.2 over TLS, on exactly that port
-    host, broker = serve.start_host(Args)
+    host, broker = serve.start_host(args)
     try:
-        assert broker._secure.tls_port == Args.mqtt_tls_port
+        assert broker._secure.tls_port == args.mqtt_tls_port
         inst = type("I", (), {"ca": os.path.join(security_dir(data), "ca.crt"), "listen": "127.0.0.2",
                               "secure": broker._secure})
         c = Client(inst, None, None)
@@ -307,7 +301,7 @@ def test_listen_needs_security_initialised_and_a_free_fixed_port(tmp_path):
         host.stop()
         broker.stop()
     with pytest.raises(ConfigError, match="Mosquitto"):
-        Broker.start(data_dir=data, prefer="amqtt", secure=SecureBroker(security_dir(data), "127.0.0.2", Args.mqtt_tls_port))
+        Broker.start(data_dir=data, prefer="amqtt", secure=SecureBroker(security_dir(data), "127.0.0.2", args.mqtt_tls_port))
 
 
 def test_settings_check_the_tls_port_and_keep_the_listen_address():

@@ -14,6 +14,7 @@ from talkpuck.auth.tls import web_options, web_tls_paths
 from talkpuck.errors import ConfigError
 from talkpuck.service.hostapp import HostApp
 from talkpuck.service.settings import Settings
+from conftest import serve_args
 from webauth import add_user
 from talkpuck.auth.links import issue_login_link
 
@@ -76,17 +77,10 @@ def test_serve_listen_serves_the_live_view_over_https(tmp_path):
     data = str(tmp_path / "var")
     init_certificates(security_dir(data), ["127.0.0.2"])
 
-    class Args:
-        broker = None
-        db = None
-        data_dir = data
-        http_port = 0
-        listen = "127.0.0.2"
-        mqtt_tls_port = free_port(host="127.0.0.2")
-        broker_ca = None
+    args = serve_args(data, mqtt_tls_port=free_port(host="127.0.0.2"))
 
     try:
-        host, broker = serve.start_host(Args)
+        host, broker = serve.start_host(args)
     except ConfigError as e:
         pytest.skip("no Mosquitto for --listen: %s" % e)
     try:

@@ -43,6 +43,19 @@ def resolve(args):
     return broker, db
 
 
+def store_args(p):
+    """--db and --data-dir, for a command that works on the store (see open_store)."""
+    p.add_argument("--db", help="database URL (default: the running host's, else SQLite in the data dir)")
+    p.add_argument("--data-dir", default="var", help="data dir (default: var)")
+
+
+def open_store(args):
+    """The store of store_args: --db, else the running host's in --data-dir, else SQLite in --data-dir."""
+    from talkpuck.store import Store
+    _, db = resolve(args)
+    return Store(db, data_dir=args.data_dir)
+
+
 def duration_s(text):
     """'90', '90s', '5m', '1h', '1h30m' -> seconds."""
     t = str(text).strip().lower()

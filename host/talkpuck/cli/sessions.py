@@ -7,26 +7,15 @@ from talkpuck.cli import runtime
 
 def add_parser(sub):
     p = sub.add_parser("sessions", help="list stored sessions")
-    _store_args(p)
+    runtime.store_args(p)
     p.add_argument("--room", help="only this room")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run_list)
     q = sub.add_parser("session", help="one session: turns and talk time per voice, hand raises")
-    _store_args(q)
+    runtime.store_args(q)
     q.add_argument("id", help="session id (see `talkpuck sessions`)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=run_show)
-
-
-def _store_args(p):
-    p.add_argument("--db", help="database URL (default: the running host's, else SQLite in the data dir)")
-    p.add_argument("--data-dir", default="var", help="data dir (default: var)")
-
-
-def _store(args):
-    from talkpuck.store import Store
-    _, db = runtime.resolve(args)
-    return Store(db, data_dir=args.data_dir)
 
 
 def _t(ms):
@@ -41,7 +30,7 @@ def _mmss(s):
 
 
 def run_list(args):
-    store = _store(args)
+    store = runtime.open_store(args)
     rows = store.sessions(args.room)
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -60,7 +49,7 @@ def run_list(args):
 def run_show(args):
     from talkpuck.analytics import session_summary
     from talkpuck.errors import TalkpuckError
-    s = session_summary(_store(args), args.id)
+    s = session_summary(runtime.open_store(args), args.id)
     if s is None:
         raise TalkpuckError("no session %r stored (see `talkpuck sessions`)" % args.id)
     if args.json:

@@ -19,49 +19,38 @@ def add_parser(sub):
     p = sub.add_parser("user", help="web logins: add, list, remove, assign rooms, set a password")
     us = p.add_subparsers(dest="user_command", metavar="ACTION")
     a = us.add_parser("add", help="add a user (admin: every room; host: the rooms given)")
-    _store_args(a)
+    runtime.store_args(a)
     a.add_argument("name")
     a.add_argument("--role", choices=("admin", "host"), required=True)
     a.add_argument("--room", action="append", default=[], help="a room this host may see and run (repeatable)")
     _password_args(a)
     a.set_defaults(func=run_add)
     ls = us.add_parser("list", help="users, roles and rooms")
-    _store_args(ls)
+    runtime.store_args(ls)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=run_list)
     rm = us.add_parser("remove", help="remove a user and end their sessions")
-    _store_args(rm)
+    runtime.store_args(rm)
     rm.add_argument("name")
     rm.set_defaults(func=run_remove)
     asg = us.add_parser("assign", help="give a host rooms (--room) or take them away (--unassign)")
-    _store_args(asg)
+    runtime.store_args(asg)
     asg.add_argument("name")
     asg.add_argument("--room", action="append", default=[])
     asg.add_argument("--unassign", action="append", default=[], metavar="ROOM")
     asg.set_defaults(func=run_assign)
     pw = us.add_parser("passwd", help="set a new password (ends the user's sessions)")
-    _store_args(pw)
+    runtime.store_args(pw)
     pw.add_argument("name")
     _password_args(pw)
     pw.set_defaults(func=run_passwd)
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
 
-def _store_args(p):
-    p.add_argument("--db", help="database URL (default: the running host's, else SQLite in the data dir)")
-    p.add_argument("--data-dir", default="var", help="data dir (default: var)")
-
-
 def _password_args(p):
     g = p.add_mutually_exclusive_group()
     g.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     g.add_argument("--generate", action="store_true", help="make a random password and print it once")
-
-
-def _store(args):
-    from talkpuck.store import Store
-    _, db = runtime.resolve(args)
-    return Store(db, data_dir=args.data_dir)
 
 
 def _password(args):
@@ -82,7 +71,7 @@ def run_add(args):
     if args.role == "admin" and args.room:
         raise ConfigError("an admin sees every room: --room is for hosts")
     h, shown = _password(args)
-    store = _store(args)
+    store = runtime.open_store(args)
     try:
         store.add_user(args.name, args.role, h, int(time.time() * 1000), args.room)
     finally:
@@ -93,7 +82,7 @@ def run_add(args):
 
 
 def run_list(args):
-    store = _store(args)
+    store = runtime.open_store(args)
     try:
         rows = [{"name": u["name"], "role": u["role"], "rooms": u["rooms"]} for u in store.users()]
     finally:
@@ -106,7 +95,7 @@ def run_list(args):
 
 
 def run_remove(args):
-    store = _store(args)
+    store = runtime.open_store(args)
     try:
         store.remove_user(args.name)
     finally:
@@ -115,7 +104,7 @@ def run_remove(args):
 
 
 def run_assign(args):
-    store = _store(args)
+    store = runtime.open_store(args)
     try:
         store.assign_rooms(args.name, add=args.room, remove=args.unassign)
         rooms = store.user(args.name)["rooms"]
@@ -126,7 +115,7 @@ def run_assign(args):
 
 def run_passwd(args):
     h, shown = _password(args)
-    store = _store(args)
+    store = runtime.open_store(args)
     try:
         store.set_password(args.name, h)
     finally:
