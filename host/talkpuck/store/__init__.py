@@ -4,11 +4,12 @@ from talkpuck.store.commands import CommandsMixin
 from talkpuck.store.devices import NO_ROOM, DevicesMixin
 from talkpuck.store.events import EventsMixin
 from talkpuck.store.hands import HandsMixin
+from talkpuck.store.review import ReviewMixin
 from talkpuck.store.sessions import SessionsMixin
 from talkpuck.store.users import UsersMixin
 
 
-class Store(UsersMixin, DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, StoreBase):
+class Store(ReviewMixin, UsersMixin, DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, StoreBase):
     """The host's store: `Store(url)` or `Store(data_dir=...)` for the SQLite default."""
 
 

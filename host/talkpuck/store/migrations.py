@@ -28,7 +28,23 @@ def m002_users(conn):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [m001_initial, m002_users]
+def m010_review(conn):
+    """Reviewing sessions (issue 14): the practitioner's voice per session, private reflection notes,
+    series of sessions (store/review.py), and the indexes the sessions list and review pages need."""
+    from talkpuck.store import review as r
+    for table in r.TABLES:
+        table.create(conn, checkfirst=True)
+    for ddl in r.INDEXES:
+        conn.exec_driver_sql(ddl)
+
+
+# numbered by name (m010_review -> 10): other branches' migrations fill the gaps, in order
+MIGRATIONS = [m001_initial, m002_users, m010_review]
+
+
+def number_of(fn):
+    """The migration's number, from its name (m003_retention -> 3)."""
+    return int(fn.__name__[1:4])
 
 
 def current_version(engine):
@@ -43,11 +59,14 @@ def migrate(engine):
     """Bring the database to the newest version; returns the version reached."""
     t.schema_version.create(engine, checkfirst=True)
     have = current_version(engine)
-    for number, fn in enumerate(MIGRATIONS, start=1):
+    numbers = [number_of(fn) for fn in MIGRATIONS]
+    if numbers != sorted(set(numbers)):
+        raise RuntimeError("migrations out of order or numbered twice: %s" % numbers)
+    for number, fn in zip(numbers, MIGRATIONS):
         if number <= have:
             continue
         log.info("store: migration %03d %s", number, fn.__name__)
         with engine.begin() as conn:
             fn(conn)
             conn.execute(t.schema_version.insert().values(version=number, applied_ms=int(time.time() * 1000)))
-    return len(MIGRATIONS)
+    return numbers[-1]
