@@ -19,11 +19,12 @@ def session_row(sid, room="Room 1", device="puck-1", started_ms=0, minutes=50, a
             "break_before_s": break_before_s, "short_break": short_break}
 
 
-def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="open", target_turns=None):
+def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="open", target_turns=None, shy=None):
     """Turn rows (voice, start_ms, end_ms, dur_ms, level_db, conf) of a made-up conversation.
 
     style "open": the practitioner talks in medium turns and the others answer at length;
-    "questions": many short practitioner questions, each answered briefly (the interrogation pattern)."""
+    "questions": many short practitioner questions, each answered briefly (the interrogation pattern).
+    `shy`: (voice, weight 0..1) a voice that takes the floor this much less often and talks shorter."""
     rnd = random.Random(seed)
     out = []
     at = started_ms + rnd.randint(2000, 8000)
@@ -38,6 +39,10 @@ def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="op
         else:
             dur = rnd.uniform(4, 22) if speaker == practitioner else rnd.uniform(5, 45)
             gap = rnd.choice([rnd.uniform(0.05, 0.2), rnd.uniform(0.4, 2.5), rnd.uniform(2, 9)])
+        if shy and speaker == shy[0]:
+            dur *= max(0.2, shy[1])
+        if not out and speaker == practitioner and not mean_len:
+            dur = rnd.uniform(25, 40)       # the practitioner opens the call: who is here, what it is for
         if mean_len:
             dur = rnd.uniform(0.3, 1.4) * mean_len * 0.8 / 1000.0
             gap = mean_len * 0.2 / 1000.0 * rnd.uniform(0.2, 1.8)
@@ -50,6 +55,8 @@ def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="op
             speaker = rnd.choice(others) if others else practitioner
         else:
             speaker = practitioner if rnd.random() < 0.65 else rnd.choice(others + [practitioner])
+        if shy and speaker == shy[0] and rnd.random() > shy[1]:
+            speaker = practitioner if rnd.random() < 0.5 or len(others) < 2 else [v for v in others if v != shy[0]][0]
     return out
 
 

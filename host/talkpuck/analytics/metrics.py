@@ -31,8 +31,8 @@ class Thresholds:
     short_question_s: float = 6.0      # interrogation: a practitioner turn at most this long...
     short_answer_s: float = 8.0        # ...followed by another voice's turn at most this long
     interrogation_min_pairs: int = 6   # at least this many such exchanges
-    interrogation_turn_share: float = 0.45  # practitioner's share of turns at least this
-    interrogation_other_talk: float = 0.5   # the others' share of talk time at most this
+    interrogation_turn_share: float = 0.40  # practitioner's share of turns at least this
+    interrogation_other_talk: float = 0.65  # the others' share of talk time at most this
     interrogation_gap_s: float = 1.0        # median response gap (practitioner -> other) at most this
 
     def check(self):

@@ -63,7 +63,8 @@ def svg(turns, start_ms, end_ms, practitioner=None, markers=(), moments=()):
         x = _x(wall, start_ms, span)
         out.append('<line class="marker %s" x1="%.1f" y1="%d" x2="%.1f" y2="%d"><title>%s</title></line>'
                    % (escape(cls), x, TOP - 8, x, axis_y, escape(label)))
-        out.append('<text class="marker-label %s" x="%.1f" y="%d" text-anchor="middle">%s</text>'
-                   % (escape(cls), x, TOP - 10, escape(label)))
+        anchor = "end" if x > WIDTH - 50 else "start" if x < LABEL_W + 30 else "middle"
+        out.append('<text class="marker-label %s" x="%.1f" y="%d" text-anchor="%s">%s</text>'
+                   % (escape(cls), x, TOP - 10, anchor, escape(label)))
     out.append("</svg>")
     return "\n".join(out)

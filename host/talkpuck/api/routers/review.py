@@ -49,7 +49,16 @@ def _pct(x):
 
 
 def _mins(s):
-    return "–" if s is None else ("%d min" % round(s / 60.0) if s >= 60 else "%d s" % s)
+    """A break's length: seconds under a minute, minutes under two hours, then hours, then days."""
+    if s is None:
+        return "–"
+    if s < 60:
+        return "%d s" % s
+    if s < 7200:
+        return "%d min" % round(s / 60.0)
+    if s < 2 * 86400:
+        return "%d h %02d min" % (s // 3600, s // 60 % 60)
+    return "%d days" % round(s / 86400.0)
 
 
 _env.filters.update(clock=_clock, when=_when, pct=_pct, mins=_mins)
