@@ -109,9 +109,9 @@ def monologues(turns, th=DEFAULT):
 
 
 def switches(turns):
-    """Changes of voice from one turn to the next, the pieces of one detected turn not counted."""
+    """Changes of voice from one turn to the next (a change inside one detected turn is one too)."""
     ts = ordered(turns)
-    return [cur for prev, cur in zip(ts, ts[1:]) if int(prev["voice"]) != int(cur["voice"]) and not same_turn(prev, cur)]
+    return [cur for prev, cur in zip(ts, ts[1:]) if int(prev["voice"]) != int(cur["voice"])]
 
 
 def switches_per_minute(turns, duration_ms):
