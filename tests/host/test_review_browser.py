@@ -6,7 +6,6 @@ With TALKPUCK_SCREENSHOTS=1 it saves docs/images/review-{sessions,session,series
 import csv
 import io
 import os
-import sys
 import time
 
 import pytest
@@ -17,8 +16,7 @@ from talkpuck.service.settings import Settings
 from talkpuck.store import Store
 from webauth import PASSWORD, add_user
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reviewdata import conversation, session_row, store_session  # noqa: E402
+from reviewdata import conversation, session_row, store_session
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
