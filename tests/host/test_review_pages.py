@@ -208,3 +208,32 @@ def test_review_rows_go_with_their_session(env):
         return          # issue 13's deletion is not merged here: store/review.py registers its rules when it is
     for name in ("review_voices", "review_notes", "review_series_sessions"):
         assert retention.RULES[name].session == "session_id"
+
+
+def test_a_session_stored_by_ingest_reviews_with_its_warning(tmp_path):
+    """Rows as add_event leaves them (not written by hand): the warning phase event is found and shown."""
+    store = Store(data_dir=str(tmp_path))
+    b, t0 = "0000abcd", T0
+    store.record_info("puck-9", {"v": 1, "boot": b, "ms": 0, "fw": "t", "board": "b", "leds": 16, "room": "Room 9",
+                                 "caps": [], "prev_boot": None, "prev_seq": 0}, t0, (t0, 0))
+    store.request_session("s-9", "puck-9", 600, 300, "Family call", t0)
+
+    def phase(seq, at_s, name, remaining):
+        store.add_event("puck-9", b, seq, "session", at_s * 1000, t0 + at_s * 1000, t0,
+                        {"phase": name, "session": "s-9", "limit_s": 600, "warn_s": 300, "remaining_s": remaining,
+                         "cause": "cmd"})
+    phase(1, 1, "running", 600)
+    for i, (voice, a, e) in enumerate(((1, 2, 30), (2, 31, 200), (1, 201, 320), (2, 321, 500))):
+        store.add_event("puck-9", b, 10 + i, "turn", e * 1000, t0 + e * 1000, t0,
+                        {"start_ms": a * 1000, "end_ms": e * 1000, "voice": voice, "conf": 90, "level_db": -30},
+                        {"start_ms": t0 + a * 1000, "end_ms": t0 + e * 1000})
+    phase(2, 301, "warning", 300)
+    phase(3, 510, "ended", 91)
+    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store)
+    admin = logged_in(app, store)
+    js = admin.get("/sessions/s-9.json").json()
+    assert js["warning_ms"] == t0 + 301000 and js["metrics"]["turns"] == 4
+    assert js["metrics"]["duration_ms"] == 509000 and js["metrics"]["overrun_ms"] == 0
+    assert "Warning came</dt><dd>at 5:00" in admin.get("/sessions/s-9").text
+    assert ids(admin.get("/sessions").text) == ["s-9"]
+    store.close()
