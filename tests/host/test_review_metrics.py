@@ -152,6 +152,14 @@ def test_difficult_moments():
     busy = tl(*[(1 + i % 2, i * 2, i * 2 + 1.5) for i in range(11)])
     kinds = [m["kind"] for m in M.difficult_moments(busy, {"started_ms": 0, "ended_ms": None})]
     assert kinds == ["busy"]
+    # a brisk call all the way through (a change every 3 s for 10 min) has no busy stretch of its own...
+    brisk = [(1 + i % 2, i * 3, i * 3 + 2.5) for i in range(200)]
+    assert M.difficult_moments(tl(*brisk), {"started_ms": 0, "ended_ms": None}) == []
+    # ...until one minute goes three times as fast
+    burst = brisk[:100] + [(1 + i % 2, 300 + i * 1.0, 300 + i * 1.0 + 0.8) for i in range(60)] + \
+        [(v, a + 60, b + 60) for v, a, b in brisk[100:]]
+    ms = M.difficult_moments(tl(*burst), {"started_ms": 0, "ended_ms": None})
+    assert [m["kind"] for m in ms] == ["busy"] and 285000 <= ms[0]["start_ms"] <= 305000 <= 355000 <= ms[0]["end_ms"]
     # sustained raised level: 3 loud turns over 30 s among quiet ones
     loud = tl((1, 0, 10, -40), (2, 11, 20, -40), (1, 21, 30, -40), (2, 31, 40, -30), (1, 41, 50, -30),
               (2, 51, 62, -31), (1, 63, 70, -40), (2, 71, 80, -41))

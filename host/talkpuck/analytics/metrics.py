@@ -217,16 +217,19 @@ def difficult_moments(turns, session, th=DEFAULT):
                 out.append({"kind": "raised", "start_ms": run[0]["start_ms"], "end_ms": run[-1]["end_ms"],
                             "note": "raised level for %d s" % ((run[-1]["end_ms"] - run[0]["start_ms"]) // 1000)})
             run = []
-    # many changes of voice in a short stretch
+    # many changes of voice in a short stretch: at least th.busy_switches in th.busy_window_s, and at
+    # least twice the session's own rate (a brisk call is not a difficult moment all the way through)
     sw = [t["start_ms"] for t in switches(ts)]
     win = th.busy_window_s * 1000
+    span = (ts[-1]["end_ms"] - ts[0]["start_ms"]) if ts else 0
+    need = max(th.busy_switches, int(math.ceil(2.0 * len(sw) * win / span)) if span > 4 * win else 0)
     i = 0
     while i < len(sw):
         j = i
         while j + 1 < len(sw) and sw[j + 1] - sw[i] <= win:
             j += 1
-        if j - i + 1 >= th.busy_switches:
-            while j + 1 < len(sw) and sw[j + 1] - sw[j] <= win / th.busy_switches * 2:
+        if j - i + 1 >= need:
+            while j + 1 < len(sw) and sw[j + 1] - sw[j] <= win / need * 2:
                 j += 1     # extend while the changes keep coming this fast
             out.append({"kind": "busy", "start_ms": sw[i], "end_ms": sw[j],
                         "note": "%d changes of voice in %d s" % (j - i + 1, max(1, (sw[j] - sw[i]) // 1000))})

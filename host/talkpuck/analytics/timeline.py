@@ -9,7 +9,7 @@ from html import escape
 WIDTH = 960
 LABEL_W = 150
 LANE_H = 26
-TOP = 22
+TOP = 34
 BOTTOM = 26
 
 
@@ -59,12 +59,15 @@ def svg(turns, start_ms, end_ms, practitioner=None, markers=(), moments=()):
         out.append('<line class="tick" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, axis_y - 4, x, axis_y))
         out.append('<text class="tick-label" x="%.1f" y="%d" text-anchor="middle">%d min</text>' % (x, axis_y + 14, m))
         m += step
-    for wall, label, cls in markers:
+    last_x, row = -1000.0, 0
+    for wall, label, cls in sorted(markers):
         x = _x(wall, start_ms, span)
+        row = 1 - row if x - last_x < 80 else 0      # labels close together take turns on two rows
+        last_x = x
         out.append('<line class="marker %s" x1="%.1f" y1="%d" x2="%.1f" y2="%d"><title>%s</title></line>'
-                   % (escape(cls), x, TOP - 8, x, axis_y, escape(label)))
+                   % (escape(cls), x, TOP - 8 - 12 * row, x, axis_y, escape(label)))
         anchor = "end" if x > WIDTH - 50 else "start" if x < LABEL_W + 30 else "middle"
         out.append('<text class="marker-label %s" x="%.1f" y="%d" text-anchor="%s">%s</text>'
-                   % (escape(cls), x, TOP - 10, anchor, escape(label)))
+                   % (escape(cls), x, TOP - 10 - 12 * row, anchor, escape(label)))
     out.append("</svg>")
     return "\n".join(out)
