@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from talkpuck.api.routers import commands, devices, hands, live, retention, rooms, sessions, stats
+from talkpuck.api.routers import commands, devices, hands, live, retention, review, rooms, sessions, stats
 from talkpuck.auth import routes as auth_routes
 from talkpuck.auth.config import AuthConfig
 from talkpuck.auth.guard import Guard
@@ -69,6 +69,7 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
     for module in (live, rooms, devices, sessions, hands, commands, stats, retention):
         app.include_router(module.router, prefix="/api")
     app.include_router(auth_routes.router)
+    app.include_router(review.router)      # the review pages (issue 14): /sessions, /series
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 
 from puckport.brokerurl import TLS_PORT
+from talkpuck.analytics.metrics import Thresholds
 from talkpuck.errors import ConfigError
 from talkpuck.store.engine import default_url
 
@@ -30,7 +31,7 @@ def check_retention_days(value):
 class Settings:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
                  client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None, web_tls=None,
-                 retention_days=RETENTION_DAYS_DEFAULT):
+                 retention_days=RETENTION_DAYS_DEFAULT, review_thresholds=None):
         self.broker_url = broker_url
         self.broker_ca = broker_ca  # PEM file the link checks an mqtts:// broker against (None: system CAs)
         self.listen = listen or None  # None: localhost only; else the broker's TLS listener address
@@ -42,6 +43,8 @@ class Settings:
             raise ConfigError("mqtt_tls_port out of range: %r" % (mqtt_tls_port,))
         self.data_dir = os.path.abspath(data_dir)
         self.db_url = db_url or default_url(self.data_dir)
+        # the review pages' thresholds (monologue_s, cut_in_gap_ms, silence_s, ...: docs/metrics.md)
+        self.review_thresholds = (review_thresholds or Thresholds()).check()
         self.web_tls = web_tls        # (certfile, keyfile): HTTPS (talkpuck.auth.tls)
         if http_host not in ("127.0.0.1", "localhost", "::1") and not web_tls:
             # logins exist (talkpuck.auth), but their cookies never cross a network in clear

@@ -5,11 +5,13 @@ from talkpuck.store.devices import NO_ROOM, DevicesMixin
 from talkpuck.store.events import EventsMixin
 from talkpuck.store.hands import HandsMixin
 from talkpuck.store.retention import RetentionMixin
+from talkpuck.store.review import ReviewMixin
 from talkpuck.store.sessions import SessionsMixin
 from talkpuck.store.users import UsersMixin
 
 
-class Store(UsersMixin, DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, RetentionMixin, StoreBase):
+class Store(ReviewMixin, UsersMixin, DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, RetentionMixin,
+            StoreBase):
     """The host's store: `Store(url)` or `Store(data_dir=...)` for the SQLite default."""
 
 

@@ -77,7 +77,19 @@ def m003_retention(conn):
             conn.execute(update(table).where(*cond).values(session_id=sid))
 
 
-MIGRATIONS = [m001_initial, m002_users, m003_retention]
+def m010_review(conn):
+    """Reviewing sessions (issue 14): the practitioner's voice per session, private reflection notes,
+    series of sessions (store/review.py), and the indexes the sessions list and review pages need."""
+    from talkpuck.store import review as r
+    for table in r.TABLES:
+        table.create(conn, checkfirst=True)
+    for ddl in r.INDEXES:
+        conn.exec_driver_sql(ddl)
+
+
+
+# numbered by name (m010_review -> 10): numbers may leave gaps, the order is what counts
+MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review]
 
 
 def number_of(fn):
