@@ -59,6 +59,10 @@ def populate(store, t0=T0):
         store.add_event(dev, boot, 6, "session", 9000, t0 + 9000, t0 + 9000, _sess(sid, "ended"))
         store.add_event(dev, boot, 7, "mic", 10000, t0 + 10000, t0 + 10000, {"mic": "paused"})   # no session
         store.record_state(dev, {"phase": "ended", "session": sid}, t0 + 10000)
+        # the review's rows (store/review.py): the practitioner's voice, a private note, a series
+        store.set_practitioner_voice(sid, 1, "host-" + room, t0 + 11000)
+        store.set_note(sid, "host-" + room, "How it felt after the call", t0 + 11000)
+        store.set_in_series(store.add_series("Series " + room, room, "host-" + room, t0 + 11000), sid, True)
     return "s-a", "s-b"
 
 

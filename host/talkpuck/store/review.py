@@ -11,6 +11,7 @@ from sqlalchemy import (BigInteger, Column, Integer, String, Table, Text, and_, 
 from talkpuck.errors import ConfigError, NotFound
 from talkpuck.store import tables as t
 from talkpuck.store.devices import NO_ROOM
+from talkpuck.store import retention as _retention
 
 # in the main MetaData: store/retention.py (issue 13) walks it, and the rules below say how rows go
 review_voices = Table(
@@ -53,17 +54,13 @@ INDEXES = (
 NOTE_MAX = 20000
 NAME_MAX = 120
 
-try:        # the table-driven deletion of issue 13, where it is merged: our rows go with their session
-    from talkpuck.store import retention as _retention  # type: ignore[attr-defined]
-except ImportError:
-    _retention = None
-if _retention is not None:
-    for _rule in (_retention.Rule("review_voices", session="session_id", time="set_ms"),
-                  _retention.Rule("review_notes", session="session_id", time="updated_ms"),
-                  _retention.Rule("review_series_sessions", session="session_id"),
-                  _retention.Rule("review_series", keep="a series' name, room and who made it; its calls "
-                                                        "are rows of review_series_sessions, deleted with them")):
-        _retention.register(_rule)
+# the table-driven deletion (store/retention.py): our rows go with their session
+for _rule in (_retention.Rule("review_voices", session="session_id", time="set_ms"),
+              _retention.Rule("review_notes", session="session_id", time="updated_ms"),
+              _retention.Rule("review_series_sessions", session="session_id"),
+              _retention.Rule("review_series", keep="a series' name, room and who made it; its calls "
+                                                    "are rows of review_series_sessions, deleted with them")):
+    _retention.register(_rule)
 
 
 def _room_cond(col, rooms):
