@@ -10,6 +10,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_pkgs+=
 if [ "$want_test" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
   command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)   # runs pyright (`make check`)
+  # PortAudio for sounddevice: the Raspberry Pi puck's tests run the real library (hal_pi.py)
+  ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2' || apt_pkgs+=(libportaudio2)
 fi
 # soundfile wheels bundle libsndfile; python3-venv is needed where python3 lacks ensurepip.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_pkgs+=(python3-venv)

@@ -24,6 +24,7 @@ COMMANDS = [
     "conversations",                  # make-conversations
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
+    "pi",                             # pi run (a Raspberry Pi puck)
 ]
 
 
