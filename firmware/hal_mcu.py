@@ -18,6 +18,13 @@ lives here or in those two files.
   link     lib/mqtt_client.py, over TLS (lib/mqtt_tls.py: the installation's CA, a checked
            certificate) when the broker is mqtts://, logging in as the device id with mqtt_password
   storage  JSON documents in /data, atomic (jsonstore.py)
+  watchdog machine.WDT (`watchdog_ms`, within the RP2040's 8388 ms limit), started at the first
+           feed, fed by puckcore.watchdog only while audio, ring and link loop; once started it
+           cannot be stopped: a Ctrl-C to the REPL resets the puck after `watchdog_ms` (use the
+           safe-mode button to reach the REPL)
+  chime    optional piezo on `pins.chime`: machine.PWM, two soft notes (a low duty), played by a
+           task so the caller never waits
+  reset    machine.reset_cause() as info.reset_reason (power, hard, soft, watchdog, deepsleep)
 """
 import asyncio
 import socket
@@ -26,7 +33,8 @@ import time
 
 import neopixel
 import network
-from machine import I2S, RTC, Pin
+import machine
+from machine import I2S, PWM, RTC, WDT, Pin
 
 from i2s_convert import convert
 from puckport.jsonstore import JsonStore
@@ -225,6 +233,55 @@ class Sntp:
                 s.close()
 
 
+class HwWatchdog:
+    """machine.WDT, created at the first feed: the imports and the first Wi-Fi join come before."""
+
+    def __init__(self, timeout_ms):
+        self.timeout_ms = timeout_ms
+        self.wdt = None
+
+    def feed(self):
+        if self.wdt is None:
+            self.wdt = WDT(timeout=self.timeout_ms)
+        self.wdt.feed()
+
+
+class PwmChime:
+    """A small piezo (or a speaker through a transistor) on a PWM pin: two soft notes."""
+
+    notes_hz = {"warning": (1760, 1320), "timeup": (1320, 1047)}
+    note_ms = 150
+    duty_u16 = 1500  # about 2 %: soft on a piezo
+
+    def __init__(self, pin):
+        self.pwm = PWM(Pin(pin), freq=1000, duty_u16=0)
+        self._task = None
+
+    def play(self, kind):
+        notes = self.notes_hz[kind]
+        self._task = asyncio.create_task(self._play(notes))
+        return len(notes) * self.note_ms
+
+    async def _play(self, notes):
+        try:
+            for hz in notes:
+                self.pwm.freq(hz)
+                self.pwm.duty_u16(self.duty_u16)
+                await asyncio.sleep_ms(self.note_ms)
+        finally:
+            self.pwm.duty_u16(0)
+
+
+def reset_reason():
+    """machine.reset_cause() in the words of info.reset_reason (puckcore.watchdog.REASONS)."""
+    cause = machine.reset_cause()
+    for name, reason in (("PWRON_RESET", "power"), ("HARD_RESET", "hard"), ("WDT_RESET", "watchdog"),
+                         ("DEEPSLEEP_RESET", "deepsleep"), ("SOFT_RESET", "soft")):
+        if getattr(machine, name, None) == cause:
+            return reason
+    return "unknown"
+
+
 def tls_context(cfg):
     """The MQTT client's SSLContext for an mqtts:// broker, else None; ConfigError if the CA is unreadable."""
     if not cfg.tls:
@@ -249,6 +306,7 @@ def _fatal_statuses():
 
 class McuHal(HalServices):
     storage_folder = "/data"
+    watchdog_ms = 8000  # the RP2040's WDT allows at most 8388 ms
 
     def __init__(self, cfg, board):
         HalServices.__init__(self)
@@ -260,9 +318,15 @@ class McuHal(HalServices):
         self.net = WiFi(cfg.ssid, cfg.wifi_password, cfg.device)
         self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, self.net, tls_context(cfg))
         self.storage = JsonStore(self.storage_folder)
+        self.watchdog = HwWatchdog(self.watchdog_ms)
+        if "chime" in board["pins"]:
+            self.chime = PwmChime(board["pins"]["chime"])
 
     def rssi(self):
         return self.net.rssi()
+
+    def reset_reason(self):
+        return reset_reason()
 
 
 def button_held(board):

@@ -163,6 +163,9 @@ def _check_sections(board, chip, errors):
             errors.append("ring.brightness: must be a number in (0, 1] (the driver's cap, under the setting)")
         if ring.get("order", "GRB") not in ORDERS:
             errors.append("ring.order: must be one of %s" % ", ".join(ORDERS))
+    chime = board.get("chime")  # optional: the OS's audio output (a Pi); an MCU's piezo is pins.chime
+    if chime is not None and (not isinstance(chime, dict) or not isinstance(chime.get("device"), (str, int, type(None)))):
+        errors.append("chime: must be an object with device (an audio output name, index or null)")
     button = board.get("button")
     if not isinstance(button, dict):
         errors.append("button: must be an object")
