@@ -40,7 +40,7 @@ class Watchdog:
     limits_ms = (3000, 3000, 90000)  # audio, ring, link: silence past this is wedged
 
     def __init__(self, hw, storage):
-        self.hw = hw  # None: nothing to feed (the simulator), the check-ins still run
+        self.hw = hw  # None: nothing to feed nor to note (the simulator), the check-ins still run
         self.storage = storage
         self._at = [0, 0, 0]
         self._idle = [False, False, False]
@@ -96,6 +96,8 @@ class Watchdog:
             self.hw.feed()
 
     def _note(self, doc):
+        if self.hw is None:  # nothing will reset the puck (the simulator): nothing to explain
+            return
         try:
             self.storage.save(NOTE, doc)
         except Exception:  # a full or broken filesystem must not stop the feeder's decision

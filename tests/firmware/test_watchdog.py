@@ -164,7 +164,9 @@ def test_connect_hanging_forever_is_wedged():
 
 def test_task_back_in_time_clears_the_note():
     store = MemStorage()
-    wd = Watchdog(None, store)
+    hw = FakeWatchdog(None)
+    hw.clock = type("C", (), {"now_ms": lambda self: 0})()
+    wd = Watchdog(hw, store)
     wd.feed(0)
     wd.checkin(W_AUDIO, 0)
     wd.checkin(W_LINK, 0)
@@ -175,6 +177,9 @@ def test_task_back_in_time_clears_the_note():
     wd.checkin(W_RING, 3600)
     assert wd.feed(3600) is True and store.docs["wdt"] == {}
     assert wd.stale_task == -1 and wd.stalls == 1
+    quiet = Watchdog(None, MemStorage())  # the simulator: no platform watchdog, no note
+    quiet.feed(0)
+    assert quiet.feed(5000) is False and quiet.stale_task == W_AUDIO and quiet.storage.docs == {}
 
 
 def test_boot_reason_platform_causes():
