@@ -3,7 +3,8 @@
 Run by test_pi_puck.py inside a private mount namespace that gives it a Pi's /proc/cpuinfo and
 /dev/gpiochip0, with tests/fakes/pi first on sys.path (gpiod, _rpi_ws281x, the Pi 5 driver).
 The microphone: `mic.s16le` in $TALKPUCK_FAKE_PI (16 kHz mono int16, looped), else silence,
-delivered by a thread every 20 ms as PortAudio's callback thread does. The chime's sounddevice.play
+delivered by a thread every 20 ms as PortAudio's callback thread does; while the file `mic.stall`
+exists no block comes (a wedged USB microphone). The chime's sounddevice.play
 writes what it was given to `chime.json`.
 """
 import json
@@ -36,7 +37,12 @@ class FakeRawInputStream:
         n = 2 * self.blocksize
         pos = 0
         t = time.monotonic()
+        stall = os.path.join(FAKE, "mic.stall")
         while not self._stop.is_set():
+            if os.path.exists(stall):
+                time.sleep(0.02)
+                t = time.monotonic()
+                continue
             if len(self.pcm) >= n:
                 if pos + n > len(self.pcm):
                     pos = 0

@@ -172,3 +172,74 @@ def test_pi_puck_against_mosquitto(tmp_path, mosquitto):
     assert got["status"][-1] == b"offline"
     assert "STOPPING=1" in notes
     assert not any(t.endswith("/audio") for t, _ in seen)
+
+
+def test_pi_watchdog_stuck_mic_restart_says_why(tmp_path, mosquitto):
+    """A wedged microphone stops WATCHDOG=1 (systemd would kill the puck); the next start's info
+    says `watchdog:audio`; a plain restart says `soft`."""
+    sock_path = str(tmp_path / "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(sock_path)
+    notify.settimeout(0.1)
+    env, fake = pi_env(tmp_path, "pi4", notify=sock_path)
+    storage = tmp_path / "storage"
+    cfg = tmp_path / "puck.json"
+    cfg.write_text(json.dumps({"device": "puck-pi2", "board": "pi", "broker": mosquitto.url, "storage": str(storage)}))
+    infos = []
+    obs = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="obs-pi2")
+    obs.on_message = lambda c, u, m: infos.append(json.loads(m.payload))
+    host, port = mosquitto.url.split("//")[1].split(":")
+    obs.connect(host, int(port))
+    obs.subscribe("talkpuck/v1/puck-pi2/info", 1)
+    obs.loop_start()
+
+    def start():
+        return subprocess.Popen(in_pi([sys.executable, os.path.join(HERE, "pi_child.py"), str(cfg)], env), env=env,
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def drain():
+        out = []
+        try:
+            while True:
+                out.append(notify.recv(100).decode())
+        except (socket.timeout, BlockingIOError):
+            return out
+
+    def stop(proc, sig=signal.SIGTERM):
+        proc.send_signal(sig)
+        try:
+            return proc.communicate(timeout=20)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.communicate()[0]
+
+    try:
+        proc = start()
+        wait_for(lambda: infos, 30, "the first info")
+        assert infos[-1]["reset_reason"] == "power"  # the first run on this OS boot
+        wait_for(lambda: "WATCHDOG=1" in drain(), 10, "fed while everything loops")
+        (fake / "mic.stall").write_text("")
+        wait_for(lambda: (storage / "wdt.json").exists() and json.loads((storage / "wdt.json").read_text()),
+                 15, "the stuck audio task noted")
+        assert json.loads((storage / "wdt.json").read_text()) == {"task": "audio"}
+        drain()
+        time.sleep(2.5)  # 2.5 feed periods: nothing may come
+        assert "WATCHDOG=1" not in drain()
+        stop(proc, signal.SIGKILL)  # what systemd does when WatchdogSec passes (SIGABRT, then SIGKILL)
+        (fake / "mic.stall").unlink()
+        n = len(infos)
+        proc = start()
+        wait_for(lambda: len(infos) > n, 30, "the info after the watchdog restart")
+        assert infos[-1]["reset_reason"] == "watchdog:audio"
+        stop(proc)
+        n = len(infos)
+        proc = start()
+        wait_for(lambda: len(infos) > n, 30, "the info after a plain restart")
+        assert infos[-1]["reset_reason"] == "soft"
+        assert stop(proc) is not None and proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            stop(proc, signal.SIGKILL)
+        obs.loop_stop()
+        obs.disconnect()
+        notify.close()
