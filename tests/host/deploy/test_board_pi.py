@@ -21,8 +21,8 @@ def test_ring_pin_the_pi_1_4_driver_cannot_drive_is_warned():
     b["pins"]["led_data"] = 23
     errors, warnings = check_board(b)
     assert errors == []
-    assert warnings == ["pins.led_data: GPIO23: rpi_ws281x (Pi 1-4) drives a WS2812 only from GPIO10 (SPI), "
-                        "12/18 (PWM0) or 21 (PCM); the Pi 5 driver (RP1 PIO) takes any pin"]
+    assert warnings == [("pins.led_data: GPIO23: rpi_ws281x (Pi 1-4) drives a WS2812 only from GPIO10 (SPI), "
+                         "12/18 (PWM0) or 21 (PCM); the Pi 5 driver (RP1 PIO) takes any pin")]
 
 
 def test_pi_needs_ring_and_button_only():
