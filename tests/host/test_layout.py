@@ -12,8 +12,13 @@ PKG = os.path.join(ROOT, "host", "talkpuck")
 FW = os.path.join(ROOT, "firmware")
 
 
+def _read(path):
+    with open(path, encoding="utf-8") as f:  # closed here: an unclosed file warns, and warnings are errors
+        return f.read()
+
+
 def _imports(path):
-    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    tree = ast.parse(_read(path), path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -44,7 +49,7 @@ def test_commands_live_in_cli_and_are_all_registered():
     for path in glob.glob(os.path.join(PKG, "**", "*.py"), recursive=True):
         if os.sep + "cli" + os.sep in path:
             continue
-        if "def add_parser" in open(path, encoding="utf-8").read():
+        if "def add_parser" in _read(path):
             outside.append(os.path.relpath(path, ROOT))
     assert outside == []
 
@@ -58,7 +63,7 @@ def test_paho_only_in_the_mqtt_link():
 def test_no_private_names_across_modules():
     bad = []
     for path in glob.glob(os.path.join(PKG, "**", "*.py"), recursive=True):
-        tree = ast.parse(open(path, encoding="utf-8").read(), path)
+        tree = ast.parse(_read(path), path)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("talkpuck"):
                 bad += ["%s: %s.%s" % (os.path.relpath(path, ROOT), node.module, a.name)
