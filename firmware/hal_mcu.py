@@ -25,10 +25,15 @@ lives here or in those two files.
   chime    optional piezo on `pins.chime`: machine.PWM, two soft notes (a low duty), played by a
            task so the caller never waits
   reset    machine.reset_cause() as info.reset_reason (power, hard, soft, watchdog, deepsleep)
+  usb      with `"link": "usb"` in config.json: lib/usb_link.py over the USB console itself
+           (sys.stdin/stdout: native USB CDC on the ESP32-S3 and the Pico W), to `talkpuck bridge`;
+           Ctrl-C from mpremote still interrupts the puck (the frames never carry 0x03/0x04)
 """
 import asyncio
+import select
 import socket
 import struct
+import sys
 import time
 
 import neopixel
@@ -304,6 +309,41 @@ def _fatal_statuses():
     return out
 
 
+class StdioPort:
+    """The USB console (sys.stdin/stdout) as lib/usb_link.py's port: polled, a byte at a time into the
+    link's buffer (a read of n bytes on the console blocks until all n came), nothing allocated."""
+
+    def __init__(self):
+        self.inp = sys.stdin.buffer
+        self.out = sys.stdout.buffer
+        self.one = bytearray(1)
+        self.poll = select.poll()
+        self.poll.register(sys.stdin, select.POLLIN)
+
+    def open(self):
+        return None  # always there; the host side opens and closes
+
+    def read_into(self, buf):
+        n = 0
+        one = self.one
+        while n < len(buf):
+            ready = False
+            for _ in self.poll.ipoll(0):  # ipoll reuses its tuple: no allocation
+                ready = True
+            if not ready:
+                break
+            self.inp.readinto(one)  # pyright: ignore[reportAttributeAccessIssue]  (MicroPython's stdin buffer has readinto)
+            buf[n] = one[0]
+            n += 1
+        return n
+
+    def write(self, data):
+        self.out.write(data)
+
+    def close(self):
+        return None
+
+
 class McuHal(HalServices):
     storage_folder = "/data"
     watchdog_ms = 8000  # the RP2040's WDT allows at most 8388 ms
@@ -317,6 +357,10 @@ class McuHal(HalServices):
         self.mic = I2SMic(board)
         self.net = WiFi(cfg.ssid, cfg.wifi_password, cfg.device)
         self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, self.net, tls_context(cfg))
+        if cfg.link == "usb":
+            from usb_link import UsbLink
+
+            self.link = UsbLink(cfg.device, cfg.mqtt_password, StdioPort())
         self.storage = JsonStore(self.storage_folder)
         self.watchdog = HwWatchdog(self.watchdog_ms)
         if "chime" in board["pins"]:

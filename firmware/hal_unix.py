@@ -9,12 +9,15 @@ MQTT client as a puck, with
   leds     nothing, or one line of hex on stdout per change, at most twice a second (`leds_out`);
   link     firmware/lib/mqtt_client.py over a plain socket, or TLS for an mqtts:// broker (the CA
            file `ca`, a checked certificate; lib/mqtt_tls.py); no Wi-Fi step, no NTP (the PC's clock);
+           or, with `"link": "usb"`, lib/usb_link.py over the serial device `tty` (put in raw mode),
+           to `talkpuck bridge`;
   storage  JSON files in the folder `storage`.
 Run: MICROPYPATH=firmware:firmware/lib micropython firmware/main.py my-unix-config.json
 """
 import asyncio
 import binascii
 import os
+import select
 
 from puckport.jsonstore import JsonStore
 from mqtt_client import MQTTClient
@@ -90,6 +93,68 @@ class StdoutLeds:
         print("leds", binascii.hexlify(self._last).decode())
 
 
+class TtyPort:
+    """A serial device (or a pseudo-terminal) for lib/usb_link.py: raw mode, polled, never blocks a read."""
+
+    def __init__(self, path):
+        if not path:
+            raise ValueError("link usb on the unix port needs `tty` in config.json")
+        self.path = path
+        self._f = None
+        self._poll = None
+        self._one = bytearray(1)
+
+    def open(self):
+        self.close()
+        f = open(self.path, "r+b")  # OSError when the device is not there (yet)
+        try:
+            import termios
+
+            termios.setraw(f.fileno())  # no echo, no line editing, no CR/LF translation
+        except (ImportError, OSError, AttributeError):
+            pass  # not a tty (a test's pipe), or a port without termios
+        self._poll = select.poll()
+        self._poll.register(f, select.POLLIN)
+        self._f = f
+
+    def read_into(self, buf):
+        # a read of n bytes on a file blocks until all n came, so: one byte while poll says more wait
+        f = self._f
+        if f is None:
+            raise OSError("tty closed")
+        one = self._one
+        poll = self._poll
+        assert poll is not None  # opened together with self._f
+        n = 0
+        while n < len(buf):
+            ready = 0
+            for _obj, ev in poll.ipoll(0):  # ipoll reuses its tuple: no allocation
+                ready = ev
+            if not ready:
+                break
+            if ready & (select.POLLHUP | select.POLLERR) and not ready & select.POLLIN:
+                raise OSError("tty %s hung up" % self.path)
+            if not f.readinto(one):
+                raise OSError("tty %s: end of file" % self.path)
+            buf[n] = one[0]
+            n += 1
+        return n
+
+    def write(self, data):
+        if self._f is None:
+            raise OSError("tty closed")
+        self._f.write(data)
+
+    def close(self):
+        f = self._f
+        self._f = None
+        if f is not None:
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
 class UnixHal(HalServices):
     def __init__(self, cfg, board):
         HalServices.__init__(self)
@@ -98,6 +163,10 @@ class UnixHal(HalServices):
         self.button = FileButton(cfg.button_file)
         self.leds = StdoutLeds(cfg.leds_out == "stdout", self.clock)
         self.link = MQTTClient(cfg.host, cfg.port, cfg.device, cfg.mqtt_password, None, tls_context(cfg))
+        if cfg.link == "usb":
+            from usb_link import UsbLink
+
+            self.link = UsbLink(cfg.device, cfg.mqtt_password, TtyPort(cfg.tty))
         self.storage = JsonStore(cfg.storage)
 
 

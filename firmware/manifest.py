@@ -14,6 +14,7 @@ package("puckport")                     # portable layer: config.json check, JSO
 module("mqtt_packets.py", base_path="lib")  # MQTT 3.1.1 packet encode/decode (pure)
 module("mqtt_client.py", base_path="lib")   # async MQTT client over asyncio streams
 module("mqtt_tls.py", base_path="lib")      # TLS client context: the installation CA, a checked certificate
+module("usb_link.py", base_path="lib")      # the link over USB serial to `talkpuck bridge` ("link": "usb")
 module("i2s_convert.py", base_path="lib")   # 32-bit I2S slots -> int16 frames (viper)
 module("hal_mcu.py")                    # shared MCU parts: I2S mic, NeoPixel ring, button, Wi-Fi
 module("hal_esp32.py")                  # ESP32-S3

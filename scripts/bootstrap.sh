@@ -12,6 +12,10 @@ if [ "$want_test" = "test" ]; then
   command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)   # runs pyright (`make check`)
   # PortAudio for sounddevice: the Raspberry Pi puck's tests run the real library (hal_pi.py)
   ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2' || apt_pkgs+=(libportaudio2)
+  # the enclosure test renders hardware/enclosure/talkpuck.scad to STL; xvfb-run lets openscad
+  # export the PNG images of hardware/README.md where there is no display
+  command -v openscad >/dev/null 2>&1 || apt_pkgs+=(openscad)
+  command -v xvfb-run >/dev/null 2>&1 || apt_pkgs+=(xvfb)
 fi
 # soundfile wheels bundle libsndfile; python3-venv is needed where python3 lacks ensurepip.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_pkgs+=(python3-venv)

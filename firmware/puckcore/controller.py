@@ -87,6 +87,7 @@ class Controller:
                 self.hands.withdraw()
                 self.hands.add(seq)
             self._dirty(now_ms)
+            self._persist(now_ms)  # a reboot keeps the waiting hands (records.record)
         elif gesture == DOUBLE:
             hand = self.hands.withdraw()
             if hand:
@@ -177,10 +178,12 @@ class Controller:
             self.voice = 0
         self.outbox.add("mic", {"mic": records.mic_name(self.mic_paused)}, now_ms)
         self._dirty(now_ms)
+        self._persist(now_ms)  # saved at once, in a session or not: a reboot must not listen again
 
     def _hand_event(self, action, hand, now_ms):
         self.outbox.add("hand", {"action": action, "hand": hand, "waiting": self.hands.count}, now_ms)
         self._dirty(now_ms)
+        self._persist(now_ms)
 
     def _drain(self, now_ms):
         """Turn the session's queued phase changes into evt/session events."""

@@ -71,7 +71,8 @@ _TABLE = (
         ("session", "str", False, 1, 100),  # the host's session id; without one the puck names it
         ("limit_s", "int", True, 1, LIMIT_MAX_S),
         ("warn_s", "int", False, 0, LIMIT_MAX_S),  # default: settings.warn_s
-        ("purpose", "str", False, 0, 200),
+        # no purpose: the session's purpose text stays on the host (docs/privacy.md); a puck of
+        # revision 1 listed it as optional and did nothing with it, so no puck misses it
     )),
     ("session_extend", (("add_s", "int", True, 1, LIMIT_MAX_S),)),
     ("session_stop", ()),

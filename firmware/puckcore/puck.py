@@ -244,6 +244,8 @@ class Puck:
             except OSError as e:
                 # one reconnect path for every link fault; the puck keeps time meanwhile
                 self.link_error = e
+                # the broker may have died before saving what it acked last: send that again
+                self.outbox.rewind(self.hal.clock.now_ms())
                 self.ctrl.connected = False
                 self.online = False
                 watch.idle(W_LINK)  # an outage is not wedged: the backoff sleep cannot hang
@@ -310,7 +312,7 @@ class Puck:
                 break
             seq, kind, payload = item
             await link.publish(self.root + "evt/" + kind, payload, 1, False)
-            self.outbox.ack(seq)
+            self.outbox.ack(seq, self.hal.clock.now_ms())
             sent += 1
         now = self.hal.clock.now_ms()
         if self._tele_due(now):

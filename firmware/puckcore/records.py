@@ -1,8 +1,12 @@
 """records — the Controller's state as documents: the retained `state` (protocol §3.2) and the saved record.
 
     state_fields(ctrl, now_ms)          the fields of `state` (the app publishes it when asked)
-    record(ctrl, now_ms)                what the app saves (settings, session, mic pause)
+    record(ctrl, now_ms)                what the app saves (settings, session, mic pause, waiting hands)
     restore(ctrl, record, now_ms)       resume from a saved record; returns what was dropped
+
+The waiting hands keep the numbers they were raised with (the previous boot's seqs): the host still
+lists them under that boot, acknowledges them by number, and matches this boot's `evt/hand` about
+such a number to the waiting hand of an earlier boot (talkpuck.store.hands).
 
 The Controller calls these; they read (and, restoring, set) its session, settings, hands and mic
 pause. Nothing here does I/O: saving and publishing are the app's (puck.py).
@@ -33,9 +37,13 @@ def state_fields(ctrl, now_ms):
     }
 
 
+HAND_MAX = 0x3FFFFFFF  # a hand number is an event seq: a positive small int (within +-2**30)
+
+
 def record(ctrl, now_ms):
+    h = ctrl.hands
     return {"v": RECORD_VERSION, "settings": ctrl.settings.to_dict(), "session": ctrl.session.record(now_ms),
-            "mic": mic_name(ctrl.mic_paused)}
+            "mic": mic_name(ctrl.mic_paused), "hands": [h.at(i) for i in range(h.count)]}
 
 
 def restore(ctrl, rec, now_ms):
@@ -62,4 +70,11 @@ def restore(ctrl, rec, now_ms):
             ctrl.session = Session(ctrl.settings)
     if rec.get("mic") == "paused":
         ctrl.mic_paused = True
+    hands = rec.get("hands")
+    if hands is not None:
+        if type(hands) is not list or [x for x in hands if type(x) is not int or not 0 < x <= HAND_MAX]:
+            dropped.append("hands: %r" % (hands,))
+        else:
+            for hand in hands:  # past a lower max_hands the rest stay with the host's queue
+                ctrl.hands.add(hand)
     return dropped

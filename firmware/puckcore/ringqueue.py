@@ -7,6 +7,7 @@ the outbox, the detector's events, the puck's responses and the MQTT inbox are e
     q.put(item)                  # never blocks, never fails: when full the oldest goes (`dropped` += 1)
     q.get_nowait()               # the oldest item, removed; None when empty
     q.peek()                     # the oldest item, kept (at-least-once senders: peek, send, then get)
+    q.at(i)                      # the i-th oldest, kept
     len(q), q.full()
 
 `put` and `get_nowait` only move indices and store a reference: they allocate nothing beyond the
@@ -55,6 +56,12 @@ class RingQueue:
         if not self._n:
             return None
         return self._q[self._head]
+
+    def at(self, i):
+        """The i-th oldest item (0 = the oldest), left in the queue; None past the end."""
+        if i < 0 or i >= self._n:
+            return None
+        return self._q[(self._head + i) % self.size]
 
     def get_nowait(self):
         """Remove and return the oldest item; None when empty."""

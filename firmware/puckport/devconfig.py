@@ -11,6 +11,10 @@ Every problem raises ConfigError naming the key (`wifi.ssid: ...`). Format (firm
      "mqtt_password": "...",              the puck's login (user = device id); required with mqtts://
      "ca": "ca.crt",                      the installation's CA (PEM file on the puck); required with mqtts://
      "settings": {"room": "Room 2"},      optional first-boot settings (puckcore/settings.py keys)
+     "link": "mqtt",                      mqtt (Wi-Fi, the default) or usb: events go over the USB serial
+                                          port to `talkpuck bridge` on the laptop (lib/usb_link.py); then
+                                          wifi and broker are not needed (the bridge knows the broker)
+     "tty": "/dev/pts/3",                 unix port with link usb: the serial device to use
      "pcm": "...", "storage": "...", "leds_out": "none|stdout", "button_file": "..."}   unix port only
 """
 import json
@@ -21,7 +25,9 @@ from puckcore.settings import check as check_setting
 from puckport import brokerurl
 
 DEFAULT_PORT = brokerurl.DEFAULT_PORT
-KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "settings", "pcm", "storage", "leds_out", "button_file", "pcm_loop")
+KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "settings", "pcm", "storage", "leds_out", "button_file",
+        "pcm_loop", "link", "tty")
+LINKS = ("mqtt", "usb")
 
 
 def parse_broker(url):
@@ -45,7 +51,8 @@ def _str(doc, key, low, high, label=None):
 
 class DeviceConfig:
     """A checked config: attributes device, board, ssid, wifi_password, host, port, tls, ca,
-    mqtt_password, settings (dict), and the unix-port extras pcm, storage, leds_out, button_file, pcm_loop."""
+    mqtt_password, settings (dict), link (mqtt or usb), and the unix-port extras pcm, storage,
+    leds_out, button_file, pcm_loop, tty."""
 
     def __init__(self, doc, needs_wifi=True):
         if not isinstance(doc, dict):
@@ -59,10 +66,17 @@ class DeviceConfig:
                               % (" or ".join(RESERVED), device))
         self.device = device
         self.board = _str(doc, "board", 1, 40)
+        self.link = doc.get("link", "mqtt")
+        if self.link not in LINKS:
+            raise ConfigError("link: must be mqtt or usb, got %r" % (self.link,))
+        usb = self.link == "usb"
+        self.tty = doc.get("tty")
+        if self.tty is not None and (type(self.tty) is not str or not self.tty):
+            raise ConfigError("tty: must be a serial device path")
         self.ssid = None
         self.wifi_password = None
         wifi = doc.get("wifi")
-        if wifi is not None or needs_wifi:
+        if wifi is not None or (needs_wifi and not usb):
             if not isinstance(wifi, dict):
                 raise ConfigError("wifi: must be an object with ssid and password")
             self.ssid = _str(wifi, "ssid", 1, 32, "wifi.ssid")
@@ -72,10 +86,13 @@ class DeviceConfig:
             if pw and not 8 <= len(pw) <= 63:
                 raise ConfigError("wifi.password: must be empty (open network) or 8..63 characters")
             self.wifi_password = pw
-        if "broker" not in doc:
+        if "broker" in doc:
+            self.host, self.port = parse_broker(doc["broker"])
+        elif usb:
+            self.host, self.port = None, 0  # the bridge on the laptop chooses the broker
+        else:
             raise ConfigError("broker: missing (mqtt://host:port)")
-        self.host, self.port = parse_broker(doc["broker"])
-        self.tls = brokerurl.is_tls(doc["broker"])
+        self.tls = "broker" in doc and brokerurl.is_tls(doc["broker"])
         self.mqtt_password = doc.get("mqtt_password", "")
         if type(self.mqtt_password) is not str:
             raise ConfigError("mqtt_password: must be a string")

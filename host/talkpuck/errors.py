@@ -5,6 +5,8 @@
       ConfigError        a setting or argument missing, mistyped or out of range (API: 422)
       NotFound           a named thing (hand, session, device, command) that does not exist (API: 404)
       ListenError        the host cannot listen on its HTTP address (`serve` then tries a free port)
+      StoreUnavailable   the store cannot write now (disk full, read-only, database gone): ingest raises
+                         it so the MQTT link leaves the message unacknowledged and retries it
 """
 from puckcore.errors import ConfigError, ProtocolError, TalkpuckError
 
@@ -17,4 +19,8 @@ class ListenError(TalkpuckError):
     """A server socket cannot be bound (the port is taken or not allowed); the text names the address."""
 
 
-__all__ = ["TalkpuckError", "ProtocolError", "ConfigError", "NotFound", "ListenError"]
+class StoreUnavailable(TalkpuckError):
+    """The store could not write a message (a fault of the host, not of the message): not acknowledged."""
+
+
+__all__ = ["TalkpuckError", "ProtocolError", "ConfigError", "NotFound", "ListenError", "StoreUnavailable"]

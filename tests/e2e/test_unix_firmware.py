@@ -18,6 +18,7 @@ import pytest
 from waiting import wait_for
 
 from talkpuck.mqtt.broker import Broker
+from talkpuck.protocol import parse_message
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEVICE = "puck-unix1"
@@ -127,6 +128,11 @@ def test_real_firmware_on_unix_port_talks_mqtt(tmp_path, broker):
     wait_for(lambda: w.find("status", lambda p: p == b"offline", raw=True), 10, "last will offline")
     assert "talkpuck %s on unix" % DEVICE in out, out
     assert "Traceback" not in out, out
+    # every message the real firmware sent passes the host's allow-list schemas, retained flag and all
+    with w.lock:
+        sent = [(t, p, r) for t, p, r in w.msgs if not t.startswith("cmd/")]
+    kinds = {parse_message(ROOT_T + t, p, r).topic.schema_name for t, p, r in sent}
+    assert {"status", "info", "state", "resp", "tele", "evt_session", "evt_hand"} <= kinds, kinds
 
     # a second boot reads the first boot's record: info.prev_boot / prev_seq (protocol §4)
     with w.lock:

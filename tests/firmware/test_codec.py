@@ -2,7 +2,7 @@
 import json
 import os
 
-from puckcore import codec
+from puckcore import codec, protocol
 from puckcore.errors import ProtocolError
 
 EXAMPLES = "docs/protocol/examples"
@@ -143,7 +143,6 @@ def test_ranges_are_checked_naming_the_field():
     _refused("session_start", {"limit_s": 86401}, "limit_s", "must be 1..86400")
     _refused("session_start", {"limit_s": 60, "warn_s": -1}, "warn_s", "must be 0..86400")
     _refused("session_start", {"limit_s": 60, "session": ""}, "session", "1..100 characters")
-    _refused("session_start", {"limit_s": 60, "purpose": "x" * 201}, "purpose", "at most 200 characters")
     _refused("session_extend", {"add_s": 0}, "add_s", "must be 1..86400")
     _refused("identify", {"seconds": 0}, "seconds", "must be 1..600")
     _refused("identify", {"seconds": 601}, "seconds", "must be 1..600")
@@ -174,3 +173,12 @@ def test_reserved_ids_are_not_device_ids():
     assert codec.valid_device_id("hosts") and codec.valid_device_id("all-1")
     assert not codec.valid_device_id("a" * 33) and codec.valid_device_id("a" * 32)
     assert not codec.valid_device_id(None)
+
+
+def test_a_purpose_sent_by_an_old_host_is_ignored():
+    # the purpose stays on the host (docs/privacy.md): the table has no such field any more, so a
+    # puck neither checks nor uses one (protocol §1: a puck ignores fields its table does not list)
+    assert "purpose" not in [f[0] for f in protocol.COMMANDS["session_start"]]
+    doc = {"id": "c-1", "ts": 1, "ttl_s": 30, "limit_s": 60, "purpose": "x" * 500}
+    verb, args = codec.decode_command("talkpuck/v1/puck-a1/cmd/session_start", json.dumps(doc), "puck-a1")
+    assert verb == "session_start" and args["limit_s"] == 60

@@ -103,3 +103,19 @@ def test_reserved_names_are_not_device_ids():
     for name in ("all", "host"):
         err = _error(_with(device=name))
         assert err.startswith("device:") and "all or host" in err, err
+
+
+def test_usb_link_needs_no_wifi_and_no_broker():
+    c = devconfig.DeviceConfig({"device": "puck-u1", "board": "esp32s3-devkit", "link": "usb"})
+    assert c.link == "usb" and c.ssid is None and c.host is None
+    assert devconfig.DeviceConfig(GOOD).link == "mqtt"  # the default
+    c = devconfig.DeviceConfig({"device": "puck-u1", "board": "unix", "link": "usb", "tty": "/dev/pts/3"}, False)
+    assert c.tty == "/dev/pts/3"
+    # without link usb, a Wi-Fi board still needs both
+    assert _error({"device": "puck-u1", "board": "esp32s3-devkit"}).startswith("wifi:")
+
+
+def test_bad_link_and_tty_name_their_key():
+    assert _error(_with(link="serial")).startswith("link:")
+    assert _error(_with(link="usb", tty=5)).startswith("tty:")
+    assert _error(_with(link="usb", tty="")).startswith("tty:")

@@ -35,3 +35,17 @@ def test_restore_drops_only_the_bad_parts():
     assert len(dropped) == 1 and "brightness" in dropped[0]
     assert c.settings.brightness == 160 and c.mic_paused
     assert records.restore(c, ["not", "a", "record"], 0) == ["record"]
+
+
+def test_waiting_hands_are_kept_in_the_record_and_bad_ones_dropped():
+    c = _ctrl()
+    c.hands.add(3)
+    c.hands.add(7)
+    rec = json.loads(json.dumps(records.record(c, 0)))
+    assert rec["hands"] == [3, 7]
+    c2 = _ctrl(max_hands=1)
+    del rec["settings"]  # (the saved settings would resize the hands again)
+    assert records.restore(c2, rec, 0) == [] and c2.hands.count == 1 and c2.hands.next() == 3
+    c3 = _ctrl()
+    dropped = records.restore(c3, {"hands": [3, "x"], "mic": "paused"}, 0)
+    assert len(dropped) == 1 and dropped[0].startswith("hands") and c3.hands.count == 0 and c3.mic_paused

@@ -2,13 +2,13 @@
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 
 from talkpuck.api import create_app
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.hands import HandQueue
 from talkpuck.service.settings import Settings
 from talkpuck.store import Store
+from webauth import logged_in
 
 B = "0000abcd"
 T0 = int(time.time() * 1000) - 60000
@@ -23,7 +23,7 @@ def env(tmp_path):
                      HandQueue(store, commander), SessionControl(store, commander))
     store.record_info("puck-1", {"v": 1, "boot": B, "ms": 0, "fw": "t", "board": "b", "leds": 16, "room": "Room 1",
                                  "caps": [], "prev_boot": None, "prev_seq": 0}, T0, (T0, 0))
-    yield TestClient(app), store, sent
+    yield logged_in(app, store), store, sent
     store.close()
 
 

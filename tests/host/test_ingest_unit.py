@@ -35,6 +35,10 @@ def test_wall_clock_across_the_puck_clock_wrap(tmp_path):
     ing = Ingest(store, clock=clock)
     ing.handle("talkpuck/v1/puck-w/info", _info(PERIOD - 5000))          # 5 s before the wrap
     clock.t += 60_000                                                    # arrival time does not matter
+    # a session runs (a turn outside one is only counted, docs/privacy.md)
+    ing.handle("talkpuck/v1/puck-w/evt/session", json.dumps({
+        "v": 1, "boot": BOOT, "seq": 2, "ms": PERIOD - 4000, "phase": "running", "session": "s-w", "limit_s": 600,
+        "warn_s": 60, "remaining_s": 600, "cause": "cmd"}).encode())
     ing.handle("talkpuck/v1/puck-w/evt/turn", _turn(1, 3000, PERIOD - 2000))  # a turn across the wrap
     ev = store.events("puck-w")[0]
     assert ev["wall_ms"] == 1_000_000_000_000 + 8000

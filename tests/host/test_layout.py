@@ -13,7 +13,7 @@ FW = os.path.join(ROOT, "firmware")
 
 
 def _read(path):
-    with open(path, encoding="utf-8") as f:  # closed here: an unclosed file warns, and warnings are errors
+    with open(path, encoding="utf-8") as f:
         return f.read()
 
 

@@ -1,10 +1,12 @@
-"""The live room view in Debian's Chromium (Playwright, no browser download): updates without a reload
-when a hand is raised; Acknowledge acknowledges it; remote participants and sessions from the page."""
+"""The live room view in Debian's Chromium (Playwright, no browser download): logging in through the form;
+updates without a reload when a hand is raised; Acknowledge acknowledges it; remote participants and
+sessions from the page; logging out."""
 import os
 
 import pytest
 
 from conftest import wait_for
+from webauth import PASSWORD, add_user
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,8 +22,45 @@ def page():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         pg = browser.new_page()
+        errors = []
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.csp_errors = errors
         yield pg
         browser.close()
+
+
+def log_in(page, host, name="admin", role="admin", rooms=()):
+    """Through the login form, like a person: the live view redirects to it first."""
+    add_user(host.store, name, role, rooms)
+    page.goto(host.http_url)
+    assert page.url.endswith("/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(host.http_url)
+
+
+def test_login_form_wrong_password_then_right_then_logout(host, puck, page):
+    room = "Login room %s" % puck.device
+    puck.example("status_online")
+    puck.example("info", room=room)
+    add_user(host.store, "sam", "host", ["elsewhere"])
+    page.goto(host.http_url + "api/live")
+    assert "log in first" in page.content()
+    page.goto(host.http_url)
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    page.locator("p.error", has_text="Wrong user or password").wait_for(timeout=10000)
+    # a host sees only its own rooms: this puck's room is not one of them
+    log_in(page, host, "sam", "host", ["elsewhere"])
+    page.wait_for_timeout(1500)
+    assert page.locator("section.room[data-room='%s']" % room).count() == 0
+    page.click("form.logout button")
+    page.wait_for_url(host.http_url + "login")
+    page.goto(host.http_url)
+    assert page.url.endswith("/login")
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e], page.csp_errors
 
 
 def test_hand_appears_without_reload_and_is_acknowledged(host, puck, page):
@@ -29,7 +68,7 @@ def test_hand_appears_without_reload_and_is_acknowledged(host, puck, page):
     puck.example("status_online")
     puck.example("info", room=room)
     puck.example("state")
-    page.goto(host.http_url)
+    log_in(page, host)
     section = page.locator("section.room[data-room='%s']" % room)
     section.wait_for(timeout=10000)
     page.evaluate("window.__noReload = 42")
@@ -62,10 +101,11 @@ def test_hand_appears_without_reload_and_is_acknowledged(host, puck, page):
     form.locator("button.start").click()
     assert wait_for(lambda: puck.commands("session_start"))
     cmd = puck.commands("session_start")[0][1]
-    assert cmd["limit_s"] == 180 and cmd["warn_s"] == 60 and cmd["purpose"] == "Browser check-in"
+    assert cmd["limit_s"] == 180 and cmd["warn_s"] == 60 and "purpose" not in cmd
     form.locator("button.extend").click()
     assert wait_for(lambda: puck.commands("session_extend"))
     assert page.evaluate("window.__noReload") == 42
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e], page.csp_errors
 
 
 def test_balance_of_voices_shows_while_the_session_runs(host, puck, page):
@@ -74,7 +114,7 @@ def test_balance_of_voices_shows_while_the_session_runs(host, puck, page):
     puck.example("info", room=room)
     puck.example("evt_session_running")
     puck.example("state")
-    page.goto(host.http_url)
+    log_in(page, host)
     section = page.locator("section.room[data-room='%s']" % room)
     section.wait_for(timeout=10000)
     section.locator(".session-line", has_text="Session").wait_for(timeout=10000)

@@ -42,6 +42,12 @@ EXPECTED_BAD = {
     "reserved_device_id.json": ("bad_device_id", "reserved"),
     "cmd_identify_seconds_range.json": ("schema", "field seconds"),
     "cmd_config_brightness_range.json": ("schema", "field brightness"),
+    "evt_turn_extra_field.json": ("schema", "pitch_hz"),
+    "evt_turn_seq_float.json": ("schema", "field seq"),
+    "evt_turn_seq_too_big.json": ("schema", "field seq"),
+    "info_boot_newline.json": ("schema", "field boot"),
+    "info_fw_too_long.json": ("schema", "field fw"),
+    "state_nan.json": ("not_json", "NaN"),
 }
 
 
@@ -87,9 +93,12 @@ def test_status_is_plain_text():
         parse_message("talkpuck/v1/puck-a1/status", b"maybe")
 
 
-def test_unknown_fields_are_ignored():
+def test_unknown_fields_are_refused_the_schemas_are_an_allow_list():
+    """§1: the host learns a field before any puck sends it; a field no schema lists is refused."""
     ex = _load(os.path.join(EXAMPLES, "evt_turn.json"))
-    parse_message(ex["topic"], _raw(dict(ex["payload"], future_field=[1, 2])))
+    with pytest.raises(ProtocolError) as info:
+        parse_message(ex["topic"], _raw(dict(ex["payload"], future_field=[1, 2])))
+    assert info.value.reason == "schema" and "future_field" in str(info.value)
 
 
 def test_outgoing_command_checked():

@@ -12,7 +12,7 @@ from puckcore.errors import ProtocolError as FirmwareProtocolError
 from puckcore.settings import SPEC
 from talkpuck.errors import ProtocolError
 from talkpuck.protocol import parse_message
-from talkpuck.protocol.schemas import SCHEMA_DIR, schema_names
+from talkpuck.protocol.schemas import SCHEMA_DIR, ecma_regex, schema_names
 from talkpuck.protocol.topics import DEVICE_RE, check_device_id
 
 from conftest import BAD, EXAMPLES, ROOT
@@ -105,11 +105,12 @@ def test_info_schema_knows_the_protocol_revision():
 
 
 @pytest.mark.parametrize("device", ["puck-a1", "a", "a" * 32, "a" * 33, "", "Puck", "puck_a", "p\u00e9",
-                                    "all", "host", "hosts", "all-2", "-", "0"])
+                                    "all", "host", "hosts", "all-2", "-", "0",
+                                    "puck-a1\n", "puck-a1\r\n", "\npuck"])
 def test_device_id_rule_is_one_rule(device):
     ok = protocol.valid_device_id(device)
     assert ok == (bool(DEVICE_RE.match(device)) and device not in protocol.RESERVED), device
-    assert DEVICE_RE.pattern == protocol.DEVICE_PATTERN
+    assert DEVICE_RE.pattern == ecma_regex(protocol.DEVICE_PATTERN).pattern  # the table's rule, `$` as ECMA's end
     assert codec.valid_device_id(device) == ok
     if ok:
         assert check_device_id(device) == device
@@ -162,7 +163,9 @@ def _firmware_reads(topic, raw):
             raise FirmwareProtocolError("%s: missing %s" % (topic, key))
 
 
-SCHEMA_ONLY_BAD = {"evt_hand_bad_action.json"}  # an event field's value: the host's schemas alone judge it
+# a field's value, an extra field, a bound, NaN: the host's schemas (and its JSON reading) alone judge these
+SCHEMA_ONLY_BAD = {"evt_hand_bad_action.json", "evt_turn_extra_field.json", "evt_turn_seq_float.json",
+                   "evt_turn_seq_too_big.json", "info_boot_newline.json", "info_fw_too_long.json", "state_nan.json"}
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(EXAMPLES, "*.json"))), ids=os.path.basename)
@@ -206,3 +209,36 @@ def test_protocol_doc_lists_every_verb_setting_and_kind():
     for phase in protocol.PHASES:
         assert "`%s`" % phase in text, phase
     assert "proto_rev" in text
+
+
+def test_protocol_doc_states_the_ingest_limits():
+    """§1 names the limits the host enforces: the numbers in the text are the code's."""
+    from talkpuck.ingest.ingest import PREV_SEQ_SLACK
+    from talkpuck.protocol.message import MAX_DEPTH, MAX_PAYLOAD
+    text = _doc()
+    assert "larger than %d bytes" % MAX_PAYLOAD in text
+    assert "nesting deeper than %d" % MAX_DEPTH in text
+    assert "more than %d beyond" % PREV_SEQ_SLACK in text
+    assert "additionalProperties: false" in text
+
+
+@pytest.mark.parametrize("name", [n for n in schema_names() if not n.startswith("cmd_") and n != "status"])
+def test_device_schemas_are_allow_lists_with_bounds(name):
+    """Every device->host schema: no other field, every integer bounded, every string and list capped."""
+    s = _schema(name)
+    assert s["additionalProperties"] is False, name
+    for key, prop in s["properties"].items():
+        for alt in prop.get("anyOf", [prop]):
+            types = alt.get("type", [])
+            types = types if isinstance(types, list) else [types]
+            if "integer" in types and "const" not in alt:
+                assert "minimum" in alt and "maximum" in alt, (name, key)
+                assert alt["maximum"] <= 2 ** 42, (name, key)
+            if "string" in types and "enum" not in alt:
+                assert "maxLength" in alt, (name, key)
+            if "array" in types:
+                assert "maxItems" in alt and "maxLength" in alt["items"], (name, key)
+            assert "number" not in types, (name, key)
+    seq = s["properties"].get("seq")
+    if seq is not None:
+        assert (seq["minimum"], seq["maximum"]) == (1, 2 ** 31 - 1), name

@@ -4,7 +4,7 @@ import pytest
 from talkpuck.analytics import session_summary, stats
 from talkpuck.ingest.clock import ticks_diff, to_wall
 from talkpuck.store import Store
-from talkpuck.store.migrations import MIGRATIONS, current_version
+from talkpuck.store.migrations import MIGRATIONS, current_version, number_of
 
 T0 = 1_795_258_800_000
 B = "0000abcd"
@@ -28,10 +28,10 @@ def session_evt(sid, phase, remaining_s=600, limit_s=600, cause="cmd"):
 
 def test_migrations_run_once(db_url):
     s = Store(db_url)
-    assert s.version == len(MIGRATIONS) == current_version(s.engine)
+    assert s.version == number_of(MIGRATIONS[-1]) == current_version(s.engine)
     s.close()
     s = Store(db_url)                   # a second start finds the schema current and changes nothing
-    assert current_version(s.engine) == len(MIGRATIONS)
+    assert current_version(s.engine) == number_of(MIGRATIONS[-1])
     s.close()
 
 
@@ -117,3 +117,29 @@ def test_command_without_response_after_ttl(store):
     store.record_command("h1-2", "puck-1", "ring_test", {}, T0, 30)
     assert store.commands(now_ms=T0 + 10_000)[0]["state"] == "sent"
     assert store.commands(now_ms=T0 + 31_000)[0]["state"] == "no_response"
+
+
+def test_hands_kept_by_a_rebooted_puck_are_matched_to_their_earlier_boot(store):
+    store.record_info("puck-1", info(), T0, (T0, 0))
+    for seq in (3, 5, 7):
+        store.add_event("puck-1", B, seq, "hand", seq, T0 + seq, T0, {"action": "raise", "hand": seq, "waiting": 1})
+    h3 = store.find_hand(device="puck-1", boot=B, hand=3)
+    store.set_hand_state(h3["id"], "acked", T0 + 100)          # the host acks hand 3 as the puck reboots
+    nb = "0000abce"
+    store.record_info("puck-1", info(boot=nb, prev_boot=B, prev_seq=7), T0 + 200, (T0 + 200, 0))
+    store.add_event("puck-1", nb, 1, "hand", 1, T0 + 300, T0, {"action": "ack", "hand": 3, "waiting": 2})
+    store.add_event("puck-1", nb, 2, "hand", 2, T0 + 400, T0, {"action": "withdraw", "hand": 7, "waiting": 1})
+    assert store.find_hand(device="puck-1", boot=B, hand=3)["puck_confirmed"]
+    assert store.find_hand(device="puck-1", boot=B, hand=7)["state"] == "withdrawn"
+    assert [h["hand"] for h in store.hands("Room 1")] == [5]
+    store.add_event("puck-1", nb, 3, "hand", 3, T0 + 500, T0, {"action": "clear", "hand": 0, "waiting": 0})
+    assert store.hands("Room 1") == []
+
+
+def test_session_list_is_the_newest_by_start_time_not_by_id(store):
+    store.record_info("puck-1", info(), T0, (T0, 0))
+    for i in range(200):        # host ids ("s-...") sort after puck ids ("puck-1:...") by text
+        store.request_session("s-%03d" % i, "puck-1", 60, 10, None, T0 + i)
+    store.add_event("puck-1", B, 1, "session", 1, T0 + 10_000, T0, session_evt("puck-1:%s:1" % B, "running", cause="button"))
+    rows = store.sessions(limit=200)
+    assert len(rows) == 200 and rows[0]["id"] == "puck-1:%s:1" % B and rows[-1]["id"] == "s-001"

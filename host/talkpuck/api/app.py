@@ -1,22 +1,36 @@
 """app — the FastAPI app factory: routers, the static live view, and clear, counted 4xx errors."""
+import html
 import logging
 import os
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from talkpuck.api.routers import commands, devices, hands, live, rooms, sessions, stats
+from talkpuck.api.routers import commands, devices, hands, live, retention, rooms, sessions, stats
+from talkpuck.auth import routes as auth_routes
+from talkpuck.auth.config import AuthConfig
+from talkpuck.auth.guard import Guard
+from talkpuck.auth.ratelimit import FailureLimiter
 from talkpuck.errors import ConfigError, NotFound, ProtocolError, TalkpuckError
 
 log = logging.getLogger(__name__)
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 
 
-def create_app(settings, store, commander=None, hands_queue=None, session_control=None):
-    """The HTTP app over one store; without a commander the command endpoints answer 503."""
-    app = FastAPI(title="talkpuck host", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json")
+def create_app(settings, store, commander=None, hands_queue=None, session_control=None, auth=None):
+    """The HTTP app over one store; without a commander the command endpoints answer 503.
+
+    Every route but /login and /healthz needs a session (talkpuck.auth.guard); `auth` is an
+    AuthConfig (allowed Host names, HTTPS); by default one for the address the settings listen on.
+    """
+    # no /api/docs page: it loads script from a CDN, which the CSP refuses; the schema stays (logged in)
+    app = FastAPI(title="talkpuck host", version="1", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    auth = auth or AuthConfig(listen_host=getattr(settings, "http_host", "127.0.0.1"))
+    app.state.auth = auth
+    app.state.login_limits = {"account": FailureLimiter(auth.login_failures_per_account, auth.login_window_s),
+                              "address": FailureLimiter(auth.login_failures_per_address, auth.login_window_s)}
     app.state.settings = settings
     app.state.store = store
     app.state.commander = commander
@@ -52,8 +66,9 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
             code = 400
         return JSONResponse(status_code=code, content={"error": str(exc)})
 
-    for module in (live, rooms, devices, sessions, hands, commands, stats):
+    for module in (live, rooms, devices, sessions, hands, commands, stats, retention):
         app.include_router(module.router, prefix="/api")
+    app.include_router(auth_routes.router)
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
@@ -61,8 +76,16 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
     def favicon():
         return Response(status_code=204)   # browsers ask for it; not a client error worth counting
 
-    @app.get("/", include_in_schema=False)
-    def index():
-        return FileResponse(os.path.join(WEB_DIR, "index.html"), headers={"Cache-Control": "no-store"})
+    with open(os.path.join(WEB_DIR, "index.html"), encoding="utf-8") as f:
+        index_html = f.read()
 
+    @app.get("/", include_in_schema=False)
+    def index(request: Request):
+        # the page carries its session's CSRF token for live.js (the X-CSRF-Token header) and the logout form
+        page = index_html.replace("{{csrf}}", html.escape(request.state.web_session["csrf"]))
+        page = page.replace("{{user}}", html.escape(request.state.user["name"]))
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    # outermost: nothing reaches a route (or a static file) without passing the guard
+    app.add_middleware(Guard, store=store, config=auth)
     return app

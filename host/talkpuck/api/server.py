@@ -15,10 +15,14 @@ log = logging.getLogger(__name__)
 
 
 class WebServer:
-    def __init__(self, app, host="127.0.0.1", port=0):
+    """`certfile`/`keyfile` (PEM) serve HTTPS: required beyond localhost (talkpuck.auth.tls)."""
+
+    def __init__(self, app, host="127.0.0.1", port=0, certfile=None, keyfile=None):
         self.app = app
         self.host = host
         self.port = port
+        self.certfile = certfile
+        self.keyfile = keyfile
         self._server = None
         self._thread = None
         self._sock = None
@@ -35,7 +39,9 @@ class WebServer:
         sock.listen(128)
         self._sock = sock
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
+                                ssl_certfile=self.certfile, ssl_keyfile=self.keyfile,
+                                server_header=False, h11_max_incomplete_event_size=16 * 1024)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None   # not the main thread
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
@@ -50,7 +56,7 @@ class WebServer:
     @property
     def url(self):
         host = "[%s]" % self.host if ":" in self.host else self.host
-        return "http://%s:%d/" % (host, self.port)
+        return "%s://%s:%d/" % ("https" if self.certfile else "http", host, self.port)
 
     def stop(self):
         if self._server is not None:

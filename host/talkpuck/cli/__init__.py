@@ -13,7 +13,9 @@ import sys
 COMMANDS = [
     # module of talkpuck.cli          subcommands it adds
     "serve",                          # serve
+    "user",                           # user add/list/remove/assign/passwd (web logins)
     "sessions",                       # sessions, session
+    "retention",                      # delete-session, delete-room, forget-name, names, prune
     "control",                        # cmd, session-start, session-extend, session-end, hand-ack
     "sim",                            # sim
     "demo",                           # demo
@@ -25,6 +27,7 @@ COMMANDS = [
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
     "pi",                             # pi run (a Raspberry Pi puck)
+    "bridge",                         # bridge (a USB puck to MQTT)
 ]
 
 

@@ -30,11 +30,25 @@ def add_parser(sub):
                    help="CA file (PEM) to check an external mqtts:// broker against (default: the system's CAs)")
     p.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT,
                    help="port of the live view on 127.0.0.1 (default %d; a free one if taken; 0 = any)" % DEFAULT_HTTP_PORT)
+    p.add_argument("--retention-days", type=check_days, default=None,
+                   help="delete sessions and rows older than this many days, checked hourly (default 90; "
+                        "docs/privacy.md)")
     p.set_defaults(func=run)
+
+
+def check_days(text):
+    from talkpuck.errors import ConfigError
+    from talkpuck.service.settings import check_retention_days
+    import argparse
+    try:
+        return check_retention_days(text)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e))
 
 
 def start_host(args):
     """(host, broker or None) running; the caller stops both."""
+    from talkpuck.auth.tls import web_options
     from talkpuck.service.hostapp import HostApp
     from talkpuck.errors import ListenError
 
@@ -46,15 +60,21 @@ def start_host(args):
         broker = Broker.start(data_dir=args.data_dir, secure=secure)
         url = broker.url
     ca = getattr(args, "broker_ca", None)
+    # beyond localhost the live view serves HTTPS with the installation's web certificate (talkpuck.auth.tls)
+    web = web_options(getattr(args, "listen", None), args.data_dir)
     try:
-        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca)
+        from talkpuck.service.settings import RETENTION_DAYS_DEFAULT
+        days = getattr(args, "retention_days", None) or RETENTION_DAYS_DEFAULT
+        host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca,
+                       retention_days=days, **web)
         try:
             host.start()
         except ListenError:
             if not args.http_port:
                 raise
             log.warning("port %d is taken; picking a free one", args.http_port)
-            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca)
+            host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca,
+                           retention_days=days, **web)
             host.start()
     except BaseException:
         if broker is not None:

@@ -33,10 +33,9 @@ class SessionControl:
         args = {"session": sid, "limit_s": limit_s}
         if warn_s is not None:
             args["warn_s"] = int(warn_s)
-        if purpose:
-            args["purpose"] = str(purpose)[:200]
-        self.store.request_session(sid, device, limit_s, args.get("warn_s"), args.get("purpose"),
-                                   self.commander.clock())
+        # the purpose is kept in the host's session row only: the puck has no use for it (docs/privacy.md)
+        purpose = str(purpose)[:200] if purpose else None
+        self.store.request_session(sid, device, limit_s, args.get("warn_s"), purpose, self.commander.clock())
         cmd_id = self.commander.send(device, "session_start", args, ttl_s)
         return sid, cmd_id
 

@@ -1,21 +1,49 @@
 """ingest — validate -> dedup -> store for every message pucks publish; counts what it rejects.
 
 Knows MQTT topics and payloads, not SQL: it hands checked values to the Store. Bad input never
-stops the loop: a MessageRejected is logged once per (device, reason), counted as
-`rejected:<reason>`, and the next message is handled as usual.
+stops the loop: a MessageRejected is counted as `rejected:<reason>`, logged once per (device,
+reason) in a line of at most LOG_MAX characters, and the next message is handled as usual. The
+(device, reason) pairs already logged are bounded: a topic's device segment that is not a valid
+device id is logged under "(invalid)", and at most LOGGED_MAX pairs are remembered (the oldest
+is forgotten first, counted in `log_keys_dropped`), so hostile topics cannot grow memory.
+
+`info.prev_seq` (the previous boot's last seq, protocol §3.1) makes every seq up to it that the
+host never got count as lost. A claim more than PREV_SEQ_SLACK beyond what the host stored of
+that boot is refused (`rejected:prev_seq`) and the rest of `info` is kept: one message cannot
+make a billion events "lost".
+
+Acknowledged only when stored: a store that cannot write (disk full, read-only file, database
+gone: `_is_outage`) makes `handle` raise StoreUnavailable, and the MQTT link then leaves the message
+unacknowledged and hands it again until it is stored (talkpuck.mqtt.link.MqttLink). Every other
+failure is the message's or a bug's: counted and acknowledged, so one bad message cannot block the rest.
 """
+import collections
 import logging
 import threading
 import time
 
+from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest.clock import ticks_diff, to_wall
 from talkpuck.protocol import parse_message
 from talkpuck.protocol.errors import MessageRejected
-from talkpuck.protocol.topics import RESERVED, ROOT
+from talkpuck.protocol.topics import RESERVED_USES, ROOT, valid_device_id
 
 log = logging.getLogger(__name__)
 
+LOG_MAX = 200          # characters of a rejection's log line
+LOGGED_MAX = 1024      # (device, reason) pairs remembered as already logged
+PREV_SEQ_SLACK = 10000  # events a puck may report lost beyond what the host stored of its last boot
+
 SUBSCRIPTIONS = [ROOT + "/#"]
+
+
+def _is_outage(e):
+    """A store that cannot write now, whatever the message: disk full, read-only, connection lost."""
+    if isinstance(e, StoreUnavailable):
+        return True
+    from sqlalchemy.exc import InterfaceError, OperationalError  # the store's engine raises these
+
+    return isinstance(e, (OperationalError, InterfaceError))
 
 
 def _now_ms():
@@ -32,14 +60,16 @@ class Ingest:
         self.clock = clock
         self.last_message = time.monotonic()
         self.received = 0
+        self.not_stored = 0                   # handle() calls the store could not write (retried)
         self._anchors = {}
-        self._logged = set()
+        self._logged = collections.OrderedDict()   # (device, reason) -> None, oldest first
+        self.log_keys_dropped = 0
         self._lock = threading.Lock()         # one message at a time, whatever thread calls
 
     def handle(self, topic, raw, retained=False):
         self.last_message = time.monotonic()
         parts = topic.split("/", 4) if isinstance(topic, str) else ()
-        if len(parts) >= 4 and (parts[3] == "cmd" or parts[2] in RESERVED):
+        if len(parts) >= 4 and (parts[3] == "cmd" or (parts[2], parts[3]) in RESERVED_USES):
             return None                        # our own commands and host status echo back
         with self._lock:
             self.received += 1
@@ -48,8 +78,16 @@ class Ingest:
                 return getattr(self, "_on_" + msg.kind)(msg, self.clock())
             except MessageRejected as e:
                 self._reject(e.reason, topic, str(e))
-            except Exception as e:            # a bug or a store outage: count it, keep going
-                log.exception("ingest: failed on %s", topic)
+            except Exception as e:
+                if _is_outage(e):              # not stored: not acknowledged either (the link retries)
+                    self.not_stored += 1
+                    if self.not_stored == 1 or self.not_stored % 1000 == 0:
+                        log.error("ingest: the store cannot write (%s: %s); messages stay unacknowledged "
+                                  "until it can (%d so far)", type(e).__name__, e, self.not_stored)
+                    raise StoreUnavailable("store cannot write: %s" % e) from e
+                # a bug: count it, keep going
+                if self._first("internal", topic):
+                    log.exception("ingest: failed on %s", _cut(topic))
                 self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
             return None
 
@@ -58,11 +96,23 @@ class Ingest:
             self.store.incr("rejected:" + reason)
         except Exception:
             log.exception("ingest: cannot count a rejection")
-        parts = topic.split("/") if isinstance(topic, str) else [repr(topic)]
-        key = (parts[2] if len(parts) > 2 else topic, reason)
-        if key not in self._logged:
-            self._logged.add(key)
-            log.warning("ingest: rejected (%s) %s [further ones like it are only counted]", reason, text)
+        if self._first(reason, topic, remember=True):
+            log.warning("%s", _cut("ingest: rejected (%s) %s [further ones like it are only counted]" % (reason, text)))
+
+    def _first(self, reason, topic, remember=False):
+        """True if no rejection of this (device, reason) was logged yet (bounded memory)."""
+        parts = topic.split("/", 3) if isinstance(topic, str) else ()
+        device = parts[2] if len(parts) > 2 and valid_device_id(parts[2]) else "(invalid)"
+        key = (device, reason)
+        if key in self._logged:
+            self._logged.move_to_end(key)
+            return False
+        if remember:
+            self._logged[key] = None
+            if len(self._logged) > LOGGED_MAX:
+                self._logged.popitem(last=False)
+                self.log_keys_dropped += 1
+        return True
 
     # -- per kind -------------------------------------------------------------------------------------
     def _on_status(self, msg, now):
@@ -73,6 +123,13 @@ class Ingest:
 
     def _on_info(self, msg, now):
         p = msg.payload
+        prev, prev_seq = p.get("prev_boot"), p.get("prev_seq") or 0
+        if prev and prev_seq:
+            stored = self.store.max_seq(msg.device, prev) or 0
+            if prev_seq > stored + PREV_SEQ_SLACK:
+                self._reject("prev_seq", str(msg.topic), "%s: info.prev_seq %d is more than %d beyond seq %d, the "
+                             "last the host has of boot %s: not counted as lost" % (msg.topic, prev_seq, PREV_SEQ_SLACK, stored, prev))
+                p = dict(p, prev_seq=0)
         key = (msg.device, p["boot"])
         anchor = (now, p["ms"])
         if msg.retained and self.anchor(*key) is not None:
@@ -114,3 +171,8 @@ class Ingest:
 
     def idle_for(self):
         return time.monotonic() - self.last_message
+
+
+def _cut(text):
+    text = str(text)
+    return text if len(text) <= LOG_MAX else "%s...(%d chars)" % (text[:LOG_MAX], len(text))

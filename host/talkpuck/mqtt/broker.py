@@ -3,14 +3,37 @@
 With no URL the host runs its own broker on 127.0.0.1:
 * a private Mosquitto (persistence on, in the data dir) when the `mosquitto` binary is installed,
   restarted by a supervisor thread if it dies;
-* otherwise amqtt, a pure-Python broker, in a thread of this process.
-A default port that is taken (a system Mosquitto often holds 1883) is replaced by a free one; the
-caller says which.
+* otherwise amqtt, a pure-Python broker, in a thread of this process (no persistence, no record).
+
+The embedded Mosquitto is one per data dir, on the same port every time. Its pid and port are
+recorded in `<data-dir>/broker/broker.json` whenever it is (re)spawned. The first start picks the
+port (1883 when free, else one the OS gives) and records it; every later start uses the recorded
+port, and a recorded port held by another program is a loud ConfigError, never a silent move
+(pucks are configured with that port). A Mosquitto left running by a host that was killed
+(`kill -9` of `talkpuck serve` leaves its child behind) is found through the record: if the pid is
+alive and its command line is our binary with our config file, it is stopped with SIGTERM (it
+saves its persistence file as it exits, so what it queued for the host is kept) and a fresh,
+supervised one takes its place on the same port; it is never left running beside a second one.
+
+Durability (`_write_config`, the one place the config is written; mqtt/README.md "Durability"):
+* `persistence true`, `autosave_interval 1`: the in-memory state (retained messages, the host's
+  persistent session and the QoS 1 messages queued for it) is written to `mosquitto.db` every
+  second and on a clean stop. A `kill -9` of the broker can lose only what it acknowledged in
+  the last second AND had not yet handed to the host (with the host connected that is the few
+  milliseconds before the host receives it; the soak in bench/ counts it).
+* `max_queued_messages 100000` per client (Mosquitto's default is 1000, which a junk flood
+  filled before a genuine event), `max_queued_bytes` 64 MB: with the host away, a room of 10
+  pucks (about 50 QoS 1 messages a minute each) queues for over three hours. At the limit
+  Mosquitto drops further messages for that client (the newest, not the oldest); the host sees
+  each dropped event as a gap in seq and counts it in `events_lost`.
+* `max_inflight_messages 100`: a burst is handed to the host without waiting for each ack.
 """
 import asyncio
+import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -62,10 +85,100 @@ def mosquitto_binary():
     return None
 
 
+RECORD = "broker.json"  # in <data-dir>/broker/: the embedded Mosquitto's pid and port
+
+
+def port_free(port, host="127.0.0.1"):
+    """True if nothing listens on `port` (connections lingering in TIME_WAIT do not count)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Mosquitto binds its listener
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def read_record(bdir):
+    """{pid, port, binary, conf} of the last embedded Mosquitto of this data dir, or {}."""
+    try:
+        with open(os.path.join(bdir, RECORD)) as f:
+            rec = json.load(f)
+        return rec if isinstance(rec, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_record(bdir, pid, port, binary, conf):
+    path = os.path.join(bdir, RECORD)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"pid": pid, "port": port, "binary": binary, "conf": conf}, f)
+    os.replace(path + ".tmp", path)
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return None
+
+
+def is_ours(pid, conf):
+    """True if `pid` is alive and is a Mosquitto running our config file (pids get reused)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    argv = _cmdline(pid)
+    if not argv:
+        return False
+    return os.path.basename(argv[0]).startswith(b"mosquitto") and os.fsencode(conf) in argv
+
+
+def _alive(pid):
+    argv = _cmdline(pid)
+    if argv is None:
+        return False
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
+
+
+def stop_leftover(record, conf, timeout_s=10.0):
+    """Stop the Mosquitto a killed host left running (found by the record); True if there was one."""
+    pid = record.get("pid")
+    if not is_ours(pid, conf):
+        return False
+    log.warning("broker: a Mosquitto of this data dir is still running (pid %d, left by a host that did "
+                "not stop cleanly): stopping it so its queue is saved, then starting ours on port %s",
+                pid, record.get("port"))
+    try:
+        os.kill(pid, signal.SIGTERM)  # Mosquitto saves its persistence file as it exits
+    except OSError:
+        return False
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        while _alive(pid):
+            time.sleep(0.05)
+    port = record.get("port")
+    if isinstance(port, int):  # the listening socket goes with the process; wait until it is free
+        deadline = time.monotonic() + timeout_s
+        while not port_free(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return True
+
+
 class Broker:
     """A running broker: `url`, `host`, `port`, `kind` ("external", "mosquitto" or "amqtt"); `stop()`."""
 
     restart_delay_s = 0.5
+    max_queued_messages = 100000  # per client (Mosquitto's default, 1000, lost an event to a junk flood)
+    max_queued_bytes = 64 * 1024 * 1024
+    max_inflight_messages = 100
 
     def __init__(self, kind, host, port, url=None):
         self.kind = kind
@@ -80,17 +193,20 @@ class Broker:
         self._loop = None
         self._amqtt = None
         self._amqtt_up = False
+        self._secure = None  # talkpuck.security's SecureBroker for `serve --listen`
 
     @classmethod
     def start(cls, url=None, data_dir="var", port=None, prefer="mosquitto", secure=None):
         """Use the broker at `url`, or start an embedded one (Mosquitto if installed, else amqtt).
 
+        An embedded Mosquitto listens on `port`, else on the port recorded in the data dir, else
+        (first start) on 1883 or a free one, which is then recorded; a leftover one of ours is
+        replaced. ConfigError if that port is taken by another program.
         `secure` (talkpuck.security.mosquitto_conf.SecureBroker): Mosquitto only, with its TLS
         listener, logins and ACL; the host's url carries the host's login."""
         if url:
             host, p = parse_url(url)
             return cls("external", host, p, url)
-        port = port or free_port(DEFAULT_PORT)
         binary = mosquitto_binary() if prefer == "mosquitto" else None
         if secure is not None:
             if not binary:
@@ -98,10 +214,25 @@ class Broker:
                                   "broker serves localhost only")
             secure.check_ports()
         if binary:
+            bdir = os.path.join(os.path.abspath(data_dir), "broker")
+            os.makedirs(bdir, exist_ok=True)
+            record = read_record(bdir)
+            conf = os.path.join(bdir, "mosquitto.conf")
+            stop_leftover(record, conf)
+            port = port or record.get("port") or free_port(DEFAULT_PORT)
+            if not port_free(port):
+                raise ConfigError("broker: port %d (recorded in %s) is taken by another program: stop it, "
+                                  "or delete that file to let the host choose a new port (pucks must then be "
+                                  "re-pointed)" % (port, os.path.join(bdir, RECORD)))
             b = cls("mosquitto", "127.0.0.1", port, secure.host_url(port) if secure else None)
             b._secure = secure
-            b._start_mosquitto(binary, os.path.abspath(data_dir))
+            b._start_mosquitto(binary, bdir)
+            if not b._listening_itself():
+                b.stop()  # another program took the port between the check and the bind
+                raise ConfigError("broker: port %d is taken by another program (Mosquitto could not bind it; "
+                                  "see %s)" % (port, b.log_path))
         else:
+            port = port or free_port(DEFAULT_PORT)
             b = cls("amqtt", "127.0.0.1", port)
             b._start_amqtt()
         # amqtt is up when its start() returns (and 0.12 leaks the socket of a bare probe connection)
@@ -112,11 +243,30 @@ class Broker:
         return b
 
     # -- Mosquitto, supervised -------------------------------------------------
-    def _start_mosquitto(self, binary, data_dir):
-        bdir = os.path.join(data_dir, "broker")
-        os.makedirs(bdir, exist_ok=True)
+    def _start_mosquitto(self, binary, bdir):
+        self._bdir = bdir
         self._conf = os.path.join(bdir, "mosquitto.conf")
-        secure = getattr(self, "_secure", None)
+        self._write_config(bdir)
+        self._binary = binary
+        self.log_path = os.path.join(bdir, "mosquitto.log")
+        self._spawn()
+        self._thread = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
+        self._thread.start()
+
+    def _listening_itself(self, timeout_s=10.0):
+        """True once the port listens and our process still runs (a Mosquitto that cannot bind exits)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                return False
+            if wait_listening(self.host, self.port, 0.1):
+                time.sleep(0.2)  # a failed bind exits at once: give it that moment
+                return self._proc.poll() is None
+        return False
+
+    def _write_config(self, bdir):
+        """The embedded Mosquitto's whole config (durability: see the module docstring)."""
+        secure = self._secure
         with open(self._conf, "w") as f:
             f.write(secure.listener_lines(self.port) if secure else
                     "# written by talkpuck: a private broker on localhost only\n"
@@ -125,21 +275,18 @@ class Broker:
             f.write(
                 "persistence true\n"
                 "persistence_location %s/\n"
-                "autosave_interval 1\n"  # a crash loses at most 1 s of queued QoS 1 state
-
-                "max_queued_messages 10000\n"
+                "autosave_interval 1\n"  # a crash loses at most 1 s of broker state
+                "max_queued_messages %d\n"  # per client: the host away for hours (default 1000)
+                "max_queued_bytes %d\n"
+                "max_inflight_messages %d\n"
                 "log_dest stderr\n"
                 "log_type error\n"
-                "log_type warning\n" % (bdir,)
+                "log_type warning\n" % (bdir, self.max_queued_messages, self.max_queued_bytes,
+                         self.max_inflight_messages)
             )
             if os.geteuid() == 0:
                 # as root Mosquitto switches to user "mosquitto", who cannot write our data dir
                 f.write("user root\n")
-        self._binary = binary
-        self.log_path = os.path.join(bdir, "mosquitto.log")
-        self._spawn()
-        self._thread = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
-        self._thread.start()
 
     def _spawn(self):
         # the broker's own messages go to a log file beside its data, not into the host's terminal
@@ -147,6 +294,7 @@ class Broker:
             self._proc = subprocess.Popen(
                 [self._binary, "-c", self._conf], stdin=subprocess.DEVNULL, stdout=logf, stderr=logf
             )
+        write_record(self._bdir, self._proc.pid, self.port, self._binary, self._conf)
 
     def _supervise(self):
         while not self._stopping.is_set():

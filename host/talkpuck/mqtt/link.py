@@ -12,8 +12,15 @@ for a broker with a public certificate. Logs show URLs with the password as ***.
 MqttLink: protocol and resilience in one small class: the first connect fails loudly (TalkpuckError), later
 outages are handled by paho's reconnect loop with exponential backoff (`reconnect_min_s` to
 `reconnect_max_s`); every (re)connect re-subscribes, because a broker without persistence forgets
-the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread; paho
-acknowledges a QoS 1 message only after that returns, so a message is stored before it is acked.
+the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread.
+
+Acknowledged only when stored (manual acks: paho's `manual_ack=True`, `client.ack(mid, qos)`): a
+QoS 1 message is acked after the handler returned. A handler that raises StoreUnavailable (the
+store cannot write: disk full) leaves it unacked; it and every message after it wait, in order, in
+`pending` (at most the broker's max_inflight_messages; the broker queues the rest in its persistent
+session), and are handed to the handler again every `retry_s` until it takes them. If the link or
+the host goes down meanwhile, nothing unstored was acked, so the broker sends them again. Any other
+exception from the handler is a bug: logged, and the message acked, so it cannot block the rest.
 """
 import logging
 import threading
@@ -23,7 +30,7 @@ import paho.mqtt.client as mqtt
 
 from puckport import brokerurl
 from talkpuck.commands.sender import check_not_retained
-from talkpuck.errors import TalkpuckError
+from talkpuck.errors import StoreUnavailable, TalkpuckError
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +40,10 @@ def parse_broker_url(url):
     return brokerurl.parse(url)
 
 
-def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None):
+def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None, manual_ack=False):
     """A paho client for MQTT 3.1.1 with the callback API of paho 2 (both links use this)."""
     c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                    clean_session=clean_session, protocol=mqtt.MQTTv311)
+                    clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
     if tls:
         import ssl
 
@@ -54,6 +61,7 @@ class MqttLink:
     reconnect_min_s = 1
     reconnect_max_s = 30
     keepalive_s = 30
+    retry_s = 1.0  # a message the store could not take is handed again this often
 
     def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
                  clean_session=False, will=None, ca=None):
@@ -65,7 +73,12 @@ class MqttLink:
         self.on_up = on_up
         self.up = threading.Event()           # connected and subscribed
         self.connects = 0
-        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca)
+        self.pending = []                     # messages not stored yet, oldest first (not acked)
+        self.retried = 0                      # handler calls that found the store unavailable
+        self._pending_lock = threading.RLock()
+        self._retry_wake = threading.Event()
+        self._retry_thread = None
+        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True)
         c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
         c.max_inflight_messages_set(100)
         c.suppress_exceptions = True
@@ -85,6 +98,8 @@ class MqttLink:
         except OSError as e:  # ssl.SSLError (a certificate not signed by `ca`) is an OSError too
             raise TalkpuckError("cannot reach the MQTT broker at %s: %s" % (self.url, e))
         self._client.loop_start()
+        self._retry_thread = threading.Thread(target=self._retry_loop, name="mqtt-retry", daemon=True)
+        self._retry_thread.start()
         if not self.up.wait(timeout_s):
             self.stop()
             raise TalkpuckError("MQTT broker at %s did not accept the connection within %ss" % (self.url, timeout_s))
@@ -98,9 +113,12 @@ class MqttLink:
             except (RuntimeError, ValueError):
                 pass
         self._stopping = True
+        self._retry_wake.set()
         self._client.disconnect()
         self._client.loop_stop()
         self.up.clear()
+        if self._retry_thread is not None and self._retry_thread is not threading.current_thread():
+            self._retry_thread.join(5)
 
     def publish(self, topic, payload, qos=1, retain=False):
         """Queue a message; paho sends QoS 1 messages after a reconnect if the link is down now.
@@ -139,13 +157,44 @@ class MqttLink:
         if self.up.is_set() and not self._stopping:
             log.warning("mqtt: lost %s (%s); reconnecting with backoff", self.url, reason_code)
         self.up.clear()
+        with self._pending_lock:
+            # their message ids mean nothing on the next connection: the broker sends them again
+            self.pending = []
 
     def _on_message(self, client, userdata, msg):
+        with self._pending_lock:
+            if self.pending:                  # keep the order: wait behind the ones not stored yet
+                self.pending.append(msg)
+                return
+            if not self._deliver(msg):
+                self.pending.append(msg)
+                self._retry_wake.set()
+
+    def _deliver(self, msg):
+        """Hand `msg` to the handler; ack it unless the store could not take it (then False)."""
         if self.on_message:
             try:
                 self.on_message(msg.topic, msg.payload, bool(msg.retain))
-            except Exception:   # a handler bug must not kill the network thread
+            except StoreUnavailable:
+                self.retried += 1
+                return False
+            except Exception:   # a handler bug must not kill the network thread nor block the queue
                 log.exception("mqtt: handler failed for %s", msg.topic)
+        if msg.qos:
+            self._client.ack(msg.mid, msg.qos)
+        return True
+
+    def _retry_loop(self):
+        while not self._stopping:
+            self._retry_wake.wait(self.retry_s)
+            self._retry_wake.clear()
+            if self._stopping:
+                break
+            with self._pending_lock:
+                while self.pending and not self._stopping:
+                    if not self._deliver(self.pending[0]):
+                        break
+                    self.pending.pop(0)
 
 
 class PahoLink:

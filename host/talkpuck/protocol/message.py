@@ -1,16 +1,41 @@
 """message — turns (topic, raw bytes) from MQTT into a checked Message, or raises MessageRejected.
 
-Order of checks: topic (device id, kind), payload encoding (UTF-8, JSON or the plain `status`
-text), protocol version, then the topic's schema. The schemas list every field a puck may send
-(§1: the host is upgraded first); fields they do not list pass for now (the security issue makes
-the schemas an allow-list).
+Order of checks: topic (device id, kind), retained flag (a retained `evt/*` is refused: an event
+happens once, a retained one would be replayed to every later subscriber), size, payload encoding
+(UTF-8, JSON or the plain `status` text; NaN, Infinity and nesting deeper than MAX_DEPTH are not
+JSON here), protocol version, then the topic's schema. The schemas are an allow-list: they list
+every field a puck may send (§1: the host is upgraded first), with bounds, and refuse any other.
 """
 import json
+import re
 
 from puckcore.protocol import PROTOCOL_VERSION
 from talkpuck.protocol.errors import MessageRejected
 from talkpuck.protocol.schemas import validate
 from talkpuck.protocol.topics import parse_topic
+
+
+MAX_PAYLOAD = 4096  # bytes; a puck's largest message (info) is under 400
+MAX_DEPTH = 4       # nesting of objects and arrays; a puck's messages nest 2 deep (info.caps)
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _refuse_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _depth(text):
+    """How deeply `text` (JSON) nests objects and arrays, counted without parsing it."""
+    depth = deepest = 0
+    for b in _BRACKETS.findall(_STRINGS.sub("", text)):
+        if b in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 class Message:
@@ -40,15 +65,23 @@ def decode_payload(raw, topic=None):
             raw = bytes(raw).decode("utf-8")
         except UnicodeDecodeError:
             raise MessageRejected("not_utf8", "payload is not UTF-8", topic)
+    if not isinstance(raw, str):
+        raise MessageRejected("not_json", "payload is not JSON text", topic)
+    if _depth(raw) > MAX_DEPTH:
+        raise MessageRejected("not_json", "payload nests deeper than %d" % MAX_DEPTH, topic)
     try:
-        return json.loads(raw)
-    except (TypeError, ValueError) as e:
-        raise MessageRejected("not_json", "payload is not JSON (%s)" % e, topic)
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (TypeError, ValueError, RecursionError) as e:
+        raise MessageRejected("not_json", "payload is not JSON (%s)" % (str(e)[:120],), topic)
 
 
 def parse_message(topic, raw, retained=False):
     """Message from an MQTT topic and payload; raises MessageRejected naming the topic and field."""
     t = parse_topic(topic)
+    if retained and t.is_event:
+        raise MessageRejected("retained_event", "an event is never retained (%s)" % t.schema_name, topic)
+    if isinstance(raw, (bytes, bytearray, str)) and len(raw) > MAX_PAYLOAD:
+        raise MessageRejected("too_large", "payload of %d bytes, at most %d" % (len(raw), MAX_PAYLOAD), topic)
     if t.kind == "status":
         text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
         if text not in ("online", "offline"):
@@ -57,7 +90,7 @@ def parse_message(topic, raw, retained=False):
     payload = decode_payload(raw, topic)
     if not isinstance(payload, dict):
         raise MessageRejected("schema", "payload must be a JSON object", topic)
-    if t.kind != "cmd" and payload.get("v") != PROTOCOL_VERSION:
+    if t.kind != "cmd" and (type(payload.get("v")) is not int or payload.get("v") != PROTOCOL_VERSION):
         raise MessageRejected("bad_version", "field v: protocol version %r, this host speaks %d"
                               % (payload.get("v"), PROTOCOL_VERSION), topic)
     validate(t.schema_name, payload, topic)

@@ -2,9 +2,17 @@
 
 Errors name the topic and the field (the JSON path of the first failure), so a log line is enough
 to find what a puck got wrong.
+
+Two places where Python's jsonschema is looser than the schemas mean, tightened here:
+- "integer" accepts whole floats (1.0, 1e300) in JSON Schema; here an integer is a Python int
+  (not a bool, not a float), so `seq = 1e300` is refused instead of being stored as REAL;
+- "pattern" is ECMA-262, where `$` is the end of the text; Python's `re.search` lets `$` match
+  before a trailing newline ("0123abcd\n" passed `^[0-9a-f]{8}$`). `ecma_regex` compiles a
+  pattern with every unescaped `$` as `\\Z`.
 """
 import json
 import os
+import re
 import threading
 
 import jsonschema
@@ -18,6 +26,45 @@ SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.join(_HERE, "schemas"
 
 _lock = threading.Lock()
 _validators: dict = {}
+_patterns: dict = {}
+
+
+def ecma_regex(pattern):
+    """`pattern` compiled with ECMA's end-of-text `$` (Python's `\\Z`): no trailing newline passes."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        out.append("\\Z" if ch == "$" and not in_class else ch)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _is_integer(checker, instance):
+    return type(instance) is int  # bool is a subclass of int; float 1.0 is not an integer here
+
+
+def _pattern(validator, pattern, instance, schema):
+    if not validator.is_type(instance, "string"):
+        return
+    rx = _patterns.get(pattern)
+    if rx is None:
+        rx = _patterns[pattern] = ecma_regex(pattern)
+    if not rx.search(instance):
+        yield jsonschema.ValidationError("%r does not match %r" % (instance[:40], pattern))
+
+
+def _strict(cls):
+    """`cls` (a jsonschema validator class) with integers that are ints and ECMA patterns."""
+    checker = cls.TYPE_CHECKER.redefine("integer", _is_integer)
+    return jsonschema.validators.extend(cls, validators={"pattern": _pattern}, type_checker=checker)
 
 
 def schema_names():
@@ -35,7 +82,7 @@ def _validator(name):
                 schema = json.load(f)
             cls = jsonschema.validators.validator_for(schema)
             cls.check_schema(schema)
-            v = _validators[name] = cls(schema)
+            v = _validators[name] = _strict(cls)(schema)
     return v
 
 
@@ -57,7 +104,7 @@ def validate(name, payload, topic=None):
         err = errors[0]
         field = _field(err)
         reason = "bad_version" if field == "v" else "schema"
-        raise MessageRejected(reason, "field %s: %s" % (field, err.message), topic)
+        raise MessageRejected(reason, "field %s: %s" % (field[:64], err.message[:200]), topic)
     return payload
 
 

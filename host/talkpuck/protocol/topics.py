@@ -4,13 +4,12 @@ A Topic is a value object: it validates on construction, so the rest of the host
 bad device id or an unknown kind. The facts (root, reserved names, kinds, verbs, the device-id
 rule) come from the firmware's `puckcore.protocol`, the one table both sides read.
 """
-import re
-
 from puckcore.protocol import (DEVICE_PATTERN, EVENT_KINDS, GROUP, PLAIN_KINDS, RESERVED, RESERVED_USES, ROOT,
                                VERBS, valid_device_id)
 from talkpuck.protocol.errors import MessageRejected
+from talkpuck.protocol.schemas import ecma_regex
 
-DEVICE_RE = re.compile(DEVICE_PATTERN)  # the character rule only; valid_device_id also refuses RESERVED
+DEVICE_RE = ecma_regex(DEVICE_PATTERN)  # the character rule only; valid_device_id also refuses RESERVED
 _APP, _VERSION = ROOT.split("/")  # "talkpuck", "v1"
 
 
@@ -46,7 +45,7 @@ def check_device_id(device, topic=None):
     if not valid_device_id(device):
         raise MessageRejected(
             "bad_device_id", "device id %r must be 1-32 characters from [a-z0-9-], not %s"
-            % (device, " or ".join(RESERVED)), topic)
+            % (device[:40] if isinstance(device, str) else device, " or ".join(RESERVED)), topic)
     return device
 
 
@@ -58,7 +57,7 @@ def parse_topic(topic):
     if len(parts) < 4 or parts[0] != _APP:
         raise MessageRejected("bad_topic", "not under %s/<device>/" % ROOT, topic)
     if parts[1] != _VERSION:
-        raise MessageRejected("bad_version", "protocol version %r in the topic is not %s" % (parts[1], _VERSION), topic)
+        raise MessageRejected("bad_version", "protocol version %r in the topic is not %s" % (parts[1][:20], _VERSION), topic)
     device = parts[2]
     kind, rest = parts[3], parts[4:]
     if device in RESERVED:
@@ -70,13 +69,13 @@ def parse_topic(topic):
         return Topic(device, kind)
     if kind == "evt" and len(rest) == 1:
         if rest[0] not in EVENT_KINDS:
-            raise MessageRejected("unknown_kind", "unknown event kind %r (known: %s)" % (rest[0], ", ".join(EVENT_KINDS)), topic)
+            raise MessageRejected("unknown_kind", "unknown event kind %r (known: %s)" % (rest[0][:40], ", ".join(EVENT_KINDS)), topic)
         return Topic(device, kind, rest[0])
     if kind == "cmd" and len(rest) == 1:
         if rest[0] not in VERBS:
-            raise MessageRejected("unknown_verb", "unknown command verb %r (known: %s)" % (rest[0], ", ".join(VERBS)), topic)
+            raise MessageRejected("unknown_verb", "unknown command verb %r (known: %s)" % (rest[0][:40], ", ".join(VERBS)), topic)
         return Topic(device, kind, rest[0])
-    raise MessageRejected("unknown_kind", "unknown topic kind %r" % "/".join(parts[3:]), topic)
+    raise MessageRejected("unknown_kind", "unknown topic kind %r" % "/".join(parts[3:])[:40], topic)
 
 
 def command_topic(device, verb):

@@ -13,13 +13,15 @@ from talkpuck.analytics import session_summary
 from talkpuck.analytics import stats as compute_stats
 from talkpuck.api import create_app
 from talkpuck.api.server import WebServer
+from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
 from talkpuck.hands import HandQueue
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
 from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
-from talkpuck.service.settings import Settings
+from talkpuck.service.maintenance import Maintenance
+from talkpuck.service.settings import RETENTION_DAYS_DEFAULT, Settings
 from talkpuck.store import Store
 
 log = logging.getLogger(__name__)
@@ -28,9 +30,12 @@ HOST_STATUS = ROOT + "/host/status"
 
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, broker_ca=None):
-        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca)
+                 client_id=None, broker_ca=None, web_tls=None, web_names=(), retention_days=RETENTION_DAYS_DEFAULT):
+        self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca,
+                                 web_tls=web_tls, retention_days=retention_days)
+        self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
         self.store = None
+        self.maintenance = None
         self.link = None
         self.web = None
         self.http_url = None
@@ -39,6 +44,7 @@ class HostApp:
     def start(self):
         s = self.settings
         self.store = Store(s.db_url, s.data_dir)
+        self.maintenance = Maintenance(self.store, s.retention_days).start()   # retention (docs/privacy.md)
         self.commander = Commander(self.store, self._publish)
         self.hands = HandQueue(self.store, self.commander)
         self.sessions = SessionControl(self.store, self.commander)
@@ -49,8 +55,11 @@ class HostApp:
                              ca=s.broker_ca)
         try:
             self.link.start()
-            app = create_app(s, self.store, self.commander, self.hands, self.sessions)
-            self.web = WebServer(app, s.http_host, s.http_port)
+            auth = AuthConfig(allowed_hosts=self.web_names, https=bool(s.web_tls), listen_host=s.http_host)
+            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth)
+            app.state.maintenance = self.maintenance
+            cert, key = s.web_tls or (None, None)
+            self.web = WebServer(app, s.http_host, s.http_port, certfile=cert, keyfile=key)
             self.web.start()
         except Exception:
             self.stop()
@@ -61,6 +70,9 @@ class HostApp:
         return self
 
     def stop(self):
+        if self.maintenance is not None:
+            self.maintenance.stop()
+            self.maintenance = None
         if self.web is not None:
             self.web.stop()
             self.web = None

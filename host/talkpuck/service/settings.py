@@ -1,6 +1,7 @@
 """settings — the host's settings, checked once: broker URL (and its CA), database URL, data dir, HTTP
-address, and for a network-facing host the address the broker's TLS listener serves (`listen`) on
-its fixed port (`mqtt_tls_port`, 8883)."""
+address, for a network-facing host the address the broker's TLS listener serves (`listen`) on
+its fixed port (`mqtt_tls_port`, 8883), and the retention period (`retention_days`: sessions and rows
+older than this are deleted, docs/privacy.md §6)."""
 import hashlib
 import os
 
@@ -9,9 +10,27 @@ from talkpuck.errors import ConfigError
 from talkpuck.store.engine import default_url
 
 
+RETENTION_DAYS_DEFAULT = 90       # keep sessions this long unless the installation says otherwise
+RETENTION_DAYS_MAX = 3650
+
+
+def check_retention_days(value):
+    """retention_days: a whole number of days, 1..3650; ConfigError naming the key otherwise."""
+    try:
+        days = int(value)
+        if days != float(value):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError("retention_days must be a whole number of days, got %r" % (value,))
+    if not 1 <= days <= RETENTION_DAYS_MAX:
+        raise ConfigError("retention_days must be between 1 and %d days, got %r" % (RETENTION_DAYS_MAX, value))
+    return days
+
+
 class Settings:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None):
+                 client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None, web_tls=None,
+                 retention_days=RETENTION_DAYS_DEFAULT):
         self.broker_url = broker_url
         self.broker_ca = broker_ca  # PEM file the link checks an mqtts:// broker against (None: system CAs)
         self.listen = listen or None  # None: localhost only; else the broker's TLS listener address
@@ -23,9 +42,10 @@ class Settings:
             raise ConfigError("mqtt_tls_port out of range: %r" % (mqtt_tls_port,))
         self.data_dir = os.path.abspath(data_dir)
         self.db_url = db_url or default_url(self.data_dir)
-        if http_host not in ("127.0.0.1", "localhost", "::1"):
-            # until logins exist (a later issue) the host listens on localhost only
-            raise ConfigError("http_host must be a loopback address until logins exist, got %r" % http_host)
+        self.web_tls = web_tls        # (certfile, keyfile): HTTPS (talkpuck.auth.tls)
+        if http_host not in ("127.0.0.1", "localhost", "::1") and not web_tls:
+            # logins exist (talkpuck.auth), but their cookies never cross a network in clear
+            raise ConfigError("http_host %r beyond loopback needs HTTPS: a web certificate (talkpuck security init)" % http_host)
         self.http_host = http_host
         try:
             self.http_port = int(http_port)
@@ -33,6 +53,7 @@ class Settings:
             raise ConfigError("http_port must be a number, got %r" % (http_port,))
         if not 0 <= self.http_port <= 65535:
             raise ConfigError("http_port out of range: %r" % http_port)
+        self.retention_days = check_retention_days(retention_days)
         # Fixed per store: the broker keeps this client's session (and queued QoS 1 events) while
         # the host is down, and two hosts feeding different stores never steal each other's session.
         self.client_id = client_id or "talkpuck-host-" + hashlib.sha1(self.db_url.encode()).hexdigest()[:8]

@@ -5,6 +5,12 @@ The pucks play real recorded meetings (data/speech/ami) in a loop. Each room get
 when a session has run 30 s into overrun the demo ends it, waits a break, and starts the next.
 Now and then a button is pressed to raise a hand. With `--duration` the demo stops by itself,
 lets the pucks drain their outboxes, and prints one line of JSON with the host's figures.
+
+Every run starts like the first (issue 13): on stopping, the demo ends its running sessions and
+clears the waiting hands, so the history shows them ended when the demo stopped; on starting, it
+closes anything a previous run left open (it was killed) and its simulated pucks boot idle
+(`SimPuck(resume=False)`): no session resumed across the time the demo was off, no hands from
+before. The database (the sessions' history) and the pucks' boot records are kept.
 """
 import json
 import logging
@@ -75,7 +81,7 @@ class Director:
                 self.session_end[dev] = t + self.limit_s + self.overrun_end_s
                 log.info("%s: session started (%d s, warning at %d s)", dev, self.limit_s, self.warn_s)
             elif dev in self.session_end and t >= self.session_end[dev]:
-                self.host.send_command(dev, "session_stop")
+                self.host.commander.send(dev, "session_stop")
                 del self.session_end[dev]
                 self.next_start[dev] = t + self.break_s
                 log.info("%s: session ended; break of %d s", dev, self.break_s)
@@ -86,12 +92,49 @@ class Director:
             log.info("%s: hand raised on the puck", p.device_id)
         self._acknowledge_old_hands()
 
+    def finish(self, timeout_s=5.0):
+        """End the sessions still running and clear the waiting hands, as a facilitator closing the
+        rooms would; waits (bounded) until every puck shows no session and no hand."""
+        for p in self.pucks:
+            if _in_session(p):
+                self.host.end_session(p.device_id)
+            if p.puck is not None and p.puck.ctrl.hands.count:
+                self.host.commander.send(p.device_id, "hands_clear")
+        for room in sorted({p.room for p in self.pucks}):
+            self.host.store.clear_hands(room, int(time.time() * 1000))   # remote ones too
+        self.session_end.clear()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not any(_in_session(p) or (p.puck is not None and p.puck.ctrl.hands.count) for p in self.pucks):
+                return True
+            time.sleep(0.05)
+        log.warning("demo: a puck still shows a session or hands after %.0f s", timeout_s)
+        return False
+
     def _acknowledge_old_hands(self):
         # a host in the demo answers a hand after it has waited a while, so the queue moves
         for h in self.host.hand_queue():
             if h.get("state") == "waiting" and h.get("device") and h.get("wait_s", 0) * self.speed > 40:
                 self.host.acknowledge_hand(h["device"], h["boot"], h["hand"])
                 log.info("%s: hand %s acknowledged by the host", h["device"], h["hand"])
+
+
+def _in_session(p):
+    from puckcore.session import in_session
+
+    return p.puck is not None and in_session(p.puck.ctrl.session.phase)
+
+
+def close_previous_run(store, devices):
+    """What a previous run left open (it was killed, not stopped): its sessions end when they were
+    last heard of, its waiting hands are cleared as of then. Returns (sessions, hands) closed."""
+    sessions = hands = 0
+    for device in devices:
+        sessions += len(store.close_left_open(device))
+        hands += store.clear_left_open(device)
+    if sessions or hands:
+        log.info("demo: closed %d session(s) and %d hand(s) left open by a previous run", sessions, hands)
+    return sessions, hands
 
 
 def run(args):
@@ -107,16 +150,26 @@ def run(args):
         print("port %d is taken: the live view listens on port %d" % (args.http_port, http_port))
     host = HostApp(broker.url, db_url=args.db, data_dir=args.data_dir, http_port=http_port)
     pucks = []
+    director = None
     try:
         host.start()
+        if args.speed != 1:
+            # the pucks' clocks run `speed` times faster, so the age a puck sees in a command grows
+            # with the run: a day's time-to-live keeps the demo's own commands from "expiring"
+            from puckcore.protocol import TTL_MAX_S
+            host.commander.default_ttl_s = TTL_MAX_S
+        close_previous_run(host.store, [device for device, _, _ in ROOMS])
         for device, room, clips in ROOMS:
             p = SimPuck(device, broker.url, room=room, speed=args.speed, loop_audio=True,
                         data_dir=args.data_dir, samples=room_audio(clips, args.speech),
-                        settings={"warn_s": args.warn, "wrapup_s": min(30, args.warn // 2)})
+                        settings={"warn_s": args.warn, "wrapup_s": min(30, args.warn // 2)}, resume=False)
             p.room = room
             pucks.append(p.start())
         wait_subscribed(pucks)
+        from talkpuck.auth.links import demo_login_link
+        link = demo_login_link(host.store, host.http_url)
         print("talkpuck demo: live room view at %s  (broker %s, %s)" % (host.http_url, broker.url, broker.kind))
+        print("open this one-time login link (it works once, for 15 minutes): %s" % link)
         print("two simulated pucks: %s" % ", ".join("%s in %s" % (p.device_id, p.room) for p in pucks))
         if not args.duration:
             print("press Ctrl-C to stop")
@@ -134,6 +187,11 @@ def run(args):
     except KeyboardInterrupt:
         pass
     finally:
+        if director is not None:
+            try:
+                director.finish()
+            except Exception:   # the host is gone already: the next run closes what is left open
+                log.exception("demo: cannot end the sessions cleanly")
         for p in pucks:
             p.stop(drain_ms=15000)
         drained = all(p.outbox_len == 0 for p in pucks)

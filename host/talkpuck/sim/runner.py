@@ -4,6 +4,10 @@
 several pucks beside a blocking host. Button presses come from `press(name)` (the CLI) or from
 the MQTT topic `talkpuck/v1/<device>/sim/button` (payload: a gesture name), which is simulator
 only and never exists on a real puck.
+
+A simulated puck boots from its folder like a real one (`resume=True`): a session, waiting hands and
+a microphone pause saved by the previous run come back. `resume=False` (the demo) keeps only the
+saved settings and the boot record (so the host still counts losses across runs) and starts idle.
 """
 import asyncio
 import logging
@@ -40,8 +44,9 @@ def load_samples(wav):
 
 class SimPuck:
     def __init__(self, device_id, broker_url, wav=None, room="", speed=1.0, loop_audio=False,
-                 data_dir="var", clock_start_ms=0, terminal=False, settings=None, samples=None):
+                 data_dir="var", clock_start_ms=0, terminal=False, settings=None, samples=None, resume=True):
         self.device_id = device_id
+        self.resume = resume
         self.clock = SimClock(speed, clock_start_ms)
         self.mic = SimMic(self.clock, samples if samples is not None else load_samples(wav), loop_audio)
         self.button = SimButton(self.clock)
@@ -74,6 +79,8 @@ class SimPuck:
         self._loop.close()
 
     async def _main(self):
+        if not self.resume:
+            self.start_afresh(self.storage)
         settings = settings_for_boot(self.storage.load("puck"), fixed=self._settings)
         self.puck = Puck.from_storage(self.hal, self.device_id, board="sim", settings=settings)
         self.puck.gestures = Gestures(active_low=False)  # the sim button reports "pressed"
@@ -85,6 +92,13 @@ class SimPuck:
         await self._stopped.wait()
         sim_rx.cancel()
         await self.puck.shutdown(self._drain_ms)
+
+    @staticmethod
+    def start_afresh(storage):
+        """Forget the saved session, hands and mic pause; keep the settings (and the boot record)."""
+        rec = storage.load("puck")
+        if rec and set(rec) - {"v", "settings"}:
+            storage.save("puck", {k: rec[k] for k in ("v", "settings") if k in rec})
 
     def _route_sim_topic(self):
         # presses sent over MQTT reach the simulated button, not the command decoder (Puck.on_message)

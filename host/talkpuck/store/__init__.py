@@ -4,10 +4,12 @@ from talkpuck.store.commands import CommandsMixin
 from talkpuck.store.devices import NO_ROOM, DevicesMixin
 from talkpuck.store.events import EventsMixin
 from talkpuck.store.hands import HandsMixin
+from talkpuck.store.retention import RetentionMixin
 from talkpuck.store.sessions import SessionsMixin
+from talkpuck.store.users import UsersMixin
 
 
-class Store(DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, StoreBase):
+class Store(UsersMixin, DevicesMixin, EventsMixin, SessionsMixin, HandsMixin, CommandsMixin, RetentionMixin, StoreBase):
     """The host's store: `Store(url)` or `Store(data_dir=...)` for the SQLite default."""
 
 

@@ -9,9 +9,12 @@ from talkpuck.store import tables as t
 
 class CommandsMixin:
     def record_command(self, cmd_id, device, verb, args, ts_ms, ttl_s):
+        """Record a command as sent; it belongs to the session it starts, else to the device's running
+        session (and is deleted with it, store.retention)."""
         with self.lock, self.engine.begin() as c:
+            sid = args.get("session") if verb == "session_start" else self._current_session(c, device)
             c.execute(t.commands.insert().values(id=cmd_id, device=device, verb=verb, args=json.dumps(args),
-                                                 ts_ms=ts_ms, ttl_s=ttl_s, state="sent"))
+                                                 ts_ms=ts_ms, ttl_s=ttl_s, state="sent", session_id=sid))
 
     def record_response(self, cmd_id, ok, error, now):
         """Match a `resp` to its command; returns False for an id this host never sent."""

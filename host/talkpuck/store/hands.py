@@ -3,8 +3,13 @@
 A hand's id on the host is (device, boot, hand) for a puck hand and the row id for every hand.
 States: waiting -> acked | lowered | withdrawn | cleared. The puck's `ack` event confirms a host
 acknowledgement (or records one made elsewhere).
+
+A puck keeps its waiting hands across a reboot, under the numbers they were raised with (their
+earlier boot's seqs). So an `ack`/`lower`/`withdraw` from this boot about a number this boot never
+raised is matched to that device's hand of an earlier boot (the newest one with that number still
+open), and a `clear` clears every waiting hand of the device, whatever boot raised it.
 """
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from talkpuck.store import tables as t
 
@@ -16,6 +21,10 @@ class HandsMixin:
         h = t.hands.c
         action, hand = p["action"], p["hand"]
         key = (h.device == device, h.boot == boot, h.hand == hand)
+        if action in ("ack", "lower", "withdraw") and c.execute(select(h.id).where(*key)).first() is None:
+            earlier = self._earlier_boot_hand(c, device, boot, hand, action)
+            if earlier is not None:
+                key = (h.id == earlier,)
         if action == "raise":
             if c.execute(select(h.id).where(*key)).first() is None:
                 c.execute(t.hands.insert().values(
@@ -33,9 +42,18 @@ class HandsMixin:
         elif action in ("lower", "withdraw"):
             state = "lowered" if action == "lower" else "withdrawn"
             c.execute(update(t.hands).where(*key, h.state == "waiting").values(state=state, lowered_ms=wall_ms))
-        elif action == "clear":
-            c.execute(update(t.hands).where(h.device == device, h.boot == boot, h.state == "waiting")
+        elif action == "clear":   # the puck holds no hand now, of this boot or one it kept from before
+            c.execute(update(t.hands).where(h.device == device, h.state == "waiting")
                       .values(state="cleared", lowered_ms=wall_ms))
+
+    def _earlier_boot_hand(self, c, device, boot, hand, action):
+        """The id of the device's hand `hand` kept from an earlier boot and still open, or None."""
+        h = t.hands.c
+        open_ = h.state == "waiting"
+        if action == "ack":   # the host acknowledged it already; the puck confirms now
+            open_ = or_(open_, and_(h.state == "acked", h.puck_confirmed.is_(False)))
+        return c.execute(select(h.id).where(h.device == device, h.boot != boot, h.hand == hand, open_)
+                         .order_by(h.raised_ms.desc()).limit(1)).scalar()
 
     # -- host actions -----------------------------------------------------------------------------
     def add_remote_hand(self, room, name, now):
@@ -75,6 +93,16 @@ class HandsMixin:
             rows = [dict(r) for r in c.execute(select(t.hands).where(h.room == room, h.state == "waiting")).mappings()]
             c.execute(update(t.hands).where(h.room == room, h.state == "waiting").values(state="cleared", lowered_ms=now))
         return rows
+
+    def clear_left_open(self, device):
+        """Clear the device's hands a previous run left waiting, as of when the device was last seen
+        (so they do not show as just resolved). Returns how many."""
+        h = t.hands.c
+        with self.lock, self.engine.begin() as c:
+            seen = c.execute(select(t.devices.c.last_seen_ms).where(t.devices.c.id == device)).scalar()
+            res = c.execute(update(t.hands).where(h.device == device, h.state == "waiting").values(
+                state="cleared", lowered_ms=func.coalesce(seen, h.raised_ms)))
+            return int(res.rowcount or 0)
 
     def hands(self, room=None, since_ms=None):
         """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time."""

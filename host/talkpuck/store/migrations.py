@@ -1,13 +1,17 @@
 """migrations — numbered schema migrations, applied in order and recorded in schema_version.
 
-Add a function and append it to MIGRATIONS; never edit one that has shipped. Each runs in its own
+Add a function named `mNNN_what` and append it to MIGRATIONS; its number is the one in its name
+(numbers only grow; two branches may each take one, so a gap is fine). Never edit one that has
+shipped. A migration that adds a column to a table of tables.py checks for it first: m001 creates
+the tables as tables.py declares them today, columns of later migrations included. Each runs in its own
 transaction, so a failed migration leaves the previous version intact (PostgreSQL; SQLite DDL is
 transactional too through SQLAlchemy's pysqlite handling for CREATE TABLE).
 """
+import json
 import logging
 import time
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text, update
 
 from talkpuck.store import tables as t
 
@@ -21,7 +25,64 @@ def m001_initial(conn):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [m001_initial]
+def m002_users(conn):
+    """Web logins: users and their rooms, login sessions, one-time login links (store/users.py)."""
+    from talkpuck.store import users as u
+    for table in u.TABLES:
+        table.create(conn, checkfirst=True)
+
+
+
+def _add_missing_columns(conn, table, names):
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in have:
+            continue
+        col = table.c[name]
+        ddl = "ALTER TABLE %s ADD COLUMN %s %s" % (table.name, name, col.type.compile(conn.dialect))
+        if col.default is not None and not callable(col.default.arg):
+            ddl += " NOT NULL DEFAULT %d" % col.default.arg
+        conn.execute(text(ddl))
+    for index in table.indexes:
+        index.create(conn, checkfirst=True)
+
+
+def m003_retention(conn):
+    """Deletion and retention (issue 13): events and commands name their session, boots count the
+    events deleted on purpose (so they are not reported lost), turns are indexed by session. Existing
+    rows are linked to their session (a session event by its payload, a session_start command by its
+    args, anything else by its device and time inside the session); the purpose text is taken out of
+    the stored session_start commands (it stays in the session row only)."""
+    _add_missing_columns(conn, t.events, ("session_id",))
+    _add_missing_columns(conn, t.commands, ("session_id",))
+    _add_missing_columns(conn, t.boots, ("deleted_events", "deleted_max_seq"))
+    _add_missing_columns(conn, t.turns, ())
+    e, c, s = t.events.c, t.commands.c, t.sessions.c
+    for row in conn.execute(select(e.id, e.payload).where(e.kind == "session", e.session_id.is_(None))).all():
+        sid = json.loads(row[1]).get("session")
+        if sid:
+            conn.execute(update(t.events).where(e.id == row[0]).values(session_id=sid))
+    for row in conn.execute(select(c.id, c.args).where(c.verb == "session_start")).all():
+        args = json.loads(row[1])
+        args.pop("purpose", None)
+        conn.execute(update(t.commands).where(c.id == row[0])
+                     .values(session_id=args.get("session"), args=json.dumps(args)))
+    for sess in conn.execute(select(s.id, s.device, s.started_ms, s.ended_ms)
+                             .where(s.started_ms.is_not(None))).all():
+        sid, device, start, end = sess
+        for table, col, when in ((t.events, e, e.wall_ms), (t.commands, c, c.ts_ms)):
+            cond = [col.device == device, col.session_id.is_(None), when >= start]
+            if end is not None:
+                cond.append(when <= end)
+            conn.execute(update(table).where(*cond).values(session_id=sid))
+
+
+MIGRATIONS = [m001_initial, m002_users, m003_retention]
+
+
+def number_of(fn):
+    """The migration's number, from its name (m003_retention -> 3)."""
+    return int(fn.__name__[1:4])
 
 
 def current_version(engine):
@@ -36,11 +97,14 @@ def migrate(engine):
     """Bring the database to the newest version; returns the version reached."""
     t.schema_version.create(engine, checkfirst=True)
     have = current_version(engine)
-    for number, fn in enumerate(MIGRATIONS, start=1):
+    numbers = [number_of(fn) for fn in MIGRATIONS]
+    if numbers != sorted(set(numbers)):
+        raise RuntimeError("migrations out of order or numbered twice: %s" % numbers)
+    for number, fn in zip(numbers, MIGRATIONS):
         if number <= have:
             continue
         log.info("store: migration %03d %s", number, fn.__name__)
         with engine.begin() as conn:
             fn(conn)
             conn.execute(t.schema_version.insert().values(version=number, applied_ms=int(time.time() * 1000)))
-    return len(MIGRATIONS)
+    return numbers[-1]

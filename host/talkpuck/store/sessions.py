@@ -5,7 +5,7 @@ before it is measured from the end of the room's previous session and flagged wh
 the room's minimum break.
 """
 from puckcore.protocol import LIVE_PHASES
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from talkpuck.store import tables as t
 
@@ -64,10 +64,31 @@ class SessionsMixin:
         gap_s = int((started - prev) // 1000)
         return {"break_before_s": gap_s, "short_break": gap_s < self.min_break_s(room, c)}
 
+    def close_left_open(self, device):
+        """End the device's sessions a previous run left open (the demo's simulated pucks start afresh):
+        a started one ends at the last time anything was heard of it, phase `ended`; one requested but
+        never started becomes `cancelled`. Returns the ids closed."""
+        s, e = t.sessions.c, t.events.c
+        closed = []
+        with self.lock, self.engine.begin() as c:
+            rows = c.execute(select(s.id, s.started_ms, s.requested_ms).where(
+                s.device == device, s.phase.in_(tuple(LIVE_PHASES) + ("requested",)))).all()
+            for sid, started, _requested in rows:
+                if started is None:
+                    c.execute(update(t.sessions).where(s.id == sid).values(phase="cancelled"))
+                else:
+                    last = c.execute(select(func.max(e.wall_ms)).where(e.session_id == sid)).scalar()
+                    c.execute(update(t.sessions).where(s.id == sid).values(
+                        phase="ended", ended_ms=max(int(last or started), int(started))))
+                closed.append(sid)
+        return closed
+
     # -- queries ----------------------------------------------------------------------------------
     def sessions(self, room=None, limit=200):
+        """The newest `limit` sessions, newest first, by start (else request) time: a session started
+        on a puck (id `<device>:<boot>:<seq>`) sorts by when it ran, like any other."""
         s = t.sessions.c
-        q = select(t.sessions).order_by(s.id.desc())
+        q = select(t.sessions).order_by(func.coalesce(s.started_ms, s.requested_ms, 0).desc(), s.id.desc())
         if room:
             q = q.where(s.room == room)
         with self.engine.connect() as c:

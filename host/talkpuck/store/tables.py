@@ -38,6 +38,9 @@ boots = Table(
     Column("prev_boot", String(8)), Column("prev_seq", Integer),
     Column("last_seq_reported", Integer),          # the next boot's info.prev_seq for this boot
     Column("first_seen_ms", BigInteger),
+    # events of this boot deleted on purpose (retention, a deletion): not counted as lost (m003)
+    Column("deleted_events", Integer, nullable=False, default=0),
+    Column("deleted_max_seq", Integer),
 )
 
 events = Table(
@@ -51,6 +54,7 @@ events = Table(
     Column("wall_ms", BigInteger, nullable=False),
     Column("received_ms", BigInteger, nullable=False),
     Column("payload", Text, nullable=False),
+    Column("session_id", String(100), index=True),  # the session it belongs to, deleted with it (m003)
     UniqueConstraint("device", "boot", "seq", name="uq_events_device_boot_seq"),
 )
 
@@ -75,7 +79,7 @@ turns = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("device", String(32), nullable=False), Column("boot", String(8), nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("session_id", String(100)),
+    Column("session_id", String(100), index=True),
     Column("voice", Integer, nullable=False), Column("conf", Integer),
     Column("start_ms", BigInteger, nullable=False), Column("end_ms", BigInteger, nullable=False),
     Column("dur_ms", Integer, nullable=False), Column("level_db", Integer),
@@ -107,6 +111,7 @@ commands = Table(
     Column("state", String(8), nullable=False),     # sent | ok | error
     Column("error", String(200)),
     Column("resp_ms", BigInteger),
+    Column("session_id", String(100), index=True),  # the session it was sent in, deleted with it (m003)
 )
 
 rooms = Table(

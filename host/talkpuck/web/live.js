@@ -4,6 +4,14 @@ const POLL_MS = 1000;
 const roomsEl = document.getElementById("rooms");
 const tpl = document.getElementById("room-tpl");
 const roomEls = {};   // room name -> section element (kept, so forms keep what people type)
+// the session's CSRF token, rendered into the page by the host; sent on every state-changing request
+const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+
+function toLogin(r) {
+  // the session expired or was ended elsewhere: go to the login page instead of showing stale rooms
+  if (r.status === 401) { window.location.assign("/login"); return true; }
+  return false;
+}
 
 function fmt(s) {
   if (s === null || s === undefined) return "–";
@@ -13,8 +21,9 @@ function fmt(s) {
 }
 
 async function api(method, path, body) {
-  const r = await fetch(path, {method, headers: {"Content-Type": "application/json"},
-                               body: body ? JSON.stringify(body) : undefined});
+  const r = await fetch(path, {method, headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
+                               credentials: "same-origin", body: body ? JSON.stringify(body) : undefined});
+  if (toLogin(r)) return {};
   const j = await r.json().catch(() => ({}));
   if (!r.ok) { alert((j.error || j.detail || r.statusText)); throw new Error(j.error || r.statusText); }
   refresh();
@@ -86,16 +95,21 @@ function drawRoom(el, room) {
     if (keep) sel.value = keep;
     sel.dataset.ids = ids;
   }
-  const s = room.session;
-  el.querySelector(".session-line").innerHTML = "";
-  if (s) {
-    const line = el.querySelector(".session-line");
-    line.textContent = "Session " + s.id + (s.purpose ? " — " + s.purpose : "") +
-      (s.limit_s ? " · limit " + fmt(s.limit_s) : "") +
-      (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
-    if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
-  }
+  // one line and one balance of voices per session: two pucks in a room may run one each
+  const sessions = room.sessions || (room.session ? [room.session] : []);
+  const s = sessions[0];
+  drawSessionLine(el.querySelector(".session-line"), s, sessions.length > 1);
   drawVoices(el.querySelector(".voices"), s ? s.voices : null);
+  let more = el.querySelector(".more-sessions");
+  if (!more) { more = document.createElement("div"); more.className = "more-sessions"; el.querySelector(".voices").after(more); }
+  more.replaceChildren(...sessions.slice(1).map((x) => {
+    const div = document.createElement("div"); div.className = "extra-session"; div.dataset.session = x.id;
+    const line = document.createElement("div"); line.className = "session-line";
+    const ul = document.createElement("ul"); ul.className = "extra-voices";
+    drawSessionLine(line, x, true); drawVoices(ul, x.voices);
+    div.append(line, ul);
+    return div;
+  }));
   const waiting = room.hands.filter((h) => h.state === "waiting");
   el.querySelector(".hand-count").textContent = waiting.length ? "(" + waiting.length + " waiting)" : "(none waiting)";
   el.querySelector(".hands").replaceChildren(...room.hands.map((h) => {
@@ -116,6 +130,16 @@ function drawRoom(el, room) {
     }
     return li;
   }));
+}
+
+function drawSessionLine(line, s, withDevice) {
+  line.innerHTML = "";
+  if (!s) return;
+  line.dataset.session = s.id;
+  line.textContent = "Session " + s.id + (withDevice ? " on " + s.device : "") + (s.purpose ? " — " + s.purpose : "") +
+    (s.limit_s ? " · limit " + fmt(s.limit_s) : "") +
+    (s.break_before_s !== null && s.break_before_s !== undefined ? " · break before: " + fmt(s.break_before_s) : "");
+  if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
 }
 
 // the session's balance of voices: one bar per anonymous voice, with its turns, monologues and cut-ins
@@ -140,6 +164,7 @@ async function refresh() {
   const conn = document.getElementById("conn");
   try {
     const r = await fetch("/api/live", {cache: "no-store"});
+    if (toLogin(r)) return;
     const data = await r.json();
     conn.textContent = "live"; conn.className = "conn ok";
     if (data.rooms.length) roomsEl.querySelector(".empty")?.remove();

@@ -27,3 +27,18 @@ def sessions(request: Request):
 
 def optional_hands(request: Request):
     return request.app.state.hands
+
+
+def user(request: Request):
+    """The logged-in user (the guard refused the request otherwise): name, role, rooms."""
+    return request.state.user
+
+
+def device_room(store, device_id, who):
+    """The device's row if the user may see its room; NotFound (404) otherwise, as for a missing one."""
+    from talkpuck.auth.rooms import can_see
+    from talkpuck.errors import NotFound
+    d = store.device(device_id)
+    if d is None or not can_see(who, d["room"]):
+        raise NotFound("no such device %r" % device_id)
+    return d

@@ -1,32 +1,29 @@
 """devices — GET /api/devices[/{id}], PUT /api/devices/{id}/room (the host's room override, §8)."""
 import time
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
 from talkpuck.api.models import RoomSet
 from talkpuck.api.routers import deps
-from talkpuck.protocol.topics import valid_device_id
-from talkpuck.errors import NotFound
+from talkpuck.auth.rooms import can_see, need_room
 
 router = APIRouter(tags=["devices"])
 
 
 @router.get("/devices")
-def list_devices(store=Depends(deps.store)):
-    return store.devices()
+def list_devices(store=Depends(deps.store), who=Depends(deps.user)):
+    return [d for d in store.devices() if can_see(who, d["room"])]
 
 
 @router.get("/devices/{device}")
-def get_device(device: str, store=Depends(deps.store)):
-    d = store.device(device)
-    if d is None:
-        raise NotFound("no such device %r" % device)
-    return d
+def get_device(device: str, store=Depends(deps.store), who=Depends(deps.user)):
+    return deps.device_room(store, device, who)
 
 
 @router.put("/devices/{device}/room")
-def set_room(device: str, body: RoomSet, store=Depends(deps.store)):
-    if not valid_device_id(device):
-        raise HTTPException(status_code=422, detail="device id %r must be 1-32 characters from [a-z0-9-], not all or host" % device)
+def set_room(device: str, body: RoomSet, store=Depends(deps.store), who=Depends(deps.user)):
+    deps.device_room(store, device, who)          # unknown (or not yours): 404, never a new device row
+    if body.room is not None:
+        need_room(who, body.room)                 # a host moves pucks only between their own rooms
     store.set_room(device, body.room, int(time.time() * 1000))
     return store.device(device)

@@ -6,6 +6,7 @@ from puckcore.protocol import LIVE_PHASES as LIVE
 
 from talkpuck.analytics import voices_of
 from talkpuck.api.routers import deps
+from talkpuck.auth.rooms import can_see
 from talkpuck.store import NO_ROOM
 
 router = APIRouter(tags=["live"])
@@ -30,7 +31,8 @@ def device_view(d, now_ms):
             "state_age_s": round((now_ms - d["state_ms"]) / 1000.0, 1) if d["state_ms"] else None}
 
 
-def build_live(store, hands_queue):
+def build_live(store, hands_queue, who=None):
+    """The live view's rooms; with `who`, only the rooms that user may see."""
     now = int(time.time() * 1000)
     rooms = {}
     for d in store.devices():
@@ -38,15 +40,20 @@ def build_live(store, hands_queue):
     queue = hands_queue.list() if hands_queue is not None else []
     for h in queue:
         rooms.setdefault(h["room"] or NO_ROOM, {"room": h["room"], "devices": [], "hands": [], "session": None})["hands"].append(h)
+    if who is not None:
+        rooms = {k: v for k, v in rooms.items() if can_see(who, k)}
     for r in rooms.values():
+        # every puck of the room may run its own session: one entry each, in device order
+        r["sessions"] = []
         for dv in r["devices"]:
             s = store.session(dv["session"]) if dv["session"] else store.current_session(dv["id"])
             if s:
                 # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice
-                r["session"] = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"])))
+                r["sessions"].append(dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"]))))
+        r["session"] = r["sessions"][0] if r["sessions"] else None   # the first (older clients read this)
     return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
 
 
 @router.get("/live")
-def live(store=Depends(deps.store), hq=Depends(deps.optional_hands)):
-    return build_live(store, hq)
+def live(store=Depends(deps.store), hq=Depends(deps.optional_hands), who=Depends(deps.user)):
+    return build_live(store, hq, who)

@@ -3,24 +3,28 @@ from fastapi import APIRouter, Depends
 
 from talkpuck.api.models import MinBreak
 from talkpuck.api.routers import deps
+from talkpuck.auth.rooms import can_see, need_room
 
 router = APIRouter(tags=["rooms"])
 
 
 @router.get("/rooms")
-def list_rooms(store=Depends(deps.store)):
+def list_rooms(store=Depends(deps.store), who=Depends(deps.user)):
     rooms = {}
     for d in store.devices():
-        rooms.setdefault(d["room"], []).append(d["id"])
+        if can_see(who, d["room"]):
+            rooms.setdefault(d["room"], []).append(d["id"])
     return [{"room": k, "devices": v} for k, v in sorted(rooms.items())]
 
 
 @router.put("/rooms/{room}/min_break")
-def set_min_break(room: str, body: MinBreak, store=Depends(deps.store)):
+def set_min_break(room: str, body: MinBreak, store=Depends(deps.store), who=Depends(deps.user)):
+    need_room(who, room)
     store.set_min_break(room, body.min_break_s)
     return {"room": room, "min_break_s": body.min_break_s}
 
 
 @router.post("/rooms/{room}/hands/clear")
-def clear_hands(room: str, hq=Depends(deps.hands)):
+def clear_hands(room: str, hq=Depends(deps.hands), who=Depends(deps.user)):
+    need_room(who, room)
     return {"room": room, "cleared": hq.clear(room)}

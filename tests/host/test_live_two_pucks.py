@@ -1,0 +1,47 @@
+"""Two pucks in one room, each running its own session: the live API and the page show both (issue 13)."""
+import uuid
+
+from conftest import Puck, wait_for
+from test_live_view_browser import page  # noqa: F401  (the Chromium fixture)
+
+BOOT = "7f3a9c2e"
+
+
+def _run_session(puck, room, sid):
+    puck.example("status_online")
+    puck.example("info", room=room)
+    puck.example("evt_session_running", session=sid)
+    puck.example("state", session=sid)
+
+
+def test_two_sessions_in_one_room_are_both_shown(host, mosquitto, puck, page):  # noqa: F811
+    room = "Shared room %s" % puck.device
+    other = Puck(mosquitto.url, "puck-" + uuid.uuid4().hex[:6])
+    try:
+        _run_session(puck, room, "s-first-" + puck.device)
+        _run_session(other, room, "s-second-" + other.device)
+        other.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30)
+
+        def live_room():
+            import json
+            import urllib.request
+            data = json.load(urllib.request.urlopen(host.http_url.rstrip("/") + "/api/live"))
+            return next((r for r in data["rooms"] if r["room"] == room), None)
+
+        assert wait_for(lambda: live_room() and len(live_room()["sessions"]) == 2
+                        and any(s["voices"] for s in live_room()["sessions"]))
+        r = live_room()
+        assert sorted(s["device"] for s in r["sessions"]) == sorted([puck.device, other.device])
+        assert r["session"] == r["sessions"][0]
+
+        page.goto(host.http_url)
+        section = page.locator("section.room[data-room='%s']" % room)
+        section.wait_for(timeout=10000)
+        for sid in ("s-first-" + puck.device, "s-second-" + other.device):
+            section.locator(".session-line", has_text=sid).wait_for(timeout=10000)
+        extra = section.locator(".extra-session")
+        assert extra.count() == 1
+        # each session has its own balance of voices: the second puck's one voice shows once
+        assert section.locator(".voices li[data-voice='1'], .extra-voices li[data-voice='1']").count() == 1
+    finally:
+        other.close()
