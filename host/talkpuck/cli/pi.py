@@ -4,7 +4,7 @@
 def add_parser(sub):
     p = sub.add_parser("pi", help="Raspberry Pi puck: run the firmware core on this Pi")
     psub = p.add_subparsers(dest="pi_cmd", required=True)
-    r = psub.add_parser("run", help="run the puck (the systemd unit's ExecStart; hardware/README.md §6)")
+    r = psub.add_parser("run", help="run the puck (the systemd unit's ExecStart; hardware/README.md §7)")
     r.add_argument("--config", required=True, help="the puck's config file (device, board pi, broker, storage)")
     r.set_defaults(func=_run)
 
