@@ -143,7 +143,7 @@ def main(path):
     print("esp32s3_factor %d" % ESP32S3_FACTOR)
     print("esp32s3_est_share_pct %.1f" % (mean * ESP32S3_FACTOR / 20000 * 100))
     fr = frames[len(frames) // 2]
-    out = array("i", [0, 0, 0, 0])
+    out = array("i", [0, 0, 0, 0, 0, 0])
     print("ref dc_energy_zc_bytecode_us %.1f" % per_call_us(dc_energy_zc_bytecode, (fr, 320, 3, out)))
     print("ref dc_energy_zc_viper_us %.1f" % per_call_us(dc_energy_zc_viper, (fr, 320, 3, out)))
     print("ref frame_stats_bytecode_us %.1f" % per_call_us(frame_stats, (fr, 320, 3, out)))

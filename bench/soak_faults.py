@@ -143,14 +143,15 @@ class Soak:
         hj = os.path.join(self.data, "host.json")
         if os.path.exists(hj):
             os.remove(hj)
-        log = open(os.path.join(self.workdir, "serve.log"), "ab")
-        self.serve = subprocess.Popen(
-            [sys.executable, "-m", "talkpuck.cli", "serve", "--data-dir", self.data, "--db", self.db_url,
-             "--http-port", "0"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        log_path = os.path.join(self.workdir, "serve.log")
+        with open(log_path, "ab") as log:     # the child has its own copy of the descriptor
+            self.serve = subprocess.Popen(
+                [sys.executable, "-m", "talkpuck.cli", "serve", "--data-dir", self.data, "--db", self.db_url,
+                 "--http-port", "0"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
         deadline = time.monotonic() + 30
         while not os.path.exists(hj):
             if self.serve.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("talkpuck serve did not start: see %s" % log.name)
+                raise RuntimeError("talkpuck serve did not start: see %s" % log_path)
             time.sleep(0.05)
         with open(hj) as f:
             url = json.load(f)["broker_url"]

@@ -12,10 +12,12 @@ import asyncio
 import json
 import sys
 
+import fwboot
 from puckport import devconfig
 from puckcore.errors import ConfigError
 from puckcore.puck import Puck
 from puckport.bootsettings import settings_for_boot
+from puckport.fwupdate import Updater
 
 class SafeMode(Exception):
     """The button was held at boot: return to the REPL without starting the puck."""
@@ -54,6 +56,11 @@ def make_settings(hal, cfg, board):
 
 async def start(config_path="config.json"):
     """Build and start the puck; returns it (its tasks run on the caller's loop)."""
+    return (await start_parts(config_path))[0]
+
+
+async def start_parts(config_path="config.json"):
+    """Build and start the puck and its updater (puckport/fwupdate.py); returns both."""
     unix = sys.platform not in PORT_HALS
     cfg = devconfig.load(config_path, needs_wifi=not unix)
     board = load_board(cfg, unix)
@@ -62,9 +69,13 @@ async def start(config_path="config.json"):
         raise SafeMode()
     hal = mod.make_hal(cfg, board)
     puck = Puck.from_storage(hal, cfg.device, board=board["name"], settings=make_settings(hal, cfg, board))
+    # updates over the air: the updater's folder is fwboot's, beside the puck's storage
+    fw = Updater(fwboot.folder(cfg.storage), cfg.ota_key, board["name"], hal.clock)
+    puck.ctrl.fw = fw  # pyright: ignore[reportAttributeAccessIssue]  (the controller's default is None)
     puck.start()
+    fw.start(lambda: puck.online)
     print("talkpuck %s on %s: boot %s, broker %s:%d" % (cfg.device, board["name"], puck.boot, cfg.host, cfg.port))
-    return puck
+    return puck, fw
 
 
 async def _main(config_path, failed):
@@ -75,18 +86,24 @@ async def _main(config_path, failed):
         print("talkpuck: task error:", context.get("message"), repr(context.get("exception")))
 
     loop.set_exception_handler(on_error)
-    await start(config_path)
-    while not failed:
+    puck, fw = await start_parts(config_path)
+    while not failed and not fw.reset_due:
         await asyncio.sleep_ms(200)
+    if not failed:  # an update applied, or a copy on trial not healthy in time: reset
+        fw.deinit()
+        await puck.shutdown(drain_ms=2000)
+        return fwboot.RESET
+    return None
 
 
 def run(config_path=None):
-    """main.py's one call. A ConfigError is printed and returned; any other error propagates."""
+    """fwboot's one call. A ConfigError is printed and returned; any other error propagates;
+    fwboot.RESET when the board should reset (fwboot.run passes it on to main.py)."""
     if config_path is None:
         config_path = sys.argv[1] if len(sys.argv) > 1 else "config.json"
     failed = []
     try:
-        asyncio.run(_main(config_path, failed))
+        result = asyncio.run(_main(config_path, failed))
     except ConfigError as e:
         print("talkpuck: config error:", e)
         return e
@@ -95,4 +112,4 @@ def run(config_path=None):
         return None
     if failed:
         raise failed[0] if failed[0] is not None else RuntimeError("task failed")
-    return None
+    return result

@@ -106,6 +106,30 @@ def config(c, args, now_ms):
     return None
 
 
+# updates over the air: the updater (puckport/fwupdate.py) is `c.fw`, attached by app_main; a
+# download may go on during a session, but an offer and the switch (a reset) wait for its end
+def _no_fw(c):
+    if c.fw is None:
+        return "updates: not available on this puck"
+    return None
+
+
+def fw_offer(c, args, now_ms):
+    if in_session(c.session.phase):
+        return "session running: offer the update after it ends"
+    return _no_fw(c) or c.fw.offer(args["fw"], args["size"], args["mlen"], args["mac"])
+
+
+def fw_chunk(c, args, now_ms):
+    return _no_fw(c) or c.fw.chunk(args["off"], args["data"])
+
+
+def fw_apply(c, args, now_ms):
+    if in_session(c.session.phase):
+        return "session running: apply the update after it ends"
+    return _no_fw(c) or c.fw.apply(args["fw"], now_ms)
+
+
 # every verb of protocol.COMMANDS but `time`, which the app keeps itself (Puck.host_sync)
 HANDLERS = {
     "session_start": session_start,
@@ -117,4 +141,7 @@ HANDLERS = {
     "identify": identify,
     "ring_test": ring_test,
     "config": config,
+    "fw_offer": fw_offer,
+    "fw_chunk": fw_chunk,
+    "fw_apply": fw_apply,
 }

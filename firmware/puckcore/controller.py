@@ -53,6 +53,7 @@ class Controller:
         self.identify_on = False
         self.test_from = 0
         self.test_on = False
+        self.fw = None  # the updater (puckport/fwupdate.py) on a puck that takes updates: app_main sets it
         self._state_ms = 0  # when the state flag was last raised
         self._persist_ms = 0  # when the persist flag was last raised
         self._voice_ms = self.view.voice_ms  # talk ms per voice this session (shared with the view)

@@ -6,12 +6,17 @@
                                    # (EV_TURN_END, start_ms, end_ms, voice, conf, level_db)
                                    # (EV_SUMMARY, from_ms, to_ms, speech_ms, turns, level_db, noise_db)
     det.reset_voices()             # a session starts or ends: voice 1, 2... begin again
+    det.voice_remote(voice)        # True: the voice comes from a laptop loudspeaker (the call)
 
 Voices: while a turn lasts, each voiced frame's pitch is kept (changepoint.ChangeDetector); when the
 turn ends it is cut where the voice changes, also with no pause between the two speakers, and each
 piece is given an anonymous voice by voices.VoiceClusters. So one turn of the segmenter may end as
 several EV_TURN_END events, one per piece, back to back. EV_TURN_START carries the voice that spoke
 last (the new one is only known at the end). A turn that fills the pitch buffer is cut there.
+
+Remote voices (issue 15): the low band and the frame level of every voiced frame are kept with its
+pitch; the frames of each piece go to its voice's remote.RemoteCue, which decides per voice whether
+it sounds like a laptop loudspeaker (band-limited, compressed).
 
 Events are tuples made only when something happens; a frame without an event allocates nothing.
 The events wait in a puckcore.ringqueue.RingQueue of `queue_len` (`det.events`): when it is full
@@ -25,6 +30,7 @@ from puckcore.detect_params import DBQ, DetectParams
 from puckcore.frontend import FrontEnd
 from puckcore.levels import log2_q8
 from puckcore.pitch import Voicing
+from puckcore.remote import RemoteCue
 from puckcore.ringqueue import RingQueue
 from puckcore.ticks import ticks_add, ticks_diff
 from puckcore.turns import IDLE, TurnSegmenter
@@ -52,6 +58,7 @@ class TurnDetector:
         self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
                                     p.voice_spread_min_q4, p.voice_spread_max_q4,
                                     p.voice_min_new_frames, p.voice_weight_cap)
+        self.remote = RemoteCue(p.max_voices, p.voice_buf_frames, fast=fast)
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
         self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
         self.events = RingQueue(params.queue_len)
@@ -68,6 +75,7 @@ class TurnDetector:
     def reset_voices(self):
         """A session starts or ends: forget every voice and the pitch track (docs/privacy.md)."""
         self.voices.reset()
+        self.remote.reset()
         self.changes.reset()
         self._voiced_at_speech = 0
         self.last_voice = 0
@@ -107,7 +115,9 @@ class TurnDetector:
         else:
             full = False
             if vo.voicing_q8 >= p.voice_min_voicing_q8 and vo.lag > 0:
-                cd.add(vo.lag, log2_q8(vo.lag), now_ms)
+                i = cd.n
+                if cd.add(vo.lag, log2_q8(vo.lag), now_ms):
+                    self.remote.add(i, fe.level_dbq, fe.low_dbq)
                 full = cd.n >= cd.cap  # only an add can fill the buffer
             if speech:
                 self._voiced_at_speech = cd.n
@@ -145,6 +155,10 @@ class TurnDetector:
         self.changes.reset()
         return len(self.events)
 
+    def voice_remote(self, voice):
+        """True when this session's voice sounds like a laptop loudspeaker (remote.RemoteCue)."""
+        return self.remote.remote(voice)
+
     @property
     def noise_db(self):
         return self.vad.noise_dbq // DBQ
@@ -176,6 +190,7 @@ class TurnDetector:
             conf = 100
             for k in range(pieces):
                 pv = vs.assign(cd.mean_q4[k], cd.count[k])
+                self.remote.take(pv, cd.bounds[k], cd.bounds[k + 1])
                 if v and pv != v:  # the voice changed: report the piece so far
                     cut = cd.time_of(cd.bounds[k])
                     self.events.put((EV_TURN_END, start, cut, v, conf, level))

@@ -1,7 +1,8 @@
 """frontend_viper — the viper twin of frontend.frame_stats (MicroPython only; same results).
 
 Imported by frontend.py only when `micropython` exists. ptr16 loads are unsigned, so each sample
-is sign-extended by hand. tests/firmware/test_frontend.py checks it against the portable version.
+is sign-extended by hand; `>>` of a negative viper int is not a floor, so the low-pass step floors
+by hand. tests/firmware/test_frontend.py checks it against the portable version.
 """
 import micropython
 
@@ -14,6 +15,8 @@ def frame_stats_viper(buf, n: int, dc: int, out):
     a = 0
     z = 0
     h = 0
+    lo = int(o[5]) - 65536  # stored offset: ptr32 loads do not sign-extend on 64-bit ports
+    lsum = 0
     prev = int(p[0])
     if prev >= 32768:
         prev -= 65536
@@ -27,6 +30,15 @@ def frame_stats_viper(buf, n: int, dc: int, out):
             x -= 65536
         s += x
         d = x - dc
+        t = d - lo  # viper's >> is logical: floor the shift by hand
+        if t < 0:
+            lo -= ((0 - t) + 15) >> 4
+        else:
+            lo += t >> 4
+        if lo < 0:
+            lsum -= lo
+        else:
+            lsum += lo
         if d < 0:
             a -= d
             if neg == 0:
@@ -48,3 +60,5 @@ def frame_stats_viper(buf, n: int, dc: int, out):
     o[1] = a
     o[2] = z
     o[3] = h
+    o[4] = lsum
+    o[5] = lo + 65536

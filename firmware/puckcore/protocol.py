@@ -22,7 +22,7 @@ from puckcore.session import NAMES, OVERRUN, RUNNING, Session
 from puckcore.settings import KEYS, SPEC
 
 PROTOCOL_VERSION = 1  # `"v": 1` in every payload, `talkpuck/v1/` in every topic
-PROTOCOL_REVISION = 2  # compatible additions inside version 1; reported in `info.proto_rev`
+PROTOCOL_REVISION = 3  # compatible additions inside version 1; reported in `info.proto_rev`
 
 ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
 GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck
@@ -44,6 +44,11 @@ LIVE_PHASES = NAMES[RUNNING:OVERRUN + 1]  # the phases of a running session
 LIMIT_MAX_S = Session.limit_max_s  # longest session, and the most one extension may add
 IDENTIFY_MAX_S = 600  # longest identify blink
 TTL_MAX_S = 86400  # longest time-to-live of a command
+FW_VERSION_MAX = 32  # characters of a firmware version
+FW_SIZE_MAX = 1 << 20  # bytes of a firmware bundle (manifest + files; puckcore/fwmanifest.py)
+FW_MANIFEST_MAX = 12 * 1024  # bytes of its manifest (fwmanifest.MANIFEST_MAX)
+FW_CHUNK_MAX = 1536  # bytes of one fw_chunk before base64: its message stays far under the
+FW_DATA_MAX = 4 * FW_CHUNK_MAX // 3  # puck's MQTT packet limit (lib/mqtt_client.py max_packet 4096)
 
 # A field: (name, kind, required, low, high). kind is "int", "str" or "bool" (as in settings.SPEC);
 # for "str", low/high bound the length; None means no bound.
@@ -82,6 +87,18 @@ _TABLE = (
     ("identify", (("seconds", "int", False, 1, IDENTIFY_MAX_S),)),  # default: Controller.identify_default_s
     ("ring_test", ()),
     ("config", _config_fields()),  # every setting in puckcore.settings.SPEC, with its bounds
+    # updates over the air (docs/protocol.md §11; puckport/fwupdate.py)
+    ("fw_offer", (
+        ("fw", "str", True, 1, FW_VERSION_MAX),  # the bundle's version (as in its manifest)
+        ("size", "int", True, 1, FW_SIZE_MAX),  # bytes of the bundle
+        ("mlen", "int", True, 1, FW_MANIFEST_MAX),  # bytes of its manifest, at its start
+        ("mac", "str", True, 64, 64),  # HMAC-SHA256 of the manifest under the puck's key, hex
+    )),
+    ("fw_chunk", (
+        ("off", "int", True, 0, FW_SIZE_MAX),  # where these bytes go in the bundle
+        ("data", "str", True, 4, FW_DATA_MAX),  # base64 of 1..FW_CHUNK_MAX bytes
+    )),
+    ("fw_apply", (("fw", "str", True, 1, FW_VERSION_MAX),)),
 )
 COMMANDS = dict(_TABLE)  # verb -> fields
 VERBS = tuple([verb for verb, _ in _TABLE])

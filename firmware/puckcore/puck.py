@@ -264,7 +264,7 @@ class Puck:
         self.online = True
 
     def info_fields(self):
-        return {
+        fields = {
             "fw": VERSION,
             "board": self.board,
             "leds": self.ctrl.leds,
@@ -275,6 +275,9 @@ class Puck:
             "proto_rev": PROTOCOL_REVISION,
             "reset_reason": self.reset_reason,
         }
+        if self.ctrl.fw is not None:
+            fields.update(self.ctrl.fw.info_fields())  # fw_slot, fw_trial, fw_rollback (updates, §11)
+        return fields
 
     def capabilities(self):
         """`info.caps`: the fixed ones, and `voices` when the detector tells voices apart."""
@@ -375,6 +378,8 @@ class Puck:
 
     def _respond(self, cid, verb, error, now):
         fields = {"id": cid, "verb": verb, "ok": error is None, "error": error}
+        if verb[:3] == "fw_" and self.ctrl.fw is not None:
+            fields.update(self.ctrl.fw.resp_fields())  # have, fw_state: where the download stands
         self.responses.put(codec.encode_doc(self.boot, now, fields))  # full: the oldest goes, counted
 
 

@@ -25,8 +25,8 @@ from puckcore.settings import check as check_setting
 from puckport import brokerurl
 
 DEFAULT_PORT = brokerurl.DEFAULT_PORT
-KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "settings", "pcm", "storage", "leds_out", "button_file",
-        "pcm_loop", "link", "tty")
+KEYS = ("device", "board", "wifi", "broker", "mqtt_password", "ca", "ota_key", "settings", "pcm", "storage", "leds_out",
+        "button_file", "pcm_loop", "link", "tty")
 LINKS = ("mqtt", "usb")
 
 
@@ -51,8 +51,8 @@ def _str(doc, key, low, high, label=None):
 
 class DeviceConfig:
     """A checked config: attributes device, board, ssid, wifi_password, host, port, tls, ca,
-    mqtt_password, settings (dict), link (mqtt or usb), and the unix-port extras pcm, storage,
-    leds_out, button_file, pcm_loop, tty."""
+    mqtt_password, ota_key (hex or None), settings (dict), link (mqtt or usb), and the unix-port extras
+    pcm, storage, leds_out, button_file, pcm_loop, tty."""
 
     def __init__(self, doc, needs_wifi=True):
         if not isinstance(doc, dict):
@@ -109,6 +109,11 @@ class DeviceConfig:
                 raise ConfigError("mqtt_password: required with an mqtts:// broker (talkpuck device add)")
         elif self.ca is not None:
             raise ConfigError("ca: only with an mqtts:// broker")
+        # the per-device key that authenticates firmware updates (HMAC-SHA256; talkpuck device add)
+        self.ota_key = doc.get("ota_key")
+        if self.ota_key is not None and (type(self.ota_key) is not str or len(self.ota_key) != 64
+                                         or self.ota_key.strip("0123456789abcdef")):
+            raise ConfigError("ota_key: must be 64 lowercase hex characters (32 bytes)")
         settings = doc.get("settings", {})
         if not isinstance(settings, dict):
             raise ConfigError("settings: must be an object")

@@ -39,3 +39,36 @@ def test_identify_default_and_state_checks():
     assert c.on_command("session_extend", {"add_s": 60}, clk.now_ms()) == "no session running"
     assert c.on_command("session_start", {"limit_s": 80000}, clk.now_ms()) is None
     assert c.on_command("session_extend", {"add_s": 7000}, clk.now_ms()) == "add_s: the session would pass 86400 s"
+
+
+class _FakeUpdater:
+    """Stands in for puckport.fwupdate.Updater (tested in test_fwupdate.py): records the calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def offer(self, fw, size, mlen, mac):
+        self.calls.append(("offer", fw, size, mlen, mac))
+
+    def chunk(self, off, data):
+        self.calls.append(("chunk", off, data))
+
+    def apply(self, fw, now_ms):
+        self.calls.append(("apply", fw))
+
+
+def test_fw_verbs_need_an_updater_and_wait_for_the_session_to_end():
+    c, clk = _new()
+    offer = {"fw": "0.2.0", "size": 100, "mlen": 50, "mac": "00" * 32}
+    assert c.on_command("fw_offer", offer, clk.now_ms()) == "updates: not available on this puck"
+    assert c.on_command("fw_chunk", {"off": 0, "data": "QUFB"}, clk.now_ms()) == "updates: not available on this puck"
+    c.fw = _FakeUpdater()
+    assert c.on_command("session_start", {"limit_s": 600}, clk.now_ms()) is None
+    assert c.on_command("fw_offer", offer, clk.now_ms()) == "session running: offer the update after it ends"
+    assert c.on_command("fw_apply", {"fw": "0.2.0"}, clk.now_ms()) == "session running: apply the update after it ends"
+    assert c.on_command("fw_chunk", {"off": 0, "data": "QUFB"}, clk.now_ms()) is None  # a download goes on
+    assert c.fw.calls == [("chunk", 0, "QUFB")]
+    assert c.on_command("session_stop", {}, clk.now_ms()) is None
+    assert c.on_command("fw_offer", offer, clk.now_ms()) is None
+    assert c.on_command("fw_apply", {"fw": "0.2.0"}, clk.now_ms()) is None
+    assert c.fw.calls[1:] == [("offer", "0.2.0", 100, 50, "00" * 32), ("apply", "0.2.0")]

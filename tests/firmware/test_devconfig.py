@@ -119,3 +119,10 @@ def test_bad_link_and_tty_name_their_key():
     assert _error(_with(link="serial")).startswith("link:")
     assert _error(_with(link="usb", tty=5)).startswith("tty:")
     assert _error(_with(link="usb", tty="")).startswith("tty:")
+
+
+def test_ota_key_is_optional_and_checked():
+    assert devconfig.DeviceConfig(GOOD).ota_key is None
+    assert devconfig.DeviceConfig(_with(ota_key="ab" * 32)).ota_key == "ab" * 32
+    for bad in ("ab" * 31, "AB" * 32, "zz" * 32, 5):
+        assert _error(_with(ota_key=bad)).startswith("ota_key:")

@@ -53,6 +53,18 @@ def test_high_band_level_rises_with_frequency():
     assert high > low + 10 * 16
 
 
+def test_low_band_holds_low_tones_only():
+    # the one-pole low-pass (about 160 Hz) keeps 250 Hz about 5.5 dB down, 2 kHz about 22 dB down
+    fe = FrontEnd()
+    _settle(fe, tone_frame(8000, 1))
+    low = fe.low_dbq - fe.level_dbq
+    _settle(fe, tone_frame(8000, 8))
+    high = fe.low_dbq - fe.level_dbq
+    assert -8 * 16 < low < -3 * 16 and high < -18 * 16, (low, high)
+    fe.reset()
+    assert fe.low_dbq == fe.p.floor_dbq and fe._out[5] == 65536
+
+
 def test_silence_is_clamped():
     fe = FrontEnd()
     _settle(fe, array("h", [0] * 320))
@@ -69,10 +81,10 @@ def test_twin_gives_identical_sums():
         from puckcore.frontend_viper import frame_stats_viper as fast
     for f in frames:
         for dc in (0, -5000, 123, 32767, -32768):
-            a = array("i", [0, 0, 0, 0])
+            a = array("i", [0, 0, 0, 0, 0, 45536])
             frame_stats(f, 320, dc, a)
-            assert a[1] < (1 << 30) and a[3] < (1 << 30)
+            assert a[1] < (1 << 30) and a[3] < (1 << 30) and a[4] < (1 << 30) and 0 < a[5] < 131072
             if fast is not None:
-                b = array("i", [0, 0, 0, 0])
+                b = array("i", [0, 0, 0, 0, 0, 45536])
                 fast(f, 320, dc, b)
                 assert list(a) == list(b), (list(a), list(b))

@@ -86,7 +86,8 @@ def test_embedded_mosquitto_records_pid_and_port_and_keeps_the_port(tmp_path):
     try:
         rec = read_record(bdir)
         assert rec["port"] == b.port and rec["pid"] == b._proc.pid
-        conf = open(os.path.join(bdir, "mosquitto.conf")).read()
+        with open(os.path.join(bdir, "mosquitto.conf")) as f:
+            conf = f.read()
         for line in ("persistence true", "autosave_interval 1", "max_queued_messages 100000"):
             assert line in conf
         b.kill_for_test()  # the supervisor's new process is recorded too

@@ -2,8 +2,8 @@
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from test_retention import DAY, populate
+from webauth import logged_in
 
 from talkpuck.api import create_app
 from talkpuck.cli import main
@@ -18,8 +18,18 @@ def env(tmp_path):
     store = Store(data_dir=str(tmp_path))
     populate(store)
     app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path), retention_days=30), store)
-    yield TestClient(app), store
+    yield logged_in(app, store), store   # every route needs a login; deletion needs an admin
     store.close()
+
+
+def test_deletion_needs_an_admin(env):
+    admin, store = env
+    host = logged_in(admin.app, store, name="ann", role="host", rooms=("Room A",))
+    assert host.get("/api/names").status_code == 404
+    assert host.post("/api/names/forget", json={"name": "Sam Room A"}).status_code == 404
+    assert host.delete("/api/sessions/s-a").status_code == 404
+    assert host.delete("/api/rooms/Room A/data").status_code == 404
+    assert len(store.sessions()) == 2
 
 
 def test_deletion_through_the_api(env):

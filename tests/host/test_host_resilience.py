@@ -179,11 +179,14 @@ def _serve(data):
     hj = os.path.join(data, "host.json")
     if os.path.exists(hj):
         os.remove(hj)
-    log = open(os.path.join(os.path.dirname(data), "serve.log"), "ab")
-    p = subprocess.Popen([sys.executable, "-m", "talkpuck.cli", "serve", "--data-dir", data, "--http-port", "0"],
-                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log_path = os.path.join(os.path.dirname(data), "serve.log")
+    with open(log_path, "ab") as log:     # the child has its own copy of the descriptor
+        p = subprocess.Popen([sys.executable, "-m", "talkpuck.cli", "serve", "--data-dir", data, "--http-port", "0"],
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(lambda: os.path.exists(hj) or p.poll() is not None, 30, "talkpuck serve up")
-    assert p.poll() is None, open(log.name).read()
+    if p.poll() is not None:
+        with open(log_path) as f:
+            raise AssertionError(f.read())
     with open(hj) as f:
         return p, json.load(f)
 

@@ -6,7 +6,6 @@ import logging
 import os
 
 import pytest
-from fastapi.testclient import TestClient
 
 from talkpuck.api import create_app
 from talkpuck.ingest import ingest as ingest_mod
@@ -17,6 +16,7 @@ from talkpuck.service.settings import Settings
 from talkpuck.store import Store
 
 from conftest import EXAMPLES
+from webauth import logged_in
 
 DEV = "puck-h1"
 BOOT = "0000abcd"
@@ -62,7 +62,8 @@ def _rejected(store):
 
 
 def _api(tmp_path, store):
-    return TestClient(create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store))
+    """A client logged in to the API (every route needs a login)."""
+    return logged_in(create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store), store)
 
 
 @pytest.mark.parametrize("kind,extra", [("state", "NaN"), ("tele", "Infinity"), ("state", "-Infinity")])

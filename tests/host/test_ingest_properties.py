@@ -187,9 +187,11 @@ def check_rows(store, named):
     for e in store.events(limit=10 ** 7):
         assert e["kind"] in EVENT_KINDS and e["device"] in named
         assert _int_in(e["seq"], 1, I31) and _int_in(e["dev_ms"], 0, 2 ** 30 - 1), e
-        assert BOOT_RE.match(e["boot"]) and e["payload"]["seq"] == e["seq"] and e["payload"]["boot"] == e["boot"]
+        assert BOOT_RE.match(e["boot"]) and type(e["wall_ms"]) is int
+        if not e["payload"]:
+            continue        # heard between sessions: a receipt row, the payload not kept (store/events.py, docs/privacy.md)
+        assert e["payload"]["seq"] == e["seq"] and e["payload"]["boot"] == e["boot"]
         validate("evt_" + e["kind"], e["payload"])
-        assert type(e["wall_ms"]) is int
     gaps = store.gaps()
     for g in gaps:
         assert _int_in(g["max_seq"], 1, I31) and g["lost"] <= I31

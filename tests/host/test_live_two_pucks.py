@@ -2,7 +2,8 @@
 import uuid
 
 from conftest import Puck, wait_for
-from test_live_view_browser import page  # noqa: F401  (the Chromium fixture)
+from test_live_view_browser import log_in, page  # noqa: F401  (the Chromium fixture)
+from webauth import urllib_session
 
 BOOT = "7f3a9c2e"
 
@@ -22,10 +23,12 @@ def test_two_sessions_in_one_room_are_both_shown(host, mosquitto, puck, page):  
         _run_session(other, room, "s-second-" + other.device)
         other.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30)
 
+        opener, _ = urllib_session(host.store, host.http_url)   # every route needs a login
+
         def live_room():
             import json
-            import urllib.request
-            data = json.load(urllib.request.urlopen(host.http_url.rstrip("/") + "/api/live"))
+            with opener.open(host.http_url.rstrip("/") + "/api/live") as resp:
+                data = json.load(resp)
             return next((r for r in data["rooms"] if r["room"] == room), None)
 
         assert wait_for(lambda: live_room() and len(live_room()["sessions"]) == 2
@@ -34,7 +37,7 @@ def test_two_sessions_in_one_room_are_both_shown(host, mosquitto, puck, page):  
         assert sorted(s["device"] for s in r["sessions"]) == sorted([puck.device, other.device])
         assert r["session"] == r["sessions"][0]
 
-        page.goto(host.http_url)
+        log_in(page, host)
         section = page.locator("section.room[data-room='%s']" % room)
         section.wait_for(timeout=10000)
         for sid in ("s-first-" + puck.device, "s-second-" + other.device):

@@ -16,7 +16,7 @@ import pytest
 
 from waiting import wait_for
 
-from talkpuck.errors import ConfigError, ListenError, TalkpuckError
+from talkpuck.errors import ConfigError, ListenError, NotFound, TalkpuckError
 from talkpuck.mqtt.broker import Broker, free_port, mosquitto_binary
 from talkpuck.mqtt.link import MqttLink
 from talkpuck.security.ca import init_certificates
@@ -254,8 +254,17 @@ def test_device_add_refuses_bad_names_duplicates_and_removal_locks_out(tmp_path)
     creds.add_device("puck-a1", "h")
     with pytest.raises(ConfigError):
         creds.add_device("puck-a1", "h")
+    key = creds.ota_key("puck-a1")
+    creds.add_device("puck-b2", "h")
+    assert len(key) == 32 and creds.ota_key("puck-b2") != key  # each puck signs only its own updates
+    with open(creds.device_path("puck-a1")) as f:
+        assert json.load(f)["ota_key"] == key.hex()  # in the provisioning file: it goes to the puck's config
     creds.add_device("puck-a1", "h", replace=True)
+    assert creds.ota_key("puck-a1") != key
     creds.remove_device("puck-a1")
+    with pytest.raises(NotFound):
+        creds.ota_key("puck-a1")
+    creds.remove_device("puck-b2")
     assert creds.devices() == [] and not os.path.exists(creds.device_path("puck-a1"))
 
 

@@ -54,3 +54,13 @@ def test_the_purpose_is_not_part_of_what_a_puck_receives():
     with open(os.path.join(SCHEMA_DIR, "cmd_session_start.json")) as f:
         assert "purpose" not in json.load(f)["properties"]
     assert "never sent to a puck" in _doc()
+
+
+def test_the_outbox_size_and_the_logins_are_the_real_ones():
+    from puckcore.outbox import Outbox
+    from talkpuck.store.users import TABLES
+    doc = _doc()
+    assert "at most %d" % Outbox.capacity_default in doc and "past %d" % Outbox.capacity_default in doc
+    for table in TABLES:
+        assert "`%s`" % table.name in doc, table.name
+    assert "planned" not in doc

@@ -257,7 +257,14 @@ class Bridge:
 
     async def _forward_commands(self, link):
         while link is self._link:
-            topic, payload = await link.recv()
+            msg = await link.recv()          # (topic, payload, retained)
+            topic, payload = msg[0], msg[1]
+            if len(msg) > 2 and msg[2]:
+                # a USB frame has no retain flag: refuse a retained command here, as a networked puck
+                # does (Puck.drop_retained: the broker's ACL cannot see the flag)
+                self.stats["retained_dropped"] += 1
+                log.warning("bridge: %s: retained command on %s dropped", self.device, topic)
+                continue
             if len(self.pending) >= self.pending_max:
                 self.pending.popleft()
                 self.stats["commands_dropped"] += 1

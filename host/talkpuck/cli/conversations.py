@@ -2,6 +2,7 @@
 import math
 
 from talkpuck.detection import conversations as conv
+from talkpuck.detection import speechconv
 from talkpuck.errors import TalkpuckError
 
 
@@ -30,7 +31,50 @@ def add_parser(subparsers):
                    help="seconds of single-speaker speech a speaker needs to be used (default %s)" % conv.MIN_SPEAKER_S)
     p.add_argument("--list", action="store_true",
                    help="only list the usable speakers and the speaker-disjoint groups of clips, write nothing")
+    g = p.add_argument_group("from the single-speaker speech folders (issue 15: 2-5 voices, 2-5 minutes, rooms, "
+                             "noise, laptop-loudspeaker voices)")
+    g.add_argument("--speech", nargs="?", const="", default=None, metavar="DIR",
+                   help="build from librispeech-251 + speechocean762-train under DIR (default: $%s or "
+                        "shared/data/speech above the working directory), or a <speaker>/<file> folder"
+                        % speechconv.SPEECH_ENV)
+    g.add_argument("--split", default="train", choices=("train", "val", "all"),
+                   help="whose voices: the training speakers (default) or the held-out validation speakers")
+    g.add_argument("--frozen-val", action="store_true",
+                   help="write the frozen validation set (seed %d, %d conversations, validation speakers, both "
+                        "loudspeaker simulations): report figures on it, never tune on it"
+                        % (speechconv.FROZEN_VAL_SEED, speechconv.FROZEN_VAL_COUNT))
+    g.add_argument("--sim", default="laptop", choices=speechconv.SIMS + ("mixed",),
+                   help="loudspeaker simulation for remote voices (default laptop; 'other' is held out for checks)")
+    g.add_argument("--remote-share", default=str(round(speechconv.REMOTE_P, 3)),
+                   help="share of conversations with 1-2 voices through a laptop loudspeaker (default 1/3)")
     p.set_defaults(func=run)
+
+
+def run_speech(args):
+    root = args.speech or speechconv.find_speech_data()
+    index = speechconv.index_speakers(root)
+    if args.list:
+        for k in sorted(index):
+            print("%-10s %-5s %2d files" % (k, speechconv.split_of(k), len(index[k])))
+        return 0
+    if not args.out:
+        raise TalkpuckError("--out: the folder to write the conversations into is required")
+    if args.frozen_val:
+        infos = speechconv.make_frozen_val(args.out, index, log=print)
+    else:
+        remote_p = parse_number(args.remote_share, "remote-share")
+        if not 0.0 <= remote_p <= 1.0:
+            raise TalkpuckError("--remote-share must be within 0..1, got %s" % args.remote_share)
+        speakers = args.speakers if args.speakers != "2-4" else "2-5"
+        duration = args.duration if args.duration != "40-90" else "120-300"
+        infos = speechconv.make_conversations(
+            args.out, parse_int(args.count, "count", 1), parse_int(args.seed, "seed", 0), index, log=print,
+            split=args.split, n_speakers=parse_range(speakers, "speakers", int),
+            duration=parse_range(duration, "duration", float), remote_p=remote_p, sim=args.sim)
+    errs = [e for info in infos for e in info["equal_share_errors"]]
+    print("wrote %d conversations to %s; equal-share baseline (no audio, 1/n each): talk-share error %.1f points "
+          "over %d speakers" % (len(infos), args.out, sum(errs) / len(errs), len(errs)))
+    return 0
 
 
 def parse_int(text, name, low):
@@ -81,6 +125,8 @@ def parse_list(text):
 
 
 def run(args):
+    if args.speech is not None:
+        return run_speech(args)
     min_speaker_s = parse_number(args.min_speaker_s, "min-speaker-s")
     stretches = conv.load_stretches(
         args.data, sources=parse_list(args.sources), exclude_sources=parse_list(args.exclude_sources),

@@ -1,4 +1,5 @@
 """detect — `talkpuck detect FILE.wav [--rttm OUT.rttm]`: the firmware detector over one WAV."""
+import json
 import os
 import sys
 
@@ -11,13 +12,18 @@ def add_parser(subparsers):
     p = subparsers.add_parser("detect", help="run the puck's talk-turn detector over a WAV file, write RTTM")
     p.add_argument("wav", help="audio file (any rate/channels/width soundfile reads)")
     p.add_argument("--rttm", help="write the segments here (default: print them)")
+    p.add_argument("--json", help="also write the voices found (talk time, share, turns, remote) as JSON here")
     p.set_defaults(func=run)
 
 
 def run(args):
     samples, _ = read_wav(args.wav)
-    segs, cpu = run_detector(samples)
+    remote: dict[int, bool] = {}
+    segs, cpu = run_detector(samples, remote_out=remote)
     file_id = os.path.splitext(os.path.basename(args.wav))[0]
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(voices_summary(file_id, segs, remote, len(samples) / 16000.0), f, indent=1)
     text = format_rttm(file_id, segs)
     if args.rttm:
         with open(args.rttm, "w", encoding="utf-8") as f:
@@ -28,3 +34,17 @@ def run(args):
     else:
         sys.stdout.write(text)
     return 0
+
+
+def voices_summary(file_id, segs, remote, duration_s):
+    """{file, duration_s, voices: [{voice, talk_s, share, turns, remote}]}: what the puck's summary
+    would say about each voice (remote: from a laptop loudspeaker, i.e. the call)."""
+    talk: dict[int, float] = {}
+    turns: dict[int, int] = {}
+    for s, e, v in segs:
+        talk[v] = talk.get(v, 0.0) + (e - s)
+        turns[v] = turns.get(v, 0) + 1
+    tot = sum(talk.values()) or 1.0
+    return {"file": file_id, "duration_s": round(duration_s, 3),
+            "voices": [{"voice": v, "talk_s": round(talk[v], 2), "share": round(talk[v] / tot, 4), "turns": turns[v],
+                        "remote": bool(remote.get(v, False))} for v in sorted(talk)]}

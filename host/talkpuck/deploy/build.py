@@ -4,20 +4,25 @@ Reads firmware/manifest.py (the same file a frozen MicroPython build uses) with 
 to get the file list, keeps the HAL of the board's chip, compiles every module to .mpy for the
 chip's architecture (xtensawin for the ESP32-S3, armv6m for the RP2040), copies boot.py and main.py
 as source (MicroPython runs those two by name) and the checked pin map as board.json. The result is
-a tree to copy to the puck's filesystem root as is (`talkpuck deploy`).
+a tree to copy to the puck's filesystem root as is (`talkpuck deploy`), plus the update bundle of
+the .mpy files (bundle.bin and bundle.json, deploy/bundle.py) for `talkpuck firmware push`. The
+unix port's build (board `unix`) compiles for this PC's architecture, for the update tests.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 from puckcore import VERSION
 from talkpuck.deploy.boards import ROOT, load_chip, require_valid
+from talkpuck.deploy.bundle import write_bundle
 from talkpuck.errors import ConfigError
 
 FIRMWARE = os.path.join(ROOT, "firmware")
-SOURCE_ONLY = ("boot.py", "main.py")  # run by name at boot: stay .py
+SOURCE_ONLY = ("boot.py", "main.py", "fwboot.py")  # run by name at boot (fwboot picks the slot): stay .py
+UNIX_ARCH = {"x86_64": "x64", "aarch64": "arm64", "armv7l": "armv7m", "i686": "x86"}  # the unix port: this PC
 HAL_PREFIX = "hal_"
 SHARED_HALS = ("hal_common", "hal_mcu")
 
@@ -67,11 +72,17 @@ def select_hal(files, hal):
     return keep
 
 
-def build(board_name, out_root=None, log=None):
-    """Compile the firmware for one board; returns the output folder. Raises ConfigError on a bad board."""
+def build(board_name, out_root=None, log=None, firmware=None):
+    """Compile the firmware for one board; returns the output folder. Raises ConfigError on a bad board.
+
+    Also writes the update bundle of that build (deploy/bundle.py: bundle.bin, bundle.json).
+    `firmware` is the firmware tree to compile (default: this checkout's; tests build variants)."""
+    firmware = firmware or FIRMWARE
     board = require_valid(board_name, out=log)
     chip = load_chip(board["chip"])
     arch = chip.get("mpy_arch")
+    if chip["chip"] == "unix":
+        arch = UNIX_ARCH.get(os.uname().machine)  # the unix port runs .mpy of the PC's own architecture
     if not arch:
         raise ConfigError("board %s: chip %s runs the firmware from source (no mpy-cross build)"
                           % (board["name"], chip["chip"]))
@@ -80,7 +91,9 @@ def build(board_name, out_root=None, log=None):
         shutil.rmtree(out)
     os.makedirs(out)
     mc = mpy_cross()
-    files = select_hal(manifest_files(), chip["hal"])
+    files = select_hal(manifest_files(os.path.join(firmware, "manifest.py")), chip["hal"])
+    if chip["chip"] == "unix":  # the manifest lists the device HALs only
+        files.append((os.path.join(firmware, chip["hal"] + ".py"), chip["hal"]))
     outputs = []
     for src, dest in files:
         target = os.path.join(out, dest + ".mpy")
@@ -91,12 +104,26 @@ def build(board_name, out_root=None, log=None):
             raise ConfigError("mpy-cross %s: %s" % (os.path.relpath(src, ROOT), r.stderr.strip()))
         outputs.append(dest + ".mpy")
     for name in SOURCE_ONLY:
-        shutil.copy(os.path.join(FIRMWARE, name), os.path.join(out, name))
+        shutil.copy(os.path.join(firmware, name), os.path.join(out, name))
         outputs.append(name)
     with open(os.path.join(out, "board.json"), "w", encoding="utf-8") as f:
         json.dump(board, f, indent=1)
     outputs.append("board.json")
-    info = {"board": board["name"], "chip": chip["chip"], "arch": arch, "fw": VERSION, "files": sorted(outputs)}
+    version = firmware_version(firmware)
+    info = {"board": board["name"], "chip": chip["chip"], "arch": arch, "fw": version, "files": sorted(outputs)}
     with open(os.path.join(out, "build.json"), "w", encoding="utf-8") as f:
         json.dump(info, f, indent=1)
+    app = [name for name in outputs if name.endswith(".mpy")]  # what an update replaces: never boot/main/fwboot
+    write_bundle(out, app, board["name"], version)
     return out
+
+
+def firmware_version(firmware):
+    """puckcore.VERSION of a firmware tree, read from its source (the tree may not be this checkout)."""
+    if os.path.abspath(firmware) == os.path.abspath(FIRMWARE):
+        return VERSION
+    with open(os.path.join(firmware, "puckcore", "__init__.py"), encoding="utf-8") as f:
+        m = re.search(r'^VERSION = "([^"]+)"', f.read(), re.M)
+    if not m:
+        raise ConfigError("%s: no VERSION in puckcore/__init__.py" % firmware)
+    return m.group(1)

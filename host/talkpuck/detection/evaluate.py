@@ -9,7 +9,9 @@ from talkpuck.errors import TalkpuckError
 
 
 def talkpuck_system(samples):
-    return run_detector(samples)
+    remote: dict[int, bool] = {}
+    segs, cpu = run_detector(samples, remote_out=remote)
+    return segs, cpu, remote
 
 
 def find_pairs(folder):
@@ -34,10 +36,14 @@ def load_reference(rttm_path, base):
     return [seg for segs in refs.values() for seg in segs]
 
 
-def score_file(name, ref, hyp, duration, cpu_s=0.0):
-    """All raw counts for one file (pooled by summing)."""
+def score_file(name, ref, hyp, duration, cpu_s=0.0, ref_remote=None, hyp_remote=None):
+    """All raw counts for one file (pooled by summing). ref_remote: {speaker: remote} when the
+    reference says which voices come through a loudspeaker (generated conversations' NAME.json);
+    hyp_remote: {voice: remote} from the detector (a voice it does not flag is in the room)."""
     hyp = metrics.merge_same_voice(hyp)
     row = {"file": name, "duration_s": duration, "cpu_s": cpu_s, "speakers": len(metrics.speakers(ref))}
+    if ref_remote is not None:
+        row["remote"] = metrics.remote_frames(ref, ref_remote, hyp, hyp_remote, duration)
     row.update(metrics.frame_counts(ref, hyp, duration))
     row.update(metrics.frame_scores(row))
     if row["speakers"] >= 2:
@@ -83,18 +89,29 @@ def pool(rows):
     out["cpu_s"] = sum(r["cpu_s"] for r in rows)
     out["rtf"] = out["cpu_s"] / dur if dur else 0.0
     out["files"] = len(rows)
+    rem = [r["remote"] for r in rows if "remote" in r]
+    if rem:
+        c = {k: sum(r[k] for r in rem) for k in rem[0]}
+        out["remote"] = c
+        out["remote_accuracy"] = c["correct"] / c["frames"] if c["frames"] else 0.0
+        out["remote_recall"] = c["remote_correct"] / c["remote_frames"] if c["remote_frames"] else None
     return out
 
 
 def evaluate_dir(folder, system=talkpuck_system):
-    """system(samples int16 16 kHz) -> (segments [(s, e, voice)], cpu seconds)."""
+    """system(samples int16 16 kHz) -> (segments [(s, e, voice)], cpu seconds[, {voice: remote}]).
+    NAME.json beside NAME.rttm (generated conversations) adds the remote-flag figures."""
+    from talkpuck.detection.speechconv import read_remote
+
     rows = []
     for base, wav, rttm in find_pairs(folder):
         samples, _ = read_wav(wav)
         duration = len(samples) / float(RATE)
         ref = load_reference(rttm, base)
-        hyp, cpu = system(samples)
-        rows.append(score_file(base, ref, hyp, duration, cpu))
+        out = system(samples)
+        hyp, cpu = out[0], out[1]
+        hyp_remote = out[2] if len(out) > 2 else None
+        rows.append(score_file(base, ref, hyp, duration, cpu, read_remote(folder, base), hyp_remote))
     return {"files": rows, "pooled": pool(rows)}
 
 
@@ -121,4 +138,10 @@ def format_table(result):
     for r in result["files"]:
         line(r["file"], r, r["speakers"])
     line("POOLED", result["pooled"], "")
+    p = result["pooled"]
+    if "remote_accuracy" in p:
+        rr = p["remote_recall"]
+        lines.append("remote flag right for %.1f %% of single-voice speech time (%d frames); loudspeaker voices "
+                     "flagged remote: %s" % (100 * p["remote_accuracy"], p["remote"]["frames"],
+                                             "-" if rr is None else "%.1f %%" % (100 * rr)))
     return "\n".join(lines)

@@ -153,3 +153,27 @@ def _overlap(a, b):
         for s1, e1, _ in b:
             tot += max(0.0, min(e0, e1) - max(s0, s1))
     return tot
+
+
+def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
+    """The `remote` flag (issue 15), per 10 ms frame where exactly one reference speaker talks and
+    the hypothesis has a voice: is the voice's flag (absent = in the room) that speaker's?
+    Returns counts {frames, correct, remote_frames, remote_correct}; pooled by summing."""
+    n = int(round(duration / FRAME_S))
+    centres = (np.arange(n) + 0.5) * FRAME_S
+    count = np.zeros(n, dtype=int)
+    truth = np.zeros(n, dtype=bool)
+    for s, e, k in ref:
+        m = (centres >= s) & (centres < e)
+        count += m
+        truth |= m & bool(ref_remote.get(k, False))
+    has = np.zeros(n, dtype=bool)
+    flag = np.zeros(n, dtype=bool)
+    for s, e, v in hyp:
+        m = (centres >= s) & (centres < e) & ~has
+        has |= m
+        flag |= m & bool((hyp_remote or {}).get(v, False))
+    use = (count == 1) & has
+    ok = use & (flag == truth)
+    return {"frames": int(use.sum()), "correct": int(ok.sum()), "remote_frames": int((use & truth).sum()),
+            "remote_correct": int((ok & truth).sum())}

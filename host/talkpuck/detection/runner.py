@@ -9,8 +9,9 @@ from puckcore.ticks import ticks_add, ticks_diff
 T0 = (1 << 30) - 10000
 
 
-def run_detector(samples, detector=None, events_out=None):
+def run_detector(samples, detector=None, events_out=None, remote_out=None):
     """samples: int16 numpy array at 16 kHz. Returns ([(start_s, end_s, voice)], seconds of CPU).
+    remote_out: a dict to fill with {voice: remote} as the detector decides it at the end (issue 15).
 
     Exactly what the puck does: one `feed()` per 20 ms frame with the frame's tick time, events
     popped as they come; a final flush closes a turn still open at the end of the file.
@@ -31,6 +32,9 @@ def run_detector(samples, detector=None, events_out=None):
         now = ticks_add(now, frame_ms)
     det.flush(now)
     _drain(det, segs, events_out)
+    if remote_out is not None:
+        for v in sorted({v for _, _, v in segs}):
+            remote_out[v] = det.voice_remote(v)
     cpu = time.process_time() - t0
     dur = nframes * n / 16000.0
     out = []

@@ -116,7 +116,7 @@ class Credentials:
         self.set_password(device, password)
         os.makedirs(self.devices_dir, mode=0o700, exist_ok=True)
         doc = {"device": device, "broker": "mqtts://%s:%d" % (host, port), "mqtt_password": password,
-               "ca": "ca.crt"}
+               "ca": "ca.crt", "ota_key": os.urandom(32).hex()}  # ota_key: signs this puck's updates only
         path = self.device_path(device)
         write_private(path, json.dumps(doc, indent=1) + "\n")
         with open(os.path.join(self.dir, "ca.crt"), "rb") as f:
@@ -124,6 +124,15 @@ class Credentials:
         with open(os.path.join(self.devices_dir, "ca.crt"), "wb") as f:  # beside it: the puck's copy
             f.write(ca)
         return path
+
+    def ota_key(self, device):
+        """The key that signs `device`'s firmware updates (bytes); NotFound without one."""
+        try:
+            with open(self.device_path(device)) as f:
+                return bytes.fromhex(json.load(f)["ota_key"])
+        except (OSError, ValueError, KeyError):
+            raise NotFound("device %s: no ota_key in its provisioning file (talkpuck device add --replace "
+                           "makes one; then provision the puck)" % device)
 
     def remove_device(self, device):
         users = self.users()

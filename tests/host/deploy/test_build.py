@@ -43,6 +43,7 @@ def test_build_produces_mpy_for_the_chip(tmp_path, board, arch, hal):
         assert _arch_of(os.path.join(out, f)) == MPY_ARCH[arch], f
     with open(os.path.join(out, "board.json")) as f:
         assert json.load(f)["name"] == board
+    _check_bundle(out, board, hal)
 
 
 def test_manifest_lists_the_core():
@@ -52,9 +53,42 @@ def test_manifest_lists_the_core():
         assert os.path.exists(src), src
 
 
-def test_unix_board_is_not_built(tmp_path):
+def test_unix_board_is_built_only_for_a_known_pc_architecture(tmp_path, monkeypatch):
+    # the unix port's build (the update tests, tests/e2e/test_unix_ota.py) is for this PC's arch
+    from talkpuck.deploy import build as build_mod
+
+    monkeypatch.setattr(build_mod, "UNIX_ARCH", {})
     with pytest.raises(ConfigError, match="runs the firmware from source"):
         build("unix", str(tmp_path))
+
+
+def _check_bundle(out, board, hal):
+    """The build's update bundle: its .mpy files, hashed in the manifest, MACed per key."""
+    import hashlib
+    import hmac
+
+    from talkpuck.deploy.bundle import BIN, Bundle
+
+    b = Bundle.load(out)
+    manifest = json.loads(b.manifest)
+    assert manifest["fw"] == b.fw and manifest["board"] == board
+    names = [f[0] for f in manifest["files"]]
+    assert "app_main.mpy" in names and hal + ".mpy" in names
+    assert not {"boot.py", "main.py", "fwboot.py", "board.json"} & set(names)  # never updated over the air
+    off = b.mlen
+    for name, size, sha in manifest["files"]:
+        with open(os.path.join(out, name), "rb") as f:
+            data = f.read()
+        assert b.data[off:off + size] == data and hashlib.sha256(data).hexdigest() == sha
+        off += size
+    assert off == len(b.data)
+    key = bytes(range(32))
+    assert b.mac(key) == hmac.new(key, b.manifest, hashlib.sha256).hexdigest() != b.mac(bytes(32))
+    with open(os.path.join(out, BIN), "r+b") as f:  # a bundle changed after the build is refused
+        f.seek(b.mlen + 10)
+        f.write(b"\xff")
+    with pytest.raises(ConfigError, match="does not match"):
+        Bundle.load(out)
 
 
 def test_cli_build(tmp_path, capsys):

@@ -1,9 +1,11 @@
 """retention — deleting stored data over HTTP: a session, a room's data, a remote participant's name;
-the installation's retention period. What goes is store/retention.py's (docs/privacy.md §6)."""
+the installation's retention period. What goes is store/retention.py's (docs/privacy.md §6).
+Deleting and listing names span rooms: admins only (a host gets the same 404 as a missing route)."""
 from fastapi import APIRouter, Depends, Request
 
 from talkpuck.api.models import ForgetName
 from talkpuck.api.routers import deps
+from talkpuck.auth.rooms import need_admin
 
 router = APIRouter(tags=["retention"])
 
@@ -17,24 +19,28 @@ def retention(request: Request):
 
 
 @router.delete("/sessions/{sid}")
-def delete_session(sid: str, force: bool = False, store=Depends(deps.store)):
+def delete_session(sid: str, force: bool = False, store=Depends(deps.store), who=Depends(deps.user)):
     """Delete one session and every row that belongs to it; 404 if unknown, 422 while it runs."""
+    need_admin(who)
     return {"session": sid, "deleted": store.delete_session(sid, force=force)}
 
 
 @router.delete("/rooms/{room}/data")
-def delete_room(room: str, force: bool = False, store=Depends(deps.store)):
+def delete_room(room: str, force: bool = False, store=Depends(deps.store), who=Depends(deps.user)):
     """Delete one room's sessions, hands and what its pucks sent; its setting and pucks stay."""
+    need_admin(who)
     return {"room": room, "deleted": store.delete_room(room, force=force)}
 
 
 @router.get("/names")
-def remote_names(room: str | None = None, store=Depends(deps.store)):
+def remote_names(room: str | None = None, store=Depends(deps.store), who=Depends(deps.user)):
     """The remote participants' names kept, with how many hand rows hold each."""
+    need_admin(who)
     return store.remote_names(room)
 
 
 @router.post("/names/forget")
-def forget_name(body: ForgetName, store=Depends(deps.store)):
+def forget_name(body: ForgetName, store=Depends(deps.store), who=Depends(deps.user)):
     """Blank a remote participant's name wherever it is kept (the hands stay, nameless)."""
+    need_admin(who)
     return {"name": body.name, "rows": store.forget_name(body.name, room=body.room)}

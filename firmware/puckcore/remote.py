@@ -1,0 +1,126 @@
+"""remote — is a voice in the room, or coming from a laptop loudspeaker beside the puck? (issue 15)
+
+A small loudspeaker gives next to nothing below a few hundred Hz, and a call's audio chain compresses
+speech (levels sit close together). Both are measured on the frames the pitch tracker already marks
+voiced, and pooled per voice over the whole session:
+
+- low band: the front end's low band (one-pole low-pass, about 160 Hz) minus the frame level, in dB;
+- level spread: the voice's frame levels in a histogram of 1 dB bins; p90 - p50 and p50 - p10.
+
+While a turn lasts, `add(i, level_dbq, low_dbq)` stores the two per voiced frame (index i, the same
+index as changepoint's pitch codes: 2 bytes a frame). When the turn's pieces have their voices,
+`take(voice, a, b)` adds frames a..b to that voice (a viper loop on MicroPython, `remote_viper`).
+`remote(voice)` is the learned linear decision (voice_model.py, written by `talkpuck train-voices`):
+B + W . (low mean Q4 dB, p90 - p50 dB, p50 - p10 dB) >= 0, once the voice has REMOTE_MIN_FRAMES
+voiced frames (before that: in the room). Everything is an integer; `reset()` forgets every voice
+(docs/privacy.md: voice features never outlive a session).
+"""
+import sys
+
+from puckcore import voice_model
+
+BINS = 96  # 1 dB bins of frame level
+LEVEL_OFFSET_DB = 96  # bin 0 is -96 dBFS and below, bin 95 is -1 dBFS and above
+LOW_OFFSET_DB = 64  # stored low band minus level, dB, + this, clipped to 0..127
+
+
+def accumulate(lvl, low, a, b, hist, off, sums, j):
+    """Portable version: frames a..b of the turn into the voice whose histogram starts at hist[off]
+    and whose (low band sum, frames) are sums[j], sums[j + 1]."""
+    s = 0
+    for i in range(a, b):
+        k = off + lvl[i]
+        hist[k] += 1
+        s += low[i]
+    sums[j] += s
+    sums[j + 1] += b - a
+
+
+if sys.implementation.name == "micropython":
+    from puckcore.remote_viper import accumulate_viper as _acc
+else:
+    _acc = accumulate
+
+
+class RemoteCue:
+    def __init__(self, max_voices, capacity, model=voice_model, fast=True):
+        from array import array
+
+        self.max = max_voices
+        self.cap = capacity
+        self.w = model.REMOTE_W
+        self.b = model.REMOTE_B
+        self.min_frames = model.REMOTE_MIN_FRAMES
+        self.lvl = bytearray(capacity)
+        self.low = bytearray(capacity)
+        self.hist = array("i", [0] * (max_voices * BINS))
+        self.sums = array("i", [0] * (max_voices * 2))
+        self._acc = _acc if fast else accumulate
+        self.reset()
+
+    def reset(self):
+        h = self.hist
+        for i in range(len(h)):
+            h[i] = 0
+        s = self.sums
+        for i in range(len(s)):
+            s[i] = 0
+
+    def add(self, i, level_dbq, low_dbq):
+        """Voiced frame i of the turn (i < capacity); levels in 1/16 dB."""
+        lv = (level_dbq >> 4) + LEVEL_OFFSET_DB
+        self.lvl[i] = 0 if lv < 0 else (BINS - 1 if lv >= BINS else lv)
+        lo = ((low_dbq - level_dbq) >> 4) + LOW_OFFSET_DB
+        self.low[i] = 0 if lo < 0 else (127 if lo > 127 else lo)
+
+    def take(self, voice, a, b):
+        """Voiced frames a..b of this turn belong to voice (1..max)."""
+        j = voice - 1
+        if 0 <= j < self.max and b > a:
+            if self.sums[2 * j + 1] > (1 << 22):  # 23 h of voiced talk: halve, keep the shape
+                self._halve(j)
+            self._acc(self.lvl, self.low, a, b, self.hist, j * BINS, self.sums, 2 * j)
+
+    def _halve(self, j):
+        h = self.hist
+        for k in range(j * BINS, (j + 1) * BINS):
+            h[k] >>= 1
+        self.sums[2 * j] >>= 1
+        self.sums[2 * j + 1] >>= 1
+
+    def features(self, voice):
+        """(low band minus level, Q4 dB; p90 - p50, dB; p50 - p10, dB) of a voice, or None."""
+        j = voice - 1
+        if not 0 <= j < self.max:
+            return None
+        n = self.sums[2 * j + 1]
+        if n <= 0:
+            return None
+        low = self.sums[2 * j] * 16 // n - LOW_OFFSET_DB * 16
+        h = self.hist
+        off = j * BINS
+        # the bins where the cumulative count passes 10 %, 50 % and 90 % of n
+        t10, t50, t90 = n // 10, n // 2, n - n // 10
+        p10 = p50 = p90 = -1
+        c = 0
+        for k in range(BINS):
+            c += h[off + k]
+            if p10 < 0 and c > t10:
+                p10 = k
+            if p50 < 0 and c > t50:
+                p50 = k
+            if c > t90:
+                p90 = k
+                break
+        return low, p90 - p50, p50 - p10
+
+    def remote(self, voice):
+        """True when the voice sounds like a laptop loudspeaker (after REMOTE_MIN_FRAMES voiced frames)."""
+        j = voice - 1
+        if not 0 <= j < self.max or self.sums[2 * j + 1] < self.min_frames:
+            return False
+        f = self.features(voice)
+        if f is None:  # not reached (checked above); tells the type checker
+            return False
+        w = self.w
+        return self.b + w[0] * f[0] + w[1] * f[1] + w[2] * f[2] >= 0

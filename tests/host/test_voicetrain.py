@@ -1,0 +1,101 @@
+"""`talkpuck train-voices` and `talkpuck detect --json` (issue 15): the remote-voice decision is
+learned from training speakers only, folded into integers the puck can use, and written as a module
+the firmware imports; detect reports each voice's talk time and remote flag."""
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+
+from talkpuck.cli import main
+from talkpuck.detection import speechconv as sc
+from talkpuck.detection import voicetrain as vt
+from talkpuck.errors import TalkpuckError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURE = os.path.join(ROOT, "data", "speech", "voices-val")
+
+
+def _shared():
+    try:
+        return sc.find_speech_data(ROOT)
+    except TalkpuckError:
+        return None
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location("voice_model_written", path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    return m
+
+
+def test_fit_separates_and_folds_into_integers(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200
+    y = np.arange(n) % 2 == 1
+    # remote: little low band (Q4 dB) and narrow level spreads
+    X = np.stack([np.where(y, -400, -150) + rng.normal(0, 60, n), np.where(y, 3, 9) + rng.normal(0, 1.5, n),
+                  np.where(y, 4, 10) + rng.normal(0, 2, n)], axis=1)
+    w, b = vt.fit_logistic(X, y)
+    W, B = vt.to_integer(w, b)
+    assert all(isinstance(v, int) for v in W) and isinstance(B, int)
+    assert np.mean(vt.decide(X, W, B) == y) > 0.95
+    out = tmp_path / "voice_model.py"
+    vt.write_model(str(out), W, B, {"laptop": 0.9}, n)
+    m = _load(str(out))
+    assert m.REMOTE_W == W and m.REMOTE_B == B and m.REMOTE_MIN_FRAMES == vt.MIN_FRAMES
+    # the firmware's own decision with the written model agrees with the trainer's
+    from puckcore.remote import RemoteCue
+
+    cue = RemoteCue(1, 300, m)
+    for i in range(150):
+        cue.add(i, -30 * 16 + (i % 3) * 16, -30 * 16 - 400 + (i % 3) * 16)
+    cue.take(1, 0, 150)
+    f = np.array([cue.features(1)], dtype=float)
+    assert cue.remote(1) == bool(vt.decide(f, W, B)[0])
+    with pytest.raises(TalkpuckError, match="2\\*\\*30"):
+        vt.to_integer(np.array([1e6, 0, 0]), 0.0)
+
+
+def test_cue_features_of_a_loudspeaker_voice_differ():
+    index = sc.index_speakers(FIXTURE)
+    rng = np.random.default_rng(3)
+    room = vt.cue_features(vt.example_samples(index, "so0960", np.random.default_rng(3), False, "laptop"))
+    lap = vt.cue_features(vt.example_samples(index, "so0960", rng, True, "laptop"))
+    assert room is not None and lap is not None
+    assert lap[0] < room[0]  # the loudspeaker takes the low band away
+
+
+@pytest.mark.skipif(_shared() is None, reason="the shared speech folders are not here")
+def test_train_voices_on_a_tiny_subset(tmp_path, capsys):
+    out = tmp_path / "vm.py"
+    assert main(["train-voices", "--count", "4", "--val-count", "1", "--out", str(out),
+                 "--cache", str(tmp_path / "cache" / "f")]) == 0
+    m = _load(str(out))
+    assert len(m.REMOTE_W) == 3 and set(m.HELD_OUT) == {"train_accuracy", "laptop", "other"}
+    assert list((tmp_path / "cache").iterdir())  # features cached
+    assert main(["train-voices", "--count", "2", "--out", str(out)]) == 2
+    assert "--count must be at least 4" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_shared() is None, reason="the shared speech folders are not here")
+def test_train_voices_full(tmp_path):
+    W, B, held = vt.train(sc.index_speakers(_shared()), 200, 60, 1, None, str(tmp_path / "vm.py"))
+    assert held["laptop"] >= 0.8
+
+
+def test_detect_json_reports_voices_with_remote(tmp_path):
+    conv = sc.make_conversation(sc.index_speakers(FIXTURE), 3, 0, split="val", duration=(20, 25),
+                                force_remote=True)
+    sc.write_conversation(str(tmp_path), conv)
+    wav = str(tmp_path / (conv.name + ".wav"))
+    out = tmp_path / "v.json"
+    assert main(["detect", wav, "--rttm", str(tmp_path / "h.rttm"), "--json", str(out)]) == 0
+    j = json.loads(out.read_text())
+    assert j["file"] == conv.name and j["voices"]
+    for v in j["voices"]:
+        assert set(v) == {"voice", "talk_s", "share", "turns", "remote"} and isinstance(v["remote"], bool)
+    assert abs(sum(v["share"] for v in j["voices"]) - 1) < 1e-3
