@@ -18,6 +18,13 @@ lives here or in those two files.
   link     lib/mqtt_client.py, over TLS (lib/mqtt_tls.py: the installation's CA, a checked
            certificate) when the broker is mqtts://, logging in as the device id with mqtt_password
   storage  JSON documents in /data, atomic (jsonstore.py)
+  watchdog machine.WDT (`watchdog_ms`, within the RP2040's 8388 ms limit), started at the first
+           feed, fed by puckcore.watchdog only while audio, ring and link loop; once started it
+           cannot be stopped: a Ctrl-C to the REPL resets the puck after `watchdog_ms` (use the
+           safe-mode button to reach the REPL)
+  chime    optional piezo on `pins.chime`: machine.PWM, two soft notes (a low duty), played by a
+           task so the caller never waits
+  reset    machine.reset_cause() as info.reset_reason (power, hard, soft, watchdog, deepsleep)
   usb      with `"link": "usb"` in config.json: lib/usb_link.py over the USB console itself
            (sys.stdin/stdout: native USB CDC on the ESP32-S3 and the Pico W), to `talkpuck bridge`;
            Ctrl-C from mpremote still interrupts the puck (the frames never carry 0x03/0x04)
@@ -31,7 +38,8 @@ import time
 
 import neopixel
 import network
-from machine import I2S, RTC, Pin
+import machine
+from machine import I2S, PWM, RTC, WDT, Pin
 
 from i2s_convert import convert
 from puckport.jsonstore import JsonStore
@@ -230,6 +238,55 @@ class Sntp:
                 s.close()
 
 
+class HwWatchdog:
+    """machine.WDT, created at the first feed: the imports and the first Wi-Fi join come before."""
+
+    def __init__(self, timeout_ms):
+        self.timeout_ms = timeout_ms
+        self.wdt = None
+
+    def feed(self):
+        if self.wdt is None:
+            self.wdt = WDT(timeout=self.timeout_ms)
+        self.wdt.feed()
+
+
+class PwmChime:
+    """A small piezo (or a speaker through a transistor) on a PWM pin: two soft notes."""
+
+    notes_hz = {"warning": (1760, 1320), "timeup": (1320, 1047)}
+    note_ms = 150
+    duty_u16 = 1500  # about 2 %: soft on a piezo
+
+    def __init__(self, pin):
+        self.pwm = PWM(Pin(pin), freq=1000, duty_u16=0)
+        self._task = None
+
+    def play(self, kind):
+        notes = self.notes_hz[kind]
+        self._task = asyncio.create_task(self._play(notes))
+        return len(notes) * self.note_ms
+
+    async def _play(self, notes):
+        try:
+            for hz in notes:
+                self.pwm.freq(hz)
+                self.pwm.duty_u16(self.duty_u16)
+                await asyncio.sleep_ms(self.note_ms)
+        finally:
+            self.pwm.duty_u16(0)
+
+
+def reset_reason():
+    """machine.reset_cause() in the words of info.reset_reason (puckcore.watchdog.REASONS)."""
+    cause = machine.reset_cause()
+    for name, reason in (("PWRON_RESET", "power"), ("HARD_RESET", "hard"), ("WDT_RESET", "watchdog"),
+                         ("DEEPSLEEP_RESET", "deepsleep"), ("SOFT_RESET", "soft")):
+        if getattr(machine, name, None) == cause:
+            return reason
+    return "unknown"
+
+
 def _fatal_statuses():
     out = {}
     for name, text in (("STAT_WRONG_PASSWORD", "wrong password"), ("STAT_NO_AP_FOUND", "network not found"),
@@ -277,6 +334,7 @@ class StdioPort:
 
 class McuHal(HalServices):
     storage_folder = "/data"
+    watchdog_ms = 8000  # the RP2040's WDT allows at most 8388 ms
 
     def __init__(self, cfg, board):
         HalServices.__init__(self)
@@ -292,9 +350,15 @@ class McuHal(HalServices):
 
             self.link = UsbLink(cfg.device, cfg.mqtt_password, StdioPort())
         self.storage = JsonStore(self.storage_folder)
+        self.watchdog = HwWatchdog(self.watchdog_ms)
+        if "chime" in board["pins"]:
+            self.chime = PwmChime(board["pins"]["chime"])
 
     def rssi(self):
         return self.net.rssi()
+
+    def reset_reason(self):
+        return reset_reason()
 
 
 def button_held(board):

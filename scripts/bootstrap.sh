@@ -10,6 +10,9 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_pkgs+=
 if [ "$want_test" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
   command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)   # runs pyright (`make check`)
+  # PortAudio for sounddevice: the Raspberry Pi puck's tests run the real library (hal_pi.py)
+  # (no grep -q: it would end the pipe early, and pipefail would read that as missing)
+  ldconfig -p 2>/dev/null | grep 'libportaudio\.so\.2' >/dev/null || apt_pkgs+=(libportaudio2)
   # the enclosure test renders hardware/enclosure/talkpuck.scad to STL; xvfb-run lets openscad
   # export the PNG images of hardware/README.md where there is no display
   command -v openscad >/dev/null 2>&1 || apt_pkgs+=(openscad)

@@ -66,6 +66,9 @@ class TurnDetector:
         self.talking = False
         self.voice = 0
         self._sum_from = None
+        self._masking = False  # the puck's own chime is sounding (mask_until)
+        self._mask_end = 0
+        self.masked = 0  # frames not heard while the chime sounded
         self._reset_summary()
 
     # --- the contract -------------------------------------------------------------------------
@@ -77,8 +80,19 @@ class TurnDetector:
         self._voiced_at_speech = 0
         self.last_voice = 0
 
+    def mask_until(self, end_ms):
+        """The puck's own chime sounds until tick `end_ms`: frames before it are not heard
+        (puckcore.chime); counted in `masked`."""
+        self._mask_end = end_ms
+        self._masking = True
+
     def feed(self, frame, now_ms):
         """Process one frame whose first sample was taken at tick `now_ms`; returns queued events."""
+        if self._masking:
+            if ticks_diff(self._mask_end, now_ms) > 0:
+                self.masked += 1
+                return len(self.events)
+            self._masking = False
         p = self.p
         if self._sum_from is None:
             self._sum_from = now_ms

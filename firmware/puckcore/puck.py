@@ -35,6 +35,7 @@ import asyncio
 from array import array
 
 from puckcore import VERSION, codec, tele
+from puckcore.chime import Chime
 from puckcore.controller import Controller
 from puckcore.detector import EV_SUMMARY, EV_TURN_END, TurnDetector
 from puckcore.errors import ProtocolError
@@ -45,6 +46,7 @@ from puckcore.protocol import PROTOCOL_REVISION
 from puckcore.ringqueue import RingQueue
 from puckcore.settings import Settings
 from puckcore.ticks import ticks_diff
+from puckcore.watchdog import W_AUDIO, W_LINK, W_RING, Watchdog, boot_reason
 
 
 class Puck:
@@ -88,6 +90,11 @@ class Puck:
         self._saved_seq = 0
         self._tasks = []
         self._last_tele = None
+        # fed by the ui task while audio, ring and link all loop (puckcore.watchdog); hal.watchdog
+        # is the platform's (machine.WDT, systemd), absent in the simulator
+        self.watch = Watchdog(getattr(hal, "watchdog", None), hal.storage)
+        self.reset_reason = "unknown"  # info.reset_reason; from_storage asks the platform
+        self.chime = Chime(getattr(hal, "chime", None))  # optional speaker (setting `chime`)
         # optional hook, None on a device: on_message(topic, payload) -> True when it took the message
         # (the simulator's own topics); anything else goes on to handle_message
         self.on_message = None
@@ -102,6 +109,7 @@ class Puck:
             # settings that size things (leds, max_hands) must be known before the controller is built
             settings = Settings.from_dict(record["settings"])
         p = cls(hal, device_id, board, settings, record, prev.get("boot"), prev.get("seq", 0))
+        p.reset_reason = boot_reason(hal, hal.storage)
         p._save_boot()
         return p
 
@@ -141,7 +149,9 @@ class Puck:
         talking = False
         voice = 0
         epoch = ctrl.voice_epoch
+        watch = self.watch
         while True:
+            watch.checkin(W_AUDIO, self.hal.clock.now_ms())
             if epoch != ctrl.voice_epoch:
                 epoch = ctrl.voice_epoch
                 det.reset_voices()
@@ -184,6 +194,9 @@ class Puck:
             ctrl.tick(now)
             ctrl.render(now, self.leds)
             self.hal.leds.write(self.leds)
+            self.watch.checkin(W_RING, now)
+            self.watch.feed(now)
+            self.chime.update(ctrl.session.phase, ctrl.settings.chime, now, self.detector)  # pyright: ignore[reportAttributeAccessIssue]
             if self._saved_seq != self.outbox.last_seq:
                 self._save_boot()
             if self.online and (not self.hal.link.up or self._tele_due(now)):
@@ -211,18 +224,22 @@ class Puck:
     async def _link(self):
         link = self.hal.link
         backoff = self.reconnect_min_ms
+        watch = self.watch
         while True:
+            watch.checkin(W_LINK, self.hal.clock.now_ms())  # a connect must end within its limit
             try:
                 await link.connect(self.root + "status", b"offline")
                 await self._on_connect(link)
                 backoff = self.reconnect_min_ms
                 while True:
+                    watch.checkin(W_LINK, self.hal.clock.now_ms())
                     if not link.up:  # dropped in the background: notice now, not at the next publish
                         raise OSError("MQTT link down")
                     if self._has_pending():  # checked without a coroutine call
                         await self._send_pending(link)
                     else:
                         self.wake.clear()  # nothing can be added between the check and the wait
+                        watch.idle(W_LINK)  # waiting for work is not wedged
                         await self.wake.wait()
             except OSError as e:
                 # one reconnect path for every link fault; the puck keeps time meanwhile
@@ -231,6 +248,7 @@ class Puck:
                 self.outbox.rewind(self.hal.clock.now_ms())
                 self.ctrl.connected = False
                 self.online = False
+                watch.idle(W_LINK)  # an outage is not wedged: the backoff sleep cannot hang
                 await self.hal.sleep_ms(backoff)
                 backoff = min(backoff * 2, self.reconnect_max_ms)
 
@@ -255,6 +273,7 @@ class Puck:
             "prev_boot": self.prev_boot,
             "prev_seq": self.prev_seq,
             "proto_rev": PROTOCOL_REVISION,
+            "reset_reason": self.reset_reason,
         }
         if self.ctrl.fw is not None:
             fields.update(self.ctrl.fw.info_fields())  # fw_slot, fw_trial, fw_rollback (updates, §11)

@@ -25,6 +25,7 @@ SPEC = {
     "leds": (24, "int", 8, 64),  # LEDs in the ring (takes effect at the next boot)
     "max_hands": (9, "int", 1, 32),  # waiting hands a puck holds
     "balance": (False, "bool", 0, 0),  # show the voice-balance view now and then during a session
+    "chime": (False, "bool", 0, 0),  # a soft chime at the warning and at time up (boards with a speaker)
 }
 KEYS = tuple(sorted(SPEC))
 

@@ -27,6 +27,7 @@ COMMANDS = [
     "voices",                         # train-voices
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
+    "pi",                             # pi run (a Raspberry Pi puck)
     "bridge",                         # bridge (a USB puck to MQTT)
     "firmware",                       # firmware push (updates over the air)
 ]

@@ -7,7 +7,9 @@ the host first, so a wrong pin shows up on the desk, not as a silent ring. Error
 deploy; warnings (strapping pins, the REPL's USB/UART pins) are printed and allowed.
 
 Checks, each naming the key it is about:
-* the board names a known chip and has every pin role the firmware uses (ROLES);
+* the board names a known chip and has every pin role the firmware uses (ROLES, or the chip's
+  `roles`: a Raspberry Pi's microphone is the OS's, so it maps only the ring and the button);
+* a chip's `led_data_pins` list where its LED driver can drive a ring (a warning elsewhere);
 * every pin exists on that chip, is not flash/PSRAM (chip `forbidden`) nor taken on this board
   (board `reserved`, e.g. the Pico W radio or octal PSRAM), and no pin is used twice;
 * rp2 I2S runs on PIO and needs ws = sck + 1;
@@ -95,10 +97,14 @@ def check_board(board, chip=None):
     forbidden = _int_keys(chip.get("forbidden", {}), "chip.forbidden", errors)
     warn = _int_keys(chip.get("warn", {}), "chip.warn", errors)
     reserved = _int_keys(board.get("reserved", {}), "reserved", errors)
-    if gpio:  # MCU boards: every role the HAL drives must be mapped
-        for role in ROLES:
+    roles = chip.get("roles") or ROLES
+    if gpio:  # boards with pins: every role the HAL drives must be mapped
+        for role in roles:
             if role not in pins:
-                errors.append("pins.%s: missing (the firmware needs %s)" % (role, ", ".join(ROLES)))
+                errors.append("pins.%s: missing (the firmware needs %s)" % (role, ", ".join(roles)))
+    led_pins = chip.get("led_data_pins")
+    if led_pins and type(pins.get("led_data")) is int and pins["led_data"] not in led_pins:
+        warnings.append("pins.led_data: GPIO%d: %s" % (pins["led_data"], chip.get("led_data_note", "")))
     used = {}
     for role in sorted(pins):
         pin = pins[role]
@@ -131,6 +137,9 @@ def _check_sections(board, chip, errors):
     mic = board.get("mic")
     if not isinstance(mic, dict):
         errors.append("mic: must be an object")
+    elif chip.get("mic") == "os":  # the OS's microphone (ALSA / PortAudio): a device name or null
+        if mic.get("device") is not None and not isinstance(mic.get("device"), (str, int)):
+            errors.append("mic.device: must be an audio device name, index or null (the default input)")
     elif chip.get("gpio"):
         if mic.get("i2s_id") not in (chip.get("i2s_ids") or []):
             errors.append("mic.i2s_id: must be one of %s" % chip.get("i2s_ids"))
@@ -149,8 +158,14 @@ def _check_sections(board, chip, errors):
         leds = ring.get("leds")
         if type(leds) is not int or not 8 <= leds <= 64:
             errors.append("ring.leds: must be an integer 8..64")
+        bright = ring.get("brightness", 1.0)
+        if type(bright) not in (int, float) or not 0 < bright <= 1:
+            errors.append("ring.brightness: must be a number in (0, 1] (the driver's cap, under the setting)")
         if ring.get("order", "GRB") not in ORDERS:
             errors.append("ring.order: must be one of %s" % ", ".join(ORDERS))
+    chime = board.get("chime")  # optional: the OS's audio output (a Pi); an MCU's piezo is pins.chime
+    if chime is not None and (not isinstance(chime, dict) or not isinstance(chime.get("device"), (str, int, type(None)))):
+        errors.append("chime: must be an object with device (an audio output name, index or null)")
     button = board.get("button")
     if not isinstance(button, dict):
         errors.append("button: must be an object")
