@@ -119,8 +119,8 @@ def test_start_session_and_acknowledge_hand(host, puck):
     puck.send("talkpuck/v1/%s/resp" % puck.device, {"v": 1, "boot": BOOT, "ms": 2001, "id": cmd["id"],
               "verb": "session_start", "ok": True, "error": None})
     puck.event("hand", BOOT, 2, 3000, action="raise", hand=2, waiting=1)
-    assert wait_for(lambda: host.hand_queue())
-    q = [h for h in host.hand_queue() if h["device"] == puck.device]
+    # other tests' pucks share this host: wait for this puck's hand, not for any hand
+    q = wait_for(lambda: [h for h in host.hand_queue() if h["device"] == puck.device], what="the puck's hand queued")
     assert len(q) == 1 and q[0]["state"] == "waiting" and q[0]["hand"] == 2 and q[0]["boot"] == BOOT
     assert q[0]["room"] == "Family room" and q[0]["wait_s"] >= 0 and q[0]["raised_at"]
     assert host.store.command(cmd["id"])["state"] == "ok"
