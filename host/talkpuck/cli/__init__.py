@@ -27,6 +27,7 @@ COMMANDS = [
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
     "bridge",                         # bridge (a USB puck to MQTT)
+    "worker",                         # ingest-worker (events beside serve --shared-events)
 ]
 
 
