@@ -96,7 +96,8 @@ class EventsMixin:
         if not rows:
             return set()
         e = t.events.c
-        res = c.execute(self._insert_or_ignore(t.events).values(rows).returning(e.device, e.boot, e.seq))
+        # executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues", one compiled statement)
+        res = c.execute(self._insert_or_ignore(t.events).returning(e.device, e.boot, e.seq), rows)
         return {(r[0], r[1], r[2]) for r in res.all()}
 
     def _insert_run(self, c, items, run, sessions, out, counts):
@@ -122,7 +123,7 @@ class EventsMixin:
                 else:
                     turns.append(self._turn_row(it[0], it[1], it[2], row["session_id"], it[5], it[7], it[8] or {}))
         if turns:
-            c.execute(self._insert_or_ignore(t.turns).values(turns))
+            c.execute(self._insert_or_ignore(t.turns), turns)
 
     @staticmethod
     def _turn_row(device, boot, seq, sid, wall_ms, p, times):
