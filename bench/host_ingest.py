@@ -174,8 +174,8 @@ def main():
     med = statistics.median(ratios)
     lines = ["%d pucks x %d events (+10%% duplicates), %s, %d ingest process(es); rates in messages/s "
              "(duplicates included)." % (args.pucks, args.events, db, args.workers), "",
-             "| run | publishers msg/s | bare paho msg/s | host msg/s | host / bare | stored | lost | "
-             "duplicates dropped | largest batch | all stored once |",
+             ("| run | publishers msg/s | bare paho msg/s | host msg/s | host / bare | stored | lost | "
+              "duplicates dropped | largest batch | all stored once |"),
              "|---|---|---|---|---|---|---|---|---|---|"] + rows + [
              "", "Median host / bare: **%.2f**" % med]
     if slow:

@@ -21,7 +21,8 @@ def run(args):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     w.start()
-    print("talkpuck ingest worker %d: client id %s, store %s" % (w.worker, w.client_id, w.store.dialect), flush=True)
+    print("talkpuck ingest worker %d: client id %s, store %s" % (w.worker, w.client_id, w.db_url.split(":")[0]),
+          flush=True)
     try:
         while not stop.wait(1):
             pass

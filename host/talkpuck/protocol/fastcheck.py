@@ -27,6 +27,10 @@ def _same(a, b):
     return type(a) is type(b) and a == b
 
 
+def _additional(known, fn):
+    return lambda x: type(x) is not dict or all(fn(v) for k, v in x.items() if k not in known)
+
+
 def compile_schema(schema, regex):
     """A predicate instance -> bool (True: valid for sure), or None if the schema uses other keywords.
     `regex(pattern)` compiles a pattern as schemas.py does (ecma_regex)."""
@@ -85,11 +89,10 @@ def compile_schema(schema, regex):
             if val is False:
                 checks.append(lambda x, known=known: type(x) is not dict or all(k in known for k in x))
             else:
-                fn = compile_schema(val, regex)
-                if fn is None:
+                extra = compile_schema(val, regex)
+                if extra is None:
                     return None
-                checks.append(lambda x, known=known, fn=fn: type(x) is not dict or all(
-                    fn(v) for k, v in x.items() if k not in known))
+                checks.append(_additional(known, extra))
         elif key == "items":
             fn = compile_schema(val, regex)
             if fn is None:
@@ -98,8 +101,9 @@ def compile_schema(schema, regex):
         elif key == "maxItems":
             checks.append(lambda x, v=val: type(x) is not list or len(x) <= v)
         elif key == "anyOf":
-            fns = [compile_schema(sub, regex) for sub in val]
-            if any(f is None for f in fns):
+            subs = [compile_schema(sub, regex) for sub in val]
+            fns = [f for f in subs if f is not None]
+            if len(fns) != len(subs):
                 return None
             checks.append(lambda x, fns=fns: any(f(x) for f in fns))
         else:
