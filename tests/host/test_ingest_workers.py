@@ -2,7 +2,6 @@
 ingest-worker`s behind an MQTT shared subscription, against a real Mosquitto and PostgreSQL. A worker
 killed with kill -9 mid-stream comes back with the same client id and persistent session: every
 event is stored exactly once, none lost."""
-import os
 import signal
 import subprocess
 import sys
