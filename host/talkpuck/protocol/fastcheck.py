@@ -72,7 +72,7 @@ def compile_schema(schema, regex):
                 return None
             checks.append(lambda x, vs=tuple(val): any(_same(x, v) for v in vs))
         elif key == "required":
-            checks.append(lambda x, req=tuple(val): type(x) is not dict or all(k in x for k in req))
+            checks.append(lambda x, req=frozenset(val): type(x) is not dict or req.issubset(x))
         elif key == "properties":
             props = {}
             for name, sub in val.items():
@@ -80,14 +80,13 @@ def compile_schema(schema, regex):
                 if fn is None:
                     return None
                 props[name] = fn
-            checks.append(lambda x, props=props: type(x) is not dict or all(
-                props[k](v) for k, v in x.items() if k in props))
+            checks.append(_properties(props))
         elif key == "additionalProperties":
             known = frozenset(schema.get("properties", {}))
             if "patternProperties" in schema:
                 return None
             if val is False:
-                checks.append(lambda x, known=known: type(x) is not dict or all(k in known for k in x))
+                checks.append(lambda x, known=known: type(x) is not dict or known.issuperset(x))
             else:
                 extra = compile_schema(val, regex)
                 if extra is None:
@@ -108,4 +107,27 @@ def compile_schema(schema, regex):
             checks.append(lambda x, fns=fns: any(f(x) for f in fns))
         else:
             return None
-    return lambda x: all(c(x) for c in checks)
+    return _all(checks)
+
+
+def _all(checks):
+    checks = tuple(checks)
+
+    def check(x):
+        for c in checks:
+            if not c(x):
+                return False
+        return True
+    return check
+
+
+def _properties(props):
+    def check(x):
+        if type(x) is not dict:
+            return True
+        for k, v in x.items():
+            f = props.get(k)
+            if f is not None and not f(v):
+                return False
+        return True
+    return check
