@@ -54,12 +54,13 @@ def test_batches_ack_what_was_stored_and_hand_the_rest_again_in_order(private_mo
     try:
         _publisher(private_mosquitto.url, n)
         time.sleep(0.3)
+        assert link.busy(), "a batch being handled and a backlog behind it are not idle"
         gate.set()
         assert wait_for(lambda: len(got) >= n, 20), len(got)
         time.sleep(1.0)                                # nothing more comes: every stored one was acked
         assert got == list(range(n)), "lost, duplicated or reordered"
         assert refused and max(sizes) > 4, sizes       # batches, and one was refused half way
-        assert link.retried >= 1 and not link.pending
+        assert link.retried >= 1 and not link.pending and not link.busy()
     finally:
         link.stop()
     # the broker holds nothing unacked for the session: a reconnect with the same id gets nothing

@@ -117,6 +117,7 @@ class Ingest:
                     raise
                 done = i + 1
             self._store_run(run, done)
+            self.last_message = time.monotonic()   # quiet is counted from the end of the last batch
 
     def _store_run(self, run, done):
         """Store a run of parsed events in one transaction; on a bug in it, one by one (each counted)."""

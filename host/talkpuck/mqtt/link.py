@@ -90,6 +90,7 @@ class MqttLink:
         self._conn = 0                        # counts connections: acks go only to the current one
         self._ack_lock = threading.Lock()
         self._retry_thread = None
+        self._handling = False
         c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True)
         c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
         c.max_inflight_messages_set(100)
@@ -176,6 +177,10 @@ class MqttLink:
     def _on_message(self, client, userdata, msg):
         self._queue.put((self._conn, msg))
 
+    def busy(self):
+        """True while messages received are not yet handed to the handler or not yet taken by it."""
+        return self._handling or not self._queue.empty()
+
     # -- delivery (one thread: order kept) -------------------------------------------------------------
     def _deliver_loop(self):
         batch = []
@@ -198,7 +203,11 @@ class MqttLink:
             self.pending = [m[1] for m in batch]
             if not batch:
                 continue
-            done = self._deliver([m[1] for m in batch])
+            self._handling = True
+            try:
+                done = self._deliver([m[1] for m in batch])
+            finally:
+                self._handling = False
             self._ack([m for m in batch[:done]])
             batch = batch[done:]
             self.pending = [m[1] for m in batch]

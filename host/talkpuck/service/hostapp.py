@@ -166,7 +166,8 @@ class HostApp:
         """True once no MQTT message arrived for quiet_s; False if that did not happen within timeout_s."""
         deadline = time.monotonic() + timeout_s
         while True:
-            idle = self.ingest.idle_for()
+            # a message waiting in the link (a batch being stored, or queued behind it) is not idle
+            idle = 0.0 if self.link is not None and self.link.busy() else self.ingest.idle_for()
             if idle >= quiet_s:
                 return True
             if time.monotonic() + (quiet_s - idle) > deadline:
