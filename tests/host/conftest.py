@@ -1,7 +1,6 @@
 """Host test fixtures: the host's own Mosquitto on a free port, a paho "puck", stores (SQLite, PostgreSQL)."""
 import json
 import os
-import socket
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -13,7 +12,6 @@ from talkpuck.mqtt.broker import Broker, free_port, mosquitto_binary, parse_url
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "docs", "protocol", "examples")
 BAD = os.path.join(ROOT, "docs", "protocol", "bad")
-PG_URL = os.environ.get("TALKPUCK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def start_mosquitto(data_dir, port=None):
@@ -91,40 +89,44 @@ class Puck:
         self.c.disconnect()
 
 
-def pg_reachable():
+@pytest.fixture(scope="session")
+def pg_url():
+    """The PostgreSQL of this test run (tests/host/pgserver.py: a reachable one, else our own)."""
+    import pgserver
     try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        return False
-    try:
-        socket.create_connection(("127.0.0.1", 5432), 0.5).close()
-    except OSError:
-        return False
-    return True
+        url, own = pgserver.server()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    yield url
+    if own is not None:
+        own.stop()
+
+
+def pg_schema_url(base_url):
+    """(url with a fresh private schema on its search_path, drop): each test's own schema."""
+    import sqlalchemy
+    schema = "t_" + uuid.uuid4().hex[:10]
+    eng = sqlalchemy.create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with eng.begin() as c:
+        c.execute(sqlalchemy.text("CREATE SCHEMA %s" % schema))
+
+    def drop():
+        with eng.begin() as c:
+            c.execute(sqlalchemy.text("DROP SCHEMA %s CASCADE" % schema))
+        eng.dispose()
+    sep = "&" if "?" in base_url else "?"
+    return base_url + sep + "options=-csearch_path%3D" + schema, drop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    """A fresh database: an SQLite file, or a private schema in PostgreSQL (skipped when unreachable)."""
+    """A fresh database: an SQLite file, or a private schema in PostgreSQL (never skipped: pgserver)."""
     if request.param == "sqlite":
         yield "sqlite:///" + str(tmp_path / "t.db")
         return
-    if not pg_reachable():
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (or psycopg missing)")
-    import sqlalchemy
-    schema = "t_" + uuid.uuid4().hex[:10]
-    base = PG_URL.replace("postgresql://", "postgresql+psycopg://")
-    eng = sqlalchemy.create_engine(base)
-    try:
-        with eng.begin() as c:
-            c.execute(sqlalchemy.text("CREATE SCHEMA %s" % schema))
-    except Exception as e:
-        pytest.skip("PostgreSQL not usable: %s" % e)
-    sep = "&" if "?" in PG_URL else "?"
-    yield PG_URL + sep + "options=-csearch_path%3D" + schema
-    with eng.begin() as c:
-        c.execute(sqlalchemy.text("DROP SCHEMA %s CASCADE" % schema))
-    eng.dispose()
+    url, drop = pg_schema_url(request.getfixturevalue("pg_url"))
+    yield url
+    drop()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ COMMANDS = [
     "pi",                             # pi run (a Raspberry Pi puck)
     "bridge",                         # bridge (a USB puck to MQTT)
     "firmware",                       # firmware push (updates over the air)
+    "worker",                         # ingest-worker (events beside serve --shared-events)
 ]
 
 

@@ -33,6 +33,9 @@ def add_parser(sub):
     p.add_argument("--retention-days", type=check_days, default=None,
                    help="delete sessions and rows older than this many days, checked hourly (default 90; "
                         "docs/privacy.md)")
+    p.add_argument("--shared-events", action="store_true",
+                   help="take events through the MQTT shared subscription, beside `talkpuck ingest-worker`s "
+                        "(this process stays the one that sends commands and reads info/state)")
     p.set_defaults(func=run)
 
 
@@ -65,8 +68,9 @@ def start_host(args):
     try:
         from talkpuck.service.settings import RETENTION_DAYS_DEFAULT
         days = getattr(args, "retention_days", None) or RETENTION_DAYS_DEFAULT
+        shared = bool(getattr(args, "shared_events", False))
         host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca,
-                       retention_days=days, **web)
+                       retention_days=days, shared_events=shared, **web)
         try:
             host.start()
         except ListenError:
@@ -74,7 +78,7 @@ def start_host(args):
                 raise
             log.warning("port %d is taken; picking a free one", args.http_port)
             host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca,
-                           retention_days=days, **web)
+                           retention_days=days, shared_events=shared, **web)
             host.start()
     except BaseException:
         if broker is not None:

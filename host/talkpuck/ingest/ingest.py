@@ -35,6 +35,17 @@ LOGGED_MAX = 1024      # (device, reason) pairs remembered as already logged
 PREV_SEQ_SLACK = 10000  # events a puck may report lost beyond what the host stored of its last boot
 
 SUBSCRIPTIONS = [ROOT + "/#"]
+SHARE_GROUP = "talkpuck"
+# With shared events (talkpuck serve + `talkpuck ingest-worker`s, talkpuck/mqtt/README.md "Several
+# workers"): every 4-level topic (status, info, state, tele, resp, host/status) and commands reach
+# the one process that decides (serve) on a plain subscription, so it gets the retained info and
+# state; events are spread over the workers by the broker's shared subscription.
+DECIDER_SUBSCRIPTIONS = [ROOT + "/+/+", ROOT + "/+/cmd/#"]
+
+
+def shared_events(group=SHARE_GROUP):
+    """The shared subscription every ingest process joins ($share/<group>/<filter>, MQTT 5 and Mosquitto >= 1.6)."""
+    return "$share/%s/%s/+/evt/#" % (group, ROOT)
 
 
 def _is_outage(e):
@@ -72,24 +83,89 @@ class Ingest:
         if len(parts) >= 4 and (parts[3] == "cmd" or (parts[2], parts[3]) in RESERVED_USES):
             return None                        # our own commands and host status echo back
         with self._lock:
-            self.received += 1
-            try:
-                msg = parse_message(topic, raw, retained)
-                return getattr(self, "_on_" + msg.kind)(msg, self.clock())
-            except MessageRejected as e:
-                self._reject(e.reason, topic, str(e))
-            except Exception as e:
-                if _is_outage(e):              # not stored: not acknowledged either (the link retries)
-                    self.not_stored += 1
-                    if self.not_stored == 1 or self.not_stored % 1000 == 0:
-                        log.error("ingest: the store cannot write (%s: %s); messages stay unacknowledged "
-                                  "until it can (%d so far)", type(e).__name__, e, self.not_stored)
-                    raise StoreUnavailable("store cannot write: %s" % e) from e
-                # a bug: count it, keep going
-                if self._first("internal", topic):
-                    log.exception("ingest: failed on %s", _cut(topic))
-                self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
+            return self._handle_locked(topic, raw, retained)
+
+    def handle_batch(self, items):
+        """Handle [(topic, payload, retained), ...] in order; events go to the store in one transaction
+        per run of consecutive events. Raises StoreUnavailable (with `.done`: how many leading items
+        were stored) when the store cannot write: the link acks those and hands the rest again."""
+        done = 0
+        run = []                       # (index, parsed message) of consecutive events
+        with self._lock:
+            for i, (topic, raw, retained) in enumerate(items):
+                self.last_message = time.monotonic()
+                parts = topic.split("/", 4) if isinstance(topic, str) else ()
+                if len(parts) >= 4 and parts[3] == "evt":
+                    self.received += 1
+                    try:
+                        run.append((i, parse_message(topic, raw, retained)))
+                        continue
+                    except MessageRejected as e:
+                        self._reject(e.reason, topic, str(e))   # counted inside the next run's place
+                        continue
+                    except Exception as e:
+                        if _is_outage(e):
+                            raise self._outage(e, done)
+                        self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
+                        continue
+                done = self._store_run(run, done)
+                run = []
+                try:
+                    self._handle_locked(topic, raw, retained)
+                except StoreUnavailable as e:
+                    e.done = i
+                    raise
+                done = i + 1
+            self._store_run(run, done)
+            self.last_message = time.monotonic()   # quiet is counted from the end of the last batch
+
+    def _store_run(self, run, done):
+        """Store a run of parsed events in one transaction; on a bug in it, one by one (each counted)."""
+        if not run:
+            return done
+        now = self.clock()
+        try:
+            self.store.add_events([self._event_item(msg, now) for _, msg in run])
+        except Exception as e:
+            if _is_outage(e):
+                raise self._outage(e, done)
+            log.warning("ingest: a batch of %d events failed (%s: %s); storing them one by one",
+                        len(run), type(e).__name__, e)
+            for i, msg in run:
+                try:
+                    self.store.add_event(*self._event_item(msg, self.clock()))
+                except Exception as e1:
+                    if _is_outage(e1):
+                        raise self._outage(e1, i)
+                    self._reject("internal", str(msg.topic), "%s: %s" % (type(e1).__name__, e1))
+        return run[-1][0] + 1
+
+    def _outage(self, e, done):
+        self.not_stored += 1
+        if self.not_stored == 1 or self.not_stored % 1000 == 0:
+            log.error("ingest: the store cannot write (%s: %s); messages stay unacknowledged "
+                      "until it can (%d so far)", type(e).__name__, e, self.not_stored)
+        err = StoreUnavailable("store cannot write: %s" % e)
+        err.done = done
+        return err
+
+    def _handle_locked(self, topic, raw, retained):
+        parts = topic.split("/", 4) if isinstance(topic, str) else ()
+        if len(parts) >= 4 and (parts[3] == "cmd" or (parts[2], parts[3]) in RESERVED_USES):
             return None
+        self.received += 1
+        try:
+            msg = parse_message(topic, raw, retained)
+            return getattr(self, "_on_" + msg.kind)(msg, self.clock())
+        except MessageRejected as e:
+            self._reject(e.reason, topic, str(e))
+        except Exception as e:
+            if _is_outage(e):
+                raise self._outage(e, 0) from e
+            if self._first("internal", topic):
+                log.exception("ingest: failed on %s", _cut(topic))
+            self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
+        return None
 
     def _reject(self, reason, topic, text):
         try:
@@ -152,6 +228,10 @@ class Ingest:
             self.on_response(msg.device, p)
 
     def _on_evt(self, msg, now):
+        return self.store.add_event(*self._event_item(msg, now))
+
+    def _event_item(self, msg, now):
+        """(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times) for the store."""
         p = msg.payload
         anchor = self.anchor(msg.device, p["boot"])
         wall = to_wall(anchor, p["ms"]) if anchor else now
@@ -159,7 +239,7 @@ class Ingest:
         for field in ("start_ms", "end_ms", "from_ms", "to_ms"):
             if field in p:
                 times[field] = to_wall(anchor, p[field]) if anchor else wall + ticks_diff(p[field], p["ms"])
-        return self.store.add_event(msg.device, p["boot"], p["seq"], msg.sub, p["ms"], wall, now, p, times)
+        return (msg.device, p["boot"], p["seq"], msg.sub, p["ms"], wall, now, p, times)
 
     def anchor(self, device, boot):
         a = self._anchors.get((device, boot))

@@ -26,7 +26,9 @@ Durability (`_write_config`, the one place the config is written; mqtt/README.md
   pucks (about 50 QoS 1 messages a minute each) queues for over three hours. At the limit
   Mosquitto drops further messages for that client (the newest, not the oldest); the host sees
   each dropped event as a gap in seq and counts it in `events_lost`.
-* `max_inflight_messages 100`: a burst is handed to the host without waiting for each ack.
+* `max_inflight_messages 1000`: the unacknowledged messages Mosquitto hands one client at once.
+  The host acks a message only once stored and stores what it holds in one transaction, so this
+  caps its batch (talkpuck.mqtt.link; Mosquitto's default, 20, would cap it at 20).
 """
 import asyncio
 import json
@@ -178,7 +180,7 @@ class Broker:
     restart_delay_s = 0.5
     max_queued_messages = 100000  # per client (Mosquitto's default, 1000, lost an event to a junk flood)
     max_queued_bytes = 64 * 1024 * 1024
-    max_inflight_messages = 100
+    max_inflight_messages = 1000  # caps the host's ingest batch (talkpuck.mqtt.link)
 
     def __init__(self, kind, host, port, url=None):
         self.kind = kind

@@ -14,17 +14,24 @@ outages are handled by paho's reconnect loop with exponential backoff (`reconnec
 `reconnect_max_s`); every (re)connect re-subscribes, because a broker without persistence forgets
 the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread.
 
-Acknowledged only when stored (manual acks: paho's `manual_ack=True`, `client.ack(mid, qos)`): a
-QoS 1 message is acked after the handler returned. A handler that raises StoreUnavailable (the
-store cannot write: disk full) leaves it unacked; it and every message after it wait, in order, in
-`pending` (at most the broker's max_inflight_messages; the broker queues the rest in its persistent
-session), and are handed to the handler again every `retry_s` until it takes them. If the link or
-the host goes down meanwhile, nothing unstored was acked, so the broker sends them again. Any other
-exception from the handler is a bug: logged, and the message acked, so it cannot block the rest.
+Acknowledged only when stored (manual acks: paho's `manual_ack=True`, `client.ack(mid, qos)`):
+paho's thread only queues what arrives; one delivery thread takes everything queued (up to
+`max_batch`) as one batch, hands it to `on_batch([(topic, payload, retained), ...])` (or to
+`on_message` one by one) and acks a QoS 1 message only after the handler returned for it. While a
+batch is stored the next one piles up, so a batch is as large as the broker lets it be: Mosquitto
+sends at most `max_inflight_messages` unacknowledged messages to one client (20 by default; the
+embedded broker is configured with 1000). A handler that raises StoreUnavailable (the store cannot
+write: disk full) leaves the batch unacked (all of it, or what follows `err.done` stored items);
+it and every message after it wait, in order, in `pending`, and are handed again every `retry_s`
+until the store takes them. If the link or the host goes down meanwhile, nothing unstored was
+acked, so the broker sends them again (messages of an earlier connection are dropped, never acked
+on a new one: their ids mean nothing there). Any other exception from the handler is a bug:
+logged, and the messages acked, so they cannot block the rest.
 """
-import logging
-import threading
 import asyncio
+import logging
+import queue
+import threading
 
 import paho.mqtt.client as mqtt
 
@@ -62,22 +69,28 @@ class MqttLink:
     reconnect_max_s = 30
     keepalive_s = 30
     retry_s = 1.0  # a message the store could not take is handed again this often
+    max_batch = 1000  # messages handed to on_batch at once (the broker's inflight limit caps it too)
 
     def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
-                 clean_session=False, will=None, ca=None):
+                 clean_session=False, will=None, ca=None, on_batch=None):
         self.host, self.port, user, password = parse_broker_url(url)
         self.url = brokerurl.redact(url)  # for messages: never the password
         self.client_id = client_id
         self.subscriptions = list(subscriptions)
         self.on_message = on_message
+        self.on_batch = on_batch
         self.on_up = on_up
         self.up = threading.Event()           # connected and subscribed
         self.connects = 0
         self.pending = []                     # messages not stored yet, oldest first (not acked)
         self.retried = 0                      # handler calls that found the store unavailable
-        self._pending_lock = threading.RLock()
-        self._retry_wake = threading.Event()
+        self.batches = 0                      # batches handed to the handler (stats)
+        self.largest_batch = 0
+        self._queue = queue.Queue()           # (connection number, paho message), from paho's thread
+        self._conn = 0                        # counts connections: acks go only to the current one
+        self._ack_lock = threading.Lock()
         self._retry_thread = None
+        self._handling = False
         c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True)
         c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
         c.max_inflight_messages_set(100)
@@ -98,7 +111,7 @@ class MqttLink:
         except OSError as e:  # ssl.SSLError (a certificate not signed by `ca`) is an OSError too
             raise TalkpuckError("cannot reach the MQTT broker at %s: %s" % (self.url, e))
         self._client.loop_start()
-        self._retry_thread = threading.Thread(target=self._retry_loop, name="mqtt-retry", daemon=True)
+        self._retry_thread = threading.Thread(target=self._deliver_loop, name="mqtt-deliver", daemon=True)
         self._retry_thread.start()
         if not self.up.wait(timeout_s):
             self.stop()
@@ -113,7 +126,7 @@ class MqttLink:
             except (RuntimeError, ValueError):
                 pass
         self._stopping = True
-        self._retry_wake.set()
+        self._queue.put(None)
         self._client.disconnect()
         self._client.loop_stop()
         self.up.clear()
@@ -157,44 +170,81 @@ class MqttLink:
         if self.up.is_set() and not self._stopping:
             log.warning("mqtt: lost %s (%s); reconnecting with backoff", self.url, reason_code)
         self.up.clear()
-        with self._pending_lock:
-            # their message ids mean nothing on the next connection: the broker sends them again
-            self.pending = []
+        with self._ack_lock:
+            # message ids of this connection mean nothing on the next one: the broker sends them again
+            self._conn += 1
 
     def _on_message(self, client, userdata, msg):
-        with self._pending_lock:
-            if self.pending:                  # keep the order: wait behind the ones not stored yet
-                self.pending.append(msg)
-                return
-            if not self._deliver(msg):
-                self.pending.append(msg)
-                self._retry_wake.set()
+        self._queue.put((self._conn, msg))
 
-    def _deliver(self, msg):
-        """Hand `msg` to the handler; ack it unless the store could not take it (then False)."""
-        if self.on_message:
-            try:
-                self.on_message(msg.topic, msg.payload, bool(msg.retain))
-            except StoreUnavailable:
-                self.retried += 1
-                return False
-            except Exception:   # a handler bug must not kill the network thread nor block the queue
-                log.exception("mqtt: handler failed for %s", msg.topic)
-        if msg.qos:
-            self._client.ack(msg.mid, msg.qos)
-        return True
+    def busy(self):
+        """True while messages received are not yet handed to the handler or not yet taken by it."""
+        return self._handling or not self._queue.empty()
 
-    def _retry_loop(self):
+    # -- delivery (one thread: order kept) -------------------------------------------------------------
+    def _deliver_loop(self):
+        batch = []
         while not self._stopping:
-            self._retry_wake.wait(self.retry_s)
-            self._retry_wake.clear()
-            if self._stopping:
-                break
-            with self._pending_lock:
-                while self.pending and not self._stopping:
-                    if not self._deliver(self.pending[0]):
-                        break
-                    self.pending.pop(0)
+            if not batch:
+                item = self._queue.get()
+                if item is None:
+                    break
+                batch = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    return
+                batch.append(item)
+            conn = self._conn
+            batch = [m for m in batch if m[0] == conn]   # earlier connections': the broker sends them again
+            self.pending = [m[1] for m in batch]
+            if not batch:
+                continue
+            self._handling = True
+            try:
+                done = self._deliver([m[1] for m in batch])
+            finally:
+                self._handling = False
+            self._ack([m for m in batch[:done]])
+            batch = batch[done:]
+            self.pending = [m[1] for m in batch]
+            if batch:                                     # the store could not take them: wait, retry
+                self.retried += 1
+                deadline = self.retry_s
+                while deadline > 0 and not self._stopping:
+                    threading.Event().wait(min(0.1, deadline))
+                    deadline -= 0.1
+
+    def _deliver(self, msgs):
+        """Hand `msgs` to the handler; returns how many of them (from the start) it took."""
+        self.batches += 1
+        self.largest_batch = max(self.largest_batch, len(msgs))
+        try:
+            if self.on_batch is not None:
+                self.on_batch([(m.topic, m.payload, bool(m.retain)) for m in msgs])
+            elif self.on_message is not None:
+                for i, m in enumerate(msgs):
+                    try:
+                        self.on_message(m.topic, m.payload, bool(m.retain))
+                    except StoreUnavailable as e:
+                        e.done = i
+                        raise
+                    except Exception:   # a handler bug must not block the queue
+                        log.exception("mqtt: handler failed for %s", m.topic)
+        except StoreUnavailable as e:
+            return int(getattr(e, "done", 0) or 0)
+        except Exception:   # a handler bug must not kill the delivery thread nor block the queue
+            log.exception("mqtt: handler failed for a batch of %d", len(msgs))
+        return len(msgs)
+
+    def _ack(self, items):
+        with self._ack_lock:
+            for conn, m in items:
+                if m.qos and conn == self._conn:
+                    self._client.ack(m.mid, m.qos)
 
 
 class PahoLink:

@@ -19,6 +19,7 @@ import jsonschema
 
 from talkpuck.errors import ConfigError
 from talkpuck.protocol.errors import MessageRejected
+from talkpuck.protocol.fastcheck import compile_schema
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # package data (pyproject package-data): found the same way in a checkout and in an installed package
@@ -26,6 +27,7 @@ SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.join(_HERE, "schemas"
 
 _lock = threading.Lock()
 _validators: dict = {}
+_fast: dict = {}        # name -> fastcheck predicate (True: valid for sure) or None
 _patterns: dict = {}
 
 
@@ -82,8 +84,16 @@ def _validator(name):
                 schema = json.load(f)
             cls = jsonschema.validators.validator_for(schema)
             cls.check_schema(schema)
+            _fast[name] = compile_schema(schema, _regex)
             v = _validators[name] = _strict(cls)(schema)
     return v
+
+
+def _regex(pattern):
+    rx = _patterns.get(pattern)
+    if rx is None:
+        rx = _patterns[pattern] = ecma_regex(pattern)
+    return rx
 
 
 def _field(err):
@@ -99,6 +109,9 @@ def _field(err):
 def validate(name, payload, topic=None):
     """Check `payload` against schema `name`; raise MessageRejected(reason 'schema') naming the field."""
     v = _validator(name)
+    fast = _fast.get(name)
+    if fast is not None and fast(payload):   # the common case, ~20x cheaper (protocol/fastcheck.py)
+        return payload
     errors = sorted(v.iter_errors(payload), key=lambda e: (len(list(e.absolute_path)), e.message))
     if errors:
         err = errors[0]

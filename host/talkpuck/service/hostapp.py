@@ -17,7 +17,9 @@ from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
 from talkpuck.hands import HandQueue
+from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
+from talkpuck.ingest.ingest import DECIDER_SUBSCRIPTIONS, shared_events as shared_events_filter
 from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
 from talkpuck.service.maintenance import Maintenance
@@ -30,9 +32,13 @@ HOST_STATUS = ROOT + "/host/status"
 
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, broker_ca=None, web_tls=None, web_names=(), retention_days=RETENTION_DAYS_DEFAULT):
+                 client_id=None, broker_ca=None, web_tls=None, web_names=(), retention_days=RETENTION_DAYS_DEFAULT,
+                 shared_events=False):
         self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca,
                                  web_tls=web_tls, retention_days=retention_days)
+        # True: events come through the shared subscription that `talkpuck ingest-worker`s join too
+        # (the broker spreads them); everything else still comes here alone (talkpuck/mqtt/README.md)
+        self.shared_events = shared_events
         self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
         self.store = None
         self.maintenance = None
@@ -50,7 +56,8 @@ class HostApp:
         self.sessions = SessionControl(self.store, self.commander)
         self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response)
         self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
-        self.link = MqttLink(s.broker_url, s.client_id, SUBSCRIPTIONS, on_message=self._on_message,
+        subs = DECIDER_SUBSCRIPTIONS + [shared_events_filter()] if self.shared_events else SUBSCRIPTIONS
+        self.link = MqttLink(s.broker_url, s.client_id, subs, on_batch=self._on_batch,
                              on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"),
                              ca=s.broker_ca)
         try:
@@ -92,6 +99,20 @@ class HostApp:
         # commands (the host's own, and retained ones anybody left: cleared and counted) never reach ingest
         if not self.retained_commands.handle(topic, payload, retained):
             self.ingest.handle(topic, payload, retained)
+
+    def _on_batch(self, items):
+        # as _on_message, for a batch: events are stored in one transaction (ingest.handle_batch)
+        keep, where = [], []
+        for i, (topic, payload, retained) in enumerate(items):
+            if not self.retained_commands.handle(topic, payload, retained):
+                keep.append((topic, payload, retained))
+                where.append(i)
+        try:
+            self.ingest.handle_batch(keep)
+        except StoreUnavailable as e:
+            done = int(getattr(e, "done", 0) or 0)
+            e.done = where[done] if done < len(where) else len(items)
+            raise
 
     def _publish(self, topic, payload):
         self.link.publish(topic, payload, qos=1, retain=False)
@@ -145,7 +166,8 @@ class HostApp:
         """True once no MQTT message arrived for quiet_s; False if that did not happen within timeout_s."""
         deadline = time.monotonic() + timeout_s
         while True:
-            idle = self.ingest.idle_for()
+            # a message waiting in the link (a batch being stored, or queued behind it) is not idle
+            idle = 0.0 if self.link is not None and self.link.busy() else self.ingest.idle_for()
             if idle >= quiet_s:
                 return True
             if time.monotonic() + (quiet_s - idle) > deadline:

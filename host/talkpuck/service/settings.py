@@ -59,4 +59,12 @@ class Settings:
         self.retention_days = check_retention_days(retention_days)
         # Fixed per store: the broker keeps this client's session (and queued QoS 1 events) while
         # the host is down, and two hosts feeding different stores never steal each other's session.
-        self.client_id = client_id or "talkpuck-host-" + hashlib.sha1(self.db_url.encode()).hexdigest()[:8]
+        self.client_id = client_id or host_client_id(self.db_url)
+
+
+def host_client_id(db_url, worker=0):
+    """The MQTT client id of the host (worker 0, `talkpuck serve`) or of ingest worker N of this store:
+    fixed per (store, worker), so a restarted worker gets its persistent session back, and two workers
+    never kick each other off."""
+    base = "talkpuck-host-" + hashlib.sha1(db_url.encode()).hexdigest()[:8]
+    return base if not worker else "%s-w%d" % (base, worker)

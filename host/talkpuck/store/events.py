@@ -9,10 +9,27 @@ event row stays as a receipt with an empty payload, so duplicates and losses are
 """
 import json
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
 
 from talkpuck.store import tables as t
+
+
+# PostgreSQL: a batch as one short statement with one array per column (unnest), so psycopg parses
+# and the server plans it once, whatever the batch size (a multi-row VALUES of 1000 rows is a new,
+# long statement each time: its client-side parsing cost more than the insert)
+_EVENT_COLS = {"device": "text", "boot": "text", "seq": "int", "kind": "text", "dev_ms": "bigint",
+               "wall_ms": "bigint", "received_ms": "bigint", "payload": "text", "session_id": "text"}
+_TURN_COLS = {"device": "text", "boot": "text", "seq": "int", "session_id": "text", "voice": "int", "conf": "int",
+              "start_ms": "bigint", "end_ms": "bigint", "dur_ms": "int", "level_db": "int"}
+
+
+def _pg_unnest(table, cols, returning=""):
+    return text("INSERT INTO %s (%s) SELECT * FROM unnest(%s) ON CONFLICT DO NOTHING%s" % (
+        table, ", ".join(cols), ", ".join("CAST(:%s AS %s[])" % (k, v) for k, v in cols.items()), returning))
+
+
+_PG_EVENTS = _pg_unnest("events", _EVENT_COLS, " RETURNING device, boot, seq")
+_PG_TURNS = _pg_unnest("turns", _TURN_COLS)
 
 
 class EventsMixin:
@@ -21,39 +38,122 @@ class EventsMixin:
 
         `times` maps puck-clock fields of the payload (start_ms, end_ms) to wall ms (ingest's job).
         """
-        times = times or {}
-        with self.lock:
-            try:
-                with self.engine.begin() as c:
-                    if (device, boot) not in self._known_boots:   # saves two round trips per event
-                        self._ensure_device(c, device, received_ms)
-                        self._ensure_boot(c, device, boot, received_ms)
-                    sid = payload.get("session") if kind == "session" else self._current_session(c, device)
-                    if kind == "turn" and sid is None:
-                        payload = {}      # heard between sessions: not kept, only counted
-                        self._incr(c, "turns_outside_session", 1)
-                    c.execute(t.events.insert().values(
-                        device=device, boot=boot, seq=seq, kind=kind, dev_ms=dev_ms, wall_ms=wall_ms,
-                        received_ms=received_ms, payload=json.dumps(payload, separators=(",", ":")),
-                        session_id=sid or None))
-                    apply = getattr(self, "_apply_" + kind, None)
-                    if kind == "turn" and not payload:
-                        apply = None
-                    if apply is not None:
-                        apply(c, device, boot, seq, wall_ms, payload, times)
-                self._known_boots.add((device, boot))
-                return True
-            except IntegrityError:
-                self.incr("duplicates_dropped")
-                return False
+        return self.add_events([(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times)])[0]
 
-    def _apply_turn(self, c, device, boot, seq, wall_ms, p, times):
+    def add_events(self, items):
+        """Store a batch of events in ONE transaction; returns one bool per item (False: a duplicate).
+
+        Each item is (device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times). Writes
+        are insert-or-ignore keyed by (device, boot, seq) (the unique constraint decides, on SQLite and
+        PostgreSQL alike), so a message handed twice, by one worker or by two, is stored once. Turns,
+        vad and mic events go in as one multi-row INSERT per run (and one for their turn rows): a
+        batch costs a few round trips, not several per event. Session and hand events change what
+        follows them (the device's running session, the hand queue): they are applied one by one, in
+        order. Nothing is written if the transaction fails: the caller hands the whole batch again.
+        """
+        out = [False] * len(items)
+        if not items:
+            return out
+        with self.lock:
+            new_boots = set()
+            with self.engine.begin() as c:
+                seen = set()
+                sessions = {}                    # device -> its running session, within this batch
+                run = []                         # indexes of bulk events waiting to be inserted
+                counts = {"duplicates_dropped": 0, "turns_outside_session": 0}
+                for i, it in enumerate(items):
+                    device, boot, seq, kind = it[0], it[1], it[2], it[3]
+                    if (device, boot) not in self._known_boots and (device, boot) not in new_boots:
+                        self._ensure_device(c, device, it[6])
+                        self._ensure_boot(c, device, boot, it[6])
+                        new_boots.add((device, boot))
+                    if (device, boot, seq) in seen:      # the same event twice in one batch
+                        counts["duplicates_dropped"] += 1
+                        continue
+                    seen.add((device, boot, seq))
+                    if kind in ("session", "hand"):
+                        self._insert_run(c, items, run, sessions, out, counts)
+                        run = []
+                        sid = it[7].get("session") if kind == "session" else self._session_of(c, device, sessions)
+                        if self._insert_events(c, [self._event_row(it, sid, it[7])]):
+                            out[i] = True
+                            getattr(self, "_apply_" + kind)(c, device, boot, seq, it[5], it[7], it[8] or {})
+                        else:
+                            counts["duplicates_dropped"] += 1
+                        sessions.pop(device, None)       # a phase event may have started or ended one
+                    else:
+                        run.append(i)
+                self._insert_run(c, items, run, sessions, out, counts)
+                for name, n in counts.items():
+                    if n:
+                        self._incr(c, name, n)
+            self._known_boots.update(new_boots)
+        return out
+
+    def _session_of(self, c, device, cache):
+        if device not in cache:
+            cache[device] = self._current_session(c, device)
+        return cache[device]
+
+    @staticmethod
+    def _event_row(it, sid, payload):
+        device, boot, seq, kind, dev_ms, wall_ms, received_ms = it[:7]
+        return dict(device=device, boot=boot, seq=seq, kind=kind, dev_ms=dev_ms, wall_ms=wall_ms,
+                    received_ms=received_ms, payload=json.dumps(payload, separators=(",", ":")),
+                    session_id=sid or None)
+
+    def _insert_or_ignore(self, table):
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table).on_conflict_do_nothing()
+
+    def _insert_events(self, c, rows):
+        """Insert-or-ignore `rows` into events; the set of (device, boot, seq) actually inserted."""
+        if not rows:
+            return set()
+        if self.engine.dialect.name == "postgresql" and len(rows) > 1:
+            res = c.execute(_PG_EVENTS, {k: [r[k] for r in rows] for k in _EVENT_COLS})
+            return {(r[0], r[1], r[2]) for r in res.all()}
+        e = t.events.c
+        # executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues", one compiled statement)
+        res = c.execute(self._insert_or_ignore(t.events).returning(e.device, e.boot, e.seq), rows)
+        return {(r[0], r[1], r[2]) for r in res.all()}
+
+    def _insert_run(self, c, items, run, sessions, out, counts):
+        """One multi-row insert for a run of turn/vad/mic events, then one for their turns."""
+        rows, turns = [], []
+        for i in run:
+            it = items[i]
+            sid = self._session_of(c, it[0], sessions)
+            payload = it[7]
+            if it[3] == "turn" and sid is None:
+                payload = {}      # heard between sessions: not kept, only counted
+            rows.append(self._event_row(it, sid, payload))
+        stored = self._insert_events(c, rows)
+        for i, row in zip(run, rows):
+            it = items[i]
+            if (it[0], it[1], it[2]) not in stored:
+                counts["duplicates_dropped"] += 1
+                continue
+            out[i] = True
+            if it[3] == "turn":
+                if row["session_id"] is None:
+                    counts["turns_outside_session"] += 1
+                else:
+                    turns.append(self._turn_row(it[0], it[1], it[2], row["session_id"], it[5], it[7], it[8] or {}))
+        if turns and self.engine.dialect.name == "postgresql":
+            c.execute(_PG_TURNS, {k: [r[k] for r in turns] for k in _TURN_COLS})
+        elif turns:
+            c.execute(self._insert_or_ignore(t.turns), turns)
+
+    @staticmethod
+    def _turn_row(device, boot, seq, sid, wall_ms, p, times):
         start = times.get("start_ms", wall_ms - max(0, p["end_ms"] - p["start_ms"]))
         end = times.get("end_ms", wall_ms)
-        c.execute(t.turns.insert().values(
-            device=device, boot=boot, seq=seq, session_id=self._current_session(c, device),
-            voice=p["voice"], conf=p.get("conf"), start_ms=start, end_ms=end, dur_ms=max(0, end - start),
-            level_db=p.get("level_db")))
+        return dict(device=device, boot=boot, seq=seq, session_id=sid, voice=p["voice"], conf=p.get("conf"),
+                    start_ms=start, end_ms=end, dur_ms=max(0, end - start), level_db=p.get("level_db"))
 
     # -- queries ----------------------------------------------------------------------------------
     def events(self, device=None, kind=None, limit=1000):

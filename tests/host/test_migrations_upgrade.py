@@ -1,0 +1,99 @@
+"""The numbered migrations on both databases: a store made by the first schema (m001 only, as it
+shipped, with rows in it) is brought to the newest version by Store(); its rows survive and are
+linked (m003); the unique (device, boot, seq) key that makes ingest idempotent holds afterwards."""
+import json
+
+from sqlalchemy import create_engine, text
+
+from talkpuck.store import Store
+from talkpuck.store import tables as t
+from talkpuck.store.engine import make_engine
+from talkpuck.store.migrations import MIGRATIONS, current_version, m001_initial, number_of
+
+T0 = 1_700_000_000_000
+B1 = "0000aaaa"
+
+
+def _first_schema_with_rows(url):
+    eng = make_engine(url)
+    with eng.begin() as c:      # the schema as m001 shipped it: no session_id, no deleted counts
+        m001_initial(c)
+        for sql in ("DROP INDEX ix_events_session_id", "DROP INDEX ix_commands_session_id",
+                    "DROP INDEX ix_turns_session_id", "ALTER TABLE events DROP COLUMN session_id",
+                    "ALTER TABLE commands DROP COLUMN session_id", "ALTER TABLE boots DROP COLUMN deleted_events",
+                    "ALTER TABLE boots DROP COLUMN deleted_max_seq"):
+            c.execute(text(sql))
+        t.schema_version.create(c)
+        c.execute(t.schema_version.insert().values(version=1, applied_ms=T0))
+        c.execute(text("INSERT INTO devices (id, online, first_seen_ms, last_seen_ms) VALUES ('puck-a', false, :t, :t)"),
+                  {"t": T0})
+        c.execute(text("INSERT INTO sessions (id, device, room, source, phase, started_ms, ended_ms, extended_s, short_break)"
+                       " VALUES ('s-1', 'puck-a', 'Room A', 'host', 'ended', :a, :b, 0, false)"), {"a": T0, "b": T0 + 60000})
+        c.execute(text("INSERT INTO boots (device, boot) VALUES ('puck-a', :b)"), {"b": B1})
+        for seq, kind, at, payload in ((1, "session", T0, {"session": "s-1", "phase": "running"}),
+                                       (2, "vad", T0 + 5000, {}), (3, "vad", T0 + 90000, {})):
+            c.execute(text("INSERT INTO events (device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload)"
+                           " VALUES ('puck-a', :b, :s, :k, 0, :w, :w, :p)"),
+                      {"b": B1, "s": seq, "k": kind, "w": at, "p": json.dumps(payload)})
+        c.execute(text("INSERT INTO commands (id, device, verb, args, ts_ms, ttl_s, state) VALUES "
+                       "('c1', 'puck-a', 'session_start', :a, :t, 30, 'ok')"),
+                  {"a": json.dumps({"session": "s-1", "limit_s": 60, "purpose": "Private matter"}), "t": T0})
+    assert current_version(eng) == 1
+    eng.dispose()
+
+
+def test_upgrade_from_the_first_schema_with_rows_to_the_newest(db_url):
+    _first_schema_with_rows(db_url)
+    store = Store(db_url)
+    assert store.version == number_of(MIGRATIONS[-1]) == current_version(store.engine)
+    assert [e["session_id"] for e in store.events()] == ["s-1", "s-1", None]
+    assert store.command("c1")["args"] == {"session": "s-1", "limit_s": 60}
+    assert store.device("puck-a") is not None
+    # the key ingest's insert-or-ignore relies on survived the upgrade
+    assert store.add_events([("puck-a", B1, 3, "vad", 0, T0, T0, {}, None),
+                             ("puck-a", B1, 4, "vad", 0, T0, T0, {}, None)]) == [False, True]
+    assert store.counter("duplicates_dropped") == 1 and store.events_lost() == 0
+    store.close()
+    store = Store(db_url)                 # a second start changes nothing
+    assert store.count("events") == 4
+    store.close()
+
+
+def test_every_migration_step_applies_on_both_databases(db_url):
+    """Each version in turn, from an empty database: no migration needs a later one."""
+    eng = make_engine(db_url)
+    t.schema_version.create(eng, checkfirst=True)
+    for fn in MIGRATIONS:
+        with eng.begin() as c:
+            fn(c)
+            c.execute(t.schema_version.insert().values(version=number_of(fn), applied_ms=T0))
+        assert current_version(eng) == number_of(fn)
+    eng.dispose()
+    store = Store(db_url)
+    assert store.version == number_of(MIGRATIONS[-1])
+    store.close()
+
+
+def test_postgresql_is_really_tested(pg_url):
+    """The PostgreSQL half of these tests runs: a server is reachable or started (tests/host/pgserver.py)."""
+    eng = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with eng.connect() as c:
+        assert c.execute(text("SELECT 1")).scalar() == 1
+    eng.dispose()
+
+
+def test_a_server_of_our_own_when_none_is_reachable():
+    """What a machine without a running PostgreSQL gets: initdb (as `nobody` when root) in a temp dir,
+    a free port, database `test`; the store migrates on it; stop() removes it."""
+    import os
+
+    import pgserver
+    url, own = pgserver.server(own=True)
+    try:
+        assert own is not None and ":%d/" % own.port in url
+        store = Store(url)
+        assert store.version == number_of(MIGRATIONS[-1])
+        store.close()
+    finally:
+        own.stop()
+    assert not os.path.exists(own.dir)
