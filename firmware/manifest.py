@@ -9,6 +9,7 @@
 metadata(description="talkpuck puck firmware: pure core, MQTT client, device HALs", version="0.1.0")
 
 package("puckcore")                     # the pure core (detection, session, ring, codec, outbox, app)
+                                        #   (the whole package: puck.py app + uplink.py link/rx tasks, ...)
 module("app_main.py")                   # boot sequence: config, board, HAL, Puck, asyncio
 package("puckport")                     # portable layer: config.json check, JSON storage, uptime, HalServices
 module("mqtt_packets.py", base_path="lib")  # MQTT 3.1.1 packet encode/decode (pure)

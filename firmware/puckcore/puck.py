@@ -22,10 +22,8 @@ The tasks (each owned here, cancelled in deinit()):
     button  poll -> gestures -> controller
     ui      controller.tick, ring render, every `ui_ms`; wakes the link when tele is due or it dropped
     store   waits for the controller's persist Event, saves its record
-    link    connect, birth/info/subscribe, then retained state, outbox (QoS 1, acked), responses, tele;
-            between sends it waits on one Event (`wake`) that the outbox, the responses queue and
-            the controller's state flag set, instead of polling
-    rx      commands -> codec -> (time sync | controller) -> response
+    link    connect, birth/info/subscribe, then retained state, outbox, responses, tele (puckcore.uplink)
+    rx      commands -> codec -> (time sync | controller) -> response (puckcore.uplink)
 
 Every queue is a puckcore.ringqueue.RingQueue (drop-oldest, counted); every drop and error count
 (outbox, detector, responses, MQTT inbox, I2S short reads, storage errors, the last link error)
@@ -38,24 +36,19 @@ from puckcore import VERSION, codec, tele
 from puckcore.chime import Chime
 from puckcore.controller import Controller
 from puckcore.detector import EV_SUMMARY, EV_TURN_END, TurnDetector
-from puckcore.errors import ProtocolError
 from puckcore.flag import Flag
 from puckcore.gestures import Gestures
 from puckcore.outbox import Outbox
 from puckcore.protocol import PROTOCOL_REVISION
-from puckcore.ringqueue import RingQueue
 from puckcore.settings import Settings
-from puckcore.ticks import ticks_diff
-from puckcore.watchdog import W_AUDIO, W_LINK, W_RING, Watchdog, boot_reason
+from puckcore.uplink import Uplink
+from puckcore.watchdog import W_AUDIO, W_RING, Watchdog, boot_reason
 
 
 class Puck:
     ui_ms = 50
     button_poll_ms = 10
-    tele_ms = 30000
-    reconnect_min_ms = 500
-    reconnect_max_ms = 30000
-    responses_max = 8
+    responses_max = Uplink.responses_max  # (tele_ms and the reconnect backoff are Uplink's)
     caps = ("vad", "turns", "ring", "button")
 
     def __init__(self, hal, device_id, board="sim", settings=None, record=None, prev_boot=None, prev_seq=0):
@@ -79,17 +72,12 @@ class Puck:
             self.ctrl.restore(record, hal.clock.now_ms())
         self.leds = bytearray(3 * self.ctrl.leds)
         self.frame = array("h", bytes(2 * TurnDetector.FRAME_SAMPLES))
-        self.rejected = 0
-        self.retained_dropped = 0  # retained commands ignored (also counted in `rejected`, which tele carries)
-        self.last_error = None  # the last exception a command raised in the rx task
-        self.link_error = None  # the last link fault the link task saw (tele.link_error)
-        self.online = False  # connected and subscribed to commands
         self.frames = 0
-        self.host_sync = None  # (host Unix ms, ticks) from the last cmd/time
-        self.responses = RingQueue(self.responses_max, self.wake)  # encoded `resp` documents
+        # the link and rx tasks: publishing, commands, responses, and their counters (see the
+        # properties below)
+        self.uplink = Uplink(self)
         self._saved_seq = 0
         self._tasks = []
-        self._last_tele = None
         # fed by the ui task while audio, ring and link all loop (puckcore.watchdog); hal.watchdog
         # is the platform's (machine.WDT, systemd), absent in the simulator
         self.watch = Watchdog(getattr(hal, "watchdog", None), hal.storage)
@@ -114,7 +102,7 @@ class Puck:
         return p
 
     def start(self):
-        for coro in (self._audio(), self._button(), self._ui(), self._store(), self._link(), self._rx()):
+        for coro in (self._audio(), self._button(), self._ui(), self._store(), self.uplink.link(), self.uplink.rx()):
             self._tasks.append(asyncio.create_task(coro))
 
     def deinit(self):
@@ -199,7 +187,7 @@ class Puck:
             self.chime.update(ctrl.session.phase, ctrl.settings.chime, now, self.detector)  # pyright: ignore[reportAttributeAccessIssue]
             if self._saved_seq != self.outbox.last_seq:
                 self._save_boot()
-            if self.online and (not self.hal.link.up or self._tele_due(now)):
+            if self.uplink.online and (not self.hal.link.up or self.uplink.tele_due(now)):
                 self.wake.set()  # the link task waits for work: time is the one thing it cannot see
             await self.hal.sleep_ms(self.ui_ms)
 
@@ -220,48 +208,6 @@ class Puck:
         # the host learns events lost at the end of a boot from info.prev_seq (protocol §4)
         self._saved_seq = self.outbox.last_seq
         self.hal.storage.save("boot", {"boot": self.boot, "seq": self._saved_seq})
-
-    async def _link(self):
-        link = self.hal.link
-        backoff = self.reconnect_min_ms
-        watch = self.watch
-        while True:
-            watch.checkin(W_LINK, self.hal.clock.now_ms())  # a connect must end within its limit
-            try:
-                await link.connect(self.root + "status", b"offline")
-                await self._on_connect(link)
-                backoff = self.reconnect_min_ms
-                while True:
-                    watch.checkin(W_LINK, self.hal.clock.now_ms())
-                    if not link.up:  # dropped in the background: notice now, not at the next publish
-                        raise OSError("MQTT link down")
-                    if self._has_pending():  # checked without a coroutine call
-                        await self._send_pending(link)
-                    else:
-                        self.wake.clear()  # nothing can be added between the check and the wait
-                        watch.idle(W_LINK)  # waiting for work is not wedged
-                        await self.wake.wait()
-            except OSError as e:
-                # one reconnect path for every link fault; the puck keeps time meanwhile
-                self.link_error = e
-                # the broker may have died before saving what it acked last: send that again
-                self.outbox.rewind(self.hal.clock.now_ms())
-                self.ctrl.connected = False
-                self.online = False
-                watch.idle(W_LINK)  # an outage is not wedged: the backoff sleep cannot hang
-                await self.hal.sleep_ms(backoff)
-                backoff = min(backoff * 2, self.reconnect_max_ms)
-
-    async def _on_connect(self, link):
-        now = self.hal.clock.now_ms()
-        await link.publish(self.root + "status", b"online", 1, True)
-        await link.publish(self.root + "info", codec.encode_doc(self.boot, now, self.info_fields()), 1, True)
-        await link.subscribe(self.root + "cmd/#", 1)
-        await link.subscribe(codec.ROOT + codec.GROUP + "/cmd/#", 1)
-        self.ctrl.connected = True
-        self.ctrl.state_flag.set()
-        self._last_tele = None
-        self.online = True
 
     def info_fields(self):
         fields = {
@@ -286,111 +232,42 @@ class Puck:
             caps.append("voices")
         return caps
 
-    def _tele_due(self, now):
-        return self._last_tele is None or ticks_diff(now, self._last_tele) >= self.tele_ms
-
-    def _has_pending(self):
-        if self.ctrl.state_dirty or len(self.responses) or len(self.outbox):
-            return True
-        return self._tele_due(self.hal.clock.now_ms())
-
-    async def _send_pending(self, link):
-        ctrl = self.ctrl
-        if ctrl.state_dirty:
-            ctrl.state_flag.clear()
-            now = self.hal.clock.now_ms()
-            await link.publish(self.root + "state", codec.encode_doc(self.boot, now, ctrl.state_fields(now)), 1, True)
-        resp = self.responses
-        while True:
-            doc = resp.peek()
-            if doc is None:
-                break
-            await link.publish(self.root + "resp", doc, 1, False)
-            if resp.peek() is doc:  # (unless a burst pushed it out meanwhile)
-                resp.get_nowait()
-        sent = 0
-        while sent < 16:  # bounded, so state and responses are not starved by a long backlog
-            item = self.outbox.peek()
-            if item is None:
-                break
-            seq, kind, payload = item
-            await link.publish(self.root + "evt/" + kind, payload, 1, False)
-            self.outbox.ack(seq, self.hal.clock.now_ms())
-            sent += 1
-        now = self.hal.clock.now_ms()
-        if self._tele_due(now):
-            self._last_tele = now
-            await link.publish(self.root + "tele", codec.encode_doc(self.boot, now, self.tele_fields(now)), 0, False)
-
     def tele_fields(self, now):
         return tele.fields(self, now)
 
-    async def _rx(self):
-        link = self.hal.link
-        while True:
-            msg = await link.recv()
-            if self.drop_retained(msg):
-                continue
-            topic, payload = msg[0], msg[1]
-            try:
-                if self.on_message is None or not self.on_message(topic, payload):
-                    self.handle_message(topic, payload, self.hal.clock.now_ms())
-            except Exception as e:  # never let one message stop the command task
-                self.rejected += 1
-                self.last_error = repr(e)
+    # -- the uplink's state, under the names the simulator, tests and app_main use ---------------
+    @property
+    def online(self):
+        """Connected and subscribed to commands."""
+        return self.uplink.online
+
+    @property
+    def rejected(self):
+        return self.uplink.rejected
+
+    @property
+    def retained_dropped(self):
+        return self.uplink.retained_dropped
+
+    @property
+    def responses(self):
+        return self.uplink.responses
+
+    @property
+    def link_error(self):
+        return self.uplink.link_error
+
+    @property
+    def last_error(self):
+        return self.uplink.last_error
+
+    @property
+    def host_sync(self):
+        return self.uplink.host_sync
 
     def drop_retained(self, msg):
-        """True (and counted) when `msg` = (topic, payload[, retained]) is a retained command.
-
-        Mosquitto's ACL cannot see the retain flag, so anyone allowed to command could leave a
-        retained command that every puck connecting later would obey: a puck takes commands only
-        as they are sent (the host never retains one and clears any it finds)."""
-        if len(msg) > 2 and msg[2]:
-            self.retained_dropped += 1
-            self.rejected += 1
-            return True
-        return False
+        return self.uplink.drop_retained(msg)
 
     def handle_message(self, topic, payload, now):
-        """One incoming command: check it, run it, queue the response. Bad input is counted, never fatal."""
-        try:
-            verb, args = codec.decode_command(topic, payload, self.device)
-        except ProtocolError as e:
-            self.rejected += 1
-            cid = _id_of(payload)
-            if cid:
-                self._respond(cid, topic.split("/")[-1], str(e), now)
-            return
-        if codec.expired(args, self.host_sync, now):
-            self._respond(args["id"], verb, "expired", now)
-            return
-        if verb == "time":
-            self.host_sync = (args["now_ms"], now)
-            error = None
-        else:
-            try:
-                error = self.ctrl.on_command(verb, args, now)
-            except Exception as e:  # a controller bug must not stop the puck: report it
-                error = "internal: %r" % (e,)
-        if error:
-            self.rejected += 1
-        self._respond(args["id"], verb, error, now)
-
-    def _respond(self, cid, verb, error, now):
-        fields = {"id": cid, "verb": verb, "ok": error is None, "error": error}
-        if verb[:3] == "fw_" and self.ctrl.fw is not None:
-            fields.update(self.ctrl.fw.resp_fields())  # have, fw_state: where the download stands
-        self.responses.put(codec.encode_doc(self.boot, now, fields))  # full: the oldest goes, counted
-
-
-
-def _id_of(payload):
-    """The command id of a payload that failed checks, if one can be read: to answer it."""
-    try:
-        import json
-
-        doc = json.loads(payload)
-        cid = doc.get("id") if type(doc) is dict else None
-        return cid if type(cid) is str and cid else None
-    except Exception:
-        return None
+        """One incoming command (puckcore.uplink.Uplink.handle_message)."""
+        self.uplink.handle_message(topic, payload, now)

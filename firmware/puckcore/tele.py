@@ -1,8 +1,8 @@
 """tele — the puck's telemetry document (protocol §5): health, and every drop and error counter.
 
-`fields(puck, now_ms)` is what the link task publishes on `tele` every `Puck.tele_ms`. Every
-bounded queue of the firmware is a puckcore.ringqueue.RingQueue that counts what it drops, and each
-count leaves the puck here (host/talkpuck/protocol/schemas/tele.json lists them):
+`fields(puck, now_ms)` is what the link task publishes on `tele` every `Uplink.tele_ms`
+(puckcore.uplink). Every bounded queue of the firmware is a puckcore.ringqueue.RingQueue that counts
+what it drops, and each count leaves the puck here (host/talkpuck/protocol/schemas/tele.json lists them):
 
     dropped            outbox_dropped + detector_dropped (kept: the host's loss figure)
     outbox_dropped     events pushed out of a full outbox (the host also sees the gap in seq)

@@ -169,7 +169,7 @@ def test_drop_and_error_counts_reach_tele():
     puck = Puck.from_storage(hal, DEV)
     now = hal.clock.now_ms()
     for i in range(Puck.responses_max + 3):  # no link task runs: the responses pile up
-        puck._respond("c%d" % i, "identify", None, now)
+        puck.uplink.respond("c%d" % i, "identify", None, now)
     assert len(puck.responses) == Puck.responses_max
     assert json.loads(puck.responses.peek())["id"] == "c3"  # the oldest went first
     for i in range(puck.outbox.capacity + 2):
