@@ -27,6 +27,8 @@ COMMANDS = [
     "deploy",                         # board, build, deploy, provision
     "security",                       # security init, device add|remove|list
     "bridge",                         # bridge (a USB puck to MQTT)
+    "ha",                             # ha login|show|remove (Home Assistant discovery)
+    "units",                          # deploy-units (systemd units for one office)
 ]
 
 
