@@ -154,8 +154,8 @@ def start_host(data_dir, tls_port):
     exe = os.path.join(os.path.dirname(sys.executable), "talkpuck")
     cmd = [exe, "serve", "--listen", LISTEN, "--mqtt-tls-port", str(tls_port), "--data-dir", data_dir,
            "--http-port", "0"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(os.path.join(data_dir, "serve.log"), "w"),
-                            text=True)
+    with open(os.path.join(data_dir, "serve.log"), "w") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith("talkpuck host:"):
@@ -167,18 +167,17 @@ def start_host(data_dir, tls_port):
 
 
 def live_stream_available():
-    return os.path.exists(os.path.join(ROOT, "host", "talkpuck", "live")) or \
-        "/api/live/stream" in open(os.path.join(ROOT, "host", "talkpuck", "api", "routers", "live.py")).read()
+    with open(os.path.join(ROOT, "host", "talkpuck", "api", "routers", "live.py")) as f:
+        return "/api/live/stream" in f.read()
 
 
-async def run_pucks(n, seconds, passwords, ca, tls_port, created, connect_parallel=50):
+async def run_pucks(n, seconds, passwords, ca, tls_port, created, t_connected, connect_parallel=50):
     ctx = ssl.create_default_context(cafile=ca)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     rng = random.Random(16)
     pucks = [LightPuck(d, LISTEN, tls_port, passwords[d], ctx, created, random.Random(rng.random()))
              for d in sorted(passwords)[:n]]
     gate = asyncio.Semaphore(connect_parallel)     # TLS handshakes: not all at once
-    t_connected = {}
     lag = []
 
     def connected(p):
@@ -239,24 +238,26 @@ def run(n, seconds, poll_ms=20, keep=False):
             cpu_marks = []
 
             def sample():
-                start = time.monotonic()
                 while not sampling.wait(1.0):
                     for k, pid in pids.items():
                         try:
                             rss[k] = max(rss[k], proc_rss_mb(pid))
                         except OSError:
                             pass
-                    el = time.monotonic() - start
-                    # the steady part: from a quarter of the run (everyone connected) to its end
-                    if not cpu_marks and el >= warm_s:
+                    # the steady part: from 10 s after the last puck connected to the end of the run
+                    if not cpu_marks and len(connected) >= n and time.monotonic() - max(connected.values()) >= 10:
+                        cpu_marks.append((time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()},
+                                          len(poller.seen)))
+                    # ... to when the first puck stops making events (the run's length after it connected)
+                    elif len(cpu_marks) == 1 and time.monotonic() >= min(connected.values()) + seconds:
                         cpu_marks.append((time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()},
                                           len(poller.seen)))
 
-            warm_s = min(60.0, seconds / 4) + 5
+            connected = {}
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             pucks, t0, connect_s, lag = asyncio.run(
-                run_pucks(n, seconds, passwords, ca, tls_port, created))
+                run_pucks(n, seconds, passwords, ca, tls_port, created, connected))
             end = (time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()}, len(poller.seen))
             deadline = time.monotonic() + 30
             while len(poller.seen) < len(created) and time.monotonic() < deadline:
@@ -270,6 +271,9 @@ def run(n, seconds, poll_ms=20, keep=False):
                 host.wait(30)
             except subprocess.TimeoutExpired:
                 host.kill()
+                host.wait(10)
+            if host.stdout is not None:
+                host.stdout.close()
     finally:
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -280,7 +284,7 @@ def run(n, seconds, poll_ms=20, keep=False):
             stored_lat.append((got[0] - t_created) * 1000)
             recv_lat.append(got[1] - t_created * 1000)
     if cpu_marks:
-        (t1, c1, e1), (t2, c2, e2) = cpu_marks[0], end
+        (t1, c1, e1), (t2, c2, e2) = cpu_marks[0], (cpu_marks[1] if len(cpu_marks) > 1 else end)
     else:
         (t1, c1, e1), (t2, c2, e2) = (t0, {k: 0.0 for k in pids}, 0), end
     span = max(t2 - t1, 1e-6)

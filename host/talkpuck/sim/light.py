@@ -72,13 +72,14 @@ class LightPuck:
         c = self.client
         await c.connect()
         self.connects += 1
+        # subscribed before `online`: the host answers `online` with cmd/time at once
+        await c.subscribe(self.root + "cmd/#", 1)
+        await c.subscribe("%s/%s/cmd/#" % (ROOT, GROUP), 1)
         await c.publish(self.root + "status", b"online", 1, True)
         info = {"fw": "0.1.0-light", "board": "light-sim", "leds": 16, "room": "Room %s" % self.device,
                 "caps": ["turns", "button"], "proto_rev": 1}
         await c.publish(self.root + "info", encode_doc(self.boot, self.ms(), info), 1, True)
         await self._publish_state()
-        await c.subscribe(self.root + "cmd/#", 1)
-        await c.subscribe("%s/%s/cmd/#" % (ROOT, GROUP), 1)
 
     async def _publish_state(self):
         fields = {"phase": self.phase, "session": self.session, "limit_s": 300 if self.session else 0,

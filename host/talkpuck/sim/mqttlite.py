@@ -92,6 +92,9 @@ class LiteClient:
         except asyncio.TimeoutError:
             await self.close()
             raise OSError("MQTT connect timed out")
+        except asyncio.IncompleteReadError:
+            await self.close()
+            raise OSError("MQTT connect refused (the broker closed the connection)")
         except OSError:
             await self.close()
             raise
@@ -196,5 +199,5 @@ class LiteClient:
                 w.close()
                 await asyncio.wait_for(w.wait_closed(), 2)
             except (OSError, asyncio.TimeoutError):
-                pass
+                w.transport.abort()
         self._down()
