@@ -343,8 +343,8 @@ def report(r, argv=None):
         "| the pucks' event loop lag, p50 / p99 | %.0f / %.0f ms |" % r["loop_lag_ms"],
         "| link errors / reconnects / commands received | %d / %d / %d |" % (r["errors"], r["reconnects"], r["commands"]),
         "| created -> a browser's event stream | %s |"
-        % ("not measured by this script yet" if r["stream"] else
-           "pending: the live pages' server-sent events (job live) are not in this tree"),
+        % ("pending: /api/live/stream is in this tree but this script has no stream reader yet" if r["stream"] else
+           "pending: /api/live/stream (job live) is not in this tree"),
     ]
     return "\n".join(lines)
 
