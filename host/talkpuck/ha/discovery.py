@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 PREFIX_DEFAULT = "homeassistant"
 BUTTON_TOPIC = ROOT + "/" + HOST + "/ha/%s/identify"       # Home Assistant -> host (the ACL's one write)
 BUTTON_SUBSCRIPTION = ROOT + "/" + HOST + "/ha/+/identify"
+BUTTON_ROOT = ROOT + "/" + HOST + "/ha/"
 PRESS = "PRESS"
 PHASES = ["idle", "running", "warning", "wrapup", "timeup", "overrun", "ended", "break"]
 IDENTIFY_S = 10
@@ -149,8 +150,10 @@ class HaDiscovery:
             if payload == b"online":
                 self.announce_all()        # Home Assistant restarted: it asks for the configs again
             return True
+        if not topic.startswith(BUTTON_ROOT):   # every puck message passes here: the cheap test first
+            return False
         parts = topic.split("/")
-        if len(parts) == 6 and parts[:4] == ROOT.split("/") + [HOST, "ha"] and parts[5] == "identify":
+        if len(parts) == 6 and parts[5] == "identify":
             device = parts[4]
             if retained or payload != PRESS.encode() or not valid_device_id(device):
                 self.rejected += 1
