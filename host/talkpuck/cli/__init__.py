@@ -31,6 +31,8 @@ COMMANDS = [
     "bridge",                         # bridge (a USB puck to MQTT)
     "firmware",                       # firmware push (updates over the air)
     "worker",                         # ingest-worker (events beside serve --shared-events)
+    "ha",                             # ha login|show|remove (Home Assistant discovery)
+    "units",                          # deploy-units (systemd units for one office)
 ]
 
 

@@ -73,7 +73,25 @@ def run_remove(args):
 
     Credentials(security_dir(args.data_dir)).remove_device(args.name)
     print("device %s: login removed (restart the host, or send SIGHUP to its Mosquitto, to apply)" % args.name)
+    _remove_from_home_assistant(args)
     return 0
+
+
+def _remove_from_home_assistant(args):
+    """A running host with Home Assistant discovery on: the device's entities go too (talkpuck.ha)."""
+    from talkpuck.cli import runtime
+    from talkpuck.cli.ha import remove_published
+
+    info = runtime.read(args.data_dir)
+    if not info.get("ha_prefix") or not info.get("broker_url"):
+        return
+    try:
+        n = remove_published(info["broker_url"], info["ha_prefix"], args.name)
+    except Exception as e:     # the login is gone either way; say how to finish
+        print("device %s: could not remove it from Home Assistant (%s): run `talkpuck ha remove %s`"
+              % (args.name, e, args.name))
+        return
+    print("device %s: %d Home Assistant entities removed" % (args.name, n))
 
 
 def run_list(args):

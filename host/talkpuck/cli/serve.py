@@ -18,8 +18,12 @@ DEFAULT_HTTP_PORT = 8765
 
 def add_parser(sub):
     p = sub.add_parser("serve", help="run the host: MQTT ingest, store and the live room view")
-    p.add_argument("--broker", help="mqtt://host:port of an external broker (default: start an embedded one)")
-    p.add_argument("--db", help="database URL (default: SQLite in the data dir; postgresql://... works too)")
+    # from the environment too, so a service's password stays off the command line (`ps` shows it there)
+    p.add_argument("--broker", default=os.environ.get("TALKPUCK_BROKER") or None,
+                   help="mqtt://host:port of an external broker (default: $TALKPUCK_BROKER, else start an "
+                        "embedded one)")
+    p.add_argument("--db", default=os.environ.get("TALKPUCK_DB") or None,
+                   help="database URL (default: $TALKPUCK_DB, else SQLite in the data dir; postgresql://... works too)")
     p.add_argument("--data-dir", default="var", help="where the database and broker files live (default: var)")
     p.add_argument("--listen", default=None, metavar="ADDR",
                    help="serve the pucks on ADDR (e.g. 0.0.0.0 or the LAN address) over TLS with logins; "
@@ -36,6 +40,12 @@ def add_parser(sub):
     p.add_argument("--shared-events", action="store_true",
                    help="take events through the MQTT shared subscription, beside `talkpuck ingest-worker`s "
                         "(this process stays the one that sends commands and reads info/state)")
+    p.add_argument("--ha-discovery", action="store_true",
+                   help="publish Home Assistant MQTT discovery for every puck (off by default; docs/home-assistant.md)")
+    p.add_argument("--ha-prefix", default=None, metavar="PREFIX",
+                   help="Home Assistant's discovery prefix (default: homeassistant)")
+    p.add_argument("--ha-talking", action="store_true",
+                   help="also a 'talking' binary sensor per puck (needs --ha-discovery; read docs/privacy.md first)")
     p.set_defaults(func=run)
 
 
@@ -69,8 +79,10 @@ def start_host(args):
         from talkpuck.service.settings import RETENTION_DAYS_DEFAULT
         days = getattr(args, "retention_days", None) or RETENTION_DAYS_DEFAULT
         shared = bool(getattr(args, "shared_events", False))
+        ha = {"ha_discovery": getattr(args, "ha_discovery", False), "ha_prefix": getattr(args, "ha_prefix", None),
+              "ha_talking": getattr(args, "ha_talking", False)}
         host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca,
-                       retention_days=days, shared_events=shared, **web)
+                       retention_days=days, shared_events=shared, **web, **ha)
         try:
             host.start()
         except ListenError:
@@ -78,7 +90,7 @@ def start_host(args):
                 raise
             log.warning("port %d is taken; picking a free one", args.http_port)
             host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=0, broker_ca=ca,
-                           retention_days=days, shared_events=shared, **web)
+                           retention_days=days, shared_events=shared, **web, **ha)
             host.start()
     except BaseException:
         if broker is not None:
@@ -104,7 +116,7 @@ def secure_broker(args):
     from talkpuck.security.credentials import security_dir
     from talkpuck.security.mosquitto_conf import SecureBroker
 
-    return SecureBroker(security_dir(args.data_dir), listen, tls_port)
+    return SecureBroker(security_dir(args.data_dir), listen, tls_port, getattr(args, "ha_prefix", None))
 
 
 def run(args):
@@ -116,7 +128,8 @@ def run(args):
     old = os.umask(0o077)  # host.json carries the host's MQTT login when security is on: owner only
     try:
         runtime.write(args.data_dir, broker_url=host.settings.broker_url, http_url=host.http_url,
-                      db_url=host.settings.db_url)
+                      db_url=host.settings.db_url,
+                      ha_prefix=host.settings.ha_prefix if host.settings.ha_discovery else None)
     finally:
         os.umask(old)
     print("talkpuck host: live view %s  broker %s  store %s" % (host.http_url, redact(host.settings.broker_url),

@@ -7,6 +7,9 @@ The data dir's `security/` folder (0700) holds, besides the certificates (ca.py)
                           ever appears on a command line, where `ps` would show it)
     acl                   the topic rules (mosquitto_conf.py)
     host.json             the host's own login {"user": "host", "password": ...}
+    ha.json               Home Assistant's login {"user": "home_assistant", ...} (`talkpuck security
+                          ha-login`; the ACL lets it read status/state and the discovery prefix and
+                          write only the host's button topic: mosquitto_conf.py)
     devices/<id>.json     a puck's provisioning file: device, broker (mqtts://host:8883),
                           mqtt_password, ca; `talkpuck provision` writes it to the puck with ca.crt
 
@@ -25,6 +28,10 @@ from talkpuck.errors import ConfigError, NotFound
 from talkpuck.security.ca import write_private
 
 HOST_USER = HOST
+# Home Assistant's login (docs/home-assistant.md): the underscore keeps it from ever being a device id,
+# so the ACL's per-puck `%u` patterns give it no topic a puck could use
+HA_USER = "home_assistant"
+HA_FILE = "ha.json"
 ITERATIONS = 101  # mosquitto_passwd's default; the passwords are random, so the work factor adds little
 SALT_BYTES = 12
 TLS_PORT = 8883
@@ -84,18 +91,26 @@ class Credentials:
         users[user] = hash_line(user, password)
         self._write_users(users)
 
-    # -- the host -------------------------------------------------------------------------------------
+    # -- the host and Home Assistant -----------------------------------------------------------------
     def ensure_host(self):
         """The host's (user, password), made on first use."""
-        path = os.path.join(self.dir, "host.json")
-        if os.path.exists(path) and HOST_USER in self.users():
+        return self._ensure_login(HOST_USER, "host.json")
+
+    def ensure_ha(self):
+        """Home Assistant's (user, password) and the path of ha.json, made on first use (talkpuck.ha)."""
+        user, password = self._ensure_login(HA_USER, HA_FILE)
+        return user, password, os.path.join(self.dir, HA_FILE)
+
+    def _ensure_login(self, user, name):
+        path = os.path.join(self.dir, name)
+        if os.path.exists(path) and user in self.users():
             with open(path) as f:
                 doc = json.load(f)
             return doc["user"], doc["password"]
         password = new_password()
-        self.set_password(HOST_USER, password)
-        write_private(path, json.dumps({"user": HOST_USER, "password": password}))
-        return HOST_USER, password
+        self.set_password(user, password)
+        write_private(path, json.dumps({"user": user, "password": password}))
+        return user, password
 
     # -- pucks ----------------------------------------------------------------------------------------
     def device_path(self, device):
@@ -136,7 +151,7 @@ class Credentials:
 
     def remove_device(self, device):
         users = self.users()
-        if device not in users or device == HOST_USER:
+        if device not in users or device in (HOST_USER, HA_USER):
             raise NotFound("device %s: has no login" % device)
         del users[device]
         self._write_users(users)
@@ -146,4 +161,4 @@ class Credentials:
             pass
 
     def devices(self):
-        return sorted(u for u in self.users() if u != HOST_USER)
+        return sorted(u for u in self.users() if u not in (HOST_USER, HA_USER))

@@ -16,7 +16,9 @@ The TLS port is fixed by configuration (8883 by default) because every puck is p
 it: `check_port()` raises ListenError when something holds it, and nothing ever moves it.
 
 The ACL (Mosquitto matches `%u` to the login's user name, which for a puck is its device id):
-the host user reads and writes everything under talkpuck/; a puck writes only its own device
+the host user reads and writes everything under talkpuck/ and the Home Assistant discovery prefix;
+Home Assistant's user (talkpuck.ha, `talkpuck security ha-login`) reads the pucks' status and state
+and the discovery prefix, and writes only its birth message and the host's button topic; a puck writes only its own device
 topics (status, info, state, tele, resp, evt/#: never cmd/, so no puck sends commands, not even to
 itself) and reads only its own cmd/# and the group's talkpuck/v1/all/cmd/#. Mosquitto's ACL cannot
 see the retain flag: the host never publishes a retained command and clears any it finds
@@ -27,15 +29,28 @@ import socket
 
 from puckcore.protocol import GROUP, PLAIN_KINDS, ROOT
 from talkpuck.errors import ConfigError, ListenError
-from talkpuck.security.credentials import HOST_USER, TLS_PORT, Credentials
+from talkpuck.ha.discovery import BUTTON_SUBSCRIPTION, check_prefix
+from talkpuck.ha.discovery import PREFIX_DEFAULT as HA_PREFIX
+from talkpuck.security.credentials import HA_USER, HOST_USER, TLS_PORT, Credentials
 
 ACL_NAME = "acl"
 
 
-def acl_text():
+def acl_text(ha_prefix=HA_PREFIX):
     lines = ["# written by talkpuck (talkpuck/security/mosquitto_conf.py): do not edit, it is rewritten",
              "user %s" % HOST_USER,
              "topic readwrite %s/#" % ROOT.split("/")[0],
+             "# Home Assistant discovery: the host publishes the configs and hears Home Assistant's birth",
+             "topic readwrite %s/#" % ha_prefix,
+             "",
+             "# Home Assistant (talkpuck.ha): reads the pucks' status and state and the discovery configs;",
+             "# writes only its birth message and the host's button topic (the host turns a press into a command)",
+             "user %s" % HA_USER,
+             "topic read %s/+/status" % ROOT,
+             "topic read %s/+/state" % ROOT,
+             "topic read %s/#" % ha_prefix,
+             "topic write %s/status" % ha_prefix,
+             "topic write %s" % BUTTON_SUBSCRIPTION,
              "",
              "# every puck: %u is its login, which is its device id"]
     for kind in PLAIN_KINDS:
@@ -64,7 +79,7 @@ def check_port(addr, port):
 class SecureBroker:
     """What `Broker.start(secure=...)` needs to run Mosquitto with TLS, logins and the ACL."""
 
-    def __init__(self, sec_dir, listen_addr, tls_port=TLS_PORT):
+    def __init__(self, sec_dir, listen_addr, tls_port=TLS_PORT, ha_prefix=None):
         self.dir = sec_dir
         self.listen_addr = listen_addr
         self.tls_port = int(tls_port)
@@ -77,7 +92,7 @@ class SecureBroker:
         self.user, self.password = self.creds.ensure_host()
         self.acl_path = os.path.join(sec_dir, ACL_NAME)
         with open(self.acl_path, "w") as f:
-            f.write(acl_text())
+            f.write(acl_text(check_prefix(ha_prefix or HA_PREFIX)))
 
     def check_ports(self):
         check_port(self.listen_addr, self.tls_port)

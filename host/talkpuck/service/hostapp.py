@@ -6,6 +6,7 @@ Used by `talkpuck serve`, `talkpuck demo` and the end-to-end tests:
     sid = host.start_session("puck-a1", 180, warn_s=60, purpose="Team check-in")
     host.wait_idle(); print(host.stats()); host.stop()
 """
+import json
 import logging
 import time
 
@@ -16,6 +17,7 @@ from talkpuck.api.server import WebServer
 from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
+from talkpuck.ha.discovery import HaDiscovery
 from talkpuck.hands import HandQueue
 from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
@@ -33,12 +35,14 @@ HOST_STATUS = ROOT + "/host/status"
 class HostApp:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
                  client_id=None, broker_ca=None, web_tls=None, web_names=(), retention_days=RETENTION_DAYS_DEFAULT,
-                 shared_events=False):
+                 shared_events=False, ha_discovery=False, ha_prefix=None, ha_talking=False):
         self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca,
-                                 web_tls=web_tls, retention_days=retention_days)
+                                 web_tls=web_tls, retention_days=retention_days, ha_discovery=ha_discovery,
+                                 ha_prefix=ha_prefix, ha_talking=ha_talking)
         # True: events come through the shared subscription that `talkpuck ingest-worker`s join too
         # (the broker spreads them); everything else still comes here alone (talkpuck/mqtt/README.md)
         self.shared_events = shared_events
+        self.ha = None                        # HaDiscovery when Home Assistant discovery is on (talkpuck.ha)
         self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
         self.store = None
         self.maintenance = None
@@ -56,7 +60,11 @@ class HostApp:
         self.sessions = SessionControl(self.store, self.commander)
         self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response)
         self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
-        subs = DECIDER_SUBSCRIPTIONS + [shared_events_filter()] if self.shared_events else SUBSCRIPTIONS
+        subs = DECIDER_SUBSCRIPTIONS + [shared_events_filter()] if self.shared_events else list(SUBSCRIPTIONS)
+        if s.ha_discovery:
+            self.ha = HaDiscovery(lambda t, p, r: self.link.publish(t, p, qos=1, retain=r), self.commander.send,
+                                  self._known_devices, s.ha_prefix, s.ha_talking)
+            subs += [t for t in self.ha.subscriptions if t not in subs]
         self.link = MqttLink(s.broker_url, s.client_id, subs, on_batch=self._on_batch,
                              on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"),
                              ca=s.broker_ca)
@@ -97,13 +105,37 @@ class HostApp:
 
     def _on_message(self, topic, payload, retained):
         # commands (the host's own, and retained ones anybody left: cleared and counted) never reach ingest
+        if self.ha is not None and self.ha.handle(topic, payload, retained):
+            return                             # Home Assistant's button presses and birth: not puck messages
         if not self.retained_commands.handle(topic, payload, retained):
             self.ingest.handle(topic, payload, retained)
+            if self.ha is not None:
+                self._ha_seen(topic, payload)
+
+    def _ha_seen(self, topic, payload):
+        parts = topic.split("/")
+        if len(parts) < 4:
+            return
+        if parts[3] == "info":                 # (re)announced with what the puck says of itself
+            try:
+                info = json.loads(payload)
+            except ValueError:
+                return
+            if isinstance(info, dict):
+                self.ha.seen(parts[2], info, again=True)
+        elif parts[3] == "status":
+            self.ha.seen(parts[2])
+
+    def _known_devices(self):
+        for d in self.store.devices():
+            yield d["id"], {"board": d.get("board"), "fw": d.get("fw"), "room": d.get("room_reported")}
 
     def _on_batch(self, items):
         # as _on_message, for a batch: events are stored in one transaction (ingest.handle_batch)
         keep, where = [], []
         for i, (topic, payload, retained) in enumerate(items):
+            if self.ha is not None and self.ha.handle(topic, payload, retained):
+                continue                       # Home Assistant's button presses and birth: not puck messages
             if not self.retained_commands.handle(topic, payload, retained):
                 keep.append((topic, payload, retained))
                 where.append(i)
@@ -113,12 +145,20 @@ class HostApp:
             done = int(getattr(e, "done", 0) or 0)
             e.done = where[done] if done < len(where) else len(items)
             raise
+        if self.ha is not None:
+            for topic, payload, _retained in keep:
+                self._ha_seen(topic, payload)
 
     def _publish(self, topic, payload):
         self.link.publish(topic, payload, qos=1, retain=False)
 
     def _on_link_up(self):
         self.link.publish(HOST_STATUS, b"online", qos=1, retain=True)
+        if self.ha is not None:
+            try:
+                self.ha.announce_all()
+            except Exception:
+                log.exception("host: cannot publish Home Assistant discovery")
 
     def _on_puck_online(self, device):
         try:

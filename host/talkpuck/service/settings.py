@@ -1,6 +1,7 @@
 """settings — the host's settings, checked once: broker URL (and its CA), database URL, data dir, HTTP
 address, for a network-facing host the address the broker's TLS listener serves (`listen`) on
-its fixed port (`mqtt_tls_port`, 8883), and the retention period (`retention_days`: sessions and rows
+its fixed port (`mqtt_tls_port`, 8883), Home Assistant discovery (`ha_discovery`, `ha_prefix`,
+`ha_talking`: talkpuck.ha), and the retention period (`retention_days`: sessions and rows
 older than this are deleted, docs/privacy.md §6)."""
 import hashlib
 import os
@@ -31,7 +32,8 @@ def check_retention_days(value):
 class Settings:
     def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
                  client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None, web_tls=None,
-                 retention_days=RETENTION_DAYS_DEFAULT, review_thresholds=None):
+                 retention_days=RETENTION_DAYS_DEFAULT, review_thresholds=None, ha_discovery=False, ha_prefix=None,
+                 ha_talking=False):
         self.broker_url = broker_url
         self.broker_ca = broker_ca  # PEM file the link checks an mqtts:// broker against (None: system CAs)
         self.listen = listen or None  # None: localhost only; else the broker's TLS listener address
@@ -57,6 +59,13 @@ class Settings:
         if not 0 <= self.http_port <= 65535:
             raise ConfigError("http_port out of range: %r" % http_port)
         self.retention_days = check_retention_days(retention_days)
+        # Home Assistant MQTT discovery (talkpuck.ha): off unless asked; `talking` separately (docs/privacy.md)
+        from talkpuck.ha.discovery import PREFIX_DEFAULT, check_prefix
+        self.ha_discovery = bool(ha_discovery)
+        self.ha_prefix = check_prefix(ha_prefix or PREFIX_DEFAULT)
+        self.ha_talking = bool(ha_talking)
+        if self.ha_talking and not self.ha_discovery:
+            raise ConfigError("ha_talking needs ha_discovery: the talking sensor is part of Home Assistant discovery")
         # Fixed per store: the broker keeps this client's session (and queued QoS 1 events) while
         # the host is down, and two hosts feeding different stores never steal each other's session.
         self.client_id = client_id or host_client_id(self.db_url)

@@ -1,0 +1,353 @@
+"""thousand_pucks — N light simulated pucks against one Mosquitto with TLS and a login each, for a while.
+
+    .venv/bin/python bench/thousand_pucks.py                     # 1,000 pucks, 10 minutes (make bench)
+    .venv/bin/python bench/thousand_pucks.py --pucks 50 --seconds 20 --no-record
+
+What runs: `talkpuck security init` and `talkpuck device add` for every puck (through their
+functions), then `talkpuck serve --listen 127.0.0.2` as a child process (its embedded Mosquitto with
+the TLS listener, the password file and the ACL; SQLite), then N talkpuck.sim.light.LightPucks in
+this process, each on its own TLS connection with its own login, at a busy meeting's rate
+(LightPuck.rate_per_s(), about 0.45 msg/s each, with bursts).
+
+Measured:
+- events/s stored (the `events` table, counted over the steady part of the run) and messages/s sent;
+- the host's CPU (`serve` and its Mosquitto, from /proc/<pid>/stat, in % of one core) and memory
+  (peak RSS of each, sampled every second); the pucks' own process too, for comparison;
+- latency from the moment a puck creates an event (LightPuck.event: before the outbox) to
+  (a) the host receiving it (`events.received_ms`, the host's clock: the same machine) and
+  (b) the event being visible in the store to a reader (a poller reading the SQLite file every
+  `poll_ms`, so (b) is an upper bound, at most poll_ms late), p50/p99/max;
+- lost (created, never stored) and duplicated (stored twice) events: both must be 0.
+The latency to a browser's event stream needs the live pages' server-sent events (issue 16, job
+live); when `/api/live/stream` is not in this tree the figure is printed as pending.
+"""
+import argparse
+import asyncio
+import os
+import platform
+import random
+import resource
+import shutil
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [os.path.join(ROOT, "host"), os.path.join(ROOT, "firmware")]
+
+from talkpuck.security.ca import init_certificates  # noqa: E402
+from talkpuck.security.credentials import Credentials, security_dir  # noqa: E402
+from talkpuck.sim.light import LightPuck  # noqa: E402
+
+LISTEN = "127.0.0.2"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port(addr):
+    with socket.socket() as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def raise_fd_limit(need):
+    """Each puck is a socket here and one in Mosquitto (which inherits this limit): raise the soft
+    limit to the hard one, and say so when even that is too low."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need <= hard or (soft < hard and soft < need):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    if soft < need:
+        raise SystemExit("ulimit -n is %d, %d pucks need about %d file descriptors: raise the hard limit"
+                         % (soft, need - 200, need))
+    return soft
+
+
+def proc_cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def proc_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def pct(values, q):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+class StorePoller(threading.Thread):
+    """Reads new `events` rows every poll_ms and notes when each became visible."""
+
+    def __init__(self, db_path, poll_ms=20):
+        super().__init__(daemon=True)
+        self.db_path, self.poll_s = db_path, poll_ms / 1000
+        self.seen = {}          # (device, boot, seq) -> (visible time, received_ms)
+        self.duplicates = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        while not os.path.exists(self.db_path) and not self.stop.is_set():
+            time.sleep(0.1)
+        db = sqlite3.connect("file:%s?mode=ro" % self.db_path, uri=True, timeout=5)
+        last = 0
+        while not self.stop.is_set():
+            try:
+                rows = db.execute("SELECT id, device, boot, seq, received_ms FROM events WHERE id > ? ORDER BY id",
+                                  (last,)).fetchall()
+            except sqlite3.OperationalError:     # the host's schema is not there yet, or a write lock
+                rows = []
+            now = time.time()
+            for rid, device, boot, seq, received_ms in rows:
+                last = rid
+                key = (device, boot, seq)
+                if key in self.seen:
+                    self.duplicates += 1
+                else:
+                    self.seen[key] = (now, received_ms)
+            self.stop.wait(self.poll_s)
+        db.close()
+
+
+def prepare(data_dir, n):
+    sec = security_dir(data_dir)
+    init_certificates(sec, [LISTEN])
+    creds = Credentials(sec)
+    creds.ensure_host()
+    import json
+    passwords = {}
+    for i in range(n):
+        device = "lp-%04d" % i
+        path = creds.add_device(device, LISTEN)
+        with open(path) as f:
+            passwords[device] = json.load(f)["mqtt_password"]
+    return passwords, os.path.join(sec, "ca.crt")
+
+
+def start_host(data_dir, tls_port):
+    exe = os.path.join(os.path.dirname(sys.executable), "talkpuck")
+    cmd = [exe, "serve", "--listen", LISTEN, "--mqtt-tls-port", str(tls_port), "--data-dir", data_dir,
+           "--http-port", "0"]
+    with open(os.path.join(data_dir, "serve.log"), "w") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("talkpuck host:"):
+        proc.kill()
+        with open(os.path.join(data_dir, "serve.log")) as f:
+            raise SystemExit("serve did not start: %r\n%s" % (line, f.read()[-2000:]))
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
+    return proc
+
+
+def live_stream_available():
+    with open(os.path.join(ROOT, "host", "talkpuck", "api", "routers", "live.py")) as f:
+        return "/api/live/stream" in f.read()
+
+
+async def run_pucks(n, seconds, passwords, ca, tls_port, created, t_connected, connect_parallel=50):
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    rng = random.Random(16)
+    pucks = [LightPuck(d, LISTEN, tls_port, passwords[d], ctx, created, random.Random(rng.random()))
+             for d in sorted(passwords)[:n]]
+    gate = asyncio.Semaphore(connect_parallel)     # TLS handshakes: not all at once
+    lag = []
+
+    def connected(p):
+        t_connected[p.device] = time.monotonic()
+
+    async def lag_probe():
+        while True:
+            t = time.monotonic()
+            await asyncio.sleep(0.1)
+            lag.append(time.monotonic() - t - 0.1)
+
+    probe = asyncio.get_running_loop().create_task(lag_probe())
+    t0 = time.monotonic()
+    await asyncio.gather(*(p.run(seconds, gate, connected) for p in pucks))
+    probe.cancel()
+    return pucks, t0, max(t_connected.values()) - t0 if t_connected else 0.0, lag
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pucks", type=int, default=1000)
+    ap.add_argument("--seconds", type=float, default=600)
+    ap.add_argument("--poll-ms", type=int, default=20)
+    ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--keep", action="store_true", help="keep the data dir")
+    args = ap.parse_args(argv)
+    res = run(args.pucks, args.seconds, args.poll_ms, keep=args.keep)
+    text = report(res, argv)
+    print(text)
+    if not args.no_record:
+        with open(os.path.join(HERE, "RESULTS.md"), "a") as f:
+            f.write("\n" + text + "\n")
+    return 0 if res["lost"] == 0 and res["duplicates"] == 0 else 1
+
+
+def run(n, seconds, poll_ms=20, keep=False):
+    limit = raise_fd_limit(2 * n + 200)
+    data_dir = tempfile.mkdtemp(prefix="tp-thousand-")
+    try:
+        t = time.monotonic()
+        passwords, ca = prepare(data_dir, n)
+        setup_s = time.monotonic() - t
+        tls_port = free_port(LISTEN)
+        host = start_host(data_dir, tls_port)
+        try:
+            kids = children(host.pid)
+            pids = {"serve": host.pid}
+            for k in kids:
+                with open("/proc/%d/comm" % k) as f:
+                    if "mosquitto" in f.read():
+                        pids["mosquitto"] = k
+            pids["pucks"] = os.getpid()
+            poller = StorePoller(os.path.join(data_dir, "talkpuck.db"), poll_ms)
+            poller.start()
+            created = {}
+            rss = {k: 0.0 for k in pids}
+            sampling = threading.Event()
+            cpu_marks = []
+
+            def sample():
+                while not sampling.wait(1.0):
+                    for k, pid in pids.items():
+                        try:
+                            rss[k] = max(rss[k], proc_rss_mb(pid))
+                        except OSError:
+                            pass
+                    # the steady part: from 10 s after the last puck connected to the end of the run
+                    if not cpu_marks and len(connected) >= n and time.monotonic() - max(connected.values()) >= 10:
+                        cpu_marks.append((time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()},
+                                          len(poller.seen)))
+                    # ... to when the first puck stops making events (the run's length after it connected)
+                    elif len(cpu_marks) == 1 and time.monotonic() >= min(connected.values()) + seconds:
+                        cpu_marks.append((time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()},
+                                          len(poller.seen)))
+
+            connected = {}
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            pucks, t0, connect_s, lag = asyncio.run(
+                run_pucks(n, seconds, passwords, ca, tls_port, created, connected))
+            end = (time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()}, len(poller.seen))
+            deadline = time.monotonic() + 30
+            while len(poller.seen) < len(created) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            sampling.set()
+            poller.stop.set()
+            poller.join(5)
+        finally:
+            host.terminate()
+            try:
+                host.wait(30)
+            except subprocess.TimeoutExpired:
+                host.kill()
+                host.wait(10)
+            if host.stdout is not None:
+                host.stdout.close()
+    finally:
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    stored_lat, recv_lat = [], []
+    for key, t_created in created.items():
+        got = poller.seen.get(key)
+        if got is not None:
+            stored_lat.append((got[0] - t_created) * 1000)
+            recv_lat.append(got[1] - t_created * 1000)
+    if cpu_marks:
+        (t1, c1, e1), (t2, c2, e2) = cpu_marks[0], (cpu_marks[1] if len(cpu_marks) > 1 else end)
+    else:
+        (t1, c1, e1), (t2, c2, e2) = (t0, {k: 0.0 for k in pids}, 0), end
+    span = max(t2 - t1, 1e-6)
+    sent = sum(p.sent for p in pucks)
+    return {
+        "pucks": n, "seconds": seconds, "fd_limit": limit, "setup_s": setup_s, "connect_s": connect_s,
+        "created": len(created), "stored": len(poller.seen), "lost": len(created) - len(poller.seen),
+        "duplicates": poller.duplicates, "sent": sent, "errors": sum(p.errors for p in pucks),
+        "reconnects": sum(p.connects - 1 for p in pucks), "commands": sum(p.commands for p in pucks),
+        "events_per_s": (e2 - e1) / span, "expected_msgs_per_s": n * LightPuck.rate_per_s(),
+        "cpu_pct": {k: 100 * (c2[k] - c1[k]) / span for k in c2}, "rss_mb": rss, "window_s": span,
+        "stored_ms": (pct(stored_lat, 0.5), pct(stored_lat, 0.99), max(stored_lat or [float("nan")])),
+        "received_ms": (pct(recv_lat, 0.5), pct(recv_lat, 0.99), max(recv_lat or [float("nan")])),
+        "loop_lag_ms": (pct(lag, 0.5) * 1000, pct(lag, 0.99) * 1000), "poll_ms": poll_ms,
+        "stream": live_stream_available(),
+    }
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, %s" % (platform.machine(), os.cpu_count() or 0, model)
+
+
+def report(r, argv=None):
+    cmd = "python bench/thousand_pucks.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    nice = os.nice(0)
+    lines = [
+        "### thousand_pucks: %d pucks x %.0f s, TLS + a login each, one Mosquitto, SQLite (%s)"
+        % (r["pucks"], r["seconds"], time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
+        "",
+        "`%s` (nice %d; machine: %s; ulimit -n %d)" % (cmd.strip(), nice, machine(), r["fd_limit"]),
+        "",
+        "| figure | value |",
+        "|---|---|",
+        "| logins made (security init + device add) | %.1f s |" % r["setup_s"],
+        "| all pucks connected (TLS, 50 handshakes at a time) | %.1f s |" % r["connect_s"],
+        "| events created / stored / lost / duplicated | %d / %d / %d / %d |"
+        % (r["created"], r["stored"], r["lost"], r["duplicates"]),
+        "| events stored per second (steady %.0f s) | %.1f (all messages planned: %.0f/s) |"
+        % (r["window_s"], r["events_per_s"], r["expected_msgs_per_s"]),
+        "| host CPU, %% of one core: serve / mosquitto | %.0f / %.0f (the pucks' process: %.0f) |"
+        % (r["cpu_pct"]["serve"], r["cpu_pct"].get("mosquitto", float("nan")), r["cpu_pct"]["pucks"]),
+        "| peak RSS: serve / mosquitto | %.0f MB / %.0f MB (the pucks' process: %.0f MB) |"
+        % (r["rss_mb"]["serve"], r["rss_mb"].get("mosquitto", float("nan")), r["rss_mb"]["pucks"]),
+        "| created -> received by the host, p50 / p99 / max | %.0f / %.0f / %.0f ms |" % r["received_ms"],
+        "| created -> visible in the store (polled every %d ms), p50 / p99 / max | %.0f / %.0f / %.0f ms |"
+        % ((r["poll_ms"],) + r["stored_ms"]),
+        "| the pucks' event loop lag, p50 / p99 | %.0f / %.0f ms |" % r["loop_lag_ms"],
+        "| link errors / reconnects / commands received | %d / %d / %d |" % (r["errors"], r["reconnects"], r["commands"]),
+        "| created -> a browser's event stream | %s |"
+        % ("pending: /api/live/stream is in this tree but this script has no stream reader yet" if r["stream"] else
+           "pending: /api/live/stream (job live) is not in this tree"),
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
