@@ -301,3 +301,8 @@ def run(args):
     for p in written:
         print(p)
     return 0
+
+
+# the LED-to-screen mapping, public for the live ring mirror (talkpuck.live.mirror)
+led_colours = _led_colours
+positions = _positions

@@ -16,8 +16,10 @@ from talkpuck.api.server import WebServer
 from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
+from talkpuck.commands.minbreak import push_min_break
 from talkpuck.hands import HandQueue
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
+from talkpuck.live import LiveHub
 from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
 from talkpuck.service.settings import Settings
@@ -45,7 +47,9 @@ class HostApp:
         self.commander = Commander(self.store, self._publish)
         self.hands = HandQueue(self.store, self.commander)
         self.sessions = SessionControl(self.store, self.commander)
-        self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response)
+        self.live_hub = LiveHub(self.store, self.hands)
+        self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response,
+                             on_stored=self.live_hub.notify)
         self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
         self.link = MqttLink(s.broker_url, s.client_id, SUBSCRIPTIONS, on_message=self._on_message,
                              on_up=self._on_link_up, clean_session=False, will=(HOST_STATUS, b"offline"),
@@ -53,7 +57,8 @@ class HostApp:
         try:
             self.link.start()
             auth = AuthConfig(allowed_hosts=self.web_names, https=bool(s.web_tls), listen_host=s.http_host)
-            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth)
+            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth,
+                             live_hub=self.live_hub)
             cert, key = s.web_tls or (None, None)
             self.web = WebServer(app, s.http_host, s.http_port, certfile=cert, keyfile=key)
             self.web.start()
@@ -97,6 +102,11 @@ class HostApp:
             self.commander.send_time(device)
         except Exception:
             log.exception("host: cannot send cmd/time to %s", device)
+        try:
+            # the room's minimum break is the host's setting: every puck of the room gets it when it comes online
+            push_min_break(self.store, self.commander, device)
+        except Exception:
+            log.exception("host: cannot send the minimum break to %s", device)
 
     # -- commands -------------------------------------------------------------------------------------
     def send_command(self, device_id, verb, args=None, ttl_s=30):
