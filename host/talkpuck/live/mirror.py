@@ -14,7 +14,7 @@ from puckcore.session import NAMES
 from talkpuck.analytics.ringpreview import led_colours, positions
 
 DEFAULT_LEDS = 16
-_rings = {}                         # leds -> Ring (built once: its tables are not per frame)
+_rings: dict = {}                       # leds -> Ring (built once: its tables are not per frame)
 
 
 def _ring(leds):
