@@ -103,9 +103,11 @@ class Controller:
             self._drain(now_ms)
 
     # --- the detector ---------------------------------------------------------------------------
-    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms):
-        self.outbox.add("turn", {"start_ms": start_ms, "end_ms": end_ms, "voice": voice, "conf": conf,
-                                 "level_db": level_db}, now_ms)
+    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms, cont=0):
+        fields = {"start_ms": start_ms, "end_ms": end_ms, "voice": voice, "conf": conf, "level_db": level_db}
+        if cont:
+            fields["cont"] = True  # continues the turn event before it, no pause (protocol §4.1)
+        self.outbox.add("turn", fields, now_ms)
         if 1 <= voice <= MAX_VOICES:
             d = ticks_diff(end_ms, start_ms)
             if d > 0:

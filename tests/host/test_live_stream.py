@@ -264,3 +264,41 @@ def test_stream_route_refuses_anonymous(tmp_path):
     anon = TestClient(app, base_url=BASE)
     assert anon.get("/api/live/stream").status_code == 401
     assert anon.get("/rooms", follow_redirects=False).status_code == 303
+
+
+def test_pieces_of_one_turn_are_not_cut_ins_and_old_turns_still_count(tmp_path):
+    """evt/turn.cont (protocol revision 2): stored on the turn; a continuing piece is no cut-in."""
+    from talkpuck.analytics import voices_of
+    from talkpuck.protocol import parse_message
+    store = Store(data_dir=str(tmp_path))
+    _info(store, "puck-1", "Room 1")
+    store.add_event("puck-1", B, 1, "session", 100, T0 + 100, T0, {"phase": "running", "session": "s1", "limit_s": 600,
+                                                                  "remaining_s": 600, "source": "host"})
+    base = {"v": 1, "boot": B, "voice": 1, "conf": 90, "level_db": -30}
+    turns = [dict(base, seq=2, ms=6000, start_ms=1000, end_ms=6000),
+             dict(base, seq=3, ms=9000, start_ms=6000, end_ms=9000, voice=2, cont=True),   # same turn, new voice
+             dict(base, seq=4, ms=12000, start_ms=9100, end_ms=12000, voice=1)]            # a cut-in (old style)
+    for p in turns:
+        msg = parse_message("talkpuck/v1/puck-1/evt/turn", json.dumps(p).encode())
+        times = {"start_ms": T0 + p["start_ms"], "end_ms": T0 + p["end_ms"]}
+        store.add_event("puck-1", B, p["seq"], "turn", p["ms"], T0 + p["ms"], T0, msg.payload, times)
+    rows = store.session_turns(store.current_session("puck-1")["id"])
+    assert [bool(r["cont"]) for r in rows] == [False, True, False]
+    v = voices_of(rows)
+    assert v[2]["cut_ins"] == 0 and v[1]["cut_ins"] == 1
+    # without the field (a puck before revision 2) the piece counts as before
+    assert voices_of([dict(r, cont=None) for r in rows])[2]["cut_ins"] == 1
+    store.close()
+
+
+def test_migration_m011_adds_turns_cont_to_an_old_database(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from talkpuck.store import migrations
+    url = "sqlite:///%s" % (tmp_path / "old.db")
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE turns (id INTEGER PRIMARY KEY, device VARCHAR(32))")
+    migrations.migrate(engine)
+    assert "cont" in {c["name"] for c in inspect(engine).get_columns("turns")}
+    assert migrations.current_version(engine) == len(migrations.MIGRATIONS)

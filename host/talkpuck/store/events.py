@@ -42,7 +42,7 @@ class EventsMixin:
         c.execute(t.turns.insert().values(
             device=device, boot=boot, seq=seq, session_id=self._current_session(c, device),
             voice=p["voice"], conf=p.get("conf"), start_ms=start, end_ms=end, dur_ms=max(0, end - start),
-            level_db=p.get("level_db")))
+            level_db=p.get("level_db"), cont=bool(p.get("cont"))))
 
     # -- queries ----------------------------------------------------------------------------------
     def events(self, device=None, kind=None, limit=1000):

@@ -7,7 +7,7 @@ transactional too through SQLAlchemy's pysqlite handling for CREATE TABLE).
 import logging
 import time
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from talkpuck.store import tables as t
 
@@ -28,7 +28,14 @@ def m002_users(conn):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [m001_initial, m002_users]
+def m011_live(conn):
+    """evt/turn.cont (protocol revision 2): turns.cont ties the pieces of one detected turn together."""
+    if "cont" not in {c["name"] for c in inspect(conn).get_columns("turns")}:
+        conn.execute(text("ALTER TABLE turns ADD COLUMN cont BOOLEAN"))
+
+
+# m011_live goes after the review job's m010_review when both land (numbers are positions in this list)
+MIGRATIONS = [m001_initial, m002_users, m011_live]
 
 
 def current_version(engine):
