@@ -51,6 +51,9 @@ class Controller:
         self.hold_ms = 0  # set by the app while tap-tap-hold is being held (ring progress)
         self.identify_until = 0
         self.identify_on = False
+        self.follow_until = 0  # the follow-up window after a call (cmd/follow_up): until this tick
+        self.follow_on = False
+        self.follow_total_ms = 0
         self.test_from = 0
         self.test_on = False
         self._state_ms = 0  # when the state flag was last raised
@@ -133,6 +136,9 @@ class Controller:
         self._drain(now_ms)
         if self.identify_on and ticks_diff(now_ms, self.identify_until) >= 0:
             self.identify_on = False
+        if self.follow_on and ticks_diff(now_ms, self.follow_until) >= 0:
+            self.follow_on = False
+            self._dirty(now_ms)  # state.follow_s goes
         if self.test_on and ticks_diff(now_ms, self.test_from) >= self.ring_test_ms:
             self.test_on = False
         if self.hands.acked and ticks_diff(now_ms, self.hands.last_ack_ms) >= 60000:

@@ -23,7 +23,7 @@ from puckcore.settings import KEYS, SPEC
 
 PROTOCOL_VERSION = 1  # `"v": 1` in every payload, `talkpuck/v1/` in every topic
 PROTOCOL_REVISION = 2  # compatible additions inside version 1; reported in `info.proto_rev`
-# revision 2: evt/turn.cont (the pieces of one turn)
+# revision 2: evt/turn.cont (the pieces of one turn), cmd/follow_up and state.follow_s
 
 ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
 GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck
@@ -45,6 +45,7 @@ LIVE_PHASES = NAMES[RUNNING:OVERRUN + 1]  # the phases of a running session
 LIMIT_MAX_S = Session.limit_max_s  # longest session, and the most one extension may add
 IDENTIFY_MAX_S = 600  # longest identify blink
 TTL_MAX_S = 86400  # longest time-to-live of a command
+FOLLOW_UP_MAX_S = 86400  # longest follow-up window after a call
 
 # A field: (name, kind, required, low, high). kind is "int", "str" or "bool" (as in settings.SPEC);
 # for "str", low/high bound the length; None means no bound.
@@ -81,6 +82,7 @@ _TABLE = (
     ("hands_clear", ()),
     ("identify", (("seconds", "int", False, 1, IDENTIFY_MAX_S),)),  # default: Controller.identify_default_s
     ("ring_test", ()),
+    ("follow_up", (("seconds", "int", True, 0, FOLLOW_UP_MAX_S),)),  # 0 ends it (revision 2)
     ("config", _config_fields()),  # every setting in puckcore.settings.SPEC, with its bounds
 )
 COMMANDS = dict(_TABLE)  # verb -> fields

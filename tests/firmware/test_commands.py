@@ -39,3 +39,20 @@ def test_identify_default_and_state_checks():
     assert c.on_command("session_extend", {"add_s": 60}, clk.now_ms()) == "no session running"
     assert c.on_command("session_start", {"limit_s": 80000}, clk.now_ms()) is None
     assert c.on_command("session_extend", {"add_s": 7000}, clk.now_ms()) == "add_s: the session would pass 86400 s"
+
+
+def test_follow_up_window_starts_shows_in_state_and_ends():
+    c, clk = _new()
+    now = clk.now_ms()
+    assert c.on_command("follow_up", {"seconds": 1800}, now) is None
+    assert c.follow_on and ticks_diff(c.follow_until, now) == 1800000
+    assert c.state_fields(now)["follow_s"] == 1800
+    c.render(now, bytearray(3 * c.leds))
+    assert c.view.follow_ms == 1800000 and c.view.follow_total_ms == 1800000
+    c.state_flag.clear()
+    c.tick(now + 1800000)
+    assert not c.follow_on and "follow_s" not in c.state_fields(now + 1800000)
+    assert c.state_flag.is_set(), "the state goes out again when the window ends"
+    assert c.on_command("follow_up", {"seconds": 600}, now) is None
+    assert c.on_command("follow_up", {"seconds": 0}, now) is None
+    assert not c.follow_on, "0 ends it"

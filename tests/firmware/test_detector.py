@@ -172,15 +172,20 @@ def test_reset_voices_restarts_ids_and_forgets():
 
 
 def test_pieces_of_one_turn_carry_cont():
-    """A turn reported in pieces (here a monologue longer than the pitch buffer, cut at 20 s of voiced
-    talk) says so: every piece after the first continues the one before (evt/turn.cont), so the host
-    does not count it as a cut-in; the turn after a pause starts afresh."""
+    """A turn reported in pieces (here a monologue longer than the pitch buffer, cut when it is full)
+    says so: every piece after the first continues the one before (evt/turn.cont), so the host does
+    not count it as a cut-in; the turn after a pause starts afresh."""
     from fakes.voices import Voice, conversation
 
     low = Voice(105, tract=0.95, tilt=0.6, seed=1)
     high = Voice(215, tract=1.2, tilt=-0.5, seed=2)
-    frames, _ = conversation([(low, 26), (None, 4), (high, 3), (None, 4)], noise_amp=150, seed=3)
-    det = TurnDetector()
+    from puckcore.detect_params import DetectParams
+
+    class ShortBuffer(DetectParams):
+        voice_buf_frames = 250  # 5 s of voiced talk, so a short monologue is cut (the puck: 20 s)
+
+    frames, _ = conversation([(low, 8), (None, 3), (high, 2), (None, 3)], noise_amp=150, seed=3)
+    det = TurnDetector(params=ShortBuffer)
     now = 1000
     ends = []
     for f in frames:

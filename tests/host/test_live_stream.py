@@ -302,3 +302,29 @@ def test_migration_m011_adds_turns_cont_to_an_old_database(tmp_path):
     migrations.migrate(engine)
     assert "cont" in {c["name"] for c in inspect(engine).get_columns("turns")}
     assert migrations.current_version(engine) == len(migrations.MIGRATIONS)
+
+
+def test_follow_up_window_is_sent_shown_on_rooms_and_mirrored(tmp_path):
+    app, store, sent = _env(tmp_path)
+    _info(store, "puck-1", "Room 1")
+    _info(store, "puck-2", "Room 2")
+    admin = logged_in(app, store)
+    r = admin.post("/api/devices/puck-1/follow_up", json={"seconds": 1800})
+    assert r.status_code == 200
+    assert [(t.split("/")[-1], json.loads(p)["seconds"]) for t, p in sent] == [("follow_up", 1800)]
+    assert admin.post("/api/devices/puck-1/follow_up", json={"seconds": 90000}).status_code == 422
+    assert admin.post("/api/devices/puck-9/follow_up", json={"seconds": 60}).status_code == 404
+    host = logged_in(app, store, "sam", "host", ["Room 2"])
+    assert host.post("/api/devices/puck-1/follow_up", json={"seconds": 60}).status_code == 404
+    assert len(sent) == 1
+    # the puck's state counts it down: the rooms page and the ring mirror show it
+    store.record_state("puck-1", {"v": 1, "boot": B, "ms": 9, "phase": "break", "session": None, "limit_s": 0,
+                                  "remaining_s": 0, "talking": False, "voice": 0, "hands": 0, "hand_ack": 0,
+                                  "mic": "on", "follow_s": 600}, int(time.time() * 1000))
+    row = [x for x in admin.get("/rooms").text.split("<tr") if 'data-device="puck-1"' in x][0]
+    assert "follow-up window: 10 min left" in row
+    v = mirror.view_from_state({"phase": "break", "follow_s": 600}, follow_total_s=1800)
+    frame = mirror.render(v, 24)
+    lit = [i for i in range(24) if sum(frame[3 * i:3 * i + 3]) > 60]
+    assert lit == [0, 3, 6], "a third of the window left: a third of every third LED"
+    assert app.state.live_hub.follow_total == {"puck-1": 1800}

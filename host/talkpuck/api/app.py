@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from talkpuck.api.routers import commands, devices, hands, live, pages, rooms, sessions, stats
+from talkpuck.api.routers import commands, devices, followup, hands, live, pages, rooms, sessions, stats
 from talkpuck.auth import routes as auth_routes
 from talkpuck.auth.config import AuthConfig
 from talkpuck.auth.guard import Guard
@@ -71,7 +71,7 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
             code = 400
         return JSONResponse(status_code=code, content={"error": str(exc)})
 
-    for module in (live, rooms, devices, sessions, hands, commands, stats):
+    for module in (live, rooms, devices, sessions, followup, hands, commands, stats):
         app.include_router(module.router, prefix="/api")
     app.include_router(auth_routes.router)
     app.include_router(pages.router)

@@ -71,3 +71,8 @@ class RoomSet(Body):
 
 class MinBreak(Body):
     min_break_s: int = Field(ge=0, le=86400)
+
+
+class FollowUp(Body):
+    """The follow-up window after a call (cmd/follow_up): seconds; 0 ends it."""
+    seconds: int = Field(ge=0, le=86400)

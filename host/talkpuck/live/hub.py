@@ -40,7 +40,8 @@ class LiveHub:
     def __init__(self, store, hands_queue=None, build=None):
         self.store = store
         self.hands = hands_queue
-        self._build = build or (lambda: snapshot.build(self.store, self.hands))
+        self.follow_total = {}                # device -> seconds of the follow-up window the host set last
+        self._build = build or (lambda: snapshot.build(self.store, self.hands, follow_total=self.follow_total))
         self._subs = set()
         self._loop = None
         self._wake = None

@@ -24,7 +24,7 @@ def _ring(leds):
     return r
 
 
-def view_from_state(state, online=True, warn_s=0, min_break_s=0, break_s=0, age_ms=0):
+def view_from_state(state, online=True, warn_s=0, min_break_s=0, break_s=0, age_ms=0, follow_total_s=None):
     """A RingView for the state document `state` (None: an idle puck), `age_ms` after it was sent."""
     v = RingView()
     st = state or {}
@@ -43,6 +43,9 @@ def view_from_state(state, online=True, warn_s=0, min_break_s=0, break_s=0, age_
     v.connected = bool(online)
     v.mic_paused = st.get("mic") == "paused"
     v.talking = bool(st.get("talking"))
+    follow = int(st.get("follow_s") or 0)
+    v.follow_ms = follow * 1000
+    v.follow_total_ms = max(follow, int(follow_total_s or 0)) * 1000
     return v
 
 

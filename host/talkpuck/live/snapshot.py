@@ -63,10 +63,11 @@ def device_view(d, now_ms, room_info=None):
             "outbox": tele.get("outbox"), "dropped": tele.get("dropped"), "rejected": tele.get("rejected"),
             "mem_free": tele.get("mem_free"), "last_seen_ms": d.get("last_seen_ms"),
             "state_age_s": round(age / 1000.0, 1) if d["state_ms"] else None,
-            "health": health(d, now_ms)}
+            "health": health(d, now_ms), "follow_s": st.get("follow_s")}
     st2 = dict(st, remaining_s=remaining) if remaining is not None else st
     v = mirror.view_from_state(st2, online=d["online"], warn_s=info.get("warn_s", 0),
-                               min_break_s=info.get("min_break_s", 0), break_s=info.get("break_s", 0))
+                               min_break_s=info.get("min_break_s", 0), break_s=info.get("break_s", 0),
+                               follow_total_s=info.get("follow_total_s"))
     view["ring"] = mirror.ring_svg(mirror.render(v, d.get("leds") or mirror.DEFAULT_LEDS),
                                    label="ring of %s: %s" % (d["id"], phase))
     return view
@@ -77,7 +78,7 @@ def _room(rooms, name):
                                    "min_break_s": None, "last_ended_ms": None, "since_last_s": None})
 
 
-def build(store, hands_queue, who=None, now_ms=None):
+def build(store, hands_queue, who=None, now_ms=None, follow_total=None):
     """{"now_ms", "rooms": [...]}; with `who`, only the rooms that user may see."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
     devices = store.devices()
@@ -98,7 +99,7 @@ def build(store, hands_queue, who=None, now_ms=None):
         st = d["state"] or {}
         s = store.session(st["session"]) if st.get("session") else store.current_session(d["id"])
         info = {"min_break_s": r["min_break_s"], "warn_s": (s or {}).get("warn_s") or 0,
-                "break_s": r["since_last_s"] or 0}
+                "break_s": r["since_last_s"] or 0, "follow_total_s": (follow_total or {}).get(d["id"])}
         dv = device_view(d, now, info)
         r["devices"].append(dv)
         if s:

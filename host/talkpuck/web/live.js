@@ -45,8 +45,12 @@ function makeRoom(name) {
   });
   start.querySelector(".extend").addEventListener("click", () =>
     api("POST", "/api/devices/" + start.device.value + "/session/extend", {add_s: 300}));
-  start.querySelector(".end").addEventListener("click", () =>
-    api("POST", "/api/devices/" + start.device.value + "/session/end"));
+  // End, and with a follow-up window set: the puck's ring shows it after the call until it ends
+  start.querySelector(".end").addEventListener("click", async () => {
+    const dev = start.device.value, follow = Math.round(+start.follow_min.value * 60);
+    await api("POST", "/api/devices/" + dev + "/session/end");
+    if (follow > 0) await api("POST", "/api/devices/" + dev + "/follow_up", {seconds: follow});
+  });
   const remote = el.querySelector(".remote-form");
   remote.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -77,6 +81,7 @@ function drawRoom(el, room) {
     const who = row.querySelector(".who");
     who.textContent = d.mic === "paused" ? "mic paused" : (d.talking ? "voice " + d.voice + " talking" : "quiet");
     who.className = "who " + (d.talking ? "talking" : "silent");
+    if (d.follow_s) who.textContent += " · follow-up window: " + Math.ceil(d.follow_s / 60) + " min left";
     row.querySelector(".meta").textContent = d.id + (d.online ? "" : " (offline)") +
       (d.dropped || d.rejected || d.outbox ? " · outbox " + (d.outbox || 0) + " · dropped " + (d.dropped || 0) +
        " · rejected " + (d.rejected || 0) : "");

@@ -20,7 +20,8 @@ function row(room, d, now) {
   tr.dataset.device = d.id; tr.dataset.room = room;
   const live = LIVE.includes(d.phase), sv = d.session_view;
   const cells = [room, d.id, null, d.online ? "online" : "offline",
-    live ? (sv ? (sv.purpose || sv.id) + " (" + d.phase + ")" : "running (" + d.phase + ")") : "none",
+    (live ? (sv ? (sv.purpose || sv.id) + " (" + d.phase + ")" : "running (" + d.phase + ")") : "none") +
+      (d.follow_s ? " · follow-up window: " + Math.ceil(d.follow_s / 60) + " min left" : ""),
     live && d.limit_s ? clock(d.remaining_s) : "–", String(d.hands || 0), d.fw || "?",
     d.outbox === null || d.outbox === undefined ? "–" : String(d.outbox), ago(d.last_seen_ms, now),
     d.health.length ? d.health.join("; ") : "ok"];

@@ -35,6 +35,8 @@ def device_row(room, d, now_ms):
     live = d["phase"] in snapshot.LIVE
     session = ("%s (%s)" % (sv["purpose"] or sv["id"], d["phase"]) if sv and live else
                "running (%s)" % d["phase"] if live else "none")
+    if d.get("follow_s"):
+        session += " · follow-up window: %d min left" % ((d["follow_s"] + 59) // 60)
     health = d["health"]
     cells = [e(room), e(d["id"]), d["ring"], "online" if d["online"] else "offline", e(session),
              e(clock(d["remaining_s"]) if live and d["limit_s"] else "–"), str(d["hands"] or 0), e(d["fw"] or "?"),
