@@ -22,6 +22,10 @@ LOW_MEMORY_BYTES = 16 * 1024        # tele.mem_free under this is a health probl
 OUTBOX_CAPACITY = Outbox.capacity_default
 
 
+def _n(k, word):
+    return "%d %s%s" % (k, word, "" if k == 1 else "s")
+
+
 def health(d, now_ms):
     """The device's health problems, as short sentences (none: an empty list)."""
     out = []
@@ -32,13 +36,13 @@ def health(d, now_ms):
     if (tele.get("outbox") or 0) > OUTBOX_CAPACITY // 2:
         out.append("outbox over half full (%d of %d)" % (tele["outbox"], OUTBOX_CAPACITY))
     if tele.get("dropped"):
-        out.append("%d events dropped" % tele["dropped"])
+        out.append(_n(tele["dropped"], "event") + " dropped")
     if tele.get("rejected"):
-        out.append("%d commands rejected" % tele["rejected"])
+        out.append(_n(tele["rejected"], "command") + " rejected")
     if tele.get("mem_free") is not None and tele["mem_free"] < LOW_MEMORY_BYTES:
         out.append("low memory (%d KB free)" % (tele["mem_free"] // 1024))
     if tele.get("mic_short_reads"):
-        out.append("%d short microphone reads" % tele["mic_short_reads"])
+        out.append(_n(tele["mic_short_reads"], "short microphone read"))
     if "frames" in tele and tele.get("uptime_s", 0) > 10 and not tele["frames"]:
         out.append("no audio frames")
     return out

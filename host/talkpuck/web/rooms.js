@@ -16,11 +16,11 @@ function ago(ms, now) {
 
 function row(room, d, now) {
   const tr = document.createElement("tr");
-  tr.className = "device" + (d.online ? "" : " offline") + (d.health.length ? " problem" : "");
+  tr.className = "puck" + (d.online ? "" : " offline") + (d.health.length ? " problem" : "");
   tr.dataset.device = d.id; tr.dataset.room = room;
   const live = LIVE.includes(d.phase), sv = d.session_view;
   const cells = [room, d.id, null, d.online ? "online" : "offline",
-    (live ? (sv ? (sv.purpose || sv.id) + " (" + d.phase + ")" : "running (" + d.phase + ")") : "none") +
+    (!live ? "none" : sv ? (sv.purpose || sv.id) + " · " + d.phase : d.phase === "running" ? "running" : "running · " + d.phase) +
       (d.follow_s ? " · follow-up window: " + Math.ceil(d.follow_s / 60) + " min left" : ""),
     live && d.limit_s ? clock(d.remaining_s) : "–", String(d.hands || 0), d.fw || "?",
     d.outbox === null || d.outbox === undefined ? "–" : String(d.outbox), ago(d.last_seen_ms, now),

@@ -29,12 +29,19 @@ def ago(ms, now_ms):
     return "%d s ago" % s if s < 120 else "%d min ago" % (s // 60) if s < 7200 else "%d h ago" % (s // 3600)
 
 
+def session_label(d, sv, live):
+    """"Weekly check-in · warning", "running", "none"."""
+    if not live:
+        return "none"
+    name = (sv["purpose"] or sv["id"]) if sv else "running"
+    return name if d["phase"] == "running" and not sv else "%s · %s" % (name, d["phase"])
+
+
 def device_row(room, d, now_ms):
     e = html.escape
     sv = d.get("session_view")
     live = d["phase"] in snapshot.LIVE
-    session = ("%s (%s)" % (sv["purpose"] or sv["id"], d["phase"]) if sv and live else
-               "running (%s)" % d["phase"] if live else "none")
+    session = session_label(d, sv, live)
     if d.get("follow_s"):
         session += " · follow-up window: %d min left" % ((d["follow_s"] + 59) // 60)
     health = d["health"]
@@ -42,7 +49,7 @@ def device_row(room, d, now_ms):
              e(clock(d["remaining_s"]) if live and d["limit_s"] else "–"), str(d["hands"] or 0), e(d["fw"] or "?"),
              "–" if d["outbox"] is None else str(d["outbox"]), e(ago(d["last_seen_ms"], now_ms)),
              e("; ".join(health)) if health else "ok"]
-    cls = "device" + ("" if d["online"] else " offline") + (" problem" if health else "")
+    cls = "puck" + ("" if d["online"] else " offline") + (" problem" if health else "")
     tds = "".join('<td class="c%d">%s</td>' % (i, c) for i, c in enumerate(cells))
     return '<tr class="%s" data-device="%s" data-room="%s">%s</tr>' % (cls, e(d["id"]), e(room), tds)
 
