@@ -8,8 +8,6 @@ import os
 import time
 import uuid
 
-import pytest
-
 from conftest import Puck, wait_for
 from test_live_view_browser import log_in, page  # noqa: F401 (the fixture)
 
