@@ -64,6 +64,27 @@ def test_one_build_per_change_fanned_out_to_fifty_clients_by_room():
     asyncio.run(run())
 
 
+def test_pages_opening_together_share_one_build_and_do_not_block_the_loop():
+    """Finding of bench/sse_bench.py: a lock held across the build's await froze the event loop when two
+    pages opened at once; now they wait for the same build."""
+    def slow():
+        time.sleep(0.2)
+        return {"now_ms": 1, "rooms": []}
+    hub = LiveHub(store=None, build=slow)
+    done = []
+
+    async def run():
+        subs = await asyncio.gather(*[hub.subscribe({"name": "a", "role": "admin", "rooms": []}) for _ in range(10)])
+        done.append([s.queue.qsize() for s in subs])
+        for s in subs:
+            hub.unsubscribe(s)
+    th = threading.Thread(target=lambda: asyncio.run(run()), daemon=True)
+    th.start()
+    th.join(10)
+    assert not th.is_alive(), "the event loop froze"
+    assert done == [[1] * 10] and hub.builds == 1
+
+
 def test_notify_from_another_thread_wakes_the_builder():
     build, calls = _fake_build(["Room 1"])
     hub = LiveHub(store=None, build=build)

@@ -15,7 +15,6 @@ reconnects and starts from a fresh snapshot. Identical payloads are not sent twi
 """
 import asyncio
 import logging
-import threading
 import time
 
 from talkpuck.auth.rooms import can_see
@@ -47,7 +46,7 @@ class LiveHub:
         self._wake = None
         self._task = None
         self._dirty = True
-        self._lock = threading.Lock()
+        self._building = None                 # the asyncio task of the build in progress
         self.current = None                   # (snapshot dict, {room: json}) of the last build
         self.builds = 0
         self.sent = 0
@@ -70,7 +69,7 @@ class LiveHub:
     async def subscribe(self, who):
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            self._loop, self._wake, self._task = loop, asyncio.Event(), None
+            self._loop, self._wake, self._task, self._building = loop, asyncio.Event(), None, None
         sub = Subscriber(who, self.queue_max)
         self._subs.add(sub)
         if self.current is None or self._dirty:
@@ -116,9 +115,15 @@ class LiveHub:
         self.sent += 1
 
     async def _rebuild(self):
+        """One build at a time: whoever asks while one runs (a page opening, the builder) waits for it."""
+        task = self._building
+        if task is None or task.done():
+            task = self._building = asyncio.ensure_future(self._build_once())
+        await asyncio.shield(task)
+
+    async def _build_once(self):
         self._dirty = False
-        with self._lock:
-            snap = await asyncio.to_thread(self._build)
+        snap = await asyncio.to_thread(self._build)
         parts = {r["room"]: snapshot.room_json(r) for r in snap["rooms"]}
         self.current = (snap, parts)
         self.builds += 1
