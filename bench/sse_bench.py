@@ -154,8 +154,8 @@ def main():
         lines = ["%d rooms x 2 pucks; one puck's state changes %g times a second (store, then hub.notify, as ingest "
                  "does), %d changes; clients in a separate process, each holding one stream open. Latency: change "
                  "to the LAST client having it. CPU: the host process only." % (a.rooms, a.rate, a.changes), "",
-                 "| open streams | changes all clients saw | snapshot builds | fan-out p50 ms | fan-out p95 ms | "
-                 "host CPU ms per change | host CPU % | slow clients dropped |",
+                 ("| open streams | changes all clients saw | snapshot builds | fan-out p50 ms | fan-out p95 ms | "
+                  "host CPU ms per change | host CPU % | slow clients dropped |"),
                  "|---|---|---|---|---|---|---|---|"]
         for r in rows:
             lines.append("| %d | %d of %d | %d | %.0f | %.0f | %.1f | %.1f | %d |" % (

@@ -349,3 +349,30 @@ def test_follow_up_window_is_sent_shown_on_rooms_and_mirrored(tmp_path):
     lit = [i for i in range(24) if sum(frame[3 * i:3 * i + 3]) > 60]
     assert lit == [0, 3, 6], "a third of the window left: a third of every third LED"
     assert app.state.live_hub.follow_total == {"puck-1": 1800}
+
+
+def test_demo_past_sessions_are_the_same_every_run(tmp_path):
+    from talkpuck.analytics import voices_of
+    from talkpuck.sim import pastsessions
+    store = Store(data_dir=str(tmp_path))
+    rooms = [("puck-a1", "Family room"), ("puck-b1", "Team room")]
+    now = int(time.time() * 1000)
+    first = pastsessions.seed(store, rooms, now)
+    counts = (len(store.sessions()), store.count("turns"), store.count("hands"))
+    again = pastsessions.seed(store, rooms, now)
+    assert first == again and (len(store.sessions()), store.count("turns"), store.count("hands")) == counts
+    sessions = {s["id"]: s for s in store.sessions()}
+    assert len(sessions) == 6 and all(now - 14 * 86400000 < s["started_ms"] < now for s in sessions.values())
+    assert sum(1 for s in sessions.values() if "Family series" in (s["purpose"] or "")) == 3
+    b2b = [s for s in sessions.values() if s["short_break"]]
+    assert len(b2b) == 1 and b2b[0]["break_before_s"] < 600
+    assert any(s["ended_ms"] - s["started_ms"] > s["limit_s"] * 1000 for s in sessions.values()), "one overran"
+    turns = store.session_turns(first[0])
+    assert len(turns) > 20 and sum(1 for r in turns if r["cont"]) == 1
+    assert set(voices_of(turns)) == {1, 2, 3}
+    # a real session of the same room is left alone
+    _info(store, "puck-a1", "Family room")
+    store.add_event("puck-a1", B, 1, "session", 100, T0 + 100, T0, {"phase": "running", "session": "real-1",
+                                                                  "limit_s": 600, "remaining_s": 600, "source": "host"})
+    pastsessions.seed(store, rooms, now)
+    assert "real-1" in {s["id"] for s in store.sessions()}
