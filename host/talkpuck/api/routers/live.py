@@ -22,7 +22,8 @@ def live(store=Depends(deps.store), hq=Depends(deps.optional_hands), who=Depends
     return build_live(store, hq, who)
 
 
-@router.get("/live/stream")
+# not in the OpenAPI schema: an endless text/event-stream, not a JSON operation (README, api/README.md)
+@router.get("/live/stream", include_in_schema=False)
 async def live_stream(request: Request, who=Depends(deps.user)):
     """`event: live` with the JSON of /api/live, first at once, then at every change."""
     hub = request.app.state.live_hub
