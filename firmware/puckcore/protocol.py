@@ -23,7 +23,7 @@ from puckcore.settings import KEYS, SPEC
 
 PROTOCOL_VERSION = 1  # `"v": 1` in every payload, `talkpuck/v1/` in every topic
 PROTOCOL_REVISION = 2  # compatible additions inside version 1; reported in `info.proto_rev`
-# revision 2: evt/turn.cont (the pieces of one turn), cmd/follow_up, state.follow_s, tele.frames
+# revision 2: evt/turn.cont (the pieces of one turn), cmd/follow_up, state.follow_s, tele.mic_frames
 
 ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
 GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck

@@ -169,7 +169,7 @@ def test_health_problems():
     base = {"online": True, "last_seen_ms": now, "tele": {}}
     assert snapshot.health(base, now) == []
     d = dict(base, online=False, last_seen_ms=now - 3 * 60000,
-             tele={"outbox": 200, "dropped": 3, "rejected": 2, "mem_free": 9000, "frames": 0, "uptime_s": 60})
+             tele={"outbox": 200, "dropped": 3, "rejected": 2, "mem_free": 9000, "mic_frames": 0, "uptime_s": 60})
     problems = snapshot.health(d, now)
     assert problems == ["offline for 3 min", "outbox over half full (200 of 360)", "3 events dropped",
                         "2 commands rejected", "low memory (8 KB free)", "no audio frames"]

@@ -43,7 +43,7 @@ def health(d, now_ms):
         out.append("low memory (%d KB free)" % (tele["mem_free"] // 1024))
     if tele.get("mic_short_reads"):
         out.append(_n(tele["mic_short_reads"], "short microphone read"))
-    if "frames" in tele and tele.get("uptime_s", 0) > 10 and not tele["frames"]:
+    if "mic_frames" in tele and tele.get("uptime_s", 0) > 10 and not tele["mic_frames"]:
         out.append("no audio frames")
     return out
 
