@@ -113,14 +113,14 @@ def test_follow_up_window_shows_in_place_of_the_break_fill_and_drains():
     v.follow_total_ms = 1800000
     v.follow_ms = 1800000
     full = _draw(v)
-    assert _lit(full, 60) == [1, 0, 0] * (N // 3), "every third LED: not the break's every other"
+    assert _lit(full, 120) == [1, 0, 0] * (N // 3), "every third LED: not the break's every other"
     assert full[0] > full[2] > full[1], "soft rose"
     v.follow_ms = 600000
     third = _draw(v)
-    assert _lit(third, 60) == [1, 0, 0] * 3 + [0] * (N - 9), "a third left: a third of them lit"
+    assert _lit(third, 120) == [1, 0, 0] * 3 + [0] * (N - 9), "a third left: a third of them lit"
     assert all(_lum(third, i) > 0 for i in range(0, N, 3)), "the rest stay faintly lit"
     v.phase = v.prev_phase = S.IDLE
-    assert _lit(_draw(v), 60) == _lit(third, 60), "after the break too, until the window ends"
+    assert _lit(_draw(v), 120) == _lit(third, 120), "after the break too, until the window ends"
     v.follow_ms = 0
     assert _lit(_draw(v), 1) == [1] + [0] * (N - 1), "ended: the idle dot again"
     v.phase = v.prev_phase = S.RUNNING
