@@ -57,6 +57,8 @@ def main(leds):
     t = ticks_add(t, 60000)
     c.tick(t)
     run(c, out, t, "break", frames)
+    c.on_command("follow_up", {"seconds": 1800}, t)  # the follow-up window, in place of the break fill
+    run(c, out, t, "follow-up", frames)
 
 
 def run(c, out, t, label, frames):

@@ -89,6 +89,16 @@ def ring_test(c, args, now_ms):
     return None
 
 
+def follow_up(c, args, now_ms):
+    """The follow-up window after a call: the ring shows it in place of the break fill; 0 ends it."""
+    sec = args["seconds"]
+    c.follow_on = sec > 0
+    c.follow_total_ms = sec * 1000
+    c.follow_until = ticks_add(now_ms, sec * 1000)
+    c._dirty(now_ms)
+    return None
+
+
 def config(c, args, now_ms):
     values = {}
     for key in args:
@@ -140,6 +150,7 @@ HANDLERS = {
     "hands_clear": hands_clear,
     "identify": identify,
     "ring_test": ring_test,
+    "follow_up": follow_up,
     "config": config,
     "fw_offer": fw_offer,
     "fw_chunk": fw_chunk,

@@ -51,6 +51,9 @@ class Controller:
         self.hold_ms = 0  # set by the app while tap-tap-hold is being held (ring progress)
         self.identify_until = 0
         self.identify_on = False
+        self.follow_until = 0  # the follow-up window after a call (cmd/follow_up): until this tick
+        self.follow_on = False
+        self.follow_total_ms = 0
         self.test_from = 0
         self.test_on = False
         self.fw = None  # the updater (puckport/fwupdate.py) on a puck that takes updates: app_main sets it
@@ -105,9 +108,11 @@ class Controller:
             self._drain(now_ms)
 
     # --- the detector ---------------------------------------------------------------------------
-    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms):
-        self.outbox.add("turn", {"start_ms": start_ms, "end_ms": end_ms, "voice": voice, "conf": conf,
-                                 "level_db": level_db}, now_ms)
+    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms, cont=0):
+        fields = {"start_ms": start_ms, "end_ms": end_ms, "voice": voice, "conf": conf, "level_db": level_db}
+        if cont:
+            fields["cont"] = True  # continues the turn event before it, no pause (protocol §4.1)
+        self.outbox.add("turn", fields, now_ms)
         if 1 <= voice <= MAX_VOICES:
             d = ticks_diff(end_ms, start_ms)
             if d > 0:
@@ -133,6 +138,9 @@ class Controller:
         self._drain(now_ms)
         if self.identify_on and ticks_diff(now_ms, self.identify_until) >= 0:
             self.identify_on = False
+        if self.follow_on and ticks_diff(now_ms, self.follow_until) >= 0:
+            self.follow_on = False
+            self._dirty(now_ms)  # state.follow_s goes
         if self.test_on and ticks_diff(now_ms, self.test_from) >= self.ring_test_ms:
             self.test_on = False
         if self.hands.acked and ticks_diff(now_ms, self.hands.last_ack_ms) >= 60000:

@@ -3,7 +3,7 @@
     det = TurnDetector()
     det.feed(frame, now_ms)        # frame: array('h') of 320 samples; now_ms: tick of its first sample
     ev = det.pop_event()           # (EV_TURN_START, start_ms, voice)
-                                   # (EV_TURN_END, start_ms, end_ms, voice, conf, level_db)
+                                   # (EV_TURN_END, start_ms, end_ms, voice, conf, level_db, cont)
                                    # (EV_SUMMARY, from_ms, to_ms, speech_ms, turns, level_db, noise_db)
     det.reset_voices()             # a session starts or ends: voice 1, 2... begin again
     det.voice_remote(voice)        # True: the voice comes from a laptop loudspeaker (the call)
@@ -13,6 +13,9 @@ turn ends it is cut where the voice changes, also with no pause between the two 
 piece is given an anonymous voice by voices.VoiceClusters. So one turn of the segmenter may end as
 several EV_TURN_END events, one per piece, back to back. EV_TURN_START carries the voice that spoke
 last (the new one is only known at the end). A turn that fills the pitch buffer is cut there.
+`cont` is 1 on every piece that continues the piece before it with no pause (a voice change inside
+one turn, or the cut of a long one), 0 on the first piece of a turn: `evt/turn` carries it as
+`cont: true`, so the host does not count a piece as a cut-in.
 
 Remote voices (issue 15): the low band and the frame level of every voiced frame are kept with its
 pitch; the frames of each piece go to its voice's remote.RemoteCue, which decides per voice whether
@@ -60,6 +63,7 @@ class TurnDetector:
                                     p.voice_min_new_frames, p.voice_weight_cap)
         self.remote = RemoteCue(p.max_voices, p.voice_buf_frames, fast=fast)
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
+        self._cont = 0  # 1: the next EV_TURN_END piece continues the last one (a long turn was cut)
         self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
         self.events = RingQueue(params.queue_len)
         self.frames = 0
@@ -124,6 +128,7 @@ class TurnDetector:
             if full and tr.cut():
                 self._end_turn()
                 tr.resume()
+                self._cont = 1  # the turn goes on: its next piece continues this one
                 self._start_turn()
         self.frames += 1
         # summary accumulators (1/16 dB sums stay below 2**30 for hours of frames at >= -100 dB)
@@ -180,7 +185,7 @@ class TurnDetector:
         if n < self.p.voice_min_frames:
             # too little voiced talk to tell whose it is: the voice that spoke last
             v = self.last_voice or 1
-            self.events.put((EV_TURN_END, tr.start_ms, tr.end_ms, v, snr_conf >> 1, level))
+            self.events.put((EV_TURN_END, tr.start_ms, tr.end_ms, v, snr_conf >> 1, level, self._cont))
             self._turns += 1
         else:
             pieces = cd.split(n, log2_q8(cd.median_lag(n)))
@@ -188,19 +193,22 @@ class TurnDetector:
             start = tr.start_ms
             v = 0
             conf = 100
+            cont = self._cont
             for k in range(pieces):
                 pv = vs.assign(cd.mean_q4[k], cd.count[k])
                 self.remote.take(pv, cd.bounds[k], cd.bounds[k + 1])
                 if v and pv != v:  # the voice changed: report the piece so far
                     cut = cd.time_of(cd.bounds[k])
-                    self.events.put((EV_TURN_END, start, cut, v, conf, level))
+                    self.events.put((EV_TURN_END, start, cut, v, conf, level, cont))
                     self._turns += 1
                     start = cut
                     conf = 100
+                    cont = 1
                 v = pv
                 conf = min(conf, snr_conf, vs.conf)
-            self.events.put((EV_TURN_END, start, tr.end_ms, v, conf, level))
+            self.events.put((EV_TURN_END, start, tr.end_ms, v, conf, level, cont))
             self._turns += 1
+        self._cont = 0
         self.last_voice = v
         cd.reset()
         self._voiced_at_speech = 0

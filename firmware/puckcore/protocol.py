@@ -22,7 +22,9 @@ from puckcore.session import NAMES, OVERRUN, RUNNING, Session
 from puckcore.settings import KEYS, SPEC
 
 PROTOCOL_VERSION = 1  # `"v": 1` in every payload, `talkpuck/v1/` in every topic
-PROTOCOL_REVISION = 3  # compatible additions inside version 1; reported in `info.proto_rev`
+PROTOCOL_REVISION = 4  # compatible additions inside version 1; reported in `info.proto_rev`
+# revision 2: fw_* verbs (updates over the air); 3: info.reset_reason, the chime setting;
+# 4: evt/turn.cont (the pieces of one turn), cmd/follow_up, state.follow_s, tele.mic_frames
 
 ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
 GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck
@@ -49,6 +51,7 @@ FW_SIZE_MAX = 1 << 20  # bytes of a firmware bundle (manifest + files; puckcore/
 FW_MANIFEST_MAX = 12 * 1024  # bytes of its manifest (fwmanifest.MANIFEST_MAX)
 FW_CHUNK_MAX = 1536  # bytes of one fw_chunk before base64: its message stays far under the
 FW_DATA_MAX = 4 * FW_CHUNK_MAX // 3  # puck's MQTT packet limit (lib/mqtt_client.py max_packet 4096)
+FOLLOW_UP_MAX_S = 86400  # longest follow-up window after a call
 
 # A field: (name, kind, required, low, high). kind is "int", "str" or "bool" (as in settings.SPEC);
 # for "str", low/high bound the length; None means no bound.
@@ -86,6 +89,7 @@ _TABLE = (
     ("hands_clear", ()),
     ("identify", (("seconds", "int", False, 1, IDENTIFY_MAX_S),)),  # default: Controller.identify_default_s
     ("ring_test", ()),
+    ("follow_up", (("seconds", "int", True, 0, FOLLOW_UP_MAX_S),)),  # 0 ends it (revision 2)
     ("config", _config_fields()),  # every setting in puckcore.settings.SPEC, with its bounds
     # updates over the air (docs/protocol.md §11; puckport/fwupdate.py)
     ("fw_offer", (

@@ -156,7 +156,7 @@ class Puck:
                     if ev is None:
                         break
                     if ev[0] == EV_TURN_END:
-                        ctrl.on_turn(ev[1], ev[2], ev[3], ev[4], ev[5], now)
+                        ctrl.on_turn(ev[1], ev[2], ev[3], ev[4], ev[5], now, ev[6])
                     elif ev[0] == EV_SUMMARY:
                         ctrl.on_summary(ev[1], ev[2], ev[3], ev[4], ev[5], ev[6], now)
             if det.talking != talking or det.voice != voice:

@@ -14,6 +14,7 @@ pause. Nothing here does I/O: saving and publishing are the app's (puck.py).
 from puckcore.errors import ConfigError
 from puckcore.session import IDLE, NAMES, Session
 from puckcore.settings import Settings
+from puckcore.ticks import ticks_diff
 
 RECORD_VERSION = 1
 
@@ -24,7 +25,7 @@ def mic_name(paused):
 
 def state_fields(ctrl, now_ms):
     s = ctrl.session
-    return {
+    out = {
         "phase": NAMES[s.phase],
         "session": s.session if s.phase != IDLE else None,
         "limit_s": s.limit_s if s.session is not None else 0,
@@ -35,6 +36,10 @@ def state_fields(ctrl, now_ms):
         "hand_ack": ctrl.hands.last_ack,
         "mic": mic_name(ctrl.mic_paused),
     }
+    if ctrl.follow_on:  # the follow-up window's seconds left (protocol revision 2)
+        left = ticks_diff(ctrl.follow_until, now_ms)
+        out["follow_s"] = (left + 999) // 1000 if left > 0 else 0
+    return out
 
 
 HAND_MAX = 0x3FFFFFFF  # a hand number is an event seq: a positive small int (within +-2**30)

@@ -17,6 +17,8 @@ people and in a bright room.
     ended     the whole ring fades out
     break     every other LED, filling clockwise as the break is taken; all of them lit steady
               once the minimum break has been taken
+    follow-up every third LED in soft rose, breathing slowly, draining clockwise as the follow-up
+              window after a call runs out (in place of the break fill and the idle dot)
     overlays  hands: pips at the bottom (the next one brightest, gaps between); acknowledged: a
               band that spreads from the bottom and fades; mic paused: two steady dots at 3 and 9
               o'clock; connection lost: a short blink of the top LED every few seconds; identify:
@@ -28,6 +30,7 @@ gamma and night mode are folded into one 256-entry table built by `configure()` 
 The renderer draws in linear 0..255 into a private buffer, then maps it through the table to `out`.
 """
 from puckcore.gestures import START_HOLD_MS
+from puckcore.ringmodes import VOICES, balance, follow_up, ring_test  # noqa: F401 (VOICES: kept importable)
 from puckcore.session import BREAK, ENDED, IDLE, OVERRUN, RUNNING, TIMEUP, WARNING, WRAPUP
 
 # linear colours per phase (index = the phase constant of puckcore.session, 3 bytes each)
@@ -40,11 +43,6 @@ PALETTE = bytes((
     160, 40, 230,  # overrun: violet
     255, 190, 120,  # ended: warm white
     40, 90, 255,  # break: blue (green once the minimum break is taken)
-))
-# voice-balance colours (voice 1..8)
-VOICES = bytes((
-    0, 150, 255, 255, 160, 0, 0, 220, 120, 255, 60, 150,
-    200, 200, 200, 140, 80, 255, 255, 230, 0, 0, 230, 230,
 ))
 HAND = (255, 255, 255)
 ACK = (0, 255, 90)
@@ -74,6 +72,7 @@ class Ring:
     lost_on_ms = 200
     identify_period_ms = 500  # identify: on/off blink period
     test_step_ms = 800  # ring test: each colour this long
+    follow_breathe_ms = 6000  # follow-up window: breathing period
     start_hold_ms = START_HOLD_MS  # full fill of the start-gesture progress
     night_cap = 24  # brightness cap in night mode
     dim_idle = 110  # idle dot level (linear)
@@ -175,10 +174,10 @@ class Ring:
         """Fill `out` (3*leds bytes, RGB) for the view `v` at `now_ms`; allocates nothing."""
         self._clear()
         if v.test_ms >= 0:
-            self._test(v.test_ms)
+            ring_test(self, v.test_ms)
         else:
             if v.balance:
-                self._balance(v)
+                balance(self, v)
             else:
                 self._phase(v)
             self._overlays(v, now_ms)
@@ -204,7 +203,9 @@ class Ring:
             r = (PALETTE[q] * (256 - t) + r * t) >> 8
             g = (PALETTE[q + 1] * (256 - t) + g * t) >> 8
             b = (PALETTE[q + 2] * (256 - t) + b * t) >> 8
-        if p == IDLE:
+        if v.follow_ms > 0 and (p == IDLE or p == BREAK):
+            follow_up(self, v)  # the follow-up window, in place of the break fill (puckcore.ringmodes)
+        elif p == IDLE:
             self._set(0, r, g, b, self.dim_idle)
         elif RUNNING <= p <= WRAPUP:  # the draining arc
             whole = v.limit_ms
@@ -267,32 +268,6 @@ class Ring:
                     lvl = 48 if a <= 0 else 48 + (a * 176 >> 9)
                     self._set(i, r, g, b, lvl)
 
-    def _balance(self, v):
-        """Ring segments by share of talk time, one colour per voice, a dark LED between."""
-        n = self.n
-        total = 0
-        for k in range(1, len(v.voice_ms)):
-            total += v.voice_ms[k]
-        if total <= 0:
-            self._phase(v)
-            return
-        start = 0
-        for k in range(1, len(v.voice_ms)):
-            ms = v.voice_ms[k]
-            if ms <= 0:
-                continue
-            end = start + self._units(ms, total)
-            c = 3 * ((k - 1) % 8)
-            first = (start + 128) >> 8  # first LED whose centre is in the segment
-            for i in range(first, n):
-                centre = i * 256 + 128
-                if centre >= end:
-                    break
-                if i == first and start > 0:
-                    continue  # the gap that marks a new segment
-                self._set(i, VOICES[c], VOICES[c + 1], VOICES[c + 2], 200)
-            start = end
-
     def _overlays(self, v, now_ms):
         n = self.n
         bottom = n >> 1
@@ -325,13 +300,3 @@ class Ring:
         if not v.connected:
             if self.night or (now_ms % self.lost_every_ms) < self.lost_on_ms:
                 self._set(0, LOST[0], LOST[1], LOST[2], 200 if not self.night else 120)
-
-    def _test(self, t):
-        """Ring test: red, green, blue, white in turn, one LED chasing round in each."""
-        step = (t // self.test_step_ms) % 4
-        r = 255 if step == 0 or step == 3 else 0
-        g = 255 if step == 1 or step == 3 else 0
-        b = 255 if step == 2 or step == 3 else 0
-        head = (t % self.test_step_ms) * self.n // self.test_step_ms
-        for i in range(self.n):
-            self._set(i, r, g, b, 256 if i == head else 120)

@@ -25,6 +25,8 @@ class RingView:
         self.ack_ms = -1  # ms since the last acknowledgement, -1 when none
         self.identify_ms = 0  # ms of identify blinking left (0: off)
         self.test_ms = -1  # ms since the ring test began, -1 when none
+        self.follow_ms = 0  # ms of the follow-up window left (0: none)
+        self.follow_total_ms = 0  # the follow-up window's length
         self.connected = True
         self.mic_paused = False
         self.talking = False
@@ -61,6 +63,9 @@ def fill_view(v, ctrl, now_ms):
     v.ack_ms = ticks_diff(now_ms, hands.last_ack_ms) if hands.acked else -1
     v.identify_ms = ticks_diff(ctrl.identify_until, now_ms) if ctrl.identify_on else 0
     v.test_ms = ticks_diff(now_ms, ctrl.test_from) if ctrl.test_on else -1
+    f = ticks_diff(ctrl.follow_until, now_ms) if ctrl.follow_on else 0
+    v.follow_ms = f if f > 0 else 0
+    v.follow_total_ms = ctrl.follow_total_ms
     v.connected = ctrl.connected
     v.mic_paused = ctrl.mic_paused
     v.talking = ctrl.talking

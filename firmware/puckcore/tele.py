@@ -12,6 +12,7 @@ what it drops, and each count leaves the puck here (host/talkpuck/protocol/schem
     mqtt_discards      incoming MQTT messages lost (full inbox, or larger than the client takes)
     mic_short_reads    I2S reads that came back short and needed a second read
     storage_errors     saves that failed (flash full, file system error)
+    mic_frames         audio frames read from the microphone this boot (0 after a while: no audio)
     link_error         the last link fault, as text (null: none this boot)
 
 A HAL part without a counter (the simulator's link, a PCM file instead of a microphone) reports 0
@@ -39,6 +40,7 @@ def fields(puck, now_ms):
         "mqtt_discards": getattr(link, "discards", 0),
         "mic_short_reads": getattr(hal.mic, "short_reads", 0),
         "storage_errors": getattr(hal.storage, "errors", 0),
+        "mic_frames": puck.frames,
         "link_error": error_text(getattr(link, "last_error", None) or puck.link_error),
         "rssi": hal.rssi(),
     }

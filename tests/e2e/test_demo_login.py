@@ -28,6 +28,8 @@ def _run_once(data_dir):
             link = m.group(1) if m else None
         assert link, "no login link printed: %s" % p.stderr.read()[-2000:] if p.poll() is not None else "no login link"
         base = link.split("/login/")[0] + "/"
+        urls = p.stdout.readline()                 # issue 14: the rooms and sessions pages' addresses
+        assert "rooms and pucks: %srooms" % base in urls and "sessions: %ssessions" % base in urls, urls
         with urllib.request.urlopen(base + "api/live") as r:      # no login yet: refused
             raise AssertionError("anonymous /api/live answered %d" % r.status)
     except urllib.error.HTTPError as e:
@@ -39,6 +41,11 @@ def _run_once(data_dir):
             assert "live.js" in r.read().decode()
         with opener.open(base + "api/live") as r:
             assert json.loads(r.read())["rooms"] is not None
+        with opener.open(base + "api/sessions") as r:             # the example past sessions, the same each run
+            assert sorted(s["id"] for s in json.loads(r.read()) if s["id"].startswith("demo-past-")) == \
+                ["demo-past-%d" % k for k in range(1, 7)]
+        with opener.open(base + "rooms") as r:
+            assert "Family room" in r.read().decode()
         fresh = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         try:
             fresh.open(link)

@@ -72,3 +72,20 @@ def test_fw_verbs_need_an_updater_and_wait_for_the_session_to_end():
     assert c.on_command("fw_offer", offer, clk.now_ms()) is None
     assert c.on_command("fw_apply", {"fw": "0.2.0"}, clk.now_ms()) is None
     assert c.fw.calls[1:] == [("offer", "0.2.0", 100, 50, "00" * 32), ("apply", "0.2.0")]
+
+
+def test_follow_up_window_starts_shows_in_state_and_ends():
+    c, clk = _new()
+    now = clk.now_ms()
+    assert c.on_command("follow_up", {"seconds": 1800}, now) is None
+    assert c.follow_on and ticks_diff(c.follow_until, now) == 1800000
+    assert c.state_fields(now)["follow_s"] == 1800
+    c.render(now, bytearray(3 * c.leds))
+    assert c.view.follow_ms == 1800000 and c.view.follow_total_ms == 1800000
+    c.state_flag.clear()
+    c.tick(now + 1800000)
+    assert not c.follow_on and "follow_s" not in c.state_fields(now + 1800000)
+    assert c.state_flag.is_set(), "the state goes out again when the window ends"
+    assert c.on_command("follow_up", {"seconds": 600}, now) is None
+    assert c.on_command("follow_up", {"seconds": 0}, now) is None
+    assert not c.follow_on, "0 ends it"

@@ -103,6 +103,8 @@ def test_turns_summaries_and_talking():
     c.on_turn(1000, 4000, 2, 80, -30, 4100)
     assert ob.last("turn") == {"start_ms": 1000, "end_ms": 4000, "voice": 2, "conf": 80, "level_db": -30}
     assert c.view.voice_ms[2] == 3000
+    c.on_turn(4000, 5000, 1, 70, -31, 5100, 1)    # the next piece of the same turn: a voice change, no pause
+    assert ob.last("turn") == {"start_ms": 4000, "end_ms": 5000, "voice": 1, "conf": 70, "level_db": -31, "cont": True}
     c.on_summary(0, 60000, 20000, 5, -31, -60, 60000)
     assert ob.last("vad") == {"from_ms": 0, "to_ms": 60000, "speech_ms": 20000, "turns": 5, "level_db": -31,
                               "noise_db": -60}

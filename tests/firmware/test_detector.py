@@ -169,3 +169,36 @@ def test_reset_voices_restarts_ids_and_forgets():
     det.reset_voices()
     assert det.voices.n == 0 and det.last_voice == 0 and det.changes.n == 0
     assert list(det.voices.centre) == [0] * len(det.voices.centre)
+
+
+def test_pieces_of_one_turn_carry_cont():
+    """A turn reported in pieces (here a monologue longer than the pitch buffer, cut when it is full)
+    says so: every piece after the first continues the one before (evt/turn.cont), so the host does
+    not count it as a cut-in; the turn after a pause starts afresh."""
+    from fakes.voices import Voice, conversation
+
+    low = Voice(105, tract=0.95, tilt=0.6, seed=1)
+    high = Voice(215, tract=1.2, tilt=-0.5, seed=2)
+    from puckcore.detect_params import DetectParams
+
+    class ShortBuffer(DetectParams):
+        voice_buf_frames = 250  # 5 s of voiced talk, so a short monologue is cut (the puck: 20 s)
+
+    frames, _ = conversation([(low, 8), (None, 3), (high, 2), (None, 3)], noise_amp=150, seed=3)
+    det = TurnDetector(params=ShortBuffer)
+    now = 1000
+    ends = []
+    for f in frames:
+        if det.feed(f, now):
+            ev = det.pop_event()
+            while ev is not None:
+                if ev[0] == EV_TURN_END:
+                    ends.append(ev)
+                ev = det.pop_event()
+        now = ticks_add(now, 20)
+    assert all(len(e) == 7 and e[6] in (0, 1) for e in ends), ends
+    assert ends[0][6] == 0 and ends[-1][6] == 0, "a turn's first piece, and the turn after the pause"
+    assert [e[6] for e in ends].count(1) >= 1, ends
+    for a, b in zip(ends, ends[1:]):
+        if b[6] == 1:
+            assert b[1] == a[2], "a continuing piece starts where the one before ended"

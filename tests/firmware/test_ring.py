@@ -106,6 +106,28 @@ def test_break_fills_then_shows_ready():
     assert out[1] > out[2]  # ready: green, not the blue of a break still being taken
 
 
+def test_follow_up_window_shows_in_place_of_the_break_fill_and_drains():
+    v = _view(S.BREAK)
+    v.min_break_ms = 600000
+    v.break_ms = 100000
+    v.follow_total_ms = 1800000
+    v.follow_ms = 1800000
+    full = _draw(v)
+    assert _lit(full, 120) == [1, 0, 0] * (N // 3), "every third LED: not the break's every other"
+    assert full[0] > full[2] > full[1], "soft rose"
+    v.follow_ms = 600000
+    third = _draw(v)
+    assert _lit(third, 120) == [1, 0, 0] * 3 + [0] * (N - 9), "a third left: a third of them lit"
+    assert all(_lum(third, i) > 0 for i in range(0, N, 3)), "the rest stay faintly lit"
+    v.phase = v.prev_phase = S.IDLE
+    assert _lit(_draw(v), 120) == _lit(third, 120), "after the break too, until the window ends"
+    v.follow_ms = 0
+    assert _lit(_draw(v), 1) == [1] + [0] * (N - 1), "ended: the idle dot again"
+    v.phase = v.prev_phase = S.RUNNING
+    v.follow_ms = 600000
+    assert _lit(_draw(v)) == [1] * 12 + [0] * 12, "a new session's arc wins over a follow-up window"
+
+
 def test_overlays_positions():
     v = _view(S.RUNNING, 600, 600000)
     v.hands = 2
@@ -173,6 +195,10 @@ def test_render_allocates_nothing():
     t = _view(S.IDLE)
     t.test_ms = 100
     views.append(t)
+    f = _view(S.BREAK)
+    f.follow_ms = 600000
+    f.follow_total_ms = 1800000
+    views.append(f)
     for v in views:
         r.render(v, 1000, out)  # warm up
     gc.collect()

@@ -94,6 +94,9 @@ def contact_scenes(leds=24):
     t = add("ended", "the whole ring fades out", c, _run(c, t, 4000))
     t = add("break", "break: every other LED fills as it is taken", c, _run(c, t, 240000, 5000))
     t = add("break", "minimum break taken: all dots, steady", c, _run(c, t, 420000, 5000))
+    c.on_command("follow_up", {"seconds": 1800}, t)
+    t = add("follow-up window", "after the call: every third LED, rose, 30 min left", c, _run(c, t, 1000))
+    t = add("follow-up window", "it drains as the window runs out: 10 min left", c, _run(c, t, 1200000, 5000))
 
     c = _controller(leds)
     t = _run(c, _session(c, T0), 600000, 5000)
@@ -301,3 +304,8 @@ def run(args):
     for p in written:
         print(p)
     return 0
+
+
+# the LED-to-screen mapping, public for the live ring mirror (talkpuck.live.mirror)
+led_colours = _led_colours
+positions = _positions

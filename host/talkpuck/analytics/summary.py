@@ -26,7 +26,9 @@ def voices_of(turns):
         v = out.setdefault(voice, {"turns": 0, "talk_ms": 0, "monologues": 0, "cut_ins": 0})
         v["turns"] += 1
         v["talk_ms"] += int(t["dur_ms"])
-        if prev is not None and int(prev["voice"]) != voice and t["start_ms"] - prev["end_ms"] <= CUT_IN_MS:
+        # a piece that continues the turn before it (evt/turn.cont) is a voice change inside one turn, not a cut-in
+        if (prev is not None and int(prev["voice"]) != voice and t["start_ms"] - prev["end_ms"] <= CUT_IN_MS
+                and not t.get("cont")):
             v["cut_ins"] += 1
         if voice == run_voice:
             run_end = max(run_end, t["end_ms"])

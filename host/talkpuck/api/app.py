@@ -8,18 +8,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from talkpuck.api.routers import commands, devices, hands, live, retention, review, rooms, sessions, stats
+from talkpuck.api.routers import (commands, devices, followup, hands, live, pages, retention, review, rooms, sessions,
+                                   stats)
 from talkpuck.auth import routes as auth_routes
 from talkpuck.auth.config import AuthConfig
 from talkpuck.auth.guard import Guard
 from talkpuck.auth.ratelimit import FailureLimiter
 from talkpuck.errors import ConfigError, NotFound, ProtocolError, TalkpuckError
+from talkpuck.live import LiveHub
 
 log = logging.getLogger(__name__)
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 
 
-def create_app(settings, store, commander=None, hands_queue=None, session_control=None, auth=None):
+def create_app(settings, store, commander=None, hands_queue=None, session_control=None, auth=None, live_hub=None):
     """The HTTP app over one store; without a commander the command endpoints answer 503.
 
     Every route but /login and /healthz needs a session (talkpuck.auth.guard); `auth` is an
@@ -36,10 +38,14 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
     app.state.commander = commander
     app.state.hands = hands_queue
     app.state.sessions = session_control
+    # the server-sent event streams' one builder and fan-out; HostApp passes its own (ingest notifies it)
+    app.state.live_hub = hub = live_hub or LiveHub(store, hands_queue)
 
     @app.middleware("http")
     async def count_client_errors(request: Request, call_next):
         response = await call_next(request)
+        if request.method not in ("GET", "HEAD") and response.status_code < 400:
+            hub.notify()                       # a hand acknowledged, a session started: push it to the pages
         if 400 <= response.status_code < 500:
             try:
                 store.incr("http:%d" % response.status_code)
@@ -66,10 +72,11 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
             code = 400
         return JSONResponse(status_code=code, content={"error": str(exc)})
 
-    for module in (live, rooms, devices, sessions, hands, commands, stats, retention):
+    for module in (live, rooms, devices, sessions, followup, hands, commands, stats, retention):
         app.include_router(module.router, prefix="/api")
     app.include_router(auth_routes.router)
     app.include_router(review.router)      # the review pages (issue 14): /sessions, /series
+    app.include_router(pages.router)       # the rooms page (issue 14): /rooms
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 

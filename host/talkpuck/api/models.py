@@ -76,3 +76,8 @@ class MinBreak(Body):
 class ForgetName(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     room: Optional[str] = Field(default=None, max_length=64)
+
+
+class FollowUp(Body):
+    """The follow-up window after a call (cmd/follow_up): seconds; 0 ends it."""
+    seconds: int = Field(ge=0, le=86400)

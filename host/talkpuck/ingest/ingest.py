@@ -64,8 +64,9 @@ def _now_ms():
 class Ingest:
     """`handle(topic, payload, retained)` is called for every MQTT message (on the link's thread)."""
 
-    def __init__(self, store, on_online=None, on_response=None, clock=_now_ms):
+    def __init__(self, store, on_online=None, on_response=None, clock=_now_ms, on_stored=None):
         self.store = store
+        self.on_stored = on_stored            # device -> None, after a message was stored (the live hub)
         self.on_online = on_online            # device -> None (the host sends cmd/time)
         self.on_response = on_response        # payload -> None (command waiters)
         self.clock = clock
@@ -138,7 +139,13 @@ class Ingest:
                     if _is_outage(e1):
                         raise self._outage(e1, i)
                     self._reject("internal", str(msg.topic), "%s: %s" % (type(e1).__name__, e1))
+        for device in {msg.device for _, msg in run}:
+            self._stored(device)
         return run[-1][0] + 1
+
+    def _stored(self, device):
+        if self.on_stored is not None:
+            self.on_stored(device)   # the live hub: one rebuild per burst, never per client
 
     def _outage(self, e, done):
         self.not_stored += 1
@@ -156,7 +163,9 @@ class Ingest:
         self.received += 1
         try:
             msg = parse_message(topic, raw, retained)
-            return getattr(self, "_on_" + msg.kind)(msg, self.clock())
+            out = getattr(self, "_on_" + msg.kind)(msg, self.clock())
+            self._stored(msg.device)
+            return out
         except MessageRejected as e:
             self._reject(e.reason, topic, str(e))
         except Exception as e:

@@ -18,10 +18,12 @@ from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
 from talkpuck.ha.discovery import HaDiscovery
+from talkpuck.commands.minbreak import push_min_break
 from talkpuck.hands import HandQueue
 from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
 from talkpuck.ingest.ingest import DECIDER_SUBSCRIPTIONS, shared_events as shared_events_filter
+from talkpuck.live import LiveHub
 from talkpuck.mqtt.link import MqttLink
 from talkpuck.protocol.topics import ROOT
 from talkpuck.service.maintenance import Maintenance
@@ -58,7 +60,9 @@ class HostApp:
         self.commander = Commander(self.store, self._publish)
         self.hands = HandQueue(self.store, self.commander)
         self.sessions = SessionControl(self.store, self.commander)
-        self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response)
+        self.live_hub = LiveHub(self.store, self.hands)
+        self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response,
+                             on_stored=self.live_hub.notify)
         self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
         subs = DECIDER_SUBSCRIPTIONS + [shared_events_filter()] if self.shared_events else list(SUBSCRIPTIONS)
         if s.ha_discovery:
@@ -71,7 +75,8 @@ class HostApp:
         try:
             self.link.start()
             auth = AuthConfig(allowed_hosts=self.web_names, https=bool(s.web_tls), listen_host=s.http_host)
-            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth)
+            app = create_app(s, self.store, self.commander, self.hands, self.sessions, auth=auth,
+                             live_hub=self.live_hub)
             app.state.maintenance = self.maintenance
             cert, key = s.web_tls or (None, None)
             self.web = WebServer(app, s.http_host, s.http_port, certfile=cert, keyfile=key)
@@ -165,6 +170,11 @@ class HostApp:
             self.commander.send_time(device)
         except Exception:
             log.exception("host: cannot send cmd/time to %s", device)
+        try:
+            # the room's minimum break is the host's setting: every puck of the room gets it when it comes online
+            push_min_break(self.store, self.commander, device)
+        except Exception:
+            log.exception("host: cannot send the minimum break to %s", device)
 
     # -- commands -------------------------------------------------------------------------------------
     def send_command(self, device_id, verb, args=None, ttl_s=30):

@@ -166,10 +166,14 @@ def run(args):
             p.room = room
             pucks.append(p.start())
         wait_subscribed(pucks)
+        from talkpuck.sim import pastsessions
+        past = pastsessions.seed(host.store, [(d, r) for d, r, _ in ROOMS], int(time.time() * 1000))
         from talkpuck.auth.links import demo_login_link
         link = demo_login_link(host.store, host.http_url)
         print("talkpuck demo: live room view at %s  (broker %s, %s)" % (host.http_url, broker.url, broker.kind))
         print("open this one-time login link (it works once, for 15 minutes): %s" % link)
+        print("rooms and pucks: %srooms    sessions: %ssessions  (%d example past sessions, one series)"
+              % (host.http_url, host.http_url, len(past)))
         print("two simulated pucks: %s" % ", ".join("%s in %s" % (p.device_id, p.room) for p in pucks))
         if not args.duration:
             print("press Ctrl-C to stop")

@@ -111,3 +111,17 @@ class DevicesMixin:
             if d["id"] == device:
                 return d
         return None
+
+    # -- for the rooms and live pages (talkpuck.live.snapshot) ------------------------------------
+    def room_min_break_s(self, room):
+        """The room's minimum break (seconds): the host's one setting, pushed to the room's pucks."""
+        with self.engine.connect() as c:
+            return self.min_break_s(room, c)
+
+    def last_ended_ms(self, room):
+        """When the room's last session ended (wall ms), or None."""
+        s = t.sessions.c
+        with self.engine.connect() as c:
+            v = c.execute(select(s.ended_ms).where(s.room == room, s.ended_ms.is_not(None))
+                          .order_by(s.ended_ms.desc()).limit(1)).scalar()
+        return int(v) if v is not None else None

@@ -20,7 +20,8 @@ from talkpuck.store import tables as t
 _EVENT_COLS = {"device": "text", "boot": "text", "seq": "int", "kind": "text", "dev_ms": "bigint",
                "wall_ms": "bigint", "received_ms": "bigint", "payload": "text", "session_id": "text"}
 _TURN_COLS = {"device": "text", "boot": "text", "seq": "int", "session_id": "text", "voice": "int", "conf": "int",
-              "start_ms": "bigint", "end_ms": "bigint", "dur_ms": "int", "level_db": "int"}
+              "start_ms": "bigint", "end_ms": "bigint", "dur_ms": "int", "level_db": "int",
+              "cont": "boolean"}
 
 
 def _pg_unnest(table, cols, returning=""):
@@ -153,7 +154,8 @@ class EventsMixin:
         start = times.get("start_ms", wall_ms - max(0, p["end_ms"] - p["start_ms"]))
         end = times.get("end_ms", wall_ms)
         return dict(device=device, boot=boot, seq=seq, session_id=sid, voice=p["voice"], conf=p.get("conf"),
-                    start_ms=start, end_ms=end, dur_ms=max(0, end - start), level_db=p.get("level_db"))
+                    start_ms=start, end_ms=end, dur_ms=max(0, end - start), level_db=p.get("level_db"),
+                    cont=bool(p.get("cont")))
 
     # -- queries ----------------------------------------------------------------------------------
     def events(self, device=None, kind=None, limit=1000):

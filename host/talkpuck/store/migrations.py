@@ -87,9 +87,14 @@ def m010_review(conn):
         conn.exec_driver_sql(ddl)
 
 
+def m011_live(conn):
+    """evt/turn.cont (protocol revision 4): turns.cont ties the pieces of one detected turn together."""
+    if "cont" not in {c["name"] for c in inspect(conn).get_columns("turns")}:
+        conn.execute(text("ALTER TABLE turns ADD COLUMN cont BOOLEAN"))
+
 
 # numbered by name (m010_review -> 10): numbers may leave gaps, the order is what counts
-MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review]
+MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review, m011_live]
 
 
 def number_of(fn):

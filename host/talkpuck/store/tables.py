@@ -83,6 +83,7 @@ turns = Table(
     Column("voice", Integer, nullable=False), Column("conf", Integer),
     Column("start_ms", BigInteger, nullable=False), Column("end_ms", BigInteger, nullable=False),
     Column("dur_ms", Integer, nullable=False), Column("level_db", Integer),
+    Column("cont", Boolean),                        # evt/turn.cont: continues the turn before it (m011_live)
     UniqueConstraint("device", "boot", "seq", name="uq_turns_device_boot_seq"),
 )
 

@@ -1,6 +1,7 @@
-// live.js — the live room view: polls /api/live once a second and redraws; no build step, no framework.
+// live.js — the live room view: redraws from the server-sent event stream /api/live/stream (the host pushes
+// every change once, to every open page); no polling, no build step, no framework.
 "use strict";
-const POLL_MS = 1000;
+const STATS_EVERY_MS = 10000;
 const roomsEl = document.getElementById("rooms");
 const tpl = document.getElementById("room-tpl");
 const roomEls = {};   // room name -> section element (kept, so forms keep what people type)
@@ -26,8 +27,7 @@ async function api(method, path, body) {
   if (toLogin(r)) return {};
   const j = await r.json().catch(() => ({}));
   if (!r.ok) { alert((j.error || j.detail || r.statusText)); throw new Error(j.error || r.statusText); }
-  refresh();
-  return j;
+  return j;   // the change comes back on the stream
 }
 
 function makeRoom(name) {
@@ -45,8 +45,12 @@ function makeRoom(name) {
   });
   start.querySelector(".extend").addEventListener("click", () =>
     api("POST", "/api/devices/" + start.device.value + "/session/extend", {add_s: 300}));
-  start.querySelector(".end").addEventListener("click", () =>
-    api("POST", "/api/devices/" + start.device.value + "/session/end"));
+  // End, and with a follow-up window set: the puck's ring shows it after the call until it ends
+  start.querySelector(".end").addEventListener("click", async () => {
+    const dev = start.device.value, follow = Math.round(+start.follow_min.value * 60);
+    await api("POST", "/api/devices/" + dev + "/session/end");
+    if (follow > 0) await api("POST", "/api/devices/" + dev + "/follow_up", {seconds: follow});
+  });
   const remote = el.querySelector(".remote-form");
   remote.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -67,14 +71,17 @@ function drawRoom(el, room) {
     const row = document.createElement("div");
     row.className = "device" + (d.online ? "" : " offline");
     row.dataset.device = d.id;
-    row.innerHTML = '<span class="countdown"></span><span class="phase"></span>' +
-      '<span class="who"></span><span class="meta"></span>';
-    row.querySelector(".countdown").textContent = d.limit_s ? fmt(d.remaining_s) : "–";
+    // the ring as the puck shows it, drawn on the host by the firmware's own renderer (an SVG it sends)
+    row.innerHTML = '<span class="ring-mirror"></span><span class="countdown"><small>time left</small> <b></b></span>' +
+      '<span class="phase"></span><span class="who"></span><span class="meta"></span>';
+    row.querySelector(".ring-mirror").innerHTML = d.ring || "";
+    row.querySelector(".countdown b").textContent = d.limit_s ? fmt(d.remaining_s) : "–";
     const ph = row.querySelector(".phase");
     ph.textContent = d.phase; ph.className = "phase phase-" + d.phase;
     const who = row.querySelector(".who");
     who.textContent = d.mic === "paused" ? "mic paused" : (d.talking ? "voice " + d.voice + " talking" : "quiet");
     who.className = "who " + (d.talking ? "talking" : "silent");
+    if (d.follow_s) who.textContent += " · follow-up window: " + Math.ceil(d.follow_s / 60) + " min left";
     row.querySelector(".meta").textContent = d.id + (d.online ? "" : " (offline)") +
       (d.dropped || d.rejected || d.outbox ? " · outbox " + (d.outbox || 0) + " · dropped " + (d.dropped || 0) +
        " · rejected " + (d.rejected || 0) : "");
@@ -99,6 +106,20 @@ function drawRoom(el, room) {
   const sessions = room.sessions || (room.session ? [room.session] : []);
   const s = sessions[0];
   drawSessionLine(el.querySelector(".session-line"), s, sessions.length > 1);
+  // at the warning: the practitioners' own prompt
+  const prompt = el.querySelector(".prompt");
+  const warned = room.devices.some((d) => d.phase === "warning" || d.phase === "wrapup");
+  prompt.hidden = !warned;
+  prompt.textContent = warned ? "We've " + (s && s.warn_s ? Math.round(s.warn_s / 60) + " minutes" : "a few minutes") +
+    " left — is there anything we've missed?" : "";
+  // before a start: a gentle note when the last call ended less than the minimum break ago
+  const note = el.querySelector(".break-note");
+  const running = room.devices.some((d) => ["running", "warning", "wrapup", "timeup", "overrun"].includes(d.phase));
+  const short = !running && room.since_last_s !== null && room.since_last_s !== undefined &&
+    room.min_break_s && room.since_last_s < room.min_break_s;
+  note.hidden = !short;
+  note.textContent = short ? Math.floor(room.since_last_s / 60) + " minutes since the last call (the room's minimum break is " +
+    Math.round(room.min_break_s / 60) + " minutes)" : "";
   drawVoices(el.querySelector(".voices"), s ? s.voices : null);
   let more = el.querySelector(".more-sessions");
   if (!more) { more = document.createElement("div"); more.className = "more-sessions"; el.querySelector(".voices").after(more); }
@@ -160,25 +181,39 @@ function drawVoices(ul, voices) {
   }));
 }
 
-async function refresh() {
-  const conn = document.getElementById("conn");
-  try {
-    const r = await fetch("/api/live", {cache: "no-store"});
-    if (toLogin(r)) return;
-    const data = await r.json();
-    conn.textContent = "live"; conn.className = "conn ok";
-    if (data.rooms.length) roomsEl.querySelector(".empty")?.remove();
-    for (const room of data.rooms) {
-      let el = roomEls[room.room];
-      if (!el) { el = roomEls[room.room] = makeRoom(room.room); roomsEl.append(el); }
-      drawRoom(el, room);
-    }
-    const st = await (await fetch("/api/stats", {cache: "no-store"})).json();
-    document.getElementById("stats").textContent = "events " + st.events_stored + " · lost " + st.events_lost +
-      " · duplicates dropped " + st.duplicates_dropped + " · rejected " + st.rejected_total;
-  } catch (e) {
-    conn.textContent = "host unreachable, retrying"; conn.className = "conn bad";
+function draw(data) {
+  if (data.rooms.length) roomsEl.querySelector(".empty")?.remove();
+  for (const room of data.rooms) {
+    let el = roomEls[room.room];
+    if (!el) { el = roomEls[room.room] = makeRoom(room.room); roomsEl.append(el); }
+    drawRoom(el, room);
   }
 }
-refresh();
-setInterval(refresh, POLL_MS);
+
+let lastStats = 0;
+async function stats() {
+  if (Date.now() - lastStats < STATS_EVERY_MS) return;
+  lastStats = Date.now();
+  const r = await fetch("/api/stats", {cache: "no-store"});
+  if (toLogin(r) || !r.ok) return;
+  const st = await r.json();
+  document.getElementById("stats").textContent = "events " + st.events_stored + " · lost " + st.events_lost +
+    " · duplicates dropped " + st.duplicates_dropped + " · rejected " + st.rejected_total;
+}
+
+function connect() {
+  const conn = document.getElementById("conn");
+  const es = new EventSource("/api/live/stream");
+  es.addEventListener("live", (e) => {
+    conn.textContent = "live"; conn.className = "conn ok";
+    draw(JSON.parse(e.data));
+    stats().catch(() => {});
+  });
+  es.onerror = async () => {
+    conn.textContent = "host unreachable, reconnecting"; conn.className = "conn bad";
+    // a stream refused for want of a login looks like any error: ask once whether we are still logged in
+    const r = await fetch("/api/me", {cache: "no-store"}).catch(() => null);
+    if (r && toLogin(r)) es.close();
+  };
+}
+connect();

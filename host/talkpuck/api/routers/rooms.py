@@ -1,9 +1,10 @@
 """rooms — GET /api/rooms, PUT /api/rooms/{room}/min_break, POST /api/rooms/{room}/hands/clear."""
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from talkpuck.api.models import MinBreak
 from talkpuck.api.routers import deps
 from talkpuck.auth.rooms import can_see, need_room
+from talkpuck.commands.minbreak import push_room
 
 router = APIRouter(tags=["rooms"])
 
@@ -18,10 +19,13 @@ def list_rooms(store=Depends(deps.store), who=Depends(deps.user)):
 
 
 @router.put("/rooms/{room}/min_break")
-def set_min_break(room: str, body: MinBreak, store=Depends(deps.store), who=Depends(deps.user)):
+def set_min_break(room: str, body: MinBreak, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+    """The room's one minimum break: stored, and pushed to the room's pucks as cmd/config min_break_s."""
     need_room(who, room)
     store.set_min_break(room, body.min_break_s)
-    return {"room": room, "min_break_s": body.min_break_s}
+    commander = request.app.state.commander
+    sent = push_room(store, commander, room) if commander is not None else []
+    return {"room": room, "min_break_s": body.min_break_s, "commands": sent}
 
 
 @router.post("/rooms/{room}/hands/clear")

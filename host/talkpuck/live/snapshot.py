@@ -1,0 +1,130 @@
+"""snapshot — everything the rooms page and the live room view show, for every room, in one build.
+
+Built once per change by the LiveHub (not once per browser) and filtered per user by room. Each
+device carries its health problems and the ring mirror (talkpuck.live.mirror); each room its
+minimum break, when its last call ended, its running session with the balance of voices, and the
+hand queue of that session.
+"""
+import json
+import time
+
+from puckcore.outbox import Outbox
+from puckcore.protocol import LIVE_PHASES as LIVE
+
+from talkpuck.analytics import voices_of
+from talkpuck.auth.rooms import can_see
+from talkpuck.live import mirror
+from talkpuck.store import NO_ROOM
+
+SESSION_FIELDS = ("id", "device", "purpose", "limit_s", "warn_s", "phase", "started_ms", "break_before_s", "short_break")
+OFFLINE_PROBLEM_S = 120             # offline longer than this is a health problem
+LOW_MEMORY_BYTES = 16 * 1024        # tele.mem_free under this is a health problem
+OUTBOX_CAPACITY = Outbox.capacity_default
+
+
+def _n(k, word):
+    return "%d %s%s" % (k, word, "" if k == 1 else "s")
+
+
+def health(d, now_ms):
+    """The device's health problems, as short sentences (none: an empty list)."""
+    out = []
+    tele = d.get("tele") or {}
+    seen = d.get("last_seen_ms")
+    if not d.get("online") and seen and now_ms - seen > OFFLINE_PROBLEM_S * 1000:
+        out.append("offline for %d min" % ((now_ms - seen) // 60000))
+    if (tele.get("outbox") or 0) > OUTBOX_CAPACITY // 2:
+        out.append("outbox over half full (%d of %d)" % (tele["outbox"], OUTBOX_CAPACITY))
+    if tele.get("dropped"):
+        out.append(_n(tele["dropped"], "event") + " dropped")
+    if tele.get("rejected"):
+        out.append(_n(tele["rejected"], "command") + " rejected")
+    if tele.get("mem_free") is not None and tele["mem_free"] < LOW_MEMORY_BYTES:
+        out.append("low memory (%d KB free)" % (tele["mem_free"] // 1024))
+    if tele.get("mic_short_reads"):
+        out.append(_n(tele["mic_short_reads"], "short microphone read"))
+    if "mic_frames" in tele and tele.get("uptime_s", 0) > 10 and not tele["mic_frames"]:
+        out.append("no audio frames")
+    return out
+
+
+def device_view(d, now_ms, room_info=None):
+    st = d["state"] or {}
+    tele = d["tele"] or {}
+    phase = st.get("phase", "idle")
+    remaining = st.get("remaining_s")
+    age = (now_ms - d["state_ms"]) if d["state_ms"] else 0
+    if remaining is not None and phase in LIVE and d["state_ms"]:
+        # the puck reports at least every 10 s; count down in between (the puck owns the clock)
+        remaining = remaining - int(age // 1000)
+    info = room_info or {}
+    view = {"id": d["id"], "online": bool(d["online"]), "room_reported": d["room_reported"],
+            "room_override": d["room_override"], "phase": phase, "session": st.get("session"),
+            "limit_s": st.get("limit_s"), "remaining_s": remaining, "talking": bool(st.get("talking")),
+            "voice": st.get("voice", 0), "hands": st.get("hands", 0), "hand_ack": st.get("hand_ack", 0),
+            "mic": st.get("mic", "on"), "fw": d["fw"], "leds": d.get("leds"),
+            # the puck's own drop and reject counts (tele, §5), shown beside the host's
+            "outbox": tele.get("outbox"), "dropped": tele.get("dropped"), "rejected": tele.get("rejected"),
+            "mem_free": tele.get("mem_free"), "last_seen_ms": d.get("last_seen_ms"),
+            "state_age_s": round(age / 1000.0, 1) if d["state_ms"] else None,
+            "health": health(d, now_ms), "follow_s": st.get("follow_s")}
+    st2 = dict(st, remaining_s=remaining) if remaining is not None else st
+    v = mirror.view_from_state(st2, online=d["online"], warn_s=info.get("warn_s", 0),
+                               min_break_s=info.get("min_break_s", 0), break_s=info.get("break_s", 0),
+                               follow_total_s=info.get("follow_total_s"))
+    view["ring"] = mirror.ring_svg(mirror.render(v, d.get("leds") or mirror.DEFAULT_LEDS),
+                                   label="ring of %s: %s" % (d["id"], phase))
+    return view
+
+
+def _room(rooms, name):
+    return rooms.setdefault(name, {"room": name, "devices": [], "hands": [], "sessions": [], "session": None,
+                                   "min_break_s": None, "last_ended_ms": None, "since_last_s": None})
+
+
+def build(store, hands_queue, who=None, now_ms=None, follow_total=None):
+    """{"now_ms", "rooms": [...]}; with `who`, only the rooms that user may see."""
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    devices = store.devices()
+    rooms = {}
+    for d in devices:
+        _room(rooms, d["room"])
+    if who is not None:
+        rooms = {k: v for k, v in rooms.items() if can_see(who, k)}
+    for name, r in rooms.items():
+        r["min_break_s"] = store.room_min_break_s(name)
+        r["last_ended_ms"] = store.last_ended_ms(name)
+        if r["last_ended_ms"]:
+            r["since_last_s"] = int((now - r["last_ended_ms"]) // 1000)
+    for d in devices:
+        r = rooms.get(d["room"])
+        if r is None:
+            continue
+        st = d["state"] or {}
+        s = store.session(st["session"]) if st.get("session") else store.current_session(d["id"])
+        info = {"min_break_s": r["min_break_s"], "warn_s": (s or {}).get("warn_s") or 0,
+                "break_s": r["since_last_s"] or 0, "follow_total_s": (follow_total or {}).get(d["id"])}
+        dv = device_view(d, now, info)
+        r["devices"].append(dv)
+        if s:
+            # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice
+            sv = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"])))
+            sv["warning"] = dv["phase"] in ("warning", "wrapup")
+            dv["session_view"] = sv
+            r["sessions"].append(sv)
+            if r["session"] is None or s["phase"] in LIVE:
+                r["session"] = sv
+    queue = hands_queue.list() if hands_queue is not None else []
+    for h in queue:
+        r = rooms.get(h["room"] or NO_ROOM)
+        if r is None:
+            continue
+        live_ids = {s["id"] for s in r["sessions"] if s["phase"] in LIVE}
+        # this session's hands only; with no session running, the room's recent hands
+        if not live_ids or h["session"] in live_ids or (h["session"] is None and h["state"] == "waiting"):
+            r["hands"].append(h)
+    return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
+
+
+def room_json(room):
+    return json.dumps(room, separators=(",", ":"), default=str)
