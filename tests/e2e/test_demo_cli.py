@@ -41,7 +41,11 @@ def test_demo_runs_and_summarises(tmp_path):
     assert summary2["events_lost"] == 0 and summary2["outboxes_drained"] is True
     store = Store(data_dir=str(tmp_path / "demo"))
     try:
-        rows = store.sessions()
+        from talkpuck.sim.pastsessions import PREFIX
+        # the example past sessions (for the review pages) are replaced by each run, never added again
+        past = [s for s in store.sessions() if s["id"].startswith(PREFIX)]
+        assert len(past) == 6 and all(s["phase"] == "ended" for s in past), past
+        rows = [s for s in store.sessions() if not s["id"].startswith(PREFIX)]
         first = [s for s in rows if (s["requested_ms"] or s["started_ms"]) < second_start]
         second = [s for s in rows if (s["requested_ms"] or s["started_ms"]) >= second_start]
         assert len(first) >= 2 and len(second) >= 2, rows

@@ -318,11 +318,20 @@ def test_migration_m011_adds_turns_cont_to_an_old_database(tmp_path):
     from talkpuck.store import migrations
     url = "sqlite:///%s" % (tmp_path / "old.db")
     engine = create_engine(url)
+    # a database of the version before m011: every earlier migration applied, turns without `cont`
+    before = [fn for fn in migrations.MIGRATIONS if fn is not migrations.m011_live]
+    saved = migrations.MIGRATIONS[:]
+    try:
+        migrations.MIGRATIONS[:] = before
+        migrations.migrate(engine)
+    finally:
+        migrations.MIGRATIONS[:] = saved
     with engine.begin() as c:
-        c.exec_driver_sql("CREATE TABLE turns (id INTEGER PRIMARY KEY, device VARCHAR(32))")
+        c.exec_driver_sql("ALTER TABLE turns DROP COLUMN cont")   # the table as that version made it
+    assert "cont" not in {c["name"] for c in inspect(engine).get_columns("turns")}
     migrations.migrate(engine)
     assert "cont" in {c["name"] for c in inspect(engine).get_columns("turns")}
-    assert migrations.current_version(engine) == len(migrations.MIGRATIONS)
+    assert migrations.current_version(engine) == migrations.number_of(migrations.MIGRATIONS[-1])
 
 
 def test_follow_up_window_is_sent_shown_on_rooms_and_mirrored(tmp_path):

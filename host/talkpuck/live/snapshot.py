@@ -112,8 +112,10 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None):
             sv["warning"] = dv["phase"] in ("warning", "wrapup")
             dv["session_view"] = sv
             r["sessions"].append(sv)
-            if r["session"] is None or s["phase"] in LIVE:
-                r["session"] = sv
+    for r in rooms.values():
+        # running sessions first (stable: device order otherwise); `session` is the first, for older clients
+        r["sessions"].sort(key=lambda sv: sv["phase"] not in LIVE)
+        r["session"] = r["sessions"][0] if r["sessions"] else None
     queue = hands_queue.list() if hands_queue is not None else []
     for h in queue:
         r = rooms.get(h["room"] or NO_ROOM)
