@@ -45,6 +45,8 @@ def test_demo_runs_and_summarises(tmp_path):
         # the example past sessions (for the review pages) are replaced by each run, never added again
         past = [s for s in store.sessions() if s["id"].startswith(PREFIX)]
         assert len(past) == 6 and all(s["phase"] == "ended" for s in past), past
+        series = store.series_list()   # one series of three calls, the same one after the second run
+        assert len(series) == 1 and len(store.series(series[0]["id"])["sessions"]) == 3, series
         rows = [s for s in store.sessions() if not s["id"].startswith(PREFIX)]
         first = [s for s in rows if (s["requested_ms"] or s["started_ms"]) < second_start]
         second = [s for s in rows if (s["requested_ms"] or s["started_ms"]) >= second_start]
