@@ -1,5 +1,4 @@
 """fwboot: the boot decision (trial, confirm, rollback after a crash), its file, sys.path."""
-import os
 import sys
 
 for _p in ("firmware", "firmware/lib"):
@@ -8,15 +7,13 @@ for _p in ("firmware", "firmware/lib"):
 
 import fwboot  # noqa: E402
 
+from fakes.folders import empty_folder  # noqa: E402
+
 FOLDER = "build/test-fwboot-" + sys.implementation.name
 
 
 def _clean():
-    try:
-        for n in os.listdir(FOLDER):
-            os.remove(FOLDER + "/" + n)
-    except OSError:
-        pass
+    empty_folder(FOLDER)
 
 
 def test_factory_copy_when_nothing_is_pending():

@@ -8,15 +8,13 @@ for _p in ("firmware", "firmware/lib"):
 
 from puckport.jsonstore import JsonStore  # noqa: E402
 
+from fakes.folders import empty_folder  # noqa: E402
+
 FOLDER = "build/test-jsonstore"
 
 
 def _clean():
-    try:
-        for n in os.listdir(FOLDER):
-            os.remove(FOLDER + "/" + n)
-    except OSError:
-        pass
+    empty_folder(FOLDER)
 
 
 def test_save_load_replace():

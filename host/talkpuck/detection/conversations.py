@@ -186,7 +186,7 @@ def _frame_db(x):
 
 
 # --- one conversation -----------------------------------------------------------------------
-def _range(value, name, lo_ok, hi_ok, cast):
+def check_range(value, name, lo_ok, hi_ok, cast=float):
     """An int/float or a (lo, hi) pair -> (lo, hi) checked against [lo_ok, hi_ok]."""
     try:
         lo, hi = (value, value) if np.isscalar(value) else tuple(value)
@@ -321,8 +321,8 @@ def room_noise(seed, n):
 def check_options(stretches, n_speakers=SPEAKERS, duration=DURATION_S, noise_snr=NOISE_SNR_DB, reverb_drr=None):
     """Validated ((speakers low, high capped at the speakers available), (duration low, high),
     noise SNR, reverb DRR); TalkpuckError naming the bad option."""
-    lo, hi = _range(n_speakers, "speakers", 2, 4, int)
-    dur = _range(duration, "duration", 10.0, 600.0, float)
+    lo, hi = check_range(n_speakers, "speakers", 2, 4, int)
+    dur = check_range(duration, "duration", 10.0, 600.0, float)
     noise_snr = _optional_db(noise_snr, "noise SNR", -10.0, 90.0)
     reverb_drr = _optional_db(reverb_drr, "reverb DRR", -20.0, 40.0)
     avail = sorted(stretches)

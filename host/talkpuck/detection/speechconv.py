@@ -37,6 +37,7 @@ import os
 import numpy as np
 
 from talkpuck.detection.audio import RATE
+from talkpuck.detection.conversations import check_range
 from talkpuck.detection.rttm import format_rttm
 from talkpuck.detection.train import to_int16
 from talkpuck.errors import TalkpuckError
@@ -347,17 +348,6 @@ def _pick_piece(rng, utt):
     return utt.audio[a:b], runs
 
 
-def _check_range(value, name, lo_ok, hi_ok, cast=float):
-    try:
-        lo, hi = (value, value) if np.isscalar(value) else tuple(value)
-        lo, hi = cast(lo), cast(hi)
-    except (TypeError, ValueError):
-        raise TalkpuckError("%s: expected a number or a (low, high) pair, got %r" % (name, value)) from None
-    if not (lo_ok <= lo <= hi <= hi_ok):
-        raise TalkpuckError("%s: need %s <= low <= high <= %s, got %s-%s" % (name, lo_ok, hi_ok, lo, hi))
-    return lo, hi
-
-
 def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS, duration=DURATION_S,
                       remote_p=REMOTE_P, sim="laptop", snr_db=SNR_DB, rt60_s=RT60_S, name=None, force_remote=None,
                       render=True):
@@ -366,10 +356,10 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
     sim: 'laptop', 'other' or 'mixed' (each remote conversation draws one); force_remote: True/False
     overrides the one-in-three draw (tests); render=False: labels and info only, samples None (the
     same labels and info as a rendered one, without the audio work)."""
-    lo, hi = _check_range(n_speakers, "speakers", 2, 5, int)
-    dlo, dhi = _check_range(duration, "duration", 5.0, 900.0)
-    slo, shi = _check_range(snr_db, "SNR", -10.0, 90.0)
-    rlo, rhi = _check_range(rt60_s, "RT60", 0.05, 2.0)
+    lo, hi = check_range(n_speakers, "speakers", 2, 5, int)
+    dlo, dhi = check_range(duration, "duration", 5.0, 900.0)
+    slo, shi = check_range(snr_db, "SNR", -10.0, 90.0)
+    rlo, rhi = check_range(rt60_s, "RT60", 0.05, 2.0)
     if not 0.0 <= float(remote_p) <= 1.0:
         raise TalkpuckError("remote share must be within 0..1, got %r" % (remote_p,))
     if sim not in SIMS + ("mixed",):
