@@ -183,3 +183,19 @@ def serve_args(data_dir, **changes):
     for k in changes:
         setattr(args, k, changes[k])
     return args
+
+
+def first_schema(conn, applied_ms):
+    """The database as migration m001 shipped it: m001's tables less the columns later migrations add."""
+    from sqlalchemy import text
+
+    from talkpuck.store import tables as t
+    from talkpuck.store.migrations import m001_initial
+    m001_initial(conn)
+    for sql in ("DROP INDEX ix_events_session_id", "DROP INDEX ix_commands_session_id",
+                "DROP INDEX ix_turns_session_id", "ALTER TABLE events DROP COLUMN session_id",
+                "ALTER TABLE commands DROP COLUMN session_id", "ALTER TABLE boots DROP COLUMN deleted_events",
+                "ALTER TABLE boots DROP COLUMN deleted_max_seq", "ALTER TABLE turns DROP COLUMN cont"):
+        conn.execute(text(sql))
+    t.schema_version.create(conn)
+    conn.execute(t.schema_version.insert().values(version=1, applied_ms=applied_ms))

@@ -8,7 +8,8 @@ from sqlalchemy import create_engine, text
 from talkpuck.store import Store
 from talkpuck.store import tables as t
 from talkpuck.store.engine import make_engine
-from talkpuck.store.migrations import MIGRATIONS, current_version, m001_initial, number_of
+from conftest import first_schema
+from talkpuck.store.migrations import MIGRATIONS, current_version, number_of
 
 T0 = 1_700_000_000_000
 B1 = "0000aaaa"
@@ -17,14 +18,7 @@ B1 = "0000aaaa"
 def _first_schema_with_rows(url):
     eng = make_engine(url)
     with eng.begin() as c:      # the schema as m001 shipped it: no session_id, no deleted counts
-        m001_initial(c)
-        for sql in ("DROP INDEX ix_events_session_id", "DROP INDEX ix_commands_session_id",
-                    "DROP INDEX ix_turns_session_id", "ALTER TABLE events DROP COLUMN session_id",
-                    "ALTER TABLE commands DROP COLUMN session_id", "ALTER TABLE boots DROP COLUMN deleted_events",
-                    "ALTER TABLE boots DROP COLUMN deleted_max_seq"):
-            c.execute(text(sql))
-        t.schema_version.create(c)
-        c.execute(t.schema_version.insert().values(version=1, applied_ms=T0))
+        first_schema(c, T0)
         c.execute(text("INSERT INTO devices (id, online, first_seen_ms, last_seen_ms) VALUES ('puck-a', false, :t, :t)"),
                   {"t": T0})
         c.execute(text("INSERT INTO sessions (id, device, room, source, phase, started_ms, ended_ms, extended_s, short_break)"

@@ -8,7 +8,7 @@ from sqlalchemy import Column, Integer, String, Table, create_engine, func, sele
 from talkpuck.errors import ConfigError, NotFound
 from talkpuck.store import Store, retention
 from talkpuck.store import tables as t
-from talkpuck.store.migrations import m001_initial
+from conftest import first_schema
 
 T0 = 1_795_258_800_000
 DAY = 86400 * 1000
@@ -186,14 +186,7 @@ def test_migration_003_links_old_rows_to_their_sessions_and_drops_stored_purpose
     url = "sqlite:///" + str(tmp_path / "old.db")
     eng = create_engine(url)
     with eng.begin() as c:      # the schema as m001 shipped it: no session_id, no deleted counts
-        m001_initial(c)
-        for sql in ("DROP INDEX ix_events_session_id", "DROP INDEX ix_commands_session_id",
-                    "DROP INDEX ix_turns_session_id", "ALTER TABLE events DROP COLUMN session_id",
-                    "ALTER TABLE commands DROP COLUMN session_id", "ALTER TABLE boots DROP COLUMN deleted_events",
-                    "ALTER TABLE boots DROP COLUMN deleted_max_seq"):
-            c.execute(text(sql))
-        t.schema_version.create(c)
-        c.execute(t.schema_version.insert().values(version=1, applied_ms=T0))
+        first_schema(c, T0)
         c.execute(text("INSERT INTO sessions (id, device, room, source, phase, started_ms, ended_ms, extended_s, short_break)"
                        " VALUES ('s-1', 'puck-a', 'Room A', 'host', 'ended', %d, %d, 0, 0)" % (T0, T0 + 60000)))
         c.execute(text("INSERT INTO boots (device, boot) VALUES ('puck-a', '%s')" % B1))
