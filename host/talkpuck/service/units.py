@@ -77,6 +77,21 @@ def mosquitto_conf(data_dir, listen=None, tls_port=None, mqtt_port=MQTT_PORT, ha
     return text, url
 
 
+def _talkpuck_service(user, data_dir, env_path, exec_start):
+    """The [Service] and [Install] sections of the host's and the workers' units (they differ only in ExecStart)."""
+    return ("[Service]\n"
+            "Type=simple\n"
+            "User=%s\n"
+            "WorkingDirectory=%s\n"
+            "EnvironmentFile=%s\n"
+            "ExecStart=%s\n"
+            "Restart=on-failure\n"
+            "RestartSec=2\n"
+            "%s\n"
+            "[Install]\n"
+            "WantedBy=multi-user.target\n" % (user, data_dir, env_path, exec_start, _hardening(data_dir)))
+
+
 def _hardening(data_dir):
     return ("NoNewPrivileges=yes\n"
             "PrivateTmp=yes\n"
@@ -133,17 +148,7 @@ def render_units(data_dir, user, out_dir, listen=None, tls_port=None, mqtt_port=
             "Description=talkpuck host (ingest, store, live view)\n"
             "After=talkpuck-mosquitto.service network-online.target\n"
             "Requires=talkpuck-mosquitto.service\n\n"
-            "[Service]\n"
-            "Type=simple\n"
-            "User=%s\n"
-            "WorkingDirectory=%s\n"
-            "EnvironmentFile=%s\n"
-            "ExecStart=%s\n"
-            "Restart=on-failure\n"
-            "RestartSec=2\n"
-            "%s\n"
-            "[Install]\n"
-            "WantedBy=multi-user.target\n" % (user, data_dir, env_path, serve, _hardening(data_dir))),
+            + _talkpuck_service(user, data_dir, env_path, serve)),
     }
     if workers:
         worker = "%s ingest-worker --worker %%i --broker ${TALKPUCK_BROKER} --data-dir %s" % (talkpuck, data_dir)
@@ -154,17 +159,7 @@ def render_units(data_dir, user, out_dir, listen=None, tls_port=None, mqtt_port=
             "Description=talkpuck ingest worker %%i\n"
             "After=talkpuck-mosquitto.service\n"
             "PartOf=talkpuck.service\n\n"
-            "[Service]\n"
-            "Type=simple\n"
-            "User=%s\n"
-            "WorkingDirectory=%s\n"
-            "EnvironmentFile=%s\n"
-            "ExecStart=%s\n"
-            "Restart=on-failure\n"
-            "RestartSec=2\n"
-            "%s\n"
-            "[Install]\n"
-            "WantedBy=multi-user.target\n" % (user, data_dir, env_path, worker, _hardening(data_dir)))
+            + _talkpuck_service(user, data_dir, env_path, worker))
     return units
 
 
