@@ -240,7 +240,7 @@ class Ingest:
         return self.store.add_event(*self._event_item(msg, now))
 
     def _event_item(self, msg, now):
-        """(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times) for the store."""
+        """(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times, text) for the store."""
         p = msg.payload
         anchor = self.anchor(msg.device, p["boot"])
         wall = to_wall(anchor, p["ms"]) if anchor else now
@@ -248,7 +248,7 @@ class Ingest:
         for field in ("start_ms", "end_ms", "from_ms", "to_ms"):
             if field in p:
                 times[field] = to_wall(anchor, p[field]) if anchor else wall + ticks_diff(p[field], p["ms"])
-        return (msg.device, p["boot"], p["seq"], msg.sub, p["ms"], wall, now, p, times)
+        return (msg.device, p["boot"], p["seq"], msg.sub, p["ms"], wall, now, p, times, msg.text)
 
     def anchor(self, device, boot):
         a = self._anchors.get((device, boot))

@@ -26,6 +26,22 @@ def _refuse_constant(name):
     raise ValueError("%s is not JSON" % name)
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)   # json.loads(..., kw) builds one per call
+_TOPICS: dict = {}       # topic string -> Topic: a puck uses a handful; bounded by _TOPICS_MAX
+_TOPICS_MAX = 4096
+
+
+def _topic(topic):
+    """parse_topic, remembered: topics repeat, and a Topic is a value (MessageRejected is never kept)."""
+    t = _TOPICS.get(topic) if isinstance(topic, str) else None
+    if t is None:
+        t = parse_topic(topic)
+        if len(_TOPICS) >= _TOPICS_MAX:
+            _TOPICS.clear()
+        _TOPICS[topic] = t
+    return t
+
+
 def _depth(text):
     """How deeply `text` (JSON) nests objects and arrays, counted without parsing it."""
     depth = deepest = 0
@@ -39,14 +55,17 @@ def _depth(text):
 
 
 class Message:
-    """A checked message: `topic` (Topic), `device`, `kind`, `sub` and `payload` (dict, or str for status)."""
+    """A checked message: `topic` (Topic), `device`, `kind`, `sub` and `payload` (dict, or str for status);
+    `text`: the payload's JSON text as received (None when a dict was given), which the store keeps
+    as it is instead of encoding the dict again."""
 
-    __slots__ = ("topic", "payload", "retained")
+    __slots__ = ("topic", "payload", "retained", "text")
 
-    def __init__(self, topic, payload, retained=False):
+    def __init__(self, topic, payload, retained=False, text=None):
         self.topic = topic
         self.payload = payload
         self.retained = retained
+        self.text = text
 
     device = property(lambda self: self.topic.device)
     kind = property(lambda self: self.topic.kind)
@@ -62,7 +81,7 @@ def decode_payload(raw, topic=None):
         return raw
     if isinstance(raw, (bytes, bytearray)):
         try:
-            raw = bytes(raw).decode("utf-8")
+            raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise MessageRejected("not_utf8", "payload is not UTF-8", topic)
     if not isinstance(raw, str):
@@ -71,14 +90,14 @@ def decode_payload(raw, topic=None):
     if raw.count("{") + raw.count("[") > MAX_DEPTH and _depth(raw) > MAX_DEPTH:
         raise MessageRejected("not_json", "payload nests deeper than %d" % MAX_DEPTH, topic)
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        return _DECODER.decode(raw)
     except (TypeError, ValueError, RecursionError) as e:
         raise MessageRejected("not_json", "payload is not JSON (%s)" % (str(e)[:120],), topic)
 
 
 def parse_message(topic, raw, retained=False):
     """Message from an MQTT topic and payload; raises MessageRejected naming the topic and field."""
-    t = parse_topic(topic)
+    t = _topic(topic)
     if retained and t.is_event:
         raise MessageRejected("retained_event", "an event is never retained (%s)" % t.schema_name, topic)
     if isinstance(raw, (bytes, bytearray, str)) and len(raw) > MAX_PAYLOAD:
@@ -89,10 +108,11 @@ def parse_message(topic, raw, retained=False):
             raise MessageRejected("schema", "status must be the text online or offline, got %r" % (text[:40],), topic)
         return Message(t, text, retained)
     payload = decode_payload(raw, topic)
+    text = raw if isinstance(raw, str) else raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else None
     if not isinstance(payload, dict):
         raise MessageRejected("schema", "payload must be a JSON object", topic)
     if t.kind != "cmd" and (type(payload.get("v")) is not int or payload.get("v") != PROTOCOL_VERSION):
         raise MessageRejected("bad_version", "field v: protocol version %r, this host speaks %d"
                               % (payload.get("v"), PROTOCOL_VERSION), topic)
     validate(t.schema_name, payload, topic)
-    return Message(t, payload, retained)
+    return Message(t, payload, retained, text)

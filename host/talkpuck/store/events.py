@@ -54,17 +54,18 @@ def _sqlite_insert(c, table, cols, rows, returning=""):
 
 
 class EventsMixin:
-    def add_event(self, device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times=None):
+    def add_event(self, device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times=None, text=None):
         """Store one event; returns True if stored, False if (device, boot, seq) was already there.
 
-        `times` maps puck-clock fields of the payload (start_ms, end_ms) to wall ms (ingest's job).
+        `times` maps puck-clock fields of the payload (start_ms, end_ms) to wall ms (ingest's job);
+        `text`, the payload's JSON text as the puck sent it, is kept as it is (else `payload` is encoded).
         """
-        return self.add_events([(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times)])[0]
+        return self.add_events([(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times, text)])[0]
 
     def add_events(self, items):
         """Store a batch of events in ONE transaction; returns one bool per item (False: a duplicate).
 
-        Each item is (device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times). Writes
+        Each item is (device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times[, text]). Writes
         are insert-or-ignore keyed by (device, boot, seq) (the unique constraint decides, on SQLite and
         PostgreSQL alike), so a message handed twice, by one worker or by two, is stored once. Turns,
         vad and mic events go in as one multi-row INSERT per run (and one for their turn rows): a
@@ -119,8 +120,9 @@ class EventsMixin:
     @staticmethod
     def _event_row(it, sid, payload):
         device, boot, seq, kind, dev_ms, wall_ms, received_ms = it[:7]
+        text = it[9] if payload is it[7] and len(it) > 9 else None   # the puck's own text, already checked
         return dict(device=device, boot=boot, seq=seq, kind=kind, dev_ms=dev_ms, wall_ms=wall_ms,
-                    received_ms=received_ms, payload=json.dumps(payload, separators=(",", ":")),
+                    received_ms=received_ms, payload=text or json.dumps(payload, separators=(",", ":")),
                     session_id=sid or None)
 
     def _insert_or_ignore(self, table):
