@@ -126,3 +126,13 @@ def test_a_wrong_password_is_refused_and_nothing_is_sent(tmp_path):
         asyncio.run(go())
     finally:
         broker.stop()
+
+
+def test_the_snapshot_build_bench_measures_a_real_build():
+    spec = importlib.util.spec_from_file_location("snapshot_build", os.path.join(ROOT, "bench", "snapshot_build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    small, more = mod.measure(3, repeat=1), mod.measure(6, repeat=1)
+    assert small["devices"] == 3 and small["build_ms"] > 0 and small["json_ms"] > 0
+    # every puck's room is in the payload (each with its ring drawn): twice the pucks, about twice the bytes
+    assert small["kb"] > 3 and 1.6 < more["kb"] / small["kb"] < 2.4
