@@ -15,7 +15,8 @@ Measured:
 - the host's CPU (`serve` and its Mosquitto, from /proc/<pid>/stat, in % of one core) and memory
   (peak RSS of each, sampled every second); the pucks' own process too, for comparison;
 - latency from the moment a puck creates an event (LightPuck.event: before the outbox) to
-  (a) the host receiving it (`events.received_ms`, the host's clock: the same machine) and
+  (a) the host receiving it (`events.received_ms`, the host's clock: the same machine; with the batched
+  ingest, the moment its batch was handed to the store) and
   (b) the event being visible in the store to a reader (a poller reading the SQLite file every
   `poll_ms`, so (b) is an upper bound, at most poll_ms late), p50/p99/max;
 - lost (created, never stored) and duplicated (stored twice) events: both must be 0;
