@@ -52,6 +52,7 @@ def test_fifty_light_pucks_for_twenty_seconds_lose_and_duplicate_nothing():
     assert r["stream_nowhere"] <= max(1, r["stream_shown"] // 20), r
     assert r["stream_everywhere"] >= r["stream_shown"] - max(1, r["stream_shown"] // 20), r
     assert r["stream_ms"][1] == r["stream_ms"][1] and r["stream_ms"][0] >= 0
+    assert 0 < r["steady_events"] < r["created"] and r["received_steady_ms"][1] <= r["received_ms"][2]
     text = bench.report(r, ["--pucks", "50", "--seconds", "20", "--streams", "2"])
     assert "events created / stored / lost / duplicated" in text and "p50 / p99" in text
     assert "on a browser's event stream (2 streams" in text and "pending" not in text
