@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/thousand_pucks.py                     # 1,000 pucks, 10 minutes (make bench)
     .venv/bin/python bench/thousand_pucks.py --pucks 50 --seconds 20 --no-record
+    .venv/bin/python bench/thousand_pucks.py --pucks 100 --seconds 60 --streams 5   # a short check
 
 What runs: `talkpuck security init` and `talkpuck device add` for every puck (through their
 functions), then `talkpuck serve --listen 127.0.0.2` as a child process (its embedded Mosquitto with
@@ -14,15 +15,30 @@ Measured:
 - the host's CPU (`serve` and its Mosquitto, from /proc/<pid>/stat, in % of one core) and memory
   (peak RSS of each, sampled every second); the pucks' own process too, for comparison;
 - latency from the moment a puck creates an event (LightPuck.event: before the outbox) to
-  (a) the host receiving it (`events.received_ms`, the host's clock: the same machine) and
+  (a) the host receiving it (`events.received_ms`, the host's clock: the same machine; with the batched
+  ingest, the moment its batch was handed to the store) and
   (b) the event being visible in the store to a reader (a poller reading the SQLite file every
-  `poll_ms`, so (b) is an upper bound, at most poll_ms late), p50/p99/max;
-- lost (created, never stored) and duplicated (stored twice) events: both must be 0.
-The latency to a browser's event stream needs the live pages' server-sent events (issue 16, job
-live); when `/api/live/stream` is not in this tree the figure is printed as pending.
+  `poll_ms`, so (b) is an upper bound, at most poll_ms late), p50/p99/max; over every event, and
+  again over the events created in the steady part (the CPU window), without the connection burst
+  at the start (every puck's status, info and state at once), which dominates p99 in short runs;
+- lost (created, never stored) and duplicated (stored twice) events: both must be 0;
+- latency from creation to (c) a browser's event stream: `--streams` browsers (default 5; 0: none),
+  each a process of its own (bench/stream_reader.py) that logs in through the login form over the
+  host's HTTPS (the web certificate of `security init`, checked against its CA) as the bench's admin
+  user, and holds `/api/live/stream` open, reconnecting when the host drops it as slow.
+
+What the stream carries: room snapshots (talkpuck.live.hub), pushed at each change (coalesced over
+100 ms) and once a second while a session runs, not events. So (c) is measured for the events a
+browser can see: a turn in a session (the session view's turn count reaching that turn's place in
+the session), a session phase change (the session view showing that phase or a later one) and a
+hand (in the room's queue), matched to the store's rows after the run ((device, boot, seq) ->
+session and place, phase, hand number). A turn heard outside a session is not kept by the host and
+`tele` is no event: neither is on screen, and they are counted apart. The stream's cost is reported
+too: pushes, bytes, the readers' CPU; compare the host's CPU with a `--streams 0` run.
 """
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -46,6 +62,7 @@ from talkpuck.security.credentials import Credentials, security_dir  # noqa: E40
 from talkpuck.sim.light import LightPuck  # noqa: E402
 
 LISTEN = "127.0.0.2"
+WEB_USER = "bench"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -140,7 +157,6 @@ def prepare(data_dir, n):
     init_certificates(sec, [LISTEN])
     creds = Credentials(sec)
     creds.ensure_host()
-    import json
     passwords = {}
     for i in range(n):
         device = "lp-%04d" % i
@@ -148,6 +164,20 @@ def prepare(data_dir, n):
         with open(path) as f:
             passwords[device] = json.load(f)["mqtt_password"]
     return passwords, os.path.join(sec, "ca.crt")
+
+
+def add_web_user(data_dir):
+    """The browsers' login: an admin (every room), as `talkpuck user add NAME --role admin --generate` makes one."""
+    from talkpuck.auth import hash_password, new_password
+    from talkpuck.store import Store
+
+    password = new_password()
+    store = Store(data_dir=data_dir)
+    try:
+        store.add_user(WEB_USER, "admin", hash_password(password), int(time.time() * 1000), [])
+    finally:
+        store.close()
+    return password
 
 
 def start_host(data_dir, tls_port):
@@ -163,12 +193,129 @@ def start_host(data_dir, tls_port):
         with open(os.path.join(data_dir, "serve.log")) as f:
             raise SystemExit("serve did not start: %r\n%s" % (line, f.read()[-2000:]))
     threading.Thread(target=proc.stdout.read, daemon=True).start()
+    # "talkpuck host: live view https://127.0.0.2:PORT/  broker ...": HTTPS beyond localhost
+    proc.web_url = line.split("live view", 1)[1].split()[0]
     return proc
 
 
-def live_stream_available():
-    with open(os.path.join(ROOT, "host", "talkpuck", "api", "routers", "live.py")) as f:
-        return "/api/live/stream" in f.read()
+class Streams:
+    """`n` browsers on the live stream, each a bench/stream_reader.py process; their findings at stop()."""
+
+    def __init__(self, n, url, ca, password, work_dir):
+        self.procs, self.outs, self.results = [], [], []
+        for k in range(n):
+            out = os.path.join(work_dir, "stream-%d.json" % k)
+            p = subprocess.Popen([sys.executable, os.path.join(HERE, "stream_reader.py"), "--url", url, "--ca", ca,
+                                  "--user", WEB_USER, "--out", out],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert p.stdin is not None
+            p.stdin.write(password + "\n")
+            p.stdin.flush()
+            self.procs.append(p)
+            self.outs.append(out)
+        for p in self.procs:
+            assert p.stdout is not None
+            line = p.stdout.readline().strip()
+            if line != "ready":
+                self.stop()
+                raise SystemExit("a stream reader did not connect: %r" % line)
+
+    @property
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def stop(self):
+        for p in self.procs:
+            try:
+                assert p.stdin is not None
+                p.stdin.write("stop\n")
+                p.stdin.close()
+            except (OSError, ValueError):
+                pass
+        for p, out in zip(self.procs, self.outs):
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+            if p.stdout is not None:
+                p.stdout.close()
+            try:
+                with open(out) as f:
+                    self.results.append(json.load(f))
+            except (OSError, ValueError):
+                self.results.append(None)
+        self.procs = []
+        return self.results
+
+
+def stream_rows(db_path):
+    """What the browsers could see, from the store after the run: [(kind, (device, boot, seq), key), ...]
+    with key (session, place) for a turn (its place among the session's stored turns, 1 = first: one
+    puck's events are stored in seq order), (session, phase) for a phase event, (device, boot, hand)
+    for a hand; and the number of turns stored outside any session (not kept, not on screen)."""
+    db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=30)
+    try:
+        rows, place = [], {}
+        for sid, device, boot, seq in db.execute(
+                "SELECT session_id, device, boot, seq FROM turns ORDER BY session_id, boot, seq"):
+            place[sid] = place.get(sid, 0) + 1
+            rows.append(("turn", (device, boot, seq), (sid, place[sid])))
+        for device, boot, seq, kind, payload in db.execute(
+                "SELECT device, boot, seq, kind, payload FROM events WHERE kind IN ('session', 'hand')"):
+            p = json.loads(payload or "{}")
+            if kind == "session" and p.get("session"):
+                rows.append(("session", (device, boot, seq), (p["session"], p.get("phase"))))
+            elif kind == "hand" and p.get("action") == "raise":
+                rows.append(("hand", (device, boot, seq), (device, boot, p.get("hand"))))
+        outside = db.execute("SELECT count(*) FROM events WHERE kind = 'turn' AND session_id IS NULL").fetchone()[0]
+    finally:
+        db.close()
+    return rows, outside
+
+
+PHASE_ORDER = ("running", "warning", "wrapup", "timeup", "overrun", "ended")
+
+
+def seen_at(kind, key, found):
+    """When one stream first showed the event (`found`: one stream_reader result), or None."""
+    if kind == "turn":
+        sid, k = key
+        for n, at in found["turns"].get(sid, ()):
+            if n >= k:
+                return at
+        return None
+    if kind == "session":
+        sid, phase = key
+        if phase not in PHASE_ORDER:
+            return found["phases"].get("%s|%s" % (sid, phase))
+        later = [found["phases"].get("%s|%s" % (sid, ph)) for ph in PHASE_ORDER[PHASE_ORDER.index(phase):]]
+        later = [t for t in later if t is not None]
+        return min(later) if later else None
+    return found["hands"].get("%s|%s|%s" % key)
+
+
+def stream_latency(created, rows, results):
+    """created -> on each stream, over every (event, stream): {"all": [ms], kind: [ms], "everywhere": events
+    every stream showed, "nowhere": events no stream showed, "shown": events a browser could see}."""
+    out = {"all": [], "turn": [], "session": [], "hand": [], "everywhere": 0, "nowhere": 0, "shown": 0}
+    streams = [r for r in results if r is not None]
+    for kind, ident, key in rows:
+        t_created = created.get(ident)
+        if t_created is None:           # not made in this run (the pucks made every one: never here)
+            continue
+        out["shown"] += 1
+        times = [seen_at(kind, key, r) for r in streams]
+        got = [t for t in times if t is not None]
+        if streams and len(got) == len(streams):
+            out["everywhere"] += 1
+        if not got:
+            out["nowhere"] += 1
+        for t in got:
+            ms = (t - t_created) * 1000
+            out["all"].append(ms)
+            out[kind].append(ms)
+    return out
 
 
 async def run_pucks(n, seconds, passwords, ca, tls_port, created, t_connected, connect_parallel=50):
@@ -201,24 +348,33 @@ def main(argv=None):
     ap.add_argument("--pucks", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=600)
     ap.add_argument("--poll-ms", type=int, default=20)
+    ap.add_argument("--streams", type=int, default=5,
+                    help="browsers holding /api/live/stream open, each logged in over HTTPS (0: none)")
+    ap.add_argument("--stream-grace", type=float, default=10.0,
+                    help="seconds the streams keep reading after the store has every event")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--keep", action="store_true", help="keep the data dir")
     args = ap.parse_args(argv)
-    res = run(args.pucks, args.seconds, args.poll_ms, keep=args.keep)
+    res = run(args.pucks, args.seconds, args.poll_ms, keep=args.keep, streams=args.streams,
+              stream_grace_s=args.stream_grace)
     text = report(res, argv)
     print(text)
     if not args.no_record:
         with open(os.path.join(HERE, "RESULTS.md"), "a") as f:
             f.write("\n" + text + "\n")
-    return 0 if res["lost"] == 0 and res["duplicates"] == 0 else 1
+    return 0 if res["lost"] == 0 and res["duplicates"] == 0 and not res["stream_errors"] else 1
 
 
-def run(n, seconds, poll_ms=20, keep=False):
+def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
     limit = raise_fd_limit(2 * n + 200)
     data_dir = tempfile.mkdtemp(prefix="tp-thousand-")
+    wall_offset = time.time() - time.monotonic()
+    readers = None
+    rows, outside, results = [], 0, []
     try:
         t = time.monotonic()
         passwords, ca = prepare(data_dir, n)
+        web_password = add_web_user(data_dir)
         setup_s = time.monotonic() - t
         tls_port = free_port(LISTEN)
         host = start_host(data_dir, tls_port)
@@ -230,6 +386,10 @@ def run(n, seconds, poll_ms=20, keep=False):
                     if "mosquitto" in f.read():
                         pids["mosquitto"] = k
             pids["pucks"] = os.getpid()
+            if streams:
+                readers = Streams(streams, host.web_url, ca, web_password, data_dir)
+                for k, pid in enumerate(readers.pids):
+                    pids["stream%d" % k] = pid
             poller = StorePoller(os.path.join(data_dir, "talkpuck.db"), poll_ms)
             poller.start()
             created = {}
@@ -246,26 +406,38 @@ def run(n, seconds, poll_ms=20, keep=False):
                             pass
                     # the steady part: from 10 s after the last puck connected to the end of the run
                     if not cpu_marks and len(connected) >= n and time.monotonic() - max(connected.values()) >= 10:
-                        cpu_marks.append((time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()},
-                                          len(poller.seen)))
+                        cpu_marks.append((time.monotonic(), cpu_now(), len(poller.seen)))
                     # ... to when the first puck stops making events (the run's length after it connected)
                     elif len(cpu_marks) == 1 and time.monotonic() >= min(connected.values()) + seconds:
-                        cpu_marks.append((time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()},
-                                          len(poller.seen)))
+                        cpu_marks.append((time.monotonic(), cpu_now(), len(poller.seen)))
+
+            def cpu_now():
+                out = {}
+                for k, p in pids.items():
+                    try:
+                        out[k] = proc_cpu_s(p)
+                    except OSError:
+                        out[k] = 0.0
+                return out
 
             connected = {}
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             pucks, t0, connect_s, lag = asyncio.run(
                 run_pucks(n, seconds, passwords, ca, tls_port, created, connected))
-            end = (time.monotonic(), {k: proc_cpu_s(p) for k, p in pids.items()}, len(poller.seen))
+            end = (time.monotonic(), cpu_now(), len(poller.seen))
             deadline = time.monotonic() + 30
             while len(poller.seen) < len(created) and time.monotonic() < deadline:
                 time.sleep(0.2)
             sampling.set()
             poller.stop.set()
             poller.join(5)
+            if readers is not None:
+                time.sleep(stream_grace_s)      # the last changes' snapshots: built and pushed
+                results = readers.stop()
         finally:
+            if readers is not None:
+                readers.stop()
             host.terminate()
             try:
                 host.wait(30)
@@ -274,32 +446,76 @@ def run(n, seconds, poll_ms=20, keep=False):
                 host.wait(10)
             if host.stdout is not None:
                 host.stdout.close()
+        if streams:
+            rows, outside = stream_rows(os.path.join(data_dir, "talkpuck.db"))
     finally:
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
-    stored_lat, recv_lat = [], []
-    for key, t_created in created.items():
-        got = poller.seen.get(key)
-        if got is not None:
-            stored_lat.append((got[0] - t_created) * 1000)
-            recv_lat.append(got[1] - t_created * 1000)
     if cpu_marks:
         (t1, c1, e1), (t2, c2, e2) = cpu_marks[0], (cpu_marks[1] if len(cpu_marks) > 1 else end)
     else:
         (t1, c1, e1), (t2, c2, e2) = (t0, {k: 0.0 for k in pids}, 0), end
     span = max(t2 - t1, 1e-6)
+    # the steady part in wall time (creation is stamped with time.time()): the connection burst at the
+    # start (every puck's status, info and state at once) is left out of the "steady" latencies
+    lo, hi = t1 + wall_offset, t2 + wall_offset
+    steady = {k: v for k, v in created.items() if lo <= v <= hi}
+    stored_lat, recv_lat, stored_steady, recv_steady = [], [], [], []
+    for key, t_created in created.items():
+        got = poller.seen.get(key)
+        if got is not None:
+            stored_lat.append((got[0] - t_created) * 1000)
+            recv_lat.append(got[1] - t_created * 1000)
+            if key in steady:
+                stored_steady.append(stored_lat[-1])
+                recv_steady.append(recv_lat[-1])
     sent = sum(p.sent for p in pucks)
-    return {
+    cpu_pct = {k: 100 * (c2[k] - c1[k]) / span for k in c2}
+    res = {
         "pucks": n, "seconds": seconds, "fd_limit": limit, "setup_s": setup_s, "connect_s": connect_s,
         "created": len(created), "stored": len(poller.seen), "lost": len(created) - len(poller.seen),
         "duplicates": poller.duplicates, "sent": sent, "errors": sum(p.errors for p in pucks),
         "reconnects": sum(p.connects - 1 for p in pucks), "commands": sum(p.commands for p in pucks),
         "events_per_s": (e2 - e1) / span, "expected_msgs_per_s": n * LightPuck.rate_per_s(),
-        "cpu_pct": {k: 100 * (c2[k] - c1[k]) / span for k in c2}, "rss_mb": rss, "window_s": span,
-        "stored_ms": (pct(stored_lat, 0.5), pct(stored_lat, 0.99), max(stored_lat or [float("nan")])),
-        "received_ms": (pct(recv_lat, 0.5), pct(recv_lat, 0.99), max(recv_lat or [float("nan")])),
+        "cpu_pct": cpu_pct, "rss_mb": rss, "window_s": span,
+        "stored_ms": summary(stored_lat), "received_ms": summary(recv_lat),
+        "stored_steady_ms": summary(stored_steady), "received_steady_ms": summary(recv_steady),
+        "steady_events": len(steady),
         "loop_lag_ms": (pct(lag, 0.5) * 1000, pct(lag, 0.99) * 1000), "poll_ms": poll_ms,
-        "stream": live_stream_available(),
+        "streams": streams, "stream_errors": [],
+    }
+    if streams:
+        res.update(stream_figures(created, rows, outside, results, cpu_pct, rss))
+        res["stream_steady_ms"] = summary(stream_latency(steady, rows, results)["all"])
+    return res
+
+
+def summary(v):
+    """(p50, p99, max) of a list of ms (NaN for none)."""
+    return (pct(v, 0.5), pct(v, 0.99), max(v or [float("nan")]))
+
+
+def stream_figures(created, rows, outside, results, cpu_pct, rss):
+    lat = stream_latency(created, rows, results)
+    ok = [r for r in results if r is not None]
+    pushes = [r["pushes"] for r in ok]
+    spans = [max(1e-6, (r["last_push"] or 0) - (r["first_push"] or 0)) for r in ok]
+    nbytes = sum(r["bytes"] for r in ok)
+    errors = [e for r in ok for e in r["errors"]] + ["a stream reader left no result"] * (len(results) - len(ok))
+    streams = [k for k in cpu_pct if k.startswith("stream")]
+    return {
+        "stream_ms": summary(lat["all"]), "stream_turn_ms": summary(lat["turn"]),
+        "stream_session_ms": summary(lat["session"]), "stream_hand_ms": summary(lat["hand"]),
+        "stream_shown": lat["shown"], "stream_everywhere": lat["everywhere"], "stream_nowhere": lat["nowhere"],
+        "stream_kinds": {k: sum(1 for r in rows if r[0] == k) for k in ("turn", "session", "hand")},
+        "turns_outside": outside,
+        "stream_pushes_per_s": (sum(pushes) / sum(spans)) if ok else float("nan"),
+        "stream_kb_per_push": nbytes / 1024 / max(1, sum(pushes)),
+        "stream_parse_ms_per_push": 1000 * sum(r["parse_s"] for r in ok) / max(1, sum(pushes)),
+        "stream_ended": sum(r["ended"] for r in ok), "stream_reconnects": sum(r["reconnects"] for r in ok),
+        "stream_cpu_pct": sum(cpu_pct[k] for k in streams) / max(1, len(streams)),
+        "stream_rss_mb": max([rss[k] for k in streams] or [0.0]),
+        "stream_errors": errors,
     }
 
 
@@ -327,7 +543,7 @@ def report(r, argv=None):
         "",
         "| figure | value |",
         "|---|---|",
-        "| logins made (security init + device add) | %.1f s |" % r["setup_s"],
+        "| logins made (security init + device add + the web user) | %.1f s |" % r["setup_s"],
         "| all pucks connected (TLS, 50 handshakes at a time) | %.1f s |" % r["connect_s"],
         "| events created / stored / lost / duplicated | %d / %d / %d / %d |"
         % (r["created"], r["stored"], r["lost"], r["duplicates"]),
@@ -340,11 +556,33 @@ def report(r, argv=None):
         "| created -> received by the host, p50 / p99 / max | %.0f / %.0f / %.0f ms |" % r["received_ms"],
         "| created -> visible in the store (polled every %d ms), p50 / p99 / max | %.0f / %.0f / %.0f ms |"
         % ((r["poll_ms"],) + r["stored_ms"]),
+        "| the same for the %d events created in the steady %.0f s (no connection burst): received; stored | "
+        "%.0f / %.0f / %.0f ms; %.0f / %.0f / %.0f ms |"
+        % ((r["steady_events"], r["window_s"]) + r["received_steady_ms"] + r["stored_steady_ms"]),
         "| the pucks' event loop lag, p50 / p99 | %.0f / %.0f ms |" % r["loop_lag_ms"],
         "| link errors / reconnects / commands received | %d / %d / %d |" % (r["errors"], r["reconnects"], r["commands"]),
-        "| created -> a browser's event stream | %s |"
-        % ("pending: /api/live/stream is in this tree but this script has no stream reader yet" if r["stream"] else
-           "pending: /api/live/stream (job live) is not in this tree"),
+    ]
+    if not r["streams"]:
+        lines.append("| created -> a browser's event stream | not measured (--streams 0: no browser open) |")
+        return "\n".join(lines)
+    k = r["stream_kinds"]
+    lines += [
+        "| created -> on a browser's event stream (%d streams, HTTPS + login each; every event x stream), p50 / p99 / max | "
+        "%.0f / %.0f / %.0f ms |" % ((r["streams"],) + r["stream_ms"]),
+        "| ... events created in the steady part only, p50 / p99 / max | %.0f / %.0f / %.0f ms |" % r["stream_steady_ms"],
+        "| ... a turn in a session / a phase change / a hand, p50 / p99 | %.0f / %.0f, %.0f / %.0f, %.0f / %.0f ms |"
+        % (r["stream_turn_ms"][:2] + r["stream_session_ms"][:2] + r["stream_hand_ms"][:2]),
+        "| events a browser can see (turns in a session / phase changes / hands): stored / on every stream / "
+        "on none | %d (%d / %d / %d) / %d / %d |" % (r["stream_shown"], k["turn"], k["session"], k["hand"],
+                                                    r["stream_everywhere"], r["stream_nowhere"]),
+        "| events not on screen by design: turns outside a session (not kept) + the rest | %d turns; "
+        "stored events in all: %d |" % (r["turns_outside"], r["stored"]),
+        "| each stream: pushes/s, KB per push, its reader's JSON parse per push | %.2f /s, %.0f KB, %.1f ms |"
+        % (r["stream_pushes_per_s"], r["stream_kb_per_push"], r["stream_parse_ms_per_push"]),
+        "| each stream's reader process: CPU %% of one core, peak RSS | %.0f %%, %.0f MB |"
+        % (r["stream_cpu_pct"], r["stream_rss_mb"]),
+        "| streams the host ended (slow client) / reconnects / reader errors | %d / %d / %d |"
+        % (r["stream_ended"], r["stream_reconnects"], len(r["stream_errors"])),
     ]
     return "\n".join(lines)
 

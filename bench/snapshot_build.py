@@ -1,0 +1,102 @@
+"""snapshot_build — what one live snapshot (talkpuck.live.snapshot.build, behind /api/live/stream) costs at N pucks.
+
+Usage: .venv/bin/python bench/snapshot_build.py [--devices 100 1000] [--repeat 3] [--no-record]
+
+The LiveHub builds one snapshot of every room per change (coalesced over 100 ms, and once a second
+while a session runs) and pushes it to every open stream; with many pucks changes come faster than
+that, so the hub builds back to back and the build time is the floor of the stream's latency and
+a share of the host's CPU (it runs in the host's process, beside ingest). Here: SQLite in a temporary
+folder, each puck in a room of its own (as bench/thousand_pucks.py's light pucks) with a running
+session of 20 turns and a waiting hand; the median of `--repeat` builds, and the JSON the hub sends
+(room_json of every room).
+"""
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [HERE, os.path.join(ROOT, "host"), os.path.join(ROOT, "firmware")]
+
+from results import append  # noqa: E402
+
+BOOT = "0000beef"
+
+
+def fill(store, n, turns=20):
+    now = int(time.time() * 1000)
+    items = []
+    for i in range(n):
+        dev = "lp-%04d" % i
+        store.record_info(dev, {"v": 1, "boot": BOOT, "ms": 1000, "fw": "b", "board": "b", "leds": 16,
+                                "room": "Room %s" % dev, "caps": [], "prev_boot": None, "prev_seq": 0}, now, (now, 1000))
+        sid = "s-%s" % dev
+        items.append((dev, BOOT, 1, "session", 1000, now, now, {"phase": "running", "session": sid, "limit_s": 300,
+                                                                "warn_s": 60, "remaining_s": 300, "cause": "cmd"}, {}))
+        for k in range(turns):
+            items.append((dev, BOOT, 2 + k, "turn", 1000, now, now,
+                          {"start_ms": 0, "end_ms": 1000, "voice": k % 4 + 1, "conf": 80, "level_db": -30},
+                          {"start_ms": now - 1000 * (turns - k), "end_ms": now - 1000 * (turns - 1 - k)}))
+        items.append((dev, BOOT, 2 + turns, "hand", 1000, now, now, {"action": "raise", "hand": 2 + turns, "waiting": 1}, {}))
+        store.record_state(dev, {"v": 1, "boot": BOOT, "ms": 1000, "phase": "running", "session": sid, "limit_s": 300,
+                                 "remaining_s": 200, "talking": False, "voice": 0, "hands": 1, "hand_ack": 0,
+                                 "mic": "on"}, now)
+    store.add_events(items)
+
+
+def measure(n, repeat=3):
+    from talkpuck.hands import HandQueue
+    from talkpuck.live import snapshot
+    from talkpuck.store import Store
+
+    tmp = tempfile.mkdtemp(prefix="snap-bench-")
+    try:
+        store = Store(data_dir=tmp)
+        fill(store, n)
+        hands = HandQueue(store, None)
+        snapshot.build(store, hands)              # warm: compiled statements, the ring's tables
+        builds, jsons, size = [], [], 0
+        for _ in range(repeat):
+            t = time.perf_counter()
+            snap = snapshot.build(store, hands)
+            builds.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            parts = [snapshot.room_json(r) for r in snap["rooms"]]
+            jsons.append(time.perf_counter() - t)
+            size = sum(len(p) for p in parts)
+        store.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    build = statistics.median(builds)
+    return {"devices": n, "build_ms": build * 1000, "per_device_ms": build * 1000 / n,
+            "json_ms": statistics.median(jsons) * 1000, "kb": size / 1024}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--devices", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-record", action="store_true")
+    a = ap.parse_args(argv)
+    lines = ["Each puck in a room of its own, a running session of 20 turns, a waiting hand; SQLite; median of %d "
+             "builds in one process (no other load in it; the machine's load average: %.1f)."
+             % (a.repeat, os.getloadavg()[0]), "",
+             "| pucks | one snapshot build | per puck | JSON of all rooms (room_json) | payload per push |",
+             "|---|---|---|---|---|"]
+    for n in a.devices:
+        r = measure(n, a.repeat)
+        lines.append("| %d | %.0f ms | %.2f ms | %.0f ms | %.0f KB |"
+                     % (r["devices"], r["build_ms"], r["per_device_ms"], r["json_ms"], r["kb"]))
+    print("\n".join(lines))
+    if not a.no_record:
+        append("live snapshot build at N pucks (talkpuck.live.snapshot)", lines,
+               "python bench/snapshot_build.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
