@@ -1,5 +1,7 @@
 """budget_mp — the detector's per-frame cost under MicroPython (run by bench/budget.py, or directly:
-    MICROPYPATH=firmware .venv/bin/micropython bench/budget_mp.py [WAV]   from the repo root).
+    MICROPYPATH=firmware .venv/bin/micropython bench/budget_mp.py [WAV] [light]   from the repo root).
+
+`light`: the light configuration (puckcore/detect_light.py, the Pico W): one voice, no remote cue.
 
 Times TurnDetector.feed on every 20 ms frame of a real recording (viper twins as on the device),
 the per-turn voice work (change points, clustering) included: it runs inside the feed that ends a turn,
@@ -14,6 +16,7 @@ import time
 from array import array
 
 
+from puckcore.detect_light import LightParams
 from puckcore.detector import TurnDetector
 from puckcore.frontend import frame_stats
 from puckcore.frontend_viper import frame_stats_viper
@@ -51,7 +54,7 @@ def main(path):
     frames = load_frames(path)
     gc.collect()
     h0 = gc.mem_alloc()
-    det = TurnDetector()
+    det = TurnDetector(params=LightParams) if LIGHT else TurnDetector()
     gc.collect()
     print("detector_heap_bytes %d" % (gc.mem_alloc() - h0))
     now = 0
@@ -107,4 +110,6 @@ def main(path):
     print("ref pitch_acorr_viper_us %.1f" % per_call_us(acorr_viper, (hist, s, o2), 200))
 
 
-main(sys.argv[1] if len(sys.argv) > 1 else "data/speech/ami/ami_trn00.wav")
+LIGHT = "light" in sys.argv[1:]
+_paths = [a for a in sys.argv[1:] if a != "light"]
+main(_paths[0] if _paths else "data/speech/ami/ami_trn00.wav")
