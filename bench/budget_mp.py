@@ -50,6 +50,27 @@ def per_call_us(fn, args, reps=200):
     return time.ticks_diff(time.ticks_us(), t) / reps
 
 
+PASSES = 5
+
+
+def robust(frames, passes):
+    best = array("i", [1 << 30] * len(frames))
+    for _ in range(passes):
+        det = TurnDetector(params=LightParams) if LIGHT else TurnDetector()
+        now = 0
+        gc.collect()
+        for i in range(len(frames)):
+            t = time.ticks_us()
+            det.feed(frames[i], now)
+            dt = time.ticks_diff(time.ticks_us(), t)
+            while det.pop_event() is not None:
+                pass
+            now = time.ticks_add(now, 20)
+            if dt < best[i]:
+                best[i] = dt
+    return best
+
+
 def main(path):
     frames = load_frames(path)
     gc.collect()
@@ -97,6 +118,11 @@ def main(path):
     print("frames_without_event_that_allocated %d" % grew)
     print("esp32s3_factor %d" % ESP32S3_FACTOR)
     print("esp32s3_est_share_pct %.1f" % (mean * ESP32S3_FACTOR / 20000 * 100))
+    # robust to a busy shared machine: each frame's minimum over PASSES fresh passes (the detector is
+    # deterministic, so every pass does the same work on the same frame); their mean and maximum
+    best = robust(frames, PASSES)
+    print("feed min%d mean_us %.1f" % (PASSES, sum(best) / len(best)))
+    print("feed min%d max_us %d" % (PASSES, max(best)))
     fr = frames[len(frames) // 2]
     out = array("i", [0, 0, 0, 0, 0, 0])
     print("ref frame_stats_bytecode_us %.1f" % per_call_us(frame_stats, (fr, 320, 3, out)))
