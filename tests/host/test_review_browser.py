@@ -138,6 +138,7 @@ def test_sessions_review_practitioner_note_csv_series(site):
     for row, t in zip(got, turns):
         assert (int(row["voice"]), int(row["start_ms"]), int(row["end_ms"])) == (t["voice"], t["start_ms"], t["end_ms"])
         assert row["practitioner"] == ("yes" if t["voice"] == 1 else "no")
+        assert row["call"] == row["remote"] == ("no" if t["voice"] == 1 else "yes")
 
     # a series: made from one review page, joined from others, shown side by side
     page.fill("input[name=name]", "Family A, weekly")
@@ -159,6 +160,7 @@ def test_sessions_review_practitioner_note_csv_series(site):
     assert calls.count() == 4
     assert [calls.nth(i).locator("a").get_attribute("href") for i in range(4)] == \
         ["/sessions/fam-%d" % i for i in (1, 2, 3, 5)]
-    assert calls.nth(0).locator("meter").count() == 2
+    assert calls.nth(0).locator("meter").count() == 3
+    assert calls.nth(0).locator("td.call-share").inner_text().endswith("%")
     shot(page, "review-series.png")
     assert not errors, errors
