@@ -1,5 +1,7 @@
 """budget_mp — the detector's per-frame cost under MicroPython (run by bench/budget.py, or directly:
-    MICROPYPATH=firmware .venv/bin/micropython bench/budget_mp.py [WAV]   from the repo root).
+    MICROPYPATH=firmware .venv/bin/micropython bench/budget_mp.py [WAV] [light]   from the repo root).
+
+`light`: the light configuration (puckcore/detect_light.py, the Pico W): one voice, no remote cue.
 
 Times TurnDetector.feed on every 20 ms frame of a real recording (viper twins as on the device),
 the per-turn voice work (change points, clustering) included: it runs inside the feed that ends a turn,
@@ -14,6 +16,7 @@ import time
 from array import array
 
 
+from puckcore.detect_light import LightParams
 from puckcore.detector import TurnDetector
 from puckcore.frontend import frame_stats
 from puckcore.frontend_viper import frame_stats_viper
@@ -47,11 +50,32 @@ def per_call_us(fn, args, reps=200):
     return time.ticks_diff(time.ticks_us(), t) / reps
 
 
+PASSES = 5
+
+
+def robust(frames, passes):
+    best = array("i", [1 << 30] * len(frames))
+    for _ in range(passes):
+        det = TurnDetector(params=LightParams) if LIGHT else TurnDetector()
+        now = 0
+        gc.collect()
+        for i in range(len(frames)):
+            t = time.ticks_us()
+            det.feed(frames[i], now)
+            dt = time.ticks_diff(time.ticks_us(), t)
+            while det.pop_event() is not None:
+                pass
+            now = time.ticks_add(now, 20)
+            if dt < best[i]:
+                best[i] = dt
+    return best
+
+
 def main(path):
     frames = load_frames(path)
     gc.collect()
     h0 = gc.mem_alloc()
-    det = TurnDetector()
+    det = TurnDetector(params=LightParams) if LIGHT else TurnDetector()
     gc.collect()
     print("detector_heap_bytes %d" % (gc.mem_alloc() - h0))
     now = 0
@@ -94,6 +118,11 @@ def main(path):
     print("frames_without_event_that_allocated %d" % grew)
     print("esp32s3_factor %d" % ESP32S3_FACTOR)
     print("esp32s3_est_share_pct %.1f" % (mean * ESP32S3_FACTOR / 20000 * 100))
+    # robust to a busy shared machine: each frame's minimum over PASSES fresh passes (the detector is
+    # deterministic, so every pass does the same work on the same frame); their mean and maximum
+    best = robust(frames, PASSES)
+    print("feed min%d mean_us %.1f" % (PASSES, sum(best) / len(best)))
+    print("feed min%d max_us %d" % (PASSES, max(best)))
     fr = frames[len(frames) // 2]
     out = array("i", [0, 0, 0, 0, 0, 0])
     print("ref frame_stats_bytecode_us %.1f" % per_call_us(frame_stats, (fr, 320, 3, out)))
@@ -107,4 +136,6 @@ def main(path):
     print("ref pitch_acorr_viper_us %.1f" % per_call_us(acorr_viper, (hist, s, o2), 200))
 
 
-main(sys.argv[1] if len(sys.argv) > 1 else "data/speech/ami/ami_trn00.wav")
+LIGHT = "light" in sys.argv[1:]
+_paths = [a for a in sys.argv[1:] if a != "light"]
+main(_paths[0] if _paths else "data/speech/ami/ami_trn00.wav")

@@ -1,7 +1,8 @@
 """app_main — the puck's boot sequence: config, pin map, HAL, settings, Puck, then asyncio forever.
 
     config.json   checked by devconfig (ConfigError naming the key; the puck prints it and stops)
-    board.json    the pin map `talkpuck build` copied from hardware/boards/ (checked on the host)
+    board.json    the pin map `talkpuck build` copied from hardware/boards/ (checked on the host);
+                  its `detector` ("full" or "light": detect_light.py) picks the detector configuration
     HAL           hal_esp32 / hal_rp2 / hal_unix, picked once from sys.platform
     settings      the saved ones (puck.json), else config.json's `settings` (first boot); the ring's
                   LED count always comes from the board
@@ -68,7 +69,8 @@ async def start_parts(config_path="config.json"):
     if hasattr(mod, "button_held") and mod.button_held(board):
         raise SafeMode()
     hal = mod.make_hal(cfg, board)
-    puck = Puck.from_storage(hal, cfg.device, board=board["name"], settings=make_settings(hal, cfg, board))
+    puck = Puck.from_storage(hal, cfg.device, board=board["name"], settings=make_settings(hal, cfg, board),
+                             detector=board.get("detector", "full"))
     # updates over the air: the updater's folder is fwboot's, beside the puck's storage
     fw = Updater(fwboot.folder(cfg.storage), cfg.ota_key, board["name"], hal.clock)
     puck.ctrl.fw = fw  # pyright: ignore[reportAttributeAccessIssue]  (the controller's default is None)

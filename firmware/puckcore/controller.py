@@ -60,6 +60,8 @@ class Controller:
         self._state_ms = 0  # when the state flag was last raised
         self._persist_ms = 0  # when the persist flag was last raised
         self._voice_ms = self.view.voice_ms  # talk ms per voice this session (shared with the view)
+        # per voice this session: 0 unknown, ROOM, CALL (the detector's voice_remote at its last turn)
+        self.voice_where = bytearray(MAX_VOICES + 1)
 
     @property
     def state_dirty(self):
@@ -108,19 +110,30 @@ class Controller:
             self._drain(now_ms)
 
     # --- the detector ---------------------------------------------------------------------------
-    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms, cont=0):
+    def on_turn(self, start_ms, end_ms, voice, conf, level_db, now_ms, cont=0, remote=None):
+        """One finished turn piece. `remote`: True/False from the detector's voice_remote(voice),
+        None when this puck does not tell (no remote cue: the field stays out, protocol §4.1)."""
         fields = {"start_ms": start_ms, "end_ms": end_ms, "voice": voice, "conf": conf, "level_db": level_db}
         if cont:
             fields["cont"] = True  # continues the turn event before it, no pause (protocol §4.1)
+        if remote is not None:
+            fields["remote"] = bool(remote)  # the voice comes from a laptop loudspeaker (revision 5)
         self.outbox.add("turn", fields, now_ms)
         if 1 <= voice <= MAX_VOICES:
             d = ticks_diff(end_ms, start_ms)
             if d > 0:
                 self._voice_ms[voice] += d
+            if remote is not None:
+                self.voice_where[voice] = records.CALL if remote else records.ROOM
 
     def on_summary(self, from_ms, to_ms, speech_ms, turns, level_db, noise_db, now_ms):
-        self.outbox.add("vad", {"from_ms": from_ms, "to_ms": to_ms, "speech_ms": speech_ms, "turns": turns,
-                                "level_db": level_db, "noise_db": noise_db}, now_ms)
+        fields = {"from_ms": from_ms, "to_ms": to_ms, "speech_ms": speech_ms, "turns": turns,
+                  "level_db": level_db, "noise_db": noise_db}
+        if in_session(self.session.phase):
+            voices = records.voices(self)  # the session's voices so far, with `remote` (revision 5)
+            if voices:
+                fields["voices"] = voices
+        self.outbox.add("vad", fields, now_ms)
 
     def set_talking(self, talking, voice, now_ms):
         talking = bool(talking)
@@ -175,6 +188,7 @@ class Controller:
         self.voice_epoch += 1  # the detector forgets its voices: ids restart with every session
         for k in range(len(self._voice_ms)):
             self._voice_ms[k] = 0
+            self.voice_where[k] = 0
 
     def _resize_hands(self):
         self.hands = self.hands.resized(self.settings.max_hands)
@@ -204,16 +218,20 @@ class Controller:
             return
         rem = s.remaining_s(now_ms)
         for phase, cause in s.changes:
-            if phase == ENDED:
-                self.voice_epoch += 1  # voice features do not outlive the session (docs/privacy.md)
-            self.outbox.add("session", {
+            fields = {
                 "phase": NAMES[phase],
                 "session": s.session,
                 "limit_s": s.limit_s,
                 "warn_s": s.warn_s,
                 "remaining_s": rem if in_session(phase) else 0,
                 "cause": cause,
-            }, now_ms)
+            }
+            if phase == ENDED:
+                self.voice_epoch += 1  # voice features do not outlive the session (docs/privacy.md)
+                voices = records.voices(self)  # the session's summary: its voices (revision 5)
+                if voices:
+                    fields["voices"] = voices
+            self.outbox.add("session", fields, now_ms)
         del s.changes[:]
         s.save_due = False
         self._persist(now_ms)

@@ -62,6 +62,9 @@ class TurnDetector:
                                     p.voice_spread_min_q4, p.voice_spread_max_q4,
                                     p.voice_min_new_frames, p.voice_weight_cap)
         self.remote = RemoteCue(p.max_voices, p.voice_buf_frames, fast=fast)
+        # one voice (the light configuration, detect_light.py): no pitch track, no voice pieces, no
+        # remote cue; every turn is voice 1 and voice_remote() is not asked (caps without `voices`)
+        self.voices_on = p.max_voices > 1
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
         self._cont = 0  # 1: the next EV_TURN_END piece continues the last one (a long turn was cut)
         self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
@@ -116,7 +119,7 @@ class TurnDetector:
         if tr.state == IDLE:
             if cd.n:
                 cd.reset()  # a burst too short to be a turn: its pitch is not kept
-        else:
+        elif self.voices_on:
             full = False
             if vo.voicing_q8 >= p.voice_min_voicing_q8 and vo.lag > 0:
                 i = cd.n

@@ -22,9 +22,11 @@ from puckcore.session import NAMES, OVERRUN, RUNNING, Session
 from puckcore.settings import KEYS, SPEC
 
 PROTOCOL_VERSION = 1  # `"v": 1` in every payload, `talkpuck/v1/` in every topic
-PROTOCOL_REVISION = 4  # compatible additions inside version 1; reported in `info.proto_rev`
+PROTOCOL_REVISION = 5  # compatible additions inside version 1; reported in `info.proto_rev`
 # revision 2: fw_* verbs (updates over the air); 3: info.reset_reason, the chime setting;
-# 4: evt/turn.cont (the pieces of one turn), cmd/follow_up, state.follow_s, tele.mic_frames
+# 4: evt/turn.cont (the pieces of one turn), cmd/follow_up, state.follow_s, tele.mic_frames;
+# 5: `remote` (the voice comes from a laptop loudspeaker: the call) in evt/turn and state, the
+#    session's voices with `remote` in evt/vad and evt/session (`ended`), info.caps `remote`
 
 ROOT = "talkpuck/v%d" % PROTOCOL_VERSION  # a puck's topics are ROOT/<device>/...
 GROUP = "all"  # ROOT/all/cmd/<verb>: a command for every puck
@@ -52,6 +54,7 @@ FW_MANIFEST_MAX = 12 * 1024  # bytes of its manifest (fwmanifest.MANIFEST_MAX)
 FW_CHUNK_MAX = 1536  # bytes of one fw_chunk before base64: its message stays far under the
 FW_DATA_MAX = 4 * FW_CHUNK_MAX // 3  # puck's MQTT packet limit (lib/mqtt_client.py max_packet 4096)
 FOLLOW_UP_MAX_S = 86400  # longest follow-up window after a call
+VOICES_MAX = 16  # entries of a `voices` list (evt/vad, evt/session): a voice id is 1..VOICES_MAX
 
 # A field: (name, kind, required, low, high). kind is "int", "str" or "bool" (as in settings.SPEC);
 # for "str", low/high bound the length; None means no bound.

@@ -35,6 +35,7 @@ from array import array
 from puckcore import VERSION, codec, tele
 from puckcore.chime import Chime
 from puckcore.controller import Controller
+from puckcore.detect_light import LightParams
 from puckcore.detector import EV_SUMMARY, EV_TURN_END, TurnDetector
 from puckcore.flag import Flag
 from puckcore.gestures import Gestures
@@ -51,7 +52,8 @@ class Puck:
     responses_max = Uplink.responses_max  # (tele_ms and the reconnect backoff are Uplink's)
     caps = ("vad", "turns", "ring", "button")
 
-    def __init__(self, hal, device_id, board="sim", settings=None, record=None, prev_boot=None, prev_seq=0):
+    def __init__(self, hal, device_id, board="sim", settings=None, record=None, prev_boot=None, prev_seq=0,
+                 detector="full"):
         if not codec.valid_device_id(device_id):
             raise ValueError("device id %r: use 1-32 of a-z 0-9 -" % device_id)
         self.hal = hal
@@ -63,7 +65,8 @@ class Puck:
         self.root = codec.device_root(device_id)
         self.wake = asyncio.Event()  # the link task has something to send
         self.outbox = Outbox(self.boot, event=self.wake)
-        self.detector = TurnDetector()
+        # "light" (a board's `detector`, e.g. the Pico W): one voice, no remote cue (detect_light.py)
+        self.detector = TurnDetector(params=LightParams) if detector == "light" else TurnDetector()
         self.gestures = Gestures(active_low=False)  # hal.button.value() already means pressed
         self._save = asyncio.Event()  # the controller's record should be saved (the store task waits)
         self.ctrl = Controller(device_id, self.boot, settings or Settings(), self.outbox,
@@ -89,14 +92,14 @@ class Puck:
 
     # -- life cycle ---------------------------------------------------------------
     @classmethod
-    def from_storage(cls, hal, device_id, board="sim", settings=None):
+    def from_storage(cls, hal, device_id, board="sim", settings=None, detector="full"):
         """Boot: read the previous boot's record and the saved session, start a new boot."""
         prev = hal.storage.load("boot") or {}
         record = hal.storage.load("puck")
         if settings is None and record and record.get("settings"):
             # settings that size things (leds, max_hands) must be known before the controller is built
             settings = Settings.from_dict(record["settings"])
-        p = cls(hal, device_id, board, settings, record, prev.get("boot"), prev.get("seq", 0))
+        p = cls(hal, device_id, board, settings, record, prev.get("boot"), prev.get("seq", 0), detector)
         p.reset_reason = boot_reason(hal, hal.storage)
         p._save_boot()
         return p
@@ -138,6 +141,7 @@ class Puck:
         voice = 0
         epoch = ctrl.voice_epoch
         watch = self.watch
+        cue = det.voices_on  # the remote cue runs with the voices: else `remote` stays unknown
         while True:
             watch.checkin(W_AUDIO, self.hal.clock.now_ms())
             if epoch != ctrl.voice_epoch:
@@ -156,7 +160,8 @@ class Puck:
                     if ev is None:
                         break
                     if ev[0] == EV_TURN_END:
-                        ctrl.on_turn(ev[1], ev[2], ev[3], ev[4], ev[5], now, ev[6])
+                        ctrl.on_turn(ev[1], ev[2], ev[3], ev[4], ev[5], now, ev[6],
+                                     det.voice_remote(ev[3]) if cue else None)
                     elif ev[0] == EV_SUMMARY:
                         ctrl.on_summary(ev[1], ev[2], ev[3], ev[4], ev[5], ev[6], now)
             if det.talking != talking or det.voice != voice:
@@ -226,10 +231,12 @@ class Puck:
         return fields
 
     def capabilities(self):
-        """`info.caps`: the fixed ones, and `voices` when the detector tells voices apart."""
+        """`info.caps`: the fixed ones, `voices` when the detector tells voices apart, and `remote`
+        when it tells a voice from a laptop loudspeaker (both absent in the light configuration)."""
         caps = list(self.caps)  # type: list[str]
-        if self.detector.p.max_voices > 1:
+        if self.detector.voices_on:
             caps.append("voices")
+            caps.append("remote")
         return caps
 
     def tele_fields(self, now):

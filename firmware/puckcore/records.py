@@ -17,10 +17,28 @@ from puckcore.settings import Settings
 from puckcore.ticks import ticks_diff
 
 RECORD_VERSION = 1
+ROOM = 1  # Controller.voice_where: the voice is in the room ...
+CALL = 2  # ... or comes from a laptop loudspeaker (the call); 0: not known (protocol §4.1 `remote`)
 
 
 def mic_name(paused):
     return "paused" if paused else "on"
+
+
+def voices(ctrl):
+    """The session's voices so far, for evt/vad and evt/session (protocol §4.2, revision 5):
+    [{"voice", "talk_ms", "remote"}] for each voice that talked, `remote` left out when unknown.
+    Built once a minute or at a session's end, never per frame."""
+    out = []
+    ms = ctrl.view.voice_ms
+    where = ctrl.voice_where
+    for v in range(1, len(ms)):
+        if ms[v] > 0:
+            item = {"voice": v, "talk_ms": ms[v]}
+            if where[v]:
+                item["remote"] = where[v] == CALL
+            out.append(item)
+    return out
 
 
 def state_fields(ctrl, now_ms):
@@ -36,6 +54,8 @@ def state_fields(ctrl, now_ms):
         "hand_ack": ctrl.hands.last_ack,
         "mic": mic_name(ctrl.mic_paused),
     }
+    if ctrl.talking and 1 <= ctrl.voice < len(ctrl.voice_where) and ctrl.voice_where[ctrl.voice]:
+        out["remote"] = ctrl.voice_where[ctrl.voice] == CALL  # the voice talking now, when known (revision 5)
     if ctrl.follow_on:  # the follow-up window's seconds left (protocol revision 2)
         left = ticks_diff(ctrl.follow_until, now_ms)
         out["follow_s"] = (left + 999) // 1000 if left > 0 else 0

@@ -31,6 +31,20 @@ def test_demo_runs_and_summarises(tmp_path):
     assert summary["hand_raises"] > 0
     assert summary["events_lost"] == 0
     assert summary["outboxes_drained"] is True
+    from talkpuck.store import Store
+    from talkpuck.sim.pastsessions import PREFIX
+    store = Store(data_dir=str(tmp_path / "demo"))
+    try:   # the Family room plays a video call: the firmware's detector flags the laptop's voice
+        live = [s for s in store.sessions() if not s["id"].startswith(PREFIX)]
+        flags = {}
+        for s in live:
+            flags.setdefault(s["room"], set()).update(t["remote"] for t in store.session_turns(s["id"]))
+        assert True in flags.get("Family room", set()), flags
+        assert True not in flags.get("Team room", set()), flags
+        past = [s for s in store.sessions() if s["id"].startswith(PREFIX)]
+        assert any(t["remote"] for s in past for t in store.session_turns(s["id"]))
+    finally:
+        store.close()
 
     # a second `make demo` behaves exactly like the first (issue 13): nothing resumed from the first
     # run, its sessions ended when it stopped, the new sessions start, no old hand, nothing rejected

@@ -39,6 +39,8 @@ def test_real_firmware_on_unix_port_talks_mqtt(tmp_path, broker):
         wait_for(lambda: w.find("status", lambda p: p == b"online", raw=True), 15, "status online")
         info = wait_for(lambda: w.find("info"), 10, "info")
         assert info["board"] == "unix" and info["room"] == "Room U" and info["leds"] == 24
+        # the unix board runs the full detector (no `detector` in its board file): voices and the remote cue
+        assert {"voices", "remote"} <= set(info["caps"]) and info["proto_rev"] == 5
         assert len(info["boot"]) == 8 and info["prev_boot"] is None
         state = wait_for(lambda: w.find("state"), 10, "state")
         assert state["phase"] == "idle" and state["boot"] == info["boot"]

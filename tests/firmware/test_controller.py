@@ -271,3 +271,36 @@ def test_flags_can_be_events_a_task_waits_on():
         await t
 
     asyncio.run(go())
+
+
+def test_remote_flag_on_turns_state_summaries_and_session_end():
+    c, ob, clk = _new()
+    c.on_command("session_start", {"session": "s-1", "limit_s": 1800}, clk.now_ms())
+    c.on_turn(1000, 4000, 1, 80, -30, 4100, 0, False)
+    assert ob.last("turn")["remote"] is False
+    c.on_turn(4000, 9000, 2, 80, -30, 9100, 1, True)  # a voice from the laptop's loudspeaker
+    assert ob.last("turn")["remote"] is True and ob.last("turn")["cont"] is True
+    c.on_turn(9500, 10500, 3, 60, -33, 10600)  # a puck that does not tell: no field (unknown)
+    assert "remote" not in ob.last("turn")
+    c.set_talking(True, 2, 11000)
+    assert c.state_fields(11000)["remote"] is True  # the voice talking now, known from its last turn
+    c.set_talking(True, 3, 11000)
+    assert "remote" not in c.state_fields(11000)
+    c.set_talking(False, 0, 11000)
+    assert "remote" not in c.state_fields(11000)
+    c.on_summary(0, 60000, 20000, 3, -31, -60, 60000)
+    voices = [{"voice": 1, "talk_ms": 3000, "remote": False}, {"voice": 2, "talk_ms": 5000, "remote": True},
+              {"voice": 3, "talk_ms": 1000}]
+    assert ob.last("vad")["voices"] == voices
+    c.on_turn(12000, 14000, 2, 80, -30, 14100, 0, False)  # the cue changed its mind: the latest decision
+    voices[1] = {"voice": 2, "talk_ms": 7000, "remote": False}
+    c.on_command("session_stop", {}, clk.now_ms())
+    end = ob.last("session")
+    assert end["phase"] == "ended" and end["voices"] == voices  # the session's summary
+    c.on_summary(60000, 120000, 0, 0, -100, -60, 120000)  # no session: no voices
+    assert "voices" not in ob.last("vad")
+    c.on_command("session_start", {"session": "s-2", "limit_s": 1800}, clk.now_ms())
+    assert ob.last("session")["phase"] == "running" and "voices" not in ob.last("session")
+    c.on_summary(120000, 180000, 0, 0, -100, -60, 180000)  # a new session: its voices start again
+    assert "voices" not in ob.last("vad")
+    assert bytes(c.voice_where) == bytes(len(c.voice_where))

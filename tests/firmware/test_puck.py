@@ -128,19 +128,24 @@ def test_voices_are_forgotten_when_a_session_starts_and_ends():
         await hal.run_for_ms(300)
         det.voices.assign(14000, 60)  # a voice heard before the session
         det.last_voice = 1
+        det.remote.add(0, -30 * 16, -40 * 16)  # and the remote cue's histogram of it
+        det.remote.take(1, 0, 1)
+        puck.ctrl.voice_where[1] = 2
         hal.link.inject(*cmd("session_start", "c1", session="s-1", limit_s=600, warn_s=120))
         await hal.run_for_ms(500)
-        seen["after_start"] = (det.voices.n, det.last_voice)
+        seen["after_start"] = (det.voices.n, det.last_voice, sum(det.remote.hist), sum(det.remote.sums),
+                               sum(puck.ctrl.voice_where))
         det.voices.assign(14000, 60)
         det.voices.assign(15000, 60)
+        det.remote.take(2, 0, 1)
         hal.link.inject(*cmd("session_stop", "c2", session="s-1"))
         await hal.run_for_ms(500)
-        seen["after_stop"] = (det.voices.n, list(det.voices.centre))
+        seen["after_stop"] = (det.voices.n, list(det.voices.centre), sum(det.remote.hist), sum(det.remote.sums))
 
     hal, puck = run(scenario)
     assert responses(hal)["c2"]["ok"] is True
-    assert seen["after_start"] == (0, 0)
-    assert seen["after_stop"] == (0, [0] * len(puck.detector.voices.centre))
+    assert seen["after_start"] == (0, 0, 0, 0, 0)
+    assert seen["after_stop"] == (0, [0] * len(puck.detector.voices.centre), 0, 0)
 
 
 def _tele_schema():

@@ -49,3 +49,15 @@ def test_waiting_hands_are_kept_in_the_record_and_bad_ones_dropped():
     c3 = _ctrl()
     dropped = records.restore(c3, {"hands": [3, "x"], "mic": "paused"}, 0)
     assert len(dropped) == 1 and dropped[0].startswith("hands") and c3.hands.count == 0 and c3.mic_paused
+
+
+def test_voices_list_the_session_talk_and_the_remote_flag():
+    c = _ctrl()
+    assert records.voices(c) == []
+    c.view.voice_ms[1] = 4000
+    c.view.voice_ms[3] = 2000
+    c.voice_where[3] = records.CALL
+    c.voice_where[2] = records.ROOM  # no talk: not listed
+    assert records.voices(c) == [{"voice": 1, "talk_ms": 4000}, {"voice": 3, "talk_ms": 2000, "remote": True}]
+    c.voice_where[1] = records.ROOM
+    assert records.voices(c)[0] == {"voice": 1, "talk_ms": 4000, "remote": False}

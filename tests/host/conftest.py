@@ -195,7 +195,8 @@ def first_schema(conn, applied_ms):
     for sql in ("DROP INDEX ix_events_session_id", "DROP INDEX ix_commands_session_id",
                 "DROP INDEX ix_turns_session_id", "ALTER TABLE events DROP COLUMN session_id",
                 "ALTER TABLE commands DROP COLUMN session_id", "ALTER TABLE boots DROP COLUMN deleted_events",
-                "ALTER TABLE boots DROP COLUMN deleted_max_seq", "ALTER TABLE turns DROP COLUMN cont"):
+                "ALTER TABLE boots DROP COLUMN deleted_max_seq", "ALTER TABLE turns DROP COLUMN cont",
+                "ALTER TABLE turns DROP COLUMN remote"):
         conn.execute(text(sql))
     t.schema_version.create(conn)
     conn.execute(t.schema_version.insert().values(version=1, applied_ms=applied_ms))

@@ -19,12 +19,15 @@ def session_row(sid, room="Room 1", device="puck-1", started_ms=0, minutes=50, a
             "break_before_s": break_before_s, "short_break": short_break}
 
 
-def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="open", target_turns=None, shy=None):
+def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="open", target_turns=None, shy=None,
+                 remote=None):
     """Turn rows (voice, start_ms, end_ms, dur_ms, level_db, conf) of a made-up conversation.
 
     style "open": the practitioner talks in medium turns and the others answer at length;
     "questions": many short practitioner questions, each answered briefly (the interrogation pattern).
-    `shy`: (voice, weight 0..1) a voice that takes the floor this much less often and talks shorter."""
+    `shy`: (voice, weight 0..1) a voice that takes the floor this much less often and talks shorter.
+    `remote`: the voices of the call (through the laptop's loudspeaker): every turn then carries the
+    puck's `remote` flag (evt/turn.remote), true for those voices; None: no flag (an older puck)."""
     rnd = random.Random(seed)
     out = []
     at = started_ms + rnd.randint(2000, 8000)
@@ -48,8 +51,11 @@ def conversation(seed, started_ms, length_s, voices=3, practitioner=1, style="op
             gap = mean_len * 0.2 / 1000.0 * rnd.uniform(0.2, 1.8)
         s, e = int(at), int(min(end, at + dur * 1000))
         level = rnd.randint(-38, -30)
-        out.append({"voice": speaker, "start_ms": s, "end_ms": e, "dur_ms": e - s, "level_db": level,
-                    "conf": rnd.randint(60, 99)})
+        row = {"voice": speaker, "start_ms": s, "end_ms": e, "dur_ms": e - s, "level_db": level,
+               "conf": rnd.randint(60, 99)}
+        if remote is not None:
+            row["remote"] = speaker in remote
+        out.append(row)
         at = e + gap * 1000
         if speaker == practitioner:
             speaker = rnd.choice(others) if others else practitioner

@@ -31,3 +31,15 @@ def test_same_voice_pieces_do_not_cut_in_and_short_runs_are_not_monologues():
 
 def test_no_turns():
     assert voices_of([]) == {}
+
+
+def test_each_voice_s_place_and_the_room_and_the_call():
+    from talkpuck.analytics.summary import room_call_view
+    turns = [dict(turn(1, 0, 30), remote=False), dict(turn(2, 31, 41), remote=True), dict(turn(3, 42, 52))]
+    v = voices_of(turns)
+    assert [v[k]["remote"] for k in (1, 2, 3)] == [False, True, None]
+    rc = room_call_view(turns)
+    assert (rc["room_s"], rc["call_s"], rc["unknown_s"]) == (30.0, 10.0, 10.0)
+    assert (rc["room_share"], rc["call_share"], rc["unknown_share"]) == (0.6, 0.2, 0.2)
+    assert rc["call_voices"] == [2]
+    assert room_call_view([turn(1, 0, 30)]) is None   # an older puck: nothing known

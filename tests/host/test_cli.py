@@ -67,3 +67,25 @@ def test_cli_errors_are_plain(tmp_path, capsys):
     assert main(["session", "nope", "--data-dir", str(tmp_path)]) == 2
     assert "no session 'nope'" in capsys.readouterr().err
     assert main(["session-start", "puck-a1", "--limit", "ten", "--broker", "mqtt://127.0.0.1:1", "--data-dir", str(tmp_path)]) == 2
+
+
+def test_session_show_gives_the_room_and_the_call(tmp_path, capsys):
+    from talkpuck.cli import main
+    from talkpuck.store import Store
+
+    from reviewdata import conversation, session_row, store_session
+    store = Store(data_dir=str(tmp_path))
+    turns = conversation(3, 1_700_000_000_000, 600, voices=3, remote=(2, 3))
+    store_session(store, session_row("rc-1", started_ms=1_700_000_000_000, minutes=10), turns)
+    store.close()
+    call = sum(t["dur_ms"] for t in turns if t["voice"] != 1) / float(sum(t["dur_ms"] for t in turns))
+    assert main(["session", "rc-1", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    voice_lines = [x for x in out.splitlines() if x.startswith("  voice ")]
+    assert [x.endswith("the room") for x in voice_lines] == [True, False, False]
+    assert [x.endswith("the call") for x in voice_lines] == [False, True, True]
+    line = [x for x in out.splitlines() if x.startswith("the room ")][0]
+    assert line.endswith("(%d%%)" % round(100 * call)), line
+    assert main(["session", "rc-1", "--data-dir", str(tmp_path), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["room_call"]["call_share"] == round(call, 3) and s["voices"]["2"]["remote"] is True

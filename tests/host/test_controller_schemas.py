@@ -11,6 +11,7 @@ from puckcore.ticks import ticks_add
 from talkpuck.protocol.schemas import validate
 
 BOOT = "7f3a9c2e"
+payloads = []  # every event checked, in order
 
 
 def _drain(ob):
@@ -28,6 +29,7 @@ def _check(c, ob, t, seen):
     for kind, payload in _drain(ob):
         validate("evt_" + kind, payload)
         seen.append((kind, payload.get("phase") or payload.get("action") or payload.get("mic")))
+        payloads.append((kind, payload))
     validate("state", json.loads(codec.encode_doc(BOOT, t, c.state_fields(t))))
 
 
@@ -42,9 +44,14 @@ def test_a_whole_session_matches_the_schemas():
     for g in (PRESS, PRESS, DOUBLE, LONG, LONG):
         c.on_gesture(g, t)
     c.on_turn(t, ticks_add(t, 3000), 1, 90, -28, ticks_add(t, 3000))
+    c.on_turn(ticks_add(t, 3000), ticks_add(t, 5000), 2, 90, -28, ticks_add(t, 5000), 1, True)  # the call (revision 5)
+    c.on_turn(ticks_add(t, 6000), ticks_add(t, 7000), 3, 90, -28, ticks_add(t, 7000), 0, False)
     c.on_summary(t, ticks_add(t, 60000), 3000, 1, -28, -62, ticks_add(t, 60000))
-    c.set_talking(True, 1, t)
+    c.set_talking(True, 2, t)
+    assert c.state_fields(t)["remote"] is True
     _check(c, ob, t, seen)
+    vad = [p for k, p in payloads if k == "vad"][-1]
+    assert [v.get("remote") for v in vad["voices"]] == [None, True, False]
     assert c.on_command("hand_ack", {"hand": c.hands.next()}, t) is None
     assert c.on_command("hands_clear", {}, t) is None
     _check(c, ob, t, seen)
@@ -63,6 +70,8 @@ def test_a_whole_session_matches_the_schemas():
     c2 = Controller("puck-a1", "0badf00d", Settings(), ob2)
     c2.restore(rec, 500)
     _check(c2, ob2, 500, seen)
+    ended = [p for k, p in payloads if k == "session" and p["phase"] == "ended"]
+    assert [v["voice"] for v in ended[0]["voices"]] == [1, 2, 3]  # the session's summary, schema-checked
     phases = [v for k, v in seen if k == "session"]
     # extend by 120 s at 200 s over: still over
     assert phases == ["running", "warning", "wrapup", "timeup", "overrun", "overrun", "ended", "break", "break"]

@@ -26,7 +26,9 @@ def test_golden_events_stored_once(host, puck):
     assert ev[(BOOT, 17)]["wall_ms"] - info_wall == 63000 - 1520
     # the session from the host id, the turn inside it, the hand acknowledged by the puck
     s = host.session("s-20261121-0001")
-    assert s["turns"] == 1 and s["voices"] == {1: {"turns": 1, "talk_s": 4.8, "share": 1.0, "monologues": 0, "cut_ins": 0}}
+    assert s["turns"] == 1 and s["voices"] == {1: {"turns": 1, "talk_s": 4.8, "share": 1.0, "monologues": 0, "cut_ins": 0,
+                                                   "remote": False}}   # evt/turn.remote (revision 5)
+    assert s["room_call"]["room_s"] == 4.8 and s["room_call"]["call_s"] == 0.0
     assert s["hand_raises"] == 1 and s["hands_acked"] == 1
     assert wait_for(lambda: host.store.device(puck.device)["tele"] is not None)
     d = host.store.device(puck.device)
@@ -96,7 +98,8 @@ def test_bad_messages_rejected_counted_and_nothing_else_lost(host, puck):
     puck.send("talkpuck/v1/%s/evt/turn" % puck.device, b"\xff\xfe not utf8")
     puck.send("talkpuck/v1/%s/nonsense" % puck.device, b"{}")
     # bad_device_id: "Puck A!" and host/info (a reserved name is never a puck: counted, not silently dropped)
-    expected = {"bad_device_id": 2, "schema": 7, "not_json": 2, "unknown_kind": 2, "bad_version": 1, "not_utf8": 1}
+    # schema: 7, and 4 of protocol revision 5 (a non-boolean `remote`, a voice entry's, an extra field, 17 voices)
+    expected = {"bad_device_id": 2, "schema": 11, "not_json": 2, "unknown_kind": 2, "bad_version": 1, "not_utf8": 1}
     # the last two bad messages follow the last good one: wait for them too, not only for the good events
     assert wait_for(lambda: host.stats()["events_stored"] == sent_bad
                     and sum(host.stats()["rejected"].values()) == sum(expected.values()))

@@ -82,3 +82,30 @@ def test_own_commands_and_host_status_are_ignored(tmp_path):
     ing.handle("talkpuck/v1/all/cmd/selfdestruct", b"{}")
     ing.handle("talkpuck/v1/host/status", b"online")
     assert store.counters() == {} and store.devices() == []
+
+
+def test_remote_flag_is_kept_and_a_non_boolean_is_rejected_and_counted(tmp_path):
+    """evt/turn.remote and evt/vad.voices (protocol revision 5) through ingest: kept with the turn;
+    a non-boolean is refused as `schema`, counted, and the next message is stored as usual."""
+    store = Store(data_dir=str(tmp_path))
+    ing = Ingest(store, clock=Clock(3_000_000_000_000))
+    ing.handle("talkpuck/v1/puck-f/info", _info(1000))
+    ing.handle("talkpuck/v1/puck-f/evt/session", json.dumps({
+        "v": 1, "boot": BOOT, "seq": 1, "ms": 1000, "phase": "running", "session": "s-f", "limit_s": 600,
+        "warn_s": 60, "remaining_s": 600, "cause": "cmd"}).encode())
+    good = json.loads(_turn(2, 9000, 2000))
+    ing.handle("talkpuck/v1/puck-f/evt/turn", json.dumps(dict(good, remote=True)).encode())
+    for bad in ("yes", 1, None, [True]):
+        ing.handle("talkpuck/v1/puck-f/evt/turn", json.dumps(dict(good, seq=3, remote=bad)).encode())
+    vad = {"v": 1, "boot": BOOT, "seq": 3, "ms": 61000, "from_ms": 1000, "to_ms": 61000, "speech_ms": 7000,
+           "turns": 1, "level_db": -30, "noise_db": -60}
+    ing.handle("talkpuck/v1/puck-f/evt/vad", json.dumps(dict(vad, voices=[{"voice": 1, "talk_ms": 7000,
+                                                                          "remote": "true"}])).encode())
+    assert store.counters("rejected:") == {"schema": 5}
+    ing.handle("talkpuck/v1/puck-f/evt/vad", json.dumps(dict(vad, voices=[{"voice": 1, "talk_ms": 7000,
+                                                                          "remote": True}])).encode())
+    ing.handle("talkpuck/v1/puck-f/evt/turn", json.dumps(dict(good, seq=4, ms=12000, start_ms=10000,
+                                                              end_ms=12000)).encode())   # an older puck's turn
+    assert [t["remote"] for t in store.session_turns("s-f")] == [True, None]
+    assert [e["payload"]["voices"][0]["remote"] for e in store.events("puck-f", kind="vad")] == [True]
+    assert store.counters("rejected:") == {"schema": 5}

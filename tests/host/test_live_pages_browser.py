@@ -67,11 +67,15 @@ def test_live_room_over_sse_from_start_to_follow_up(host, puck, page):  # noqa: 
     assert note.is_hidden()
     assert "time left" in section.locator(".device .countdown").inner_text()
     # turns arrive while the page is open
-    puck.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30)
-    puck.event("turn", BOOT, 11, 20000, start_ms=12000, end_ms=20000, voice=2, conf=80, level_db=-31, cont=True)
+    # (voice 2 is the family on a video call, through the laptop's loudspeaker: evt/turn.remote)
+    puck.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30, remote=False)
+    puck.event("turn", BOOT, 11, 20000, start_ms=12000, end_ms=20000, voice=2, conf=80, level_db=-31, cont=True,
+               remote=True)
     second = section.locator(".voices li[data-voice='2']")
     second.wait_for(timeout=10000)
     assert "57% · 1 turn" in second.inner_text() and "cut-in" not in second.inner_text(), "a piece of one turn"
+    assert "the call" in second.inner_text()
+    assert section.locator(".room-call").inner_text().startswith("The call: 57% of the talk · the room: 43%")
     # the ring mirror: the host's SVG from the firmware renderer, the arc 90% full on 16 LEDs
     lit = section.locator(".ring-mirror svg circle.led.lit")
     assert 13 <= lit.count() <= 16, lit.count()
@@ -85,10 +89,11 @@ def test_live_room_over_sse_from_start_to_follow_up(host, puck, page):  # noqa: 
     assert wait_for(lambda: puck.commands("hand_ack"))
     section.locator("li.hand[data-state='acked']").wait_for(timeout=10000)
     # the warning: the practitioners' prompt
-    _state(puck, session=cmd["session"], phase="warning", remaining_s=290, talking=True, voice=2)
+    _state(puck, session=cmd["session"], phase="warning", remaining_s=290, talking=True, voice=2, remote=True)
     prompt = section.locator(".prompt")
     prompt.wait_for(state="visible", timeout=10000)
     assert prompt.inner_text() == "We've 5 minutes left — is there anything we've missed?"
+    section.locator(".device .who", has_text="voice 2 talking · the call").wait_for(timeout=10000)
     if SHOOT:
         page.set_viewport_size({"width": 1100, "height": 760})
         page.wait_for_timeout(300)

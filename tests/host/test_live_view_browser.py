@@ -129,3 +129,15 @@ def test_balance_of_voices_shows_while_the_session_runs(host, puck, page):
     first = section.locator(".voices li[data-voice='1']").inner_text()
     assert "voice 1" in first and "75% · 1 turn" in first and "cut-in" not in first
     assert section.locator(".voices li[data-voice='1'] .fill").evaluate("e => e.style.width") == "75%"
+    assert section.locator(".room-call").is_hidden(), "an older puck (no remote flag): nothing said"
+
+    # a puck of revision 5: voice 3 comes from the laptop's loudspeaker (the call), voice 1 is in the room
+    puck.event("turn", BOOT, 12, 20000, start_ms=14000, end_ms=20000, voice=3, conf=80, level_db=-33, remote=True)
+    puck.event("turn", BOOT, 13, 22000, start_ms=20500, end_ms=22000, voice=1, conf=90, level_db=-30, remote=False)
+    rc = section.locator(".room-call")
+    rc.wait_for(state="visible", timeout=10000)
+    # the call 6 s of 15.5 s; voice 2 (no flag) not known
+    assert "The call: 39% of the talk" in rc.inner_text() and "the room: 48%" in rc.inner_text(), rc.inner_text()
+    assert "not known: 13%" in rc.inner_text()
+    assert "the call" in section.locator(".voices li[data-voice='3']").inner_text()
+    assert section.locator(".voices li.call").count() == 1

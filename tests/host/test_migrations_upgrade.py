@@ -91,3 +91,37 @@ def test_a_server_of_our_own_when_none_is_reachable():
     finally:
         own.stop()
     assert not os.path.exists(own.dir)
+
+
+def test_m012_adds_turns_remote_and_keeps_old_turns_unknown(db_url):
+    """evt/turn.remote (protocol revision 5): a database of the version before m012 (its turns
+    without `remote`) gets the column; a turn stored before stays unknown (NULL), a new turn keeps
+    the puck's flag, and a turn without the field (an older puck) is unknown, not 'in the room'."""
+    from talkpuck.store import migrations
+    eng = make_engine(db_url)
+    t.schema_version.create(eng, checkfirst=True)
+    for fn in MIGRATIONS:
+        if fn is migrations.m012_remote:
+            break
+        with eng.begin() as c:
+            fn(c)
+            c.execute(t.schema_version.insert().values(version=number_of(fn), applied_ms=T0))
+    with eng.begin() as c:
+        c.execute(text("ALTER TABLE turns DROP COLUMN remote"))   # the table as m011 left it
+        c.execute(text("INSERT INTO turns (device, boot, seq, session_id, voice, conf, start_ms, end_ms, dur_ms,"
+                       " level_db, cont) VALUES ('puck-a', :b, 1, 's-1', 1, 90, :a, :e, 3000, -30, false)"),
+                  {"b": B1, "a": T0, "e": T0 + 3000})
+    assert current_version(eng) == 11
+    eng.dispose()
+    store = Store(db_url)
+    assert store.version == number_of(MIGRATIONS[-1]) >= 12
+    store.add_event("puck-a", B1, 2, "session", 0, T0, T0, {"phase": "running", "session": "s-1", "limit_s": 600,
+                                                             "remaining_s": 600})
+    base = {"v": 1, "boot": B1, "voice": 2, "conf": 90, "level_db": -30, "start_ms": 4000, "end_ms": 6000}
+    for seq, extra in ((3, {"remote": True}), (4, {"remote": False}), (5, {})):
+        p = dict(base, seq=seq, ms=6000 + seq, **extra)
+        times = {"start_ms": T0 + 1000 * seq, "end_ms": T0 + 1000 * seq + 500}
+        store.add_event("puck-a", B1, seq, "turn", p["ms"], T0 + p["ms"], T0, p, times)
+    rows = store.session_turns("s-1")
+    assert [(r["seq"], r["remote"]) for r in rows] == [(1, None), (3, True), (4, False), (5, None)]
+    store.close()

@@ -48,6 +48,10 @@ EXPECTED_BAD = {
     "info_boot_newline.json": ("schema", "field boot"),
     "info_fw_too_long.json": ("schema", "field fw"),
     "state_nan.json": ("not_json", "NaN"),
+    "evt_turn_remote_not_bool.json": ("schema", "field remote"),
+    "evt_vad_voice_remote_int.json": ("schema", "field voices/0/remote"),
+    "evt_vad_voice_extra_field.json": ("schema", "pitch_hz"),
+    "evt_vad_too_many_voices.json": ("schema", "field voices"),
 }
 
 

@@ -165,7 +165,9 @@ def _firmware_reads(topic, raw):
 
 # a field's value, an extra field, a bound, NaN: the host's schemas (and its JSON reading) alone judge these
 SCHEMA_ONLY_BAD = {"evt_hand_bad_action.json", "evt_turn_extra_field.json", "evt_turn_seq_float.json",
-                   "evt_turn_seq_too_big.json", "info_boot_newline.json", "info_fw_too_long.json", "state_nan.json"}
+                   "evt_turn_seq_too_big.json", "info_boot_newline.json", "info_fw_too_long.json", "state_nan.json",
+                   "evt_turn_remote_not_bool.json", "evt_vad_voice_remote_int.json", "evt_vad_voice_extra_field.json",
+                   "evt_vad_too_many_voices.json"}
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(EXAMPLES, "*.json"))), ids=os.path.basename)
@@ -222,23 +224,40 @@ def test_protocol_doc_states_the_ingest_limits():
     assert "additionalProperties: false" in text
 
 
-@pytest.mark.parametrize("name", [n for n in schema_names() if not n.startswith("cmd_") and n != "status"])
-def test_device_schemas_are_allow_lists_with_bounds(name):
-    """Every device->host schema: no other field, every integer bounded, every string and list capped."""
-    s = _schema(name)
-    assert s["additionalProperties"] is False, name
-    for key, prop in s["properties"].items():
+def _check_bounded(obj, where):
+    """An object schema: an allow-list whose integers, strings and lists are all bounded; a list
+    holds bounded strings or such objects (evt/vad.voices, revision 5)."""
+    assert obj["additionalProperties"] is False, where
+    for key, prop in obj["properties"].items():
         for alt in prop.get("anyOf", [prop]):
             types = alt.get("type", [])
             types = types if isinstance(types, list) else [types]
             if "integer" in types and "const" not in alt:
-                assert "minimum" in alt and "maximum" in alt, (name, key)
-                assert alt["maximum"] <= 2 ** 42, (name, key)
+                assert "minimum" in alt and "maximum" in alt, (where, key)
+                assert alt["maximum"] <= 2 ** 42, (where, key)
             if "string" in types and "enum" not in alt:
-                assert "maxLength" in alt, (name, key)
+                assert "maxLength" in alt, (where, key)
             if "array" in types:
-                assert "maxItems" in alt and "maxLength" in alt["items"], (name, key)
-            assert "number" not in types, (name, key)
+                items = alt["items"]
+                assert "maxItems" in alt, (where, key)
+                if items.get("type") == "object":
+                    _check_bounded(items, "%s.%s[]" % (where, key))
+                else:
+                    assert "maxLength" in items, (where, key)
+            assert "object" not in types, (where, key)  # objects only inside lists, checked above
+            assert "number" not in types, (where, key)
+
+
+def test_voices_lists_are_the_table_s_size():
+    for name in ("evt_vad", "evt_session"):
+        assert _schema(name)["properties"]["voices"]["maxItems"] == protocol.VOICES_MAX, name
+
+
+@pytest.mark.parametrize("name", [n for n in schema_names() if not n.startswith("cmd_") and n != "status"])
+def test_device_schemas_are_allow_lists_with_bounds(name):
+    """Every device->host schema: no other field, every integer bounded, every string and list capped."""
+    s = _schema(name)
+    _check_bounded(s, name)
     seq = s["properties"].get("seq")
     if seq is not None:
         assert (seq["minimum"], seq["maximum"]) == (1, 2 ** 31 - 1), name

@@ -43,8 +43,9 @@ def fill(store):
                           break_before_s=brk, short_break=short, purpose="Family contact, weekly")
         hands = [{"raised_ms": start + 600000, "acked_ms": start + 626000},
                  {"raised_ms": start + 1300000, "acked_ms": start + 1309000, "source": "host"}]
+        # a video call: the family (voices 2 and 3) through the laptop's loudspeaker, the practitioner in the room
         store_session(store, row, conversation(seed, start, actual, voices=3, practitioner=1, style=style,
-                                                       shy=(3, shy)),
+                                                       shy=(3, shy), remote=(2, 3)),
                       hands=hands, warning_ms=start + (minutes - 5) * 60000)
     other = session_row("other-1", room="Other room", device="puck-other", started_ms=t0 + 3 * day, minutes=30)
     store_session(store, other, conversation(9, t0 + 3 * day, 1800))
@@ -107,6 +108,13 @@ def test_sessions_review_practitioner_note_csv_series(site):
     assert page.locator("svg.timeline rect.turn").count() == len(store.session_turns("fam-3"))
     assert "Many short questions" in page.locator(".quiet-note").inner_text()
     assert "at 25:00" in page.content()          # when the warning came
+    # the room and the call: the family's two voices came through the laptop (evt/turn.remote)
+    turns = store.session_turns("fam-3")
+    call_ms = sum(x["end_ms"] - x["start_ms"] for x in turns if x["voice"] in (2, 3))
+    share = call_ms / float(sum(x["end_ms"] - x["start_ms"] for x in turns))
+    rc = page.locator(".room-call").inner_text()
+    assert ("The call: %d%% of the talk" % round(100 * share)) in rc, rc
+    assert [page.locator("td.where").nth(i).inner_text() for i in range(3)] == ["the room", "the call", "the call"]
     page.click("button[data-voice='1']")
     page.wait_for_url(url + "sessions/fam-3")
     assert store.practitioner_voice("fam-3") == 1
@@ -130,6 +138,7 @@ def test_sessions_review_practitioner_note_csv_series(site):
     for row, t in zip(got, turns):
         assert (int(row["voice"]), int(row["start_ms"]), int(row["end_ms"])) == (t["voice"], t["start_ms"], t["end_ms"])
         assert row["practitioner"] == ("yes" if t["voice"] == 1 else "no")
+        assert row["call"] == row["remote"] == ("no" if t["voice"] == 1 else "yes")
 
     # a series: made from one review page, joined from others, shown side by side
     page.fill("input[name=name]", "Family A, weekly")
@@ -151,6 +160,7 @@ def test_sessions_review_practitioner_note_csv_series(site):
     assert calls.count() == 4
     assert [calls.nth(i).locator("a").get_attribute("href") for i in range(4)] == \
         ["/sessions/fam-%d" % i for i in (1, 2, 3, 5)]
-    assert calls.nth(0).locator("meter").count() == 2
+    assert calls.nth(0).locator("meter").count() == 3
+    assert calls.nth(0).locator("td.call-share").inner_text().endswith("%")
     shot(page, "review-series.png")
     assert not errors, errors

@@ -191,3 +191,28 @@ def test_timeline_svg_has_a_lane_per_voice_and_escapes_text():
     assert out.index("Voice 2 (you)") < out.index("Voice 1")           # the practitioner's lane first
     assert "<warning>" not in out and "&lt;warning&gt;" in out and "a &amp; b" in out
     assert "style=" not in out and "<script" not in out                  # the CSP allows neither inline
+
+
+def test_room_and_call_from_each_voice_s_latest_remote_flag():
+    # voice 1 in the room; voice 2 from the laptop: its first turn came before the cue had decided
+    # (false), the later ones say true, so all its talk is the call's; voice 3 never flagged (unknown)
+    turns = (tl((1, 0, 40), remote=False) + tl((2, 41, 51), remote=False) + tl((2, 52, 62), remote=True)
+             + tl((1, 63, 73), remote=False) + tl((3, 74, 78)) + tl((2, 80, 90), remote=True))
+    assert M.places(turns) == {1: False, 2: True, 3: None}
+    rc = M.room_and_call(turns)
+    assert (rc["room_ms"], rc["call_ms"], rc["unknown_ms"]) == (50000, 30000, 4000)
+    assert rc["call_share"] == pytest.approx(30 / 84.0) and rc["room_share"] == pytest.approx(50 / 84.0)
+    assert rc["room_share"] + rc["call_share"] + rc["unknown_share"] == pytest.approx(1.0)
+    assert (rc["room_turns"], rc["call_turns"], rc["unknown_turns"]) == (2, 3, 1)
+    assert rc["call_voices"] == [2] and rc["room_voices"] == [1]
+    m = M.compute(SESSION, turns, [])
+    assert m["room_call"] == rc
+    assert [m["voices"][v]["remote"] for v in (1, 2, 3)] == [False, True, None]
+
+
+def test_room_and_call_unknown_without_any_flag():
+    # an older puck (no evt/turn.remote) or the light configuration: nothing known, no figure
+    assert M.room_and_call(BASIC) is None
+    assert M.room_and_call(tl((1, 0, 10), remote=None)) is None
+    assert M.compute(SESSION, BASIC, [])["room_call"] is None
+    assert M.places(BASIC) == {1: None, 2: None, 3: None}

@@ -97,7 +97,7 @@ def test_unknown_ids_404_and_an_empty_session_is_a_header_row(env):
     assert admin.get("/series/x").status_code == 422
     r = admin.get("/sessions/empty.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert r.text == "session_id,turn,voice,practitioner,start_ms,end_ms,start_s,dur_s,level_db,conf\r\n"
+    assert r.text == "session_id,turn,voice,practitioner,start_ms,end_ms,start_s,dur_s,level_db,conf,call,remote\r\n"
     page = admin.get("/sessions/empty")
     assert page.status_code == 200 and "No turns were heard" in page.text
     js = admin.get("/sessions/empty.json").json()
@@ -112,6 +112,7 @@ def test_csv_and_json_rows_match_the_store(env):
     assert len(rows) == len(turns) > 3
     assert [(int(r["voice"]), int(r["start_ms"]), int(r["end_ms"])) for r in rows] == \
         [(t["voice"], t["start_ms"], t["end_ms"]) for t in turns]
+    assert {(r["call"], r["remote"]) for r in rows} == {("", "")}   # no flag sent: not known
     js = admin.get("/sessions/r1-04.json").json()
     assert [t["start_ms"] for t in js["turns"]] == [t["start_ms"] for t in turns]
     assert js["metrics"]["turns"] == len(turns) and "note" not in js

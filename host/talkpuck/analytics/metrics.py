@@ -74,6 +74,47 @@ def talk(turns):
     return dict(sorted(ms.items())), {v: (x / total if total else 0.0) for v, x in sorted(ms.items())}
 
 
+def places(turns):
+    """{voice: True (the call: a laptop loudspeaker), False (the room), None (not known)}: the puck's
+    latest `remote` flag for each voice in the session (evt/turn.remote, protocol revision 5). The
+    puck pools its cue over all of a voice's talk, so its last decision is its best; a turn without
+    the flag (an older puck, or the light configuration) changes nothing."""
+    out = {}
+    for t in sorted(turns, key=lambda r: (r["start_ms"], r["end_ms"])):
+        v = int(t["voice"])
+        r = t.get("remote")
+        if r is not None:
+            out[v] = bool(r)
+        else:
+            out.setdefault(v, None)
+    return dict(sorted(out.items()))
+
+
+def room_and_call(turns, where=None):
+    """Talk time, share and turns of the room and of the call (docs/metrics.md): each turn counted
+    where its voice is (`places`); None when no voice of the session carries a flag (nothing known).
+    Shares are of all talk, the unknown included, so room + call + unknown = 1."""
+    where = places(turns) if where is None else where
+    if not any(x is not None for x in where.values()):
+        return None
+    ms = {"room": 0, "call": 0, "unknown": 0}
+    n = {"room": 0, "call": 0, "unknown": 0}
+    for t in turns:
+        w = where.get(int(t["voice"]))
+        key = "unknown" if w is None else ("call" if w else "room")
+        ms[key] += int(t["end_ms"] - t["start_ms"])
+        n[key] += 1
+    total = sum(ms.values())
+    out = {}
+    for key in ("room", "call", "unknown"):
+        out[key + "_ms"] = ms[key]
+        out[key + "_share"] = ms[key] / total if total else 0.0
+        out[key + "_turns"] = n[key]
+    out["call_voices"] = [v for v, w in where.items() if w]
+    out["room_voices"] = [v for v, w in where.items() if w is False]
+    return out
+
+
 def balance(shares):
     """Normalised Shannon entropy of the talk shares: 1 = everyone equal, 0 = one voice; None under 2 voices."""
     p = [s for s in shares.values() if s > 0]
@@ -280,8 +321,10 @@ def compute(session, turns, hands, practitioner=None, th=DEFAULT):
     mono_by = {}
     for m in mono:
         mono_by[m["voice"]] = mono_by.get(m["voice"], 0) + 1
+    where = places(ts)
     voices = {v: {"talk_ms": talk_ms[v], "share": shares[v], "turns": n[v], "cut_ins": cut_by.get(v, 0),
-                  "monologues": mono_by.get(v, 0), "practitioner": v == practitioner} for v in talk_ms}
+                  "monologues": mono_by.get(v, 0), "practitioner": v == practitioner, "remote": where.get(v)}
+              for v in talk_ms}
     sides = None
     if practitioner is not None and ts:
         p_ms = talk_ms.get(practitioner, 0)
@@ -303,7 +346,7 @@ def compute(session, turns, hands, practitioner=None, th=DEFAULT):
         "silences_long": sil["count_long"], "response_gap_median_ms": median(rgaps),
         "hand_raises": len(hands), "hands_acked": len(waits),
         "hand_wait_median_s": median(waits), "hand_wait_longest_s": max(waits) if waits else None,
-        "practitioner": practitioner, "sides": sides,
+        "practitioner": practitioner, "sides": sides, "room_call": room_and_call(ts, where),
         "interrogation": interrogation(ts, practitioner, th),
         "moments": difficult_moments(ts, session, th),
         "thresholds": vars(th),

@@ -1,8 +1,11 @@
-"""summary — per-session figures (turns per voice, talk time per voice, hand raises) and `stats()`.
+"""summary — per-session figures (turns per voice, talk time per voice, the room and the call, hand
+raises) and `stats()`.
 
 Pure arithmetic over rows the Store returns; voices are the anonymous numbers the puck gives,
-which restart with every session (protocol §10).
+which restart with every session (protocol §10). Where a voice is (the room, or the call through a
+laptop loudspeaker: evt/turn.remote) is analytics.metrics.places.
 """
+from talkpuck.analytics.metrics import places, room_and_call
 
 
 MONOLOGUE_MS = 60000  # one voice talking this long without another voice in between
@@ -10,7 +13,8 @@ CUT_IN_MS = 200  # a voice that starts within this of another's end (or before i
 
 
 def voices_of(turns):
-    """{voice: {"turns", "talk_s", "share", "monologues", "cut_ins"}} from turn rows in start order.
+    """{voice: {"turns", "talk_s", "share", "monologues", "cut_ins", "remote"}} from turn rows in start
+    order; `remote` is where the voice is (metrics.places: true the call, false the room, None unknown).
 
     A monologue is a run of the same voice's turns (no other voice between them) of at least
     MONOLOGUE_MS from first start to last end. A cut-in is a turn that starts no later than
@@ -40,9 +44,25 @@ def voices_of(turns):
     if run_voice is not None and run_end - run_start >= MONOLOGUE_MS:
         out[run_voice]["monologues"] += 1
     total = sum(v["talk_ms"] for v in out.values()) or 1
+    where = places(turns)
     return {k: {"turns": v["turns"], "talk_s": round(v["talk_ms"] / 1000.0, 1),
                 "share": round(v["talk_ms"] / float(total), 3),
-                "monologues": v["monologues"], "cut_ins": v["cut_ins"]} for k, v in sorted(out.items())}
+                "monologues": v["monologues"], "cut_ins": v["cut_ins"], "remote": where.get(k)}
+            for k, v in sorted(out.items())}
+
+
+def room_call_view(turns):
+    """The room and the call, rounded for the pages and the CLI: {"room_s", "call_s", "unknown_s",
+    "room_share", "call_share", "unknown_share", "call_voices"}, or None when nothing is known."""
+    rc = room_and_call(turns)
+    if rc is None:
+        return None
+    out = {}
+    for key in ("room", "call", "unknown"):
+        out[key + "_s"] = round(rc[key + "_ms"] / 1000.0, 1)
+        out[key + "_share"] = round(rc[key + "_share"], 3)
+    out["call_voices"] = rc["call_voices"]
+    return out
 
 
 def session_summary(store, sid):
@@ -59,7 +79,7 @@ def session_summary(store, sid):
     waits = [(h["acked_ms"] - h["raised_ms"]) / 1000.0 for h in hands if h["acked_ms"]]
     return dict(s, duration_s=duration_s, turns=len(turns),
                 talk_s=round(sum(t["dur_ms"] for t in turns) / 1000.0, 1),
-                voices=voices_of(turns), hand_raises=len(hands),
+                voices=voices_of(turns), room_call=room_call_view(turns), hand_raises=len(hands),
                 hands_acked=sum(1 for h in hands if h["state"] == "acked"),
                 hand_wait_mean_s=round(sum(waits) / len(waits), 1) if waits else None,
                 remote_hands=sum(1 for h in hands if h["source"] == "host"))

@@ -63,8 +63,15 @@ def run_show(args):
     if s["break_before_s"] is not None:
         print("break before: %s%s" % (_mmss(s["break_before_s"]), "  (shorter than the minimum)" if s["short_break"] else ""))
     print("turns %d  talk time %s" % (s["turns"], _mmss(s["talk_s"])))
+    where = {True: "  the call", False: "  the room", None: ""}
     for voice, v in s["voices"].items():
-        print("  voice %-3s %4d turns  %7s  %3.0f%%" % (voice, v["turns"], _mmss(v["talk_s"]), 100 * v["share"]))
+        print("  voice %-3s %4d turns  %7s  %3.0f%%%s" % (voice, v["turns"], _mmss(v["talk_s"]), 100 * v["share"],
+                                                       where[v.get("remote")]))
+    rc = s.get("room_call")
+    if rc:  # the puck told the room from the call (evt/turn.remote)
+        print("the room %s (%.0f%%)  the call %s (%.0f%%)%s" % (
+            _mmss(rc["room_s"]), 100 * rc["room_share"], _mmss(rc["call_s"]), 100 * rc["call_share"],
+            "  not known %s (%.0f%%)" % (_mmss(rc["unknown_s"]), 100 * rc["unknown_share"]) if rc["unknown_s"] else ""))
     print("hand raises %d (acknowledged %d, remote %d), mean wait %s" % (
         s["hand_raises"], s["hands_acked"], s["remote_hands"], _mmss(s["hand_wait_mean_s"])))
     return 0

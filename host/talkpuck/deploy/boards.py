@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))  # boards/ and chips/ are pack
 ROLES = ("mic_sck", "mic_ws", "mic_sd", "led_data", "button")  # pins the MCU HAL (firmware/hal_mcu.py) drives
 PULLS = ("up", "down", "none")
 ORDERS = ("RGB", "GRB", "BRG", "RBG", "GBR", "BGR")
+DETECTORS = ("full", "light")  # the board's `detector` (app_main.py; puckcore/detect_light.py), default full
 
 
 def board_names():
@@ -166,6 +167,8 @@ def _check_sections(board, chip, errors):
     chime = board.get("chime")  # optional: the OS's audio output (a Pi); an MCU's piezo is pins.chime
     if chime is not None and (not isinstance(chime, dict) or not isinstance(chime.get("device"), (str, int, type(None)))):
         errors.append("chime: must be an object with device (an audio output name, index or null)")
+    if board.get("detector", "full") not in DETECTORS:
+        errors.append("detector: must be one of %s (light: one voice, no remote cue)" % ", ".join(DETECTORS))
     button = board.get("button")
     if not isinstance(button, dict):
         errors.append("button: must be an object")

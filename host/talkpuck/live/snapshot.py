@@ -12,6 +12,7 @@ from puckcore.outbox import Outbox
 from puckcore.protocol import LIVE_PHASES as LIVE
 
 from talkpuck.analytics import voices_of
+from talkpuck.analytics.summary import room_call_view
 from talkpuck.auth.rooms import can_see
 from talkpuck.live import mirror
 from talkpuck.store import NO_ROOM
@@ -67,7 +68,9 @@ def device_view(d, now_ms, room_info=None):
             "outbox": tele.get("outbox"), "dropped": tele.get("dropped"), "rejected": tele.get("rejected"),
             "mem_free": tele.get("mem_free"), "last_seen_ms": d.get("last_seen_ms"),
             "state_age_s": round(age / 1000.0, 1) if d["state_ms"] else None,
-            "health": health(d, now_ms), "follow_s": st.get("follow_s")}
+            "health": health(d, now_ms), "follow_s": st.get("follow_s"),
+            # the voice talking now comes from the call (true) or the room (false); None: not known (state.remote)
+            "remote": st.get("remote") if st.get("talking") else None}
     st2 = dict(st, remaining_s=remaining) if remaining is not None else st
     v = mirror.view_from_state(st2, online=d["online"], warn_s=info.get("warn_s", 0),
                                min_break_s=info.get("min_break_s", 0), break_s=info.get("break_s", 0),
@@ -107,8 +110,10 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None):
         dv = device_view(d, now, info)
         r["devices"].append(dv)
         if s:
-            # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice
-            sv = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(store.session_turns(s["id"])))
+            # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice, where
+            # each voice is (the room or the call), and the call's share of the talk (analytics.metrics)
+            turns = store.session_turns(s["id"])
+            sv = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(turns), room_call=room_call_view(turns))
             sv["warning"] = dv["phase"] in ("warning", "wrapup")
             dv["session_view"] = sv
             r["sessions"].append(sv)

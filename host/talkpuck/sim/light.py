@@ -22,7 +22,7 @@ import time
 
 from puckcore.codec import device_root, encode_doc
 from puckcore.outbox import Outbox
-from puckcore.protocol import GROUP, ROOT
+from puckcore.protocol import GROUP, PROTOCOL_REVISION, ROOT
 from talkpuck.sim.mqttlite import LiteClient
 
 PHASES = ("running", "warning", "ended")
@@ -77,7 +77,7 @@ class LightPuck:
         await c.subscribe("%s/%s/cmd/#" % (ROOT, GROUP), 1)
         await c.publish(self.root + "status", b"online", 1, True)
         info = {"fw": "0.1.0-light", "board": "light-sim", "leds": 16, "room": "Room %s" % self.device,
-                "caps": ["turns", "button"], "proto_rev": 1}
+                "caps": ["turns", "button", "voices", "remote"], "proto_rev": PROTOCOL_REVISION}
         await c.publish(self.root + "info", encode_doc(self.boot, self.ms(), info), 1, True)
         await self._publish_state()
 
@@ -127,9 +127,11 @@ class LightPuck:
 
     def turn(self):
         end = self.ms()
+        voice = self.rng.randint(1, 6)
         self.event("turn", {"start_ms": max(0, end - self.rng.randint(800, 6000)), "end_ms": end,
-                            "voice": self.rng.randint(1, 6), "conf": self.rng.randint(40, 100),
-                            "level_db": -self.rng.randint(20, 45)})
+                            "voice": voice, "conf": self.rng.randint(40, 100),
+                            "level_db": -self.rng.randint(20, 45),
+                            "remote": voice >= 5})  # voices 5 and 6 come through a laptop (revision 5)
 
     async def _every(self, period_s, action, jitter=0.3):
         await asyncio.sleep(self.rng.random() * period_s)      # pucks do not start in step

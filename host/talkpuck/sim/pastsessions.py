@@ -4,7 +4,10 @@
 hands) with the same set again, dated in the last two weeks (inside any retention window): a few
 calls per room with turns of two to three anonymous voices (one with a voice change inside a turn,
 `cont`), hand raises and their waits, one overrun, one back-to-back, and a series of three shorter
-calls in the first room. A second `make demo` therefore shows what the first showed.
+calls in the first room. In the series' calls the family (voices 2 and 3) is on a video call, through
+the laptop's loudspeaker: their turns carry `remote` (evt/turn.remote), so the review pages show the
+room and the call; the other sessions are all in the room. A second `make demo` therefore shows what
+the first showed.
 
 Series: `group_series()` puts the three shorter calls in one series (store/review.py), the same
 series every run; their purpose also names it ("Family series, call 1 of 3").
@@ -54,7 +57,7 @@ def seed(store, rooms, now_ms, seed=7):
                 id=sid, device=device, room=room, source="host", purpose=purpose, limit_s=limit_min * 60,
                 warn_s=300, phase="ended", requested_ms=start - 2000, started_ms=start, ended_ms=end, extended_s=0,
                 break_before_s=gap_s, short_break=gap_s is not None and gap_s < store.default_min_break_s))
-            _turns(c, rng, sid, device, k, start, end, voices=3 if call else 2)
+            _turns(c, rng, sid, device, k, start, end, voices=3 if call else 2, remote=(2, 3) if call else ())
             _hands(c, rng, sid, device, room, k, start, end)
             ids.append(sid)
             if call:
@@ -71,7 +74,7 @@ def _ended(ids, c):
                                             .where(s.id.in_(ids)))]
 
 
-def _turns(c, rng, sid, device, k, start, end, voices):
+def _turns(c, rng, sid, device, k, start, end, voices, remote=()):
     boot = "deadbe%02x" % k
     t_ms, seq, prev_voice = start + 4000, 1, 0
     weights = [5, 3, 2][:voices]
@@ -84,7 +87,8 @@ def _turns(c, rng, sid, device, k, start, end, voices):
         # now and then the next voice comes straight in; once per call a voice change inside one turn
         cont = seq == 6
         c.execute(t.turns.insert().values(device=device, boot=boot, seq=seq, session_id=sid, voice=voice, conf=85,
-                                          start_ms=t_ms, end_ms=e, dur_ms=e - t_ms, level_db=-30, cont=cont))
+                                          start_ms=t_ms, end_ms=e, dur_ms=e - t_ms, level_db=-30, cont=cont,
+                                          remote=voice in remote))
         seq += 1
         prev_voice = voice
         t_ms = e + (0 if rng.random() < 0.2 or seq == 6 else int(rng.expovariate(1 / 1500.0)) + 200)

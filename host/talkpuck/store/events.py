@@ -21,7 +21,7 @@ _EVENT_COLS = {"device": "text", "boot": "text", "seq": "int", "kind": "text", "
                "wall_ms": "bigint", "received_ms": "bigint", "payload": "text", "session_id": "text"}
 _TURN_COLS = {"device": "text", "boot": "text", "seq": "int", "session_id": "text", "voice": "int", "conf": "int",
               "start_ms": "bigint", "end_ms": "bigint", "dur_ms": "int", "level_db": "int",
-              "cont": "boolean"}
+              "cont": "boolean", "remote": "boolean"}
 
 
 def _pg_unnest(table, cols, returning=""):
@@ -180,7 +180,7 @@ class EventsMixin:
         end = times.get("end_ms", wall_ms)
         return dict(device=device, boot=boot, seq=seq, session_id=sid, voice=p["voice"], conf=p.get("conf"),
                     start_ms=start, end_ms=end, dur_ms=max(0, end - start), level_db=p.get("level_db"),
-                    cont=bool(p.get("cont")))
+                    cont=bool(p.get("cont")), remote=p.get("remote"))  # None: unknown (protocol §1)
 
     # -- queries ----------------------------------------------------------------------------------
     def events(self, device=None, kind=None, limit=1000):

@@ -93,8 +93,16 @@ def m011_live(conn):
         conn.execute(text("ALTER TABLE turns ADD COLUMN cont BOOLEAN"))
 
 
+def m012_remote(conn):
+    """evt/turn.remote (protocol revision 5): turns.remote keeps the puck's flag with the turn
+    (true: a voice through a laptop loudspeaker, the call; false: in the room; NULL: not known, as
+    every turn stored before this migration and every turn of an older puck)."""
+    if "remote" not in {c["name"] for c in inspect(conn).get_columns("turns")}:
+        conn.execute(text("ALTER TABLE turns ADD COLUMN remote BOOLEAN"))
+
+
 # numbered by name (m010_review -> 10): numbers may leave gaps, the order is what counts
-MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review, m011_live]
+MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review, m011_live, m012_remote]
 
 
 def number_of(fn):

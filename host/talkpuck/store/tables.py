@@ -84,6 +84,7 @@ turns = Table(
     Column("start_ms", BigInteger, nullable=False), Column("end_ms", BigInteger, nullable=False),
     Column("dur_ms", Integer, nullable=False), Column("level_db", Integer),
     Column("cont", Boolean),                        # evt/turn.cont: continues the turn before it (m011_live)
+    Column("remote", Boolean),                      # evt/turn.remote: the call (true), the room (false), NULL unknown (m012_remote)
     UniqueConstraint("device", "boot", "seq", name="uq_turns_device_boot_seq"),
 )
 

@@ -79,7 +79,8 @@ function drawRoom(el, room) {
     const ph = row.querySelector(".phase");
     ph.textContent = d.phase; ph.className = "phase phase-" + d.phase;
     const who = row.querySelector(".who");
-    who.textContent = d.mic === "paused" ? "mic paused" : (d.talking ? "voice " + d.voice + " talking" : "quiet");
+    who.textContent = d.mic === "paused" ? "mic paused" : (d.talking ? "voice " + d.voice + " talking" +
+      (d.remote === true ? " · the call" : "") : "quiet");
     who.className = "who " + (d.talking ? "talking" : "silent");
     if (d.follow_s) who.textContent += " · follow-up window: " + Math.ceil(d.follow_s / 60) + " min left";
     row.querySelector(".meta").textContent = d.id + (d.online ? "" : " (offline)") +
@@ -121,6 +122,7 @@ function drawRoom(el, room) {
   note.textContent = short ? Math.floor(room.since_last_s / 60) + " minutes since the last call (the room's minimum break is " +
     Math.round(room.min_break_s / 60) + " minutes)" : "";
   drawVoices(el.querySelector(".voices"), s ? s.voices : null);
+  drawRoomCall(el.querySelector(".room-call"), s ? s.room_call : null);
   let more = el.querySelector(".more-sessions");
   if (!more) { more = document.createElement("div"); more.className = "more-sessions"; el.querySelector(".voices").after(more); }
   more.replaceChildren(...sessions.slice(1).map((x) => {
@@ -163,15 +165,27 @@ function drawSessionLine(line, s, withDevice) {
   if (s.short_break) { const w = document.createElement("span"); w.className = "short-break"; w.textContent = " · started without the minimum break"; line.append(w); }
 }
 
-// the session's balance of voices: one bar per anonymous voice, with its turns, monologues and cut-ins
+// the room and the call (evt/turn.remote): the call's share of the talk, when the puck tells them apart
+function drawRoomCall(p, rc) {
+  p.hidden = !rc;
+  if (!rc) { p.textContent = ""; return; }
+  const pct = (x) => Math.round(x * 100) + "%";
+  p.innerHTML = '<strong class="rc-call"></strong> <span class="rc-room"></span> <span class="rc-unknown"></span>';
+  p.querySelector(".rc-call").textContent = "The call: " + pct(rc.call_share) + " of the talk";
+  p.querySelector(".rc-room").textContent = "· the room: " + pct(rc.room_share);
+  p.querySelector(".rc-unknown").textContent = rc.unknown_s ? "· not known: " + pct(rc.unknown_share) : "";
+}
+
+// the session's balance of voices: one bar per anonymous voice (the call's in another colour), with its
+// turns, monologues and cut-ins
 function drawVoices(ul, voices) {
   const rows = voices ? Object.entries(voices) : [];
   ul.replaceChildren(...rows.map(([voice, v]) => {
     const li = document.createElement("li");
-    li.className = "voice"; li.dataset.voice = voice;
+    li.className = "voice" + (v.remote === true ? " call" : ""); li.dataset.voice = voice;
     const pct = Math.round(v.share * 100);
     li.innerHTML = '<span class="name"></span><span class="bar"><span class="fill"></span></span><span class="figs"></span>';
-    li.querySelector(".name").textContent = "voice " + voice;
+    li.querySelector(".name").textContent = "voice " + voice + (v.remote === true ? " · the call" : v.remote === false ? " · room" : "");
     li.querySelector(".fill").style.width = pct + "%";
     const plural = (n, w) => n + " " + w + (n === 1 ? "" : "s");
     li.querySelector(".figs").textContent = pct + "% · " + plural(v.turns, "turn") +

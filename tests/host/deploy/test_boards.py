@@ -130,3 +130,11 @@ def test_cli_board_check(tmp_path, capsys):
     path.write_text(json.dumps(b))
     assert main(["board", "check", str(path)]) == 1
     assert "error: pins.led_data: GPIO15 is already used by pins.button" in capsys.readouterr().out
+
+
+def test_detector_configuration_is_checked():
+    assert load_board("pico-w")["detector"] == "light"     # the Pico W runs the light detector
+    assert "detector" not in load_board("esp32s3-devkit")  # the full one by default
+    p = _pico()
+    p["detector"] = "tiny"
+    assert _errors(p) == ["detector: must be one of full, light (light: one voice, no remote cue)"]

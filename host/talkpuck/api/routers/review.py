@@ -28,7 +28,7 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
                          "web", "templates", "review")
 PER_PAGE = 25
 CSV_FIELDS = ("session_id", "turn", "voice", "practitioner", "start_ms", "end_ms", "start_s", "dur_s",
-              "level_db", "conf")
+              "level_db", "conf", "call", "remote")
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
                           trim_blocks=True, lstrip_blocks=True)
 
@@ -204,13 +204,17 @@ def session_csv(sid: str, request: Request, store=Depends(deps.store), who=Depen
     pv = store.practitioner_voice(sid)
     if pv is None:
         pv = metrics.suggested_practitioner(turns, s["started_ms"], _thresholds(request))
+    where = metrics.places(turns)
+    yes_no = {True: "yes", False: "no", None: ""}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_FIELDS)
     for i, t in enumerate(turns, 1):
         w.writerow((sid, i, t["voice"], "yes" if t["voice"] == pv else "no", t["start_ms"], t["end_ms"],
                     "%.3f" % ((t["start_ms"] - s["started_ms"]) / 1000.0), "%.3f" % ((t["end_ms"] - t["start_ms"]) / 1000.0),
-                    "" if t["level_db"] is None else t["level_db"], "" if t["conf"] is None else t["conf"]))
+                    "" if t["level_db"] is None else t["level_db"], "" if t["conf"] is None else t["conf"],
+                    # call: where the figures put the turn (its voice's latest flag); remote: as the turn came
+                    yes_no[where.get(int(t["voice"]))], yes_no[None if t.get("remote") is None else bool(t["remote"])]))
     name = "session-%s.csv" % "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in sid)
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="%s"' % name})
