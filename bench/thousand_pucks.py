@@ -66,6 +66,17 @@ WEB_USER = "bench"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def reap(p, wait_s, kill_wait_s):
+    """Wait for child `p` to end (killed after `wait_s`) and close its stdout."""
+    try:
+        p.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait(kill_wait_s)
+    if p.stdout is not None:
+        p.stdout.close()
+
+
 def free_port(addr):
     with socket.socket() as s:
         s.bind((addr, 0))
@@ -233,13 +244,7 @@ class Streams:
             except (OSError, ValueError):
                 pass
         for p, out in zip(self.procs, self.outs):
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
-            if p.stdout is not None:
-                p.stdout.close()
+            reap(p, 30, 5)
             try:
                 with open(out) as f:
                     self.results.append(json.load(f))
@@ -439,13 +444,7 @@ def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
             if readers is not None:
                 readers.stop()
             host.terminate()
-            try:
-                host.wait(30)
-            except subprocess.TimeoutExpired:
-                host.kill()
-                host.wait(10)
-            if host.stdout is not None:
-                host.stdout.close()
+            reap(host, 30, 10)
         if streams:
             rows, outside = stream_rows(os.path.join(data_dir, "talkpuck.db"))
     finally:
