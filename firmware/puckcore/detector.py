@@ -28,6 +28,8 @@ the oldest is dropped and counted (`dropped`, reported in `tele` as `detector_dr
 above is 100) and the voice label's (how much nearer its voice is than the next one). Levels are
 integer dBFS of the mean absolute sample.
 """
+from array import array
+
 from puckcore.changepoint import ChangeDetector
 from puckcore.detect_params import DBQ, DetectParams
 from puckcore.frontend import FrontEnd
@@ -38,6 +40,9 @@ from puckcore.ringqueue import RingQueue
 from puckcore.ticks import ticks_add, ticks_diff
 from puckcore.turns import IDLE, TurnSegmenter
 from puckcore.vad import Vad
+from puckcore.vectorvoices import VectorVoices
+from puckcore.voicevec import DIM, VoiceVector
+from puckcore.voicevec import M as VM
 from puckcore.voices import VoiceClusters
 
 EV_TURN_START = 1
@@ -62,6 +67,10 @@ class TurnDetector:
                                     p.voice_spread_min_q4, p.voice_spread_max_q4,
                                     p.voice_min_new_frames, p.voice_weight_cap)
         self.remote = RemoteCue(p.max_voices, p.voice_buf_frames, fast=fast)
+        # the learned voice vector (issue 15): every second voiced frame of a turn, pooled per piece
+        self.vec = VoiceVector((p.voice_buf_frames + 1) >> 1, fast) if p.voice_vector else None
+        self.vvoices = VectorVoices(p.max_voices, DIM, VM.NEW_Q10, VM.SURE_Q10, VM.MIN_NEW, p.voice_weight_cap)
+        self._u = array("i", [0] * DIM)
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
         self._cont = 0  # 1: the next EV_TURN_END piece continues the last one (a long turn was cut)
         self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
@@ -79,6 +88,7 @@ class TurnDetector:
     def reset_voices(self):
         """A session starts or ends: forget every voice and the pitch track (docs/privacy.md)."""
         self.voices.reset()
+        self.vvoices.reset()
         self.remote.reset()
         self.changes.reset()
         self._voiced_at_speech = 0
@@ -122,6 +132,8 @@ class TurnDetector:
                 i = cd.n
                 if cd.add(vo.lag, log2_q8(vo.lag), now_ms):
                     self.remote.add(i, fe.level_dbq, fe.low_dbq)
+                    if self.vec is not None and not i & 1:
+                        self.vec.frame(frame, i >> 1)
                 full = cd.n >= cd.cap  # only an add can fill the buffer
             if speech:
                 self._voiced_at_speech = cd.n
@@ -194,8 +206,21 @@ class TurnDetector:
             v = 0
             conf = 100
             cont = self._cont
+            vec = self.vec
+            u = self._u
             for k in range(pieces):
-                pv = vs.assign(cd.mean_q4[k], cd.count[k])
+                if vec is not None:
+                    a = cd.bounds[k]
+                    b = cd.bounds[k + 1]
+                    if vec.piece((a + 1) >> 1, (b + 1) >> 1, cd.mean_q4[k], u):
+                        pv = self.vvoices.assign(u, cd.count[k])
+                        pconf = self.vvoices.conf
+                    else:
+                        pv = v or self.last_voice or 1
+                        pconf = 50
+                else:
+                    pv = vs.assign(cd.mean_q4[k], cd.count[k])
+                    pconf = vs.conf
                 self.remote.take(pv, cd.bounds[k], cd.bounds[k + 1])
                 if v and pv != v:  # the voice changed: report the piece so far
                     cut = cd.time_of(cd.bounds[k])
@@ -205,7 +230,7 @@ class TurnDetector:
                     conf = 100
                     cont = 1
                 v = pv
-                conf = min(conf, snr_conf, vs.conf)
+                conf = min(conf, snr_conf, pconf)
             self.events.put((EV_TURN_END, start, tr.end_ms, v, conf, level, cont))
             self._turns += 1
         self._cont = 0

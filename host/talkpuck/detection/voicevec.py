@@ -127,3 +127,187 @@ class OnlineVoices:
         self.weight.append(count)
         self.cand = None
         return len(self.centre)
+
+
+# --- the firmware's front end, mirrored in float, and its integer model (voicevec_model.py) -------
+MODEL_PATH = "firmware/puckcore/voicevec_model.py"
+Q = 256.0  # the firmware's logs are Q8 log2
+
+
+def fw_edges(nb=NB, lo=BAND_LO, hi=BAND_HI):
+    """Band edges as FFT bin indices (rectangular mel-spaced bands, each at least one bin)."""
+    e = 700.0 * (10 ** (np.linspace(_mel(lo), _mel(hi), nb + 1) / 2595.0) - 1.0)
+    b = [int(round(f * NFFT / RATE)) for f in e]
+    for i in range(1, len(b)):
+        b[i] = max(b[i], b[i - 1] + 1)
+    return b
+
+
+def spectra(x, frames=None):
+    """Power spectra [frames x 129] of the first 256 samples of each 20 ms frame (Hann window)."""
+    n = len(x) // FRAME
+    fr = x[: n * FRAME].reshape(n, FRAME)[:, :NFFT].astype(float)
+    if frames is not None:
+        fr = fr[np.asarray(frames, int)]
+    win = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(NFFT) / NFFT)  # periodic, as the firmware's
+    return np.abs(np.fft.rfft(fr * win, axis=1)) ** 2
+
+
+def fw_bands(pw, edges=None):
+    """log2 of the summed magnitudes per rectangular band (the firmware's front end, in float)."""
+    edges = edges or fw_edges()
+    mag = np.sqrt(pw)
+    return np.log2(np.stack([mag[:, a:b].sum(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1) + 1.0)
+
+
+def fw_pool(logs, codes, step=2):
+    """A piece's feature: mean of the centred logs of every `step`-th frame, and 4 x mean code / 256."""
+    c = logs[::step] - logs[::step].mean(axis=1, keepdims=True)
+    return np.concatenate([c.mean(axis=0), [PITCH_SCALE * np.mean(codes) / Q]])
+
+
+def to_integer(W, mu, frame_logs):
+    """Fold a float projection (features as fw_pool's) into the firmware's integers.
+
+    Returns dict(W int8 [DIM*NB], WP, OFF, SHIFT): the firmware computes per frame
+    z = sum_b W[j,b] * 256 * centred_log_b >> SHIFT (int8), and per piece
+    mean(z) << SHIFT + WP[j] * mean_q4 / 4 - OFF[j] = 256 * S * ((f - mu) @ W)[j]."""
+    S = 127.0 / np.max(np.abs(W))
+    Wi = np.clip(np.round(W * S), -127, 127).astype(int)  # [(NB+1) x DIM]
+    c = frame_logs - frame_logs.mean(axis=1, keepdims=True)
+    z = np.abs((Q * c) @ Wi[:-1])
+    top = float(np.quantile(z, 0.999))
+    shift = 0
+    while top / (1 << shift) > 120:
+        shift += 1
+    off = np.round(Q * S * (mu @ W)).astype(int)
+    return {"W": [int(v) for v in Wi[:-1].T.ravel()], "WP": [int(v) for v in Wi[-1]],
+            "OFF": [int(v) for v in off], "SHIFT": shift}
+
+
+def write_model(path, model, meta):
+    nb = len(model["EDGES"]) - 1
+    text = '''"""voicevec_model — the learned voice vector's projection and clustering thresholds (generated file).
+
+Written by `talkpuck train-voices` (host/talkpuck/detection/voicevec.py): LDA over pooled log bands
+and pitch of %(examples)s examples of %(speakers)s training speakers (speechconv.split_of), folded to
+integers for puckcore/voicevec.py. Do not edit by hand. HELD_OUT: equal error rate of %(chunk)s-frame
+chunks of the validation speakers (cosine of the vectors, and mean pitch alone for comparison).
+"""
+NB = %(nb)d
+DIM = %(dim)d
+EDGES = %(EDGES)r
+W = %(W)r
+WP = %(WP)r
+OFF = %(OFF)r
+SHIFT = %(SHIFT)d
+NEW_Q10 = %(NEW_Q10)d  # a piece farther than this cosine distance (Q10) from every voice may found one
+SURE_Q10 = %(SURE_Q10)d  # ... at once beyond this
+MIN_NEW = %(MIN_NEW)d  # voiced frames a piece needs to found or confirm a voice
+HELD_OUT = %(HELD_OUT)r
+''' % dict(model, nb=nb, dim=len(model["WP"]), examples=meta["examples"], speakers=meta["speakers"],
+           chunk=meta["chunk"], HELD_OUT=meta["held_out"])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+CHUNK = 100  # voiced frames per training chunk (2 s, about a median piece)
+STEP = 2  # the firmware stores every second voiced frame
+NEW_THR, SURE_THR, MIN_NEW = 0.30, 0.45, 60  # picked on training-speaker conversations (bench/voicevec_proto.py)
+
+
+def voiced_frames(x):
+    """The firmware front end + pitch tracker (CPython): voiced frame indices and pitch codes."""
+    from array import array
+
+    from puckcore.detect_params import DetectParams as P
+    from puckcore.frontend import FrontEnd
+    from puckcore.levels import log2_q8
+    from puckcore.pitch import Voicing
+
+    fe, vo = FrontEnd(P), Voicing()
+    n = len(x) // FRAME
+    raw = x.astype("<i2").tobytes()
+    vf, codes = [], []
+    for i in range(n):
+        fr = array("h")
+        fr.frombytes(raw[i * 2 * FRAME:(i + 1) * 2 * FRAME])
+        fe.process(fr)
+        vo.process(fr, FRAME, fe.dc)
+        if vo.voicing_q8 >= P.voice_min_voicing_q8 and vo.lag > 0:
+            vf.append(i)
+            codes.append(log2_q8(vo.lag))
+    return np.array(vf, int), np.array(codes, int)
+
+
+def collect(index, split, per_speaker, seed, log=None, speakers=None):
+    """Examples of every speaker of `split` (voicetrain.example_samples: a room, a distance, noise,
+    a quarter through the `laptop` loudspeaker): dict(pw, code, spk, ex) over voiced frames."""
+    from talkpuck.detection import speechconv as sc
+    from talkpuck.detection.voicetrain import example_samples
+
+    rng = np.random.default_rng([int(seed), 99])
+    P, C, S, E = [], [], [], []
+    ex = 0
+    for s in (speakers if speakers is not None else sc.speakers_of(index, split)):
+        for _ in range(per_speaker):
+            x = example_samples(index, str(s), rng, rng.random() < 0.25, "laptop")
+            vf, codes = voiced_frames(x)
+            if not len(vf):
+                continue
+            P.append(spectra(x, vf).astype(np.float32))
+            C.append(codes)
+            S += [str(s)] * len(vf)
+            E += [ex] * len(vf)
+            ex += 1
+        if log:
+            log("  %s: %s (%d examples)" % (split, s, ex))
+    return {"pw": np.concatenate(P), "code": np.concatenate(C), "spk": np.array(S), "ex": np.array(E)}
+
+
+def chunk_features(d, logs, L=CHUNK, step=STEP):
+    X, y, pc = [], [], []
+    for e in np.unique(d["ex"]):
+        idx = np.where(d["ex"] == e)[0]
+        for a in range(0, len(idx) - L + 1, L):
+            f = idx[a:a + L]
+            X.append(fw_pool(logs[f], d["code"][f], step))
+            y.append(str(d["spk"][f[0]]))
+            pc.append(float(d["code"][f].mean()))
+    return np.array(X), np.array(y), np.array(pc)
+
+
+def eer(S, same):
+    s1, s0 = S[same], S[~same]
+    th = np.quantile(np.concatenate([s1, s0]), np.linspace(0, 1, 400))
+    frr = np.array([(s1 < t).mean() for t in th])
+    far = np.array([(s0 >= t).mean() for t in th])
+    i = int(np.argmin(np.abs(frr - far)))
+    return float((frr[i] + far[i]) / 2)
+
+
+def pair_eer(Z, y, cosine=True):
+    S = Z @ Z.T if cosine else -np.abs(Z[:, None] - Z[None, :])
+    iu = np.triu_indices(len(y), 1)
+    return eer(S[iu], (y[:, None] == y[None, :])[iu])
+
+
+def fit(train, val=None, dim=DIM, exclude=()):
+    """The integer model from training examples (collect()), scored on validation examples."""
+    edges = fw_edges()
+    lt = fw_bands(train["pw"], edges)
+    X, y, _ = chunk_features(train, lt)
+    keep = np.array([s not in exclude for s in y])
+    W, mu = fit_lda(X[keep], y[keep], dim)
+    model = to_integer(W, mu, lt)
+    model.update({"EDGES": edges, "NEW_Q10": int(round(NEW_THR * 1024)), "SURE_Q10": int(round(SURE_THR * 1024)),
+                  "MIN_NEW": MIN_NEW})
+    held = {}
+    if val is not None and len(val["pw"]):
+        Xv, yv, pv = chunk_features(val, fw_bands(val["pw"], edges))
+        if len(set(yv)) > 1:
+            held = {"vector_eer": round(pair_eer(project(Xv, W, mu), yv), 3),
+                    "pitch_eer": round(pair_eer(pv, yv, False), 3)}
+    meta = {"examples": int(len(np.unique(train["ex"]))), "speakers": int(len(set(y[keep]))), "chunk": CHUNK,
+            "held_out": held}
+    return model, meta, (W, mu)
