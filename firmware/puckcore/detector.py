@@ -17,6 +17,12 @@ last (the new one is only known at the end). A turn that fills the pitch buffer 
 one turn, or the cut of a long one), 0 on the first piece of a turn: `evt/turn` carries it as
 `cont: true`, so the host does not count a piece as a cut-in.
 
+Voices by a learned vector (issue 15, `voice_vector`): every second voiced frame of a turn also
+goes through voicevec.VoiceVector (a fixed-point FFT, log bands, an int8 projection learned by
+`talkpuck train-voices`); each piece's pooled unit vector is clustered by vectorvoices.VectorVoices,
+which decides online how many voices the session has (up to `max_voices`). With `voice_vector`
+off, pieces are clustered by mean pitch (voices.VoiceClusters).
+
 Remote voices (issue 15): the low band and the frame level of every voiced frame are kept with its
 pitch; the frames of each piece go to its voice's remote.RemoteCue, which decides per voice whether
 it sounds like a laptop loudspeaker (band-limited, compressed).
@@ -63,13 +69,15 @@ class TurnDetector:
         p = params
         self.changes = ChangeDetector(p.voice_buf_frames, p.voice_min_frames, p.voice_clip_q8,
                                       p.voice_split_score, p.voice_split_depth, p.frame_ms, fast)
-        self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
-                                    p.voice_spread_min_q4, p.voice_spread_max_q4,
-                                    p.voice_min_new_frames, p.voice_weight_cap)
+        if p.voice_vector:  # the learned spectral vector (issue 15): every second voiced frame of a turn
+            self.vec = VoiceVector((p.voice_buf_frames + 1) >> 1, fast)
+            self.voices = VectorVoices(p.max_voices, DIM, VM.NEW_Q10, VM.SURE_Q10, VM.MIN_NEW, p.voice_weight_cap)
+        else:  # mean pitch alone (issue 4)
+            self.vec = None
+            self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
+                                        p.voice_spread_min_q4, p.voice_spread_max_q4,
+                                        p.voice_min_new_frames, p.voice_weight_cap)
         self.remote = RemoteCue(p.max_voices, p.voice_buf_frames, fast=fast)
-        # the learned voice vector (issue 15): every second voiced frame of a turn, pooled per piece
-        self.vec = VoiceVector((p.voice_buf_frames + 1) >> 1, fast) if p.voice_vector else None
-        self.vvoices = VectorVoices(p.max_voices, DIM, VM.NEW_Q10, VM.SURE_Q10, VM.MIN_NEW, p.voice_weight_cap)
         self._u = array("i", [0] * DIM)
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
         self._cont = 0  # 1: the next EV_TURN_END piece continues the last one (a long turn was cut)
@@ -88,7 +96,8 @@ class TurnDetector:
     def reset_voices(self):
         """A session starts or ends: forget every voice and the pitch track (docs/privacy.md)."""
         self.voices.reset()
-        self.vvoices.reset()
+        if self.vec is not None:
+            self.vec.clear()
         self.remote.reset()
         self.changes.reset()
         self._voiced_at_speech = 0
@@ -213,8 +222,8 @@ class TurnDetector:
                     a = cd.bounds[k]
                     b = cd.bounds[k + 1]
                     if vec.piece((a + 1) >> 1, (b + 1) >> 1, cd.mean_q4[k], u):
-                        pv = self.vvoices.assign(u, cd.count[k])
-                        pconf = self.vvoices.conf
+                        pv = vs.assign(u, cd.count[k])
+                        pconf = vs.conf
                     else:
                         pv = v or self.last_voice or 1
                         pconf = 50

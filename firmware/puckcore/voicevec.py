@@ -19,7 +19,7 @@ import sys
 from array import array
 
 from puckcore import voicevec_model as M
-from puckcore.levels import log2_q8
+from puckcore.levels import LOG2_TAB
 
 NFFT = 256
 NB = M.NB
@@ -31,7 +31,7 @@ def isqrt(v):
     if v <= 0:
         return 0
     x = v
-    y = (x + 1) >> 1
+    y = (x >> 1) + (x & 1)
     while y < x:
         x = y
         y = (x + v // x) >> 1
@@ -101,11 +101,22 @@ def fft_bands(buf, win, re, im, rev, cosq, sinq, edges, nb, bands):
         bands[b] = acc
 
 
-def project(logs, nb, w, dim, shift, store, off):
-    """Portable: store[off + j] = clamp((sum_b w[j*nb+b] * (logs[b] - mean)) >> shift, -127, 127)."""
+def project(bands, nb, tab, logs, w, dim, shift, store, off):
+    """Portable: logs[b] = Q8 log2(bands[b] + 1) (levels.log2_q8, mantissa table `tab`), then
+    store[off + j] = clamp((sum_b w[j*nb+b] * (logs[b] - mean)) >> shift, -127, 127)."""
     m = 0
     for b in range(nb):
-        m += logs[b]
+        v = bands[b] + 1
+        n = 6
+        while v >= 128:
+            v >>= 1
+            n += 1
+        while v < 64:
+            v <<= 1
+            n -= 1
+        lg = (n << 8) + tab[v - 64]
+        logs[b] = lg
+        m += lg
     m = m // nb
     for j in range(dim):
         acc = 0
@@ -131,7 +142,7 @@ class VoiceVector:
     def __init__(self, slots, fast=True, model=M):
         self.m = model
         self.slots = slots
-        self.store = array("b", [0] * (slots * DIM))  # per stored frame: DIM int8 values
+        self.store = array("b", bytes(slots * DIM))  # per stored frame: DIM int8 values
         self.win = array("h", [0] * NFFT)
         self.re = array("h", [0] * NFFT)
         self.im = array("h", [0] * NFFT)
@@ -140,6 +151,7 @@ class VoiceVector:
         self.sinq = array("h", [0] * (NFFT >> 1))
         self.edges = array("B", model.EDGES)
         self.w = array("b", model.W)
+        self.tab = array("B", LOG2_TAB)
         self.bands = array("i", [0] * NB)
         self.logs = array("i", [0] * NB)
         self.acc = array("i", [0] * DIM)
@@ -162,14 +174,16 @@ class VoiceVector:
             self.cosq[k] = int(round(16384 * cos(2 * pi * k / NFFT)))
             self.sinq[k] = int(round(16384 * sin(2 * pi * k / NFFT)))
 
+    def clear(self):
+        """Forget every stored frame (a session starts or ends: voice features never outlive it)."""
+        st = self.store
+        for i in range(len(st)):
+            st[i] = 0
+
     def frame(self, buf, slot):
         """One voiced frame's projected values into `slot` (0 <= slot < slots)."""
-        bands = self.bands
-        logs = self.logs
-        self._fft(buf, self.win, self.re, self.im, self.rev, self.cosq, self.sinq, self.edges, NB, bands)
-        for b in range(NB):
-            logs[b] = log2_q8(bands[b] + 1)
-        self._proj(logs, NB, self.w, DIM, self.m.SHIFT, self.store, slot * DIM)
+        self._fft(buf, self.win, self.re, self.im, self.rev, self.cosq, self.sinq, self.edges, NB, self.bands)
+        self._proj(self.bands, NB, self.tab, self.logs, self.w, DIM, self.m.SHIFT, self.store, slot * DIM)
 
     def piece(self, a, b, mean_q4, out):
         """The unit vector (Q10, DIM ints) of slots a..b-1 with mean pitch code mean_q4 into out.
