@@ -12,7 +12,7 @@ On a voiced frame of a turn (every second one), `frame(buf, slot)`:
 piece's unit vector (Q10) to out. The host prototype (talkpuck.detection.voicevec) mirrors it in
 float; `talkpuck train-voices` fits the projection there and writes voicevec_model.py.
 
-`fft_bands` and `project` have viper twins in voicevec_viper (MicroPython); the tests check they
+`fft_bands`, `project` and `pool` have viper twins in voicevec_viper (MicroPython); the tests check they
 give the same integers. Nothing is allocated per frame.
 """
 import sys
@@ -101,6 +101,15 @@ def fft_bands(buf, win, re, im, rev, cosq, sinq, edges, nb, bands):
         bands[b] = acc
 
 
+def pool(store, a, b, dim, acc):
+    """Portable: acc[j] = sum of store[i*dim + j] over slots a..b-1."""
+    for j in range(dim):
+        s = 0
+        for i in range(a * dim + j, b * dim, dim):
+            s += store[i]
+        acc[j] = s
+
+
 def project(bands, nb, tab, logs, w, dim, shift, store, off):
     """Portable: logs[b] = Q8 log2(bands[b] + 1) (levels.log2_q8, mantissa table `tab`), then
     store[off + j] = clamp((sum_b w[j*nb+b] * (logs[b] - mean)) >> shift, -127, 127)."""
@@ -132,9 +141,10 @@ def project(bands, nb, tab, logs, w, dim, shift, store, off):
 
 
 if sys.implementation.name == "micropython":
-    from puckcore.voicevec_viper import fft_bands_viper as _fft, project_viper as _proj
+    from puckcore.voicevec_viper import fft_bands_viper as _fft, pool_viper as _pool, project_viper as _proj
 else:
     _fft = fft_bands
+    _pool = pool
     _proj = project
 
 
@@ -157,6 +167,7 @@ class VoiceVector:
         self.acc = array("i", [0] * DIM)
         self._fft = _fft if fast else fft_bands
         self._proj = _proj if fast else project
+        self._pool = _pool if fast else pool
         self._tables()
 
     def _tables(self):
@@ -192,14 +203,11 @@ class VoiceVector:
         if n <= 0:
             return False
         m = self.m
-        st = self.store
         acc = self.acc
+        self._pool(self.store, a, b, DIM, acc)
         for j in range(DIM):
-            s = 0
-            for i in range(a * DIM + j, b * DIM, DIM):
-                s += st[i]
             # mean in the projection's units (<< SHIFT), plus pitch and offset
-            acc[j] = ((s << m.SHIFT) // n) + m.WP[j] * (mean_q4 >> 2) - m.OFF[j]
+            acc[j] = ((acc[j] << m.SHIFT) // n) + m.WP[j] * (mean_q4 >> 2) - m.OFF[j]
         big = 0
         for j in range(DIM):
             v = acc[j]

@@ -1,4 +1,4 @@
-"""voicevec_viper — the viper twins of voicevec.fft_bands and voicevec.project (MicroPython only).
+"""voicevec_viper — the viper twins of voicevec.fft_bands, project and pool (MicroPython only).
 
 Same integers as the portable versions (tests/firmware/test_voicevec.py). ptr16/ptr8 loads do not
 sign-extend, so signed 'h' and 'b' values are extended by hand ((v ^ 0x8000) - 0x8000); band sums
@@ -131,4 +131,20 @@ def project_viper(bands, nb: int, tab, logs, w, dim: int, shift: int, store, off
         elif acc < -127:
             acc = -127
         po[off + j] = acc
+        j += 1
+
+
+@micropython.viper
+def pool_viper(store, a: int, b: int, dim: int, acc):
+    ps = ptr8(store)
+    pa = ptr32(acc)
+    j = 0
+    while j < dim:
+        s = 0
+        i = a * dim + j
+        e = b * dim
+        while i < e:
+            s += (int(ps[i]) ^ 0x80) - 0x80
+            i += dim
+        pa[j] = s
         j += 1

@@ -5,7 +5,7 @@ from array import array
 from fakes.signals import Lcg, noise_frame, tone_frame, voiced_frame
 from puckcore import voicevec_model as M
 from puckcore.levels import LOG2_TAB, log2_q8
-from puckcore.voicevec import DIM, NB, VoiceVector, fft_bands, isqrt, project
+from puckcore.voicevec import DIM, NB, VoiceVector, fft_bands, isqrt, pool, project
 
 
 def _bands(vv, frame, fn=fft_bands):
@@ -96,7 +96,7 @@ def test_piece_is_a_unit_vector_and_tells_two_sounds_apart():
 def test_viper_twins_give_identical_integers():
     if sys.implementation.name != "micropython":
         return
-    from puckcore.voicevec_viper import fft_bands_viper, project_viper
+    from puckcore.voicevec_viper import fft_bands_viper, pool_viper, project_viper
 
     vv = VoiceVector(4, fast=False)
     rng = Lcg(11)
@@ -117,3 +117,10 @@ def test_viper_twins_give_identical_integers():
         project(a, NB, tab, l1, vv.w, DIM, M.SHIFT, s1, 0)
         project_viper(a, NB, tab, l2, vv.w, DIM, M.SHIFT, s2, 0)
         assert list(s1) == list(s2) and list(l1) == list(l2)
+    st = array("b", [((37 * i) % 255) - 127 for i in range(10 * DIM)])
+    for a, b in ((0, 10), (3, 7), (5, 5)):
+        p1 = array("i", [0] * DIM)
+        p2 = array("i", [0] * DIM)
+        pool(st, a, b, DIM, p1)
+        pool_viper(st, a, b, DIM, p2)
+        assert list(p1) == list(p2), (a, b)
