@@ -311,3 +311,45 @@ def fit(train, val=None, dim=DIM, exclude=()):
     meta = {"examples": int(len(np.unique(train["ex"]))), "speakers": int(len(set(y[keep]))), "chunk": CHUNK,
             "held_out": held}
     return model, meta, (W, mu)
+
+
+def cached_collect(index, split, per_speaker, seed, limit=None, cache=None, log=None):
+    """collect() for the first `limit` speakers of split (all when None), cached as CACHE.vec-<split>.<key>.npz."""
+    import hashlib
+    import json
+    import os
+
+    from talkpuck.detection import speechconv as sc
+
+    spk = sorted(str(s) for s in sc.speakers_of(index, split))
+    if limit is not None:
+        spk = spk[:int(limit)]
+    path = None
+    if cache:
+        key = hashlib.sha1(json.dumps(["vec", 1, split, per_speaker, seed, spk]).encode()).hexdigest()[:12]
+        path = "%s.vec-%s.%s.npz" % (cache, split, key)
+        if os.path.exists(path):
+            return dict(np.load(path))
+    d = collect(index, split, per_speaker, seed, log, speakers=spk)
+    if path:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        np.savez(path, **d)
+    return d
+
+
+def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print):
+    """`talkpuck train-voices`: the voice vector's projection from the training speakers (two examples
+    each), its held-out EER on the validation speakers; writes the firmware's voicevec_model.py."""
+    from talkpuck.errors import TalkpuckError
+
+    tr = cached_collect(index, "train", per_speaker, seed, limit, cache, log)
+    if len(set(tr["spk"].tolist())) < 3:
+        raise TalkpuckError("train-voices: the voice vector needs at least 3 training speakers")
+    vlimit = None if limit is None else max(2, int(limit) // 4)
+    va = cached_collect(index, "val", per_speaker, seed - 1, vlimit, cache, log)
+    model, meta, _ = fit(tr, va, dim=min(DIM, len(set(tr["spk"].tolist())) - 1))
+    if out:
+        write_model(out, model, meta)
+    if log:
+        log("voice vector: %d dims from %s speakers; held out: %s" % (len(model["WP"]), meta["speakers"], meta["held_out"]))
+    return model, meta
