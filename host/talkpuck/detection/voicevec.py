@@ -187,6 +187,8 @@ def to_integer(W, mu, frame_logs):
 
 def write_model(path, model, meta):
     nb = len(model["EDGES"]) - 1
+    w = model["W"]
+    rows = "\n".join("    " + ", ".join("%d" % v for v in w[j:j + nb]) + "," for j in range(0, len(w), nb))
     text = '''"""voicevec_model — the learned voice vector's projection and clustering thresholds (generated file).
 
 Written by `talkpuck train-voices` (host/talkpuck/detection/voicevec.py): LDA over pooled log bands
@@ -197,7 +199,9 @@ chunks of the validation speakers (cosine of the vectors, and mean pitch alone f
 NB = %(nb)d
 DIM = %(dim)d
 EDGES = %(EDGES)r
-W = %(W)r
+W = (  # DIM rows of NB int8 weights
+%(Wrows)s
+)
 WP = %(WP)r
 OFF = %(OFF)r
 SHIFT = %(SHIFT)d
@@ -205,7 +209,7 @@ NEW_Q10 = %(NEW_Q10)d  # a piece farther than this cosine distance (Q10) from ev
 SURE_Q10 = %(SURE_Q10)d  # ... at once beyond this
 MIN_NEW = %(MIN_NEW)d  # voiced frames a piece needs to found or confirm a voice
 HELD_OUT = %(HELD_OUT)r
-''' % dict(model, nb=nb, dim=len(model["WP"]), examples=meta["examples"], speakers=meta["speakers"],
+''' % dict(model, nb=nb, Wrows=rows, dim=len(model["WP"]), examples=meta["examples"], speakers=meta["speakers"],
            chunk=meta["chunk"], HELD_OUT=meta["held_out"])
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
