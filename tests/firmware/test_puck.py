@@ -120,27 +120,44 @@ def test_a_link_dropped_in_the_background_is_noticed():
     assert len(hal.link.topics("/info")) >= 2  # info again after the reconnect
 
 
+def _hear(det, k):
+    """A voice as the detector's clustering takes it: a unit vector (voice vector) or a pitch code."""
+    if det.vec is None:
+        det.voices.assign(14000 + 1000 * k, 60)
+        return
+    from array import array
+
+    u = array("i", [0] * det.voices.dim)
+    u[k] = 1024
+    det.voices.assign(u, 60)
+    det.vec.store[k] = 5  # a stored frame value, to be erased with the voices
+
+
 def test_voices_are_forgotten_when_a_session_starts_and_ends():
     seen = {}
 
     async def scenario(hal, puck):
         det = puck.detector
         await hal.run_for_ms(300)
-        det.voices.assign(14000, 60)  # a voice heard before the session
+        _hear(det, 0)  # a voice heard before the session
         det.last_voice = 1
         hal.link.inject(*cmd("session_start", "c1", session="s-1", limit_s=600, warn_s=120))
         await hal.run_for_ms(500)
         seen["after_start"] = (det.voices.n, det.last_voice)
-        det.voices.assign(14000, 60)
-        det.voices.assign(15000, 60)
+        _hear(det, 0)
+        _hear(det, 1)
+        seen["before_stop"] = det.voices.n
         hal.link.inject(*cmd("session_stop", "c2", session="s-1"))
         await hal.run_for_ms(500)
         seen["after_stop"] = (det.voices.n, list(det.voices.centre))
+        seen["store"] = 0 if det.vec is None else max(det.vec.store)
 
     hal, puck = run(scenario)
     assert responses(hal)["c2"]["ok"] is True
     assert seen["after_start"] == (0, 0)
+    assert seen["before_stop"] == 2
     assert seen["after_stop"] == (0, [0] * len(puck.detector.voices.centre))
+    assert seen["store"] == 0
 
 
 def _tele_schema():
