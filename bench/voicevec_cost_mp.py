@@ -6,9 +6,8 @@ import time
 from array import array
 from puckcore.voicevec import DIM, VoiceVector
 from puckcore.vectorvoices import VectorVoices
-from puckcore import voicevec_model as M
 vv = VoiceVector(500)
-vs = VectorVoices(6, DIM, M.NEW_Q10, M.SURE_Q10, M.MIN_NEW, 2000)
+vs = VectorVoices(6, DIM, 307, 461, 60, 2000)
 def best(fn, reps=200):
     b = 1 << 30
     for _ in range(reps):

@@ -48,7 +48,6 @@ from puckcore.turns import IDLE, TurnSegmenter
 from puckcore.vad import Vad
 from puckcore.vectorvoices import VectorVoices
 from puckcore.voicevec import DIM, VoiceVector
-from puckcore.voicevec import M as VM
 from puckcore.voices import VoiceClusters
 
 EV_TURN_START = 1
@@ -71,7 +70,8 @@ class TurnDetector:
                                       p.voice_split_score, p.voice_split_depth, p.frame_ms, fast)
         if p.voice_vector:  # the learned spectral vector (issue 15): every second voiced frame of a turn
             self.vec = VoiceVector((p.voice_buf_frames + 1) >> 1, fast)
-            self.voices = VectorVoices(p.max_voices, DIM, VM.NEW_Q10, VM.SURE_Q10, VM.MIN_NEW, p.voice_weight_cap)
+            self.voices = VectorVoices(p.max_voices, DIM, p.voice_vec_new_q10, p.voice_vec_sure_q10,
+                                       p.voice_vec_min_new, p.voice_weight_cap)
         else:  # mean pitch alone (issue 4)
             self.vec = None
             self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,

@@ -1,8 +1,9 @@
-"""voicevec_model — the learned voice vector's projection and clustering thresholds (generated file).
+"""voicevec_model — the learned voice vector's projection (generated file).
 
 Written by `talkpuck train-voices` (host/talkpuck/detection/voicevec.py): LDA over pooled log bands
 and pitch of 610 examples of 296 training speakers (speechconv.split_of), folded to
-integers for puckcore/voicevec.py. Do not edit by hand. HELD_OUT: equal error rate of 100-frame
+integers for puckcore/voicevec.py (the clustering thresholds are in detect_params). Do not edit by
+hand. HELD_OUT: equal error rate of 100-frame
 chunks of the validation speakers (cosine of the vectors, and mean pitch alone for comparison).
 """
 NB = 20
@@ -25,7 +26,4 @@ W = (  # DIM rows of NB int8 weights
 WP = [93, 16, 1, 10, -16, -17, -8, 40, -6, 7, -29, 4]
 OFF = [427572, 122966, -9567, 48144, -70946, -72335, -25405, 181355, -29409, 31024, -148300, 50635]
 SHIFT = 11
-NEW_Q10 = 307  # a piece farther than this cosine distance (Q10) from every voice may found one
-SURE_Q10 = 461  # ... at once beyond this
-MIN_NEW = 60  # voiced frames a piece needs to found or confirm a voice
 HELD_OUT = {'vector_eer': 0.1, 'pitch_eer': 0.245}

@@ -189,11 +189,12 @@ def write_model(path, model, meta):
     nb = len(model["EDGES"]) - 1
     w = model["W"]
     rows = "\n".join("    " + ", ".join("%d" % v for v in w[j:j + nb]) + "," for j in range(0, len(w), nb))
-    text = '''"""voicevec_model — the learned voice vector's projection and clustering thresholds (generated file).
+    text = '''"""voicevec_model — the learned voice vector's projection (generated file).
 
 Written by `talkpuck train-voices` (host/talkpuck/detection/voicevec.py): LDA over pooled log bands
 and pitch of %(examples)s examples of %(speakers)s training speakers (speechconv.split_of), folded to
-integers for puckcore/voicevec.py. Do not edit by hand. HELD_OUT: equal error rate of %(chunk)s-frame
+integers for puckcore/voicevec.py (the clustering thresholds are in detect_params). Do not edit by
+hand. HELD_OUT: equal error rate of %(chunk)s-frame
 chunks of the validation speakers (cosine of the vectors, and mean pitch alone for comparison).
 """
 NB = %(nb)d
@@ -205,9 +206,6 @@ W = (  # DIM rows of NB int8 weights
 WP = %(WP)r
 OFF = %(OFF)r
 SHIFT = %(SHIFT)d
-NEW_Q10 = %(NEW_Q10)d  # a piece farther than this cosine distance (Q10) from every voice may found one
-SURE_Q10 = %(SURE_Q10)d  # ... at once beyond this
-MIN_NEW = %(MIN_NEW)d  # voiced frames a piece needs to found or confirm a voice
 HELD_OUT = %(HELD_OUT)r
 ''' % dict(model, nb=nb, Wrows=rows, dim=len(model["WP"]), examples=meta["examples"], speakers=meta["speakers"],
            chunk=meta["chunk"], HELD_OUT=meta["held_out"])
@@ -217,7 +215,6 @@ HELD_OUT = %(HELD_OUT)r
 
 CHUNK = 100  # voiced frames per training chunk (2 s, about a median piece)
 STEP = 2  # the firmware stores every second voiced frame
-NEW_THR, SURE_THR, MIN_NEW = 0.30, 0.45, 60  # picked on training-speaker conversations (bench/voicevec_proto.py)
 
 
 def voiced_frames(x):
@@ -304,8 +301,7 @@ def fit(train, val=None, dim=DIM, exclude=()):
     keep = np.array([s not in exclude for s in y])
     W, mu = fit_lda(X[keep], y[keep], dim)
     model = to_integer(W, mu, lt)
-    model.update({"EDGES": edges, "NEW_Q10": int(round(NEW_THR * 1024)), "SURE_Q10": int(round(SURE_THR * 1024)),
-                  "MIN_NEW": MIN_NEW})
+    model.update({"EDGES": edges})
     held = {}
     if val is not None and len(val["pw"]):
         Xv, yv, pv = chunk_features(val, fw_bands(val["pw"], edges))
