@@ -38,13 +38,22 @@ GRID = {
     "voice_min_new_frames": (20, 30),
     "voice_split_t": (3, 4, 5, 6, 7),
 }
+# with the learned voice vector (detect_params.voice_vector, issue 15): its clustering thresholds
+VECTOR_GRID = {
+    "voice_vec_new_q10": (154, 205, 256, 307, 410),
+    "voice_vec_min_new": (30, 60),
+}
 
 
 def objective(p):
     return p["talk_share_error"] / 16.0 + p["der"] / 0.36
 
 
-def grid_points(grid=GRID):
+def grid_points(grid=None):
+    if grid is None:
+        from puckcore.detect_params import DetectParams
+
+        grid = VECTOR_GRID if DetectParams.voice_vector else GRID
     keys = sorted(grid)
     return [dict(zip(keys, vals)) for vals in itertools.product(*[grid[k] for k in keys])]
 
@@ -52,6 +61,8 @@ def grid_points(grid=GRID):
 def overrides(point, base):
     """detect_params attributes for a grid point (the split score follows the t threshold)."""
     out = dict(point)
+    if "voice_vec_new_q10" in out:
+        out["voice_vec_sure_q10"] = (out["voice_vec_new_q10"] * 3 + 1) // 2  # 1.5 x, rounded
     if "voice_split_t" in out:
         out["voice_split_score"] = 16 * (out["voice_split_t"] * base.voice_frame_sd_q8) ** 2
     return out
@@ -173,12 +184,13 @@ def main(argv=None):
     if not args.no_grid:
         points = grid_points()
         rows_by_point = []
-        table = ["| %s | DER c0.25 | talk-share err |" % " | ".join(sorted(GRID)), "|" + "---|" * (len(GRID) + 2)]
+        keys = sorted(points[0])
+        table = ["| %s | DER c0.25 | talk-share err |" % " | ".join(keys), "|" + "---|" * (len(keys) + 2)]
         for pt in points:
             rows = run(overrides(pt, DetectParams))
             rows_by_point.append(rows)
             p = pool(rows)
-            table.append("| %s | %.3f | %.1f |" % (" | ".join(str(pt[k]) for k in sorted(GRID)), p["der"], p["talk_share_error"]))
+            table.append("| %s | %.3f | %.1f |" % (" | ".join(str(pt[k]) for k in keys), p["der"], p["talk_share_error"]))
             print(table[-1], flush=True)
         chosen, picks = nested(rows_by_point, names)
         top.append(line("**voices, thresholds picked on the other clips, fold VAD (nested)**", chosen))

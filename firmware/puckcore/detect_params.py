@@ -48,7 +48,15 @@ class DetectParams:
     voice_frame_sd_q8 = 55  # ... with this spread of one voice's frame codes (0.22 octave)
     voice_split_score = 16 * (voice_split_t * voice_frame_sd_q8) ** 2  # in best_split's units
     voice_split_depth = 3  # up to 2**3 pieces per turn
-    max_voices = 4
+    max_voices = 6  # voices per session (the vector clustering decides how many, issue 15)
+    voice_vector = True  # voices by the learned spectral vector (voicevec), not by mean pitch alone
+    # ... clustered by cosine distance (Q10): a piece of at least voice_vec_min_new voiced frames
+    # farther than voice_vec_new_q10 (0.30) from every voice is a candidate, confirmed by a second
+    # one or at once beyond voice_vec_sure_q10 (0.45); picked on training-speaker conversations
+    # (docs/detection.md 8.7, bench/voicevec_proto.py), never on the frozen validation set
+    voice_vec_new_q10 = 307
+    voice_vec_sure_q10 = 461
+    voice_vec_min_new = 60
     voice_new_k_q4 = 48  # a piece farther than 3 spreads from every voice may be a new one
     voice_spread0_q4 = 355  # starting spread: 0.06 ln (1 semitone) ...
     voice_spread_min_q4 = 236  # ... kept within 0.04 ...

@@ -17,6 +17,12 @@ last (the new one is only known at the end). A turn that fills the pitch buffer 
 one turn, or the cut of a long one), 0 on the first piece of a turn: `evt/turn` carries it as
 `cont: true`, so the host does not count a piece as a cut-in.
 
+Voices by a learned vector (issue 15, `voice_vector`): every second voiced frame of a turn also
+goes through voicevec.VoiceVector (a fixed-point FFT, log bands, an int8 projection learned by
+`talkpuck train-voices`); each piece's pooled unit vector is clustered by vectorvoices.VectorVoices,
+which decides online how many voices the session has (up to `max_voices`). With `voice_vector`
+off, pieces are clustered by mean pitch (voices.VoiceClusters).
+
 Remote voices (issue 15): the low band and the frame level of every voiced frame are kept with its
 pitch; the frames of each piece go to its voice's remote.RemoteCue, which decides per voice whether
 it sounds like a laptop loudspeaker (band-limited, compressed).
@@ -28,6 +34,8 @@ the oldest is dropped and counted (`dropped`, reported in `tele` as `detector_dr
 above is 100) and the voice label's (how much nearer its voice is than the next one). Levels are
 integer dBFS of the mean absolute sample.
 """
+from array import array
+
 from puckcore.changepoint import ChangeDetector
 from puckcore.detect_params import DBQ, DetectParams
 from puckcore.frontend import FrontEnd
@@ -38,6 +46,8 @@ from puckcore.ringqueue import RingQueue
 from puckcore.ticks import ticks_add, ticks_diff
 from puckcore.turns import IDLE, TurnSegmenter
 from puckcore.vad import Vad
+from puckcore.vectorvoices import VectorVoices
+from puckcore.voicevec import DIM, VoiceVector
 from puckcore.voices import VoiceClusters
 
 EV_TURN_START = 1
@@ -58,13 +68,20 @@ class TurnDetector:
         p = params
         self.changes = ChangeDetector(p.voice_buf_frames, p.voice_min_frames, p.voice_clip_q8,
                                       p.voice_split_score, p.voice_split_depth, p.frame_ms, fast)
-        self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
-                                    p.voice_spread_min_q4, p.voice_spread_max_q4,
-                                    p.voice_min_new_frames, p.voice_weight_cap)
+        if p.voice_vector:  # the learned spectral vector (issue 15): every second voiced frame of a turn
+            self.vec = VoiceVector((p.voice_buf_frames + 1) >> 1, fast)
+            self.voices = VectorVoices(p.max_voices, DIM, p.voice_vec_new_q10, p.voice_vec_sure_q10,
+                                       p.voice_vec_min_new, p.voice_weight_cap)
+        else:  # mean pitch alone (issue 4)
+            self.vec = None
+            self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
+                                        p.voice_spread_min_q4, p.voice_spread_max_q4,
+                                        p.voice_min_new_frames, p.voice_weight_cap)
         self.remote = RemoteCue(p.max_voices, p.voice_buf_frames, fast=fast)
         # one voice (the light configuration, detect_light.py): no pitch track, no voice pieces, no
         # remote cue; every turn is voice 1 and voice_remote() is not asked (caps without `voices`)
         self.voices_on = p.max_voices > 1
+        self._u = array("i", [0] * DIM)
         self.last_voice = 0  # the voice of the last piece of talk (0: none yet this session)
         self._cont = 0  # 1: the next EV_TURN_END piece continues the last one (a long turn was cut)
         self._voiced_at_speech = 0  # voiced frames stored up to the turn's last speech frame
@@ -82,6 +99,8 @@ class TurnDetector:
     def reset_voices(self):
         """A session starts or ends: forget every voice and the pitch track (docs/privacy.md)."""
         self.voices.reset()
+        if self.vec is not None:
+            self.vec.clear()
         self.remote.reset()
         self.changes.reset()
         self._voiced_at_speech = 0
@@ -125,6 +144,8 @@ class TurnDetector:
                 i = cd.n
                 if cd.add(vo.lag, log2_q8(vo.lag), now_ms):
                     self.remote.add(i, fe.level_dbq, fe.low_dbq)
+                    if self.vec is not None and not i & 1:
+                        self.vec.frame(frame, i >> 1)
                 full = cd.n >= cd.cap  # only an add can fill the buffer
             if speech:
                 self._voiced_at_speech = cd.n
@@ -197,8 +218,21 @@ class TurnDetector:
             v = 0
             conf = 100
             cont = self._cont
+            vec = self.vec
+            u = self._u
             for k in range(pieces):
-                pv = vs.assign(cd.mean_q4[k], cd.count[k])
+                if vec is not None:
+                    a = cd.bounds[k]
+                    b = cd.bounds[k + 1]
+                    if vec.piece((a + 1) >> 1, (b + 1) >> 1, cd.mean_q4[k], u):
+                        pv = vs.assign(u, cd.count[k])
+                        pconf = vs.conf
+                    else:
+                        pv = v or self.last_voice or 1
+                        pconf = 50
+                else:
+                    pv = vs.assign(cd.mean_q4[k], cd.count[k])
+                    pconf = vs.conf
                 self.remote.take(pv, cd.bounds[k], cd.bounds[k + 1])
                 if v and pv != v:  # the voice changed: report the piece so far
                     cut = cd.time_of(cd.bounds[k])
@@ -208,7 +242,7 @@ class TurnDetector:
                     conf = 100
                     cont = 1
                 v = pv
-                conf = min(conf, snr_conf, vs.conf)
+                conf = min(conf, snr_conf, pconf)
             self.events.put((EV_TURN_END, start, tr.end_ms, v, conf, level, cont))
             self._turns += 1
         self._cont = 0

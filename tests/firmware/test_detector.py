@@ -166,9 +166,12 @@ def test_two_synthetic_voices_come_out_as_two_voices():
 def test_reset_voices_restarts_ids_and_forgets():
     ends, det = _voice_turns([("B", 4), (None, 1.5), ("A", 4), (None, 1.5)])
     assert det.voices.n == 2 and det.last_voice == 2
+    assert det.vec is None or max(det.vec.store) > 0
     det.reset_voices()
     assert det.voices.n == 0 and det.last_voice == 0 and det.changes.n == 0
     assert list(det.voices.centre) == [0] * len(det.voices.centre)
+    if det.vec is not None:  # the voice vector's per-frame values go with the session too (docs/privacy.md)
+        assert max(det.vec.store) == 0 and min(det.vec.store) == 0
 
 
 def test_pieces_of_one_turn_carry_cont():

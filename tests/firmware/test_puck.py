@@ -120,13 +120,26 @@ def test_a_link_dropped_in_the_background_is_noticed():
     assert len(hal.link.topics("/info")) >= 2  # info again after the reconnect
 
 
+def _hear(det, k):
+    """A voice as the detector's clustering takes it: a unit vector (voice vector) or a pitch code."""
+    if det.vec is None:
+        det.voices.assign(14000 + 1000 * k, 60)
+        return
+    from array import array
+
+    u = array("i", [0] * det.voices.dim)
+    u[k] = 1024
+    det.voices.assign(u, 60)
+    det.vec.store[k] = 5  # a stored frame value, to be erased with the voices
+
+
 def test_voices_are_forgotten_when_a_session_starts_and_ends():
     seen = {}
 
     async def scenario(hal, puck):
         det = puck.detector
         await hal.run_for_ms(300)
-        det.voices.assign(14000, 60)  # a voice heard before the session
+        _hear(det, 0)  # a voice heard before the session
         det.last_voice = 1
         det.remote.add(0, -30 * 16, -40 * 16)  # and the remote cue's histogram of it
         det.remote.take(1, 0, 1)
@@ -135,17 +148,21 @@ def test_voices_are_forgotten_when_a_session_starts_and_ends():
         await hal.run_for_ms(500)
         seen["after_start"] = (det.voices.n, det.last_voice, sum(det.remote.hist), sum(det.remote.sums),
                                sum(puck.ctrl.voice_where))
-        det.voices.assign(14000, 60)
-        det.voices.assign(15000, 60)
+        _hear(det, 0)
+        _hear(det, 1)
         det.remote.take(2, 0, 1)
+        seen["before_stop"] = det.voices.n
         hal.link.inject(*cmd("session_stop", "c2", session="s-1"))
         await hal.run_for_ms(500)
         seen["after_stop"] = (det.voices.n, list(det.voices.centre), sum(det.remote.hist), sum(det.remote.sums))
+        seen["store"] = 0 if det.vec is None else max(det.vec.store)
 
     hal, puck = run(scenario)
     assert responses(hal)["c2"]["ok"] is True
     assert seen["after_start"] == (0, 0, 0, 0, 0)
+    assert seen["before_stop"] == 2
     assert seen["after_stop"] == (0, [0] * len(puck.detector.voices.centre), 0, 0)
+    assert seen["store"] == 0
 
 
 def _tele_schema():

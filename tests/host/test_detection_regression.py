@@ -14,8 +14,12 @@ RECORDED_F1 = 0.934
 # collar 0.25. Was 0.348 with one voice; voice attribution (issue 4) costs 0.006 here while the
 # talk-share error falls from 22.0 to 16.9 points. (0.349 / 17.0 with a cut at t >= 4; t >= 5 is
 # better with the VAD held out, 0.374 / 17.4 against 0.401 / 18.1: docs/detection.md §7.)
-RECORDED_DER = 0.354
-RECORDED_SHARE = 16.9  # talk-share error, points; one voice gives 22.0, an equal split 20.8
+# Session 7 (issue 15): voices by the learned spectral vector instead of mean pitch: 0.354 / 16.9
+# -> 0.439 / 18.4 here. Lowered on purpose: the vector, trained and tuned on speaker-disjoint
+# generated conversations (never on these clips), halves the talk-share error there (16.0 -> 6.9)
+# but keeps 1-2 voices on several of these 30 s clips of 3-4 people (docs/detection.md §8.7).
+RECORDED_DER = 0.439
+RECORDED_SHARE = 18.4  # talk-share error, points; one voice gives 22.0, an equal split 20.8
 
 
 def test_dev_clips_not_worse():

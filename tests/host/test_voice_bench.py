@@ -17,7 +17,7 @@ def _voice_bench():
 
 def test_grid_holds_the_shipped_point_and_overrides_derive_the_split_score_like_the_firmware():
     vb = _voice_bench()
-    points = vb.grid_points()
+    points = vb.grid_points(vb.GRID)
     assert len(points) == 4 * 2 * 5
     shipped = {k: getattr(DetectParams, k) for k in vb.GRID}
     assert shipped in points
@@ -25,6 +25,16 @@ def test_grid_holds_the_shipped_point_and_overrides_derive_the_split_score_like_
     assert over["voice_split_score"] == DetectParams.voice_split_score
     assert vb.overrides({"voice_split_t": 3}, DetectParams)["voice_split_score"] == 16 * (3 * DetectParams.voice_frame_sd_q8) ** 2
     assert "voice_split_score" not in vb.overrides({"voice_new_k_q4": 40}, DetectParams)
+
+
+def test_vector_grid_holds_the_shipped_point_and_derives_the_sure_threshold():
+    vb = _voice_bench()
+    points = vb.grid_points(vb.VECTOR_GRID)
+    shipped = {k: getattr(DetectParams, k) for k in vb.VECTOR_GRID}
+    assert shipped in points
+    assert vb.overrides(shipped, DetectParams)["voice_vec_sure_q10"] == DetectParams.voice_vec_sure_q10
+    if DetectParams.voice_vector:
+        assert vb.grid_points() == points
 
 
 def test_nested_picks_each_clips_point_on_the_other_clips_only(monkeypatch):

@@ -7,7 +7,10 @@ Figures recorded with the firmware detector (scored as `talkpuck eval` does, the
 `TurnDetector.voice_remote` at the end). Raise them when the detector improves; never lower them
 without saying why in docs/detection.md. With every voice in the room the remote figure would be
 0.556; the learned cue gets the `laptop` conversation's loudspeaker voice right, while the `other`
-one's loudspeaker voice is merged by the pitch clustering into a room voice (conversation 2).
+one's loudspeaker voice (conversation 2) is not flagged: with the pitch voices it was merged into a
+room voice; with the learned voice vector (issue 15) it is a voice of its own, but the remote cue
+does not call it remote, so the loudspeaker time flagged went from 0.790 to 0.783 (the threshold
+below was lowered by that much, for that reason: docs/detection.md 8.7).
 """
 import pytest
 
@@ -16,9 +19,9 @@ from talkpuck.detection.audio import RATE
 from talkpuck.detection.evaluate import pool, score_file, talkpuck_system
 
 RECORDED_F1 = 0.9465
-RECORDED_DER = 0.276  # one voice: 0.436
-RECORDED_SHARE = 15.05  # points; one voice 25.3, equal split with the true number of voices 15.8
-RECORDED_REMOTE = 0.881  # all in the room: 0.556
+RECORDED_DER = 0.126  # one voice: 0.436; pitch voices (issue 4): 0.276
+RECORDED_SHARE = 4.26  # points; one voice 25.3, equal split with the true number of voices 15.8, pitch voices 15.05
+RECORDED_REMOTE = 0.891  # all in the room: 0.556; pitch voices 0.881
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,7 @@ def test_generated_conversations_not_worse(scored):
     assert p["der"] <= RECORDED_DER + 0.005, p["der"]
     assert p["talk_share_error"] <= RECORDED_SHARE + 0.3, p["talk_share_error"]
     assert p["remote_accuracy"] >= RECORDED_REMOTE - 0.005, p["remote_accuracy"]
-    assert p["remote_recall"] >= 0.79 - 0.005, p["remote_recall"]  # loudspeaker voice time flagged remote
+    assert p["remote_recall"] >= 0.783 - 0.005, p["remote_recall"]  # loudspeaker voice time flagged remote
 
 
 def test_voice_val_bench_scores_a_folder(tmp_path, capsys):

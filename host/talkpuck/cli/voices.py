@@ -1,12 +1,13 @@
 """voices — `talkpuck train-voices`: learn the remote-voice decision and write voice_model.py."""
-from talkpuck.detection import speechconv, voicetrain
+from talkpuck.detection import speechconv, voicetrain, voicevec
 from talkpuck.errors import TalkpuckError
 
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train-voices",
-        help="learn the puck's remote-voice decision (laptop loudspeaker or the room) from the speech folders")
+        help="learn the puck's remote-voice decision (laptop loudspeaker or the room) and its voice vector "
+             "(voicevec_model.py) from the speech folders")
     p.add_argument("--speech", help="the speech folder (default: $%s or shared/data/speech above here)"
                    % speechconv.SPEECH_ENV)
     p.add_argument("--count", default="200", help="training examples (training speakers only; default 200)")
@@ -15,6 +16,11 @@ def add_parser(subparsers):
     p.add_argument("--cache", help="cache the examples' features as CACHE.<split>.<key>.npz")
     p.add_argument("--out", default=voicetrain.MODEL_PATH, help="model file to write (default %s)"
                    % voicetrain.MODEL_PATH)
+    p.add_argument("--vector-speakers", default="all",
+                   help="training speakers for the learned voice vector (issue 15): all (default), a number "
+                        "(the first N: quick checks), or 0 to leave it")
+    p.add_argument("--vector-out", default=voicevec.MODEL_PATH, help="voice vector model to write (default %s)"
+                   % voicevec.MODEL_PATH)
     p.set_defaults(func=run)
 
 
@@ -29,8 +35,15 @@ def _int(text, name, low):
 
 
 def run(args):
+    vs = args.vector_speakers
+    limit = None if vs == "all" else _int(vs, "vector-speakers", 0)
+    if limit is not None and 0 < limit < 3:
+        raise TalkpuckError("--vector-speakers must be 0, at least 3, or all; got %d" % limit)
     index = speechconv.index_speakers(args.speech or speechconv.find_speech_data())
     voicetrain.train(index, _int(args.count, "count", 4), _int(args.val_count, "val-count", 0),
                      _int(args.seed, "seed", 0), args.cache, args.out)
     print("wrote %s" % args.out)
+    if limit is None or limit > 0:
+        voicevec.train_model(index, limit, cache=args.cache, out=args.vector_out)
+        print("wrote %s" % args.vector_out)
     return 0

@@ -39,6 +39,7 @@ def detect_pieces(samples, params):
     from puckcore.detector import TurnDetector
 
     det = TurnDetector(params=params)
+    det.vec = None  # pieces labelled by mean pitch (the recorder keeps it), not by the voice vector
     det.voices = PieceRecorder()
     hyp, _ = run_detector(samples, det)
     return hyp, det.voices.pieces
