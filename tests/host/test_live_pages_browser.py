@@ -28,6 +28,11 @@ def _past_session(store, room, device, ended_ago_s, sid=None):
                                              ended_ms=now - ended_ago_s * 1000, extended_s=0, short_break=False))
 
 
+def _seconds(text):
+    m, s = text.split(":")
+    return int(m) * 60 + int(s)
+
+
 def _state(puck, **changes):
     p = {"v": 1, "boot": BOOT, "ms": 64020, "phase": "running", "session": None, "limit_s": 600,
          "remaining_s": 540, "talking": False, "voice": 0, "hands": 0, "hand_ack": 0, "mic": "on"}
@@ -66,6 +71,14 @@ def test_live_room_over_sse_from_start_to_follow_up(host, puck, page):  # noqa: 
     section.locator(".device .phase", has_text="running").wait_for(timeout=10000)
     assert note.is_hidden()
     assert "time left" in section.locator(".device .countdown").inner_text()
+    # time left moves on the page between pushes: the page counts it down, the host sends nothing for it
+    clock = section.locator(".device .countdown b")
+    section.locator(".device .countdown b", has_text="9:").wait_for(timeout=10000)
+    builds, before = host.live_hub.builds, _seconds(clock.inner_text())
+    page.wait_for_timeout(3200)
+    after = _seconds(clock.inner_text())
+    assert 2 <= before - after <= 4, (before, after)
+    assert host.live_hub.builds == builds, "no rebuild for the countdown"
     # turns arrive while the page is open
     puck.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30)
     puck.event("turn", BOOT, 11, 20000, start_ms=12000, end_ms=20000, voice=2, conf=80, level_db=-31, cont=True)
@@ -128,6 +141,10 @@ def test_rooms_page_two_pucks_one_room_live(host, mosquitto, puck, page):  # noq
         _state(other, session="s-b", remaining_s=700, limit_s=900, phase="running")
         theirs.locator("td.c5", has_text="11:").wait_for(timeout=10000)
         assert page.evaluate("window.__noReload") == 9
+        # the rooms page counts time left down itself too
+        before = _seconds(theirs.locator("td.c5").inner_text())
+        page.wait_for_timeout(3200)
+        assert 2 <= before - _seconds(theirs.locator("td.c5").inner_text()) <= 4
         if SHOOT:
             page.set_viewport_size({"width": 1280, "height": 420})
             page.wait_for_timeout(300)

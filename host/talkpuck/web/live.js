@@ -1,6 +1,6 @@
 // live.js — the live room view: redraws from the server-sent event stream /api/live/stream (the host pushes
 // the whole snapshot first, then only the rooms that changed, merged here by room name); no polling, no
-// build step, no framework. Time left and hand waits count on here, once a second, from each room's `now_ms`.
+// build step, no framework. Time left and hand waits count on here, every second, from each room's `now_ms`.
 "use strict";
 const STATS_EVERY_MS = 10000;
 const LIVE = ["running", "warning", "wrapup", "timeup", "overrun"];
@@ -209,23 +209,25 @@ function draw(data) {
   if (added) for (const name of Object.keys(roomEls).sort()) roomsEl.append(roomEls[name]);
 }
 
-// once a second: time left, hand waits and the break note move on from the last push, on the host's clock
+function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+
+// four times a second: time left, hand waits and the break note move on from the last push, on the host's clock
 function tick() {
   const now = Date.now() - skewMs;
   for (const b of roomsEl.querySelectorAll(".countdown b[data-remaining]")) {
-    b.textContent = fmt(+b.dataset.remaining - Math.floor(Math.max(0, now - +b.dataset.at) / 1000));
+    setText(b, fmt(+b.dataset.remaining - Math.floor(Math.max(0, now - +b.dataset.at) / 1000)));
   }
   for (const w of roomsEl.querySelectorAll(".wait[data-raised]")) {
-    w.textContent = "waited " + fmt(Math.round(Math.max(0, now - +w.dataset.raised) / 1000));
+    setText(w, "waited " + fmt(Math.round(Math.max(0, now - +w.dataset.raised) / 1000)));
   }
   for (const note of roomsEl.querySelectorAll(".break-note[data-since]")) {
     const since = +note.dataset.since + Math.floor(Math.max(0, now - +note.dataset.at) / 1000);
     note.hidden = since >= +note.dataset.min;
-    note.textContent = Math.floor(since / 60) + " minutes since the last call (the room's minimum break is " +
-      Math.round(+note.dataset.min / 60) + " minutes)";
+    setText(note, Math.floor(since / 60) + " minutes since the last call (the room's minimum break is " +
+      Math.round(+note.dataset.min / 60) + " minutes)");
   }
 }
-setInterval(tick, 1000);
+setInterval(tick, 250);   // often enough that a second shows when it passes
 
 let lastStats = 0;
 async function stats() {
