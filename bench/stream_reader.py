@@ -12,7 +12,8 @@ It logs in as a browser does, over the host's HTTPS (checked against the install
 /api/live/stream like an EventSource, and when the host ends the stream (a slow client is dropped)
 it reconnects after the stream's `retry:` as EventSource does, counting it.
 
-The stream carries room snapshots, not events (talkpuck.live.hub). For each `event: live` payload it
+The stream carries room snapshots, not events (talkpuck.live.hub): the first push every room, then only
+the rooms that changed (a delta), which is all this reader needs. For each `event: live` payload it
 notes the arrival time (time.time(), the clock the pucks stamp creation with: same machine) before
 parsing, and then, the first time each of these shows:
 - `turns`:  session id -> [[turn count, time], ...], a new entry each time the number of turns the

@@ -196,8 +196,7 @@ class LiveHub:
             snap = self._full_build()
             return snap["now_ms"], [r["room"] for r in snap["rooms"]], {r["room"]: r for r in snap["rooms"]}
         now = int(time.time() * 1000)
-        devs = self.store.devices()
-        where = {d["id"]: d["room"] for d in devs}
+        where = self.store.device_rooms()
         old = self._dev_room
         names = set(where.values())
         if every:
@@ -211,6 +210,8 @@ class LiveHub:
             dirty.update(r for dev, r in old.items() if where.get(dev) != r)
         self._dev_room = where
         dirty &= names
+        # the whole rows (state, tele: JSON) of the dirty rooms' devices only
+        devs = self.store.devices() if every else self.store.devices([d for d, r in where.items() if r in dirty])
         snap = snapshot.build(self.store, self.hands, now_ms=now, follow_total=self.follow_total,
                               rooms=dirty, devices=devs, voices_cache=self._voices)
         if every and len(self._voices) > 2 * len(devs) + 100:
