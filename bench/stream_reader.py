@@ -56,6 +56,7 @@ class Reader:
         self.phases = {}
         self.hands = {}
         self.pushes = 0
+        self.rooms = 0                        # rooms carried, summed over the pushes (a delta carries the changed)
         self.bytes = 0
         self.parse_s = 0.0
         self.reconnects = 0
@@ -140,6 +141,7 @@ class Reader:
         data = json.loads(line[6:])
         with self.lock:
             self.pushes += 1
+            self.rooms += len(data.get("rooms", ()))
             self.bytes += len(line)
             if self.first_push is None:
                 self.first_push = at
@@ -161,7 +163,7 @@ class Reader:
 
     def result(self):
         with self.lock:
-            return {"turns": self.turns, "phases": self.phases, "hands": self.hands, "pushes": self.pushes,
+            return {"turns": self.turns, "phases": self.phases, "hands": self.hands, "pushes": self.pushes, "rooms": self.rooms,
                     "bytes": self.bytes, "parse_s": self.parse_s, "reconnects": self.reconnects,
                     "ended": self.ended, "errors": self.errors[:20], "first_push": self.first_push,
                     "last_push": self.last_push}
