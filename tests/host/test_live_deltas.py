@@ -262,6 +262,14 @@ def test_the_api_names_what_it_changed(tmp_path):
     assert pending() == (False, set(), {"Room A"})
     assert client.put("/api/devices/puck-a/room", json={"room": "Room C"}).status_code == 200
     assert pending() == (False, {"puck-a"}, set())
+    assert client.post("/api/commands", json={"device": "puck-b", "verb": "identify", "args": {"seconds": 5}}
+                       ).status_code == 201
+    assert pending() == (False, {"puck-b"}, set())
+    # a login changes nothing the pages show
+    client.post("/logout")
+    assert pending() == (False, set(), set())
+    client = logged_in(app, store, "kim", "admin", [], form=True)
+    assert pending() == (False, set(), set())
     # a request that does not say: every room
     client.post("/api/names/forget", json={"name": "Kim"})
     assert pending()[0] is True

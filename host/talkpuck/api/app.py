@@ -28,13 +28,16 @@ LIVE_PATH = re.compile(r"^/api/(devices|rooms)/([^/]+)/")
 
 def live_changed(request):
     """(device, room) a state-changing request changed, as the router said (deps.changed) or its path
-    names (/api/devices/<id>/..., /api/rooms/<name>/...); (None, None): it may have changed anything."""
+    names (/api/devices/<id>/..., /api/rooms/<name>/...); None: it may have changed anything; False:
+    nothing the live pages show (a login)."""
     said = getattr(request.state, "live_changed", None)
     if said is not None:
         return said
+    if not request.url.path.startswith("/api/"):
+        return False                       # /login, /logout: nothing the live pages show
     m = LIVE_PATH.match(request.url.path)
     if m is None:
-        return None, None
+        return None
     name = unquote(m.group(2))
     return (name, None) if m.group(1) == "devices" else (None, name)
 
@@ -64,11 +67,11 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
         response = await call_next(request)
         if request.method not in ("GET", "HEAD") and response.status_code < 400:
             # a hand acknowledged, a session started: push it to the pages (only the rooms it changed)
-            device, room = live_changed(request)
-            if device is None and room is None:
+            what = live_changed(request)
+            if what is None:
                 hub.notify()
-            else:
-                hub.notify(device, room=room)
+            elif what:
+                hub.notify(what[0], room=what[1])
         if 400 <= response.status_code < 500:
             try:
                 store.incr("http:%d" % response.status_code)
