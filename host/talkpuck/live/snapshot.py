@@ -83,18 +83,24 @@ def _room(rooms, name):
                                    "min_break_s": None, "last_ended_ms": None, "since_last_s": None})
 
 
-def voices(store, sids, cache=None):
-    """{session: its balance of voices}; with `cache` (a dict the caller keeps), a session's voices are
-    recomputed only when it got turns since (keyed by its number of turns and highest turn id)."""
+def session_figures(turns):
+    """What a session view shows from its turns: the balance of voices so far (share, turns, monologues
+    and cut-ins per anonymous voice)."""
+    return {"voices": voices_of(turns)}
+
+
+def figures(store, sids, cache=None):
+    """{session: session_figures of its turns}; with `cache` (a dict the caller keeps), a session's figures
+    are recomputed only when it got turns since (keyed by its number of turns and highest turn id)."""
     if cache is None:
-        return {sid: voices_of(store.session_turns(sid)) for sid in sids}
+        return {sid: session_figures(store.session_turns(sid)) for sid in sids}
     marks = store.turn_marks(sids)
     out = {}
     for sid in sids:
         mark = marks.get(sid, (0, 0))
         hit = cache.get(sid)
         if hit is None or hit[0] != mark:
-            hit = cache[sid] = (mark, voices_of(store.session_turns(sid)) if mark[0] else {})
+            hit = cache[sid] = (mark, session_figures(store.session_turns(sid) if mark[0] else []))
         out[sid] = hit[1]
     return out
 
@@ -126,7 +132,7 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=No
         s = by_id.get(st["session"]) if st.get("session") else current.get(d["id"])
         if s:
             sessions[d["id"]] = s
-    balance = voices(store, sorted({s["id"] for s in sessions.values()}), voices_cache)
+    per_session = figures(store, sorted({s["id"] for s in sessions.values()}), voices_cache)
     for d in devices:
         r = rooms_out[d["room"]]
         s = sessions.get(d["id"])
@@ -135,8 +141,8 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=No
         dv = device_view(d, now, info)
         r["devices"].append(dv)
         if s:
-            # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice
-            sv = dict({k: s[k] for k in SESSION_FIELDS}, voices=balance[s["id"]])
+            # the balance of voices so far (session_figures)
+            sv = dict({k: s[k] for k in SESSION_FIELDS}, **per_session[s["id"]])
             sv["warning"] = dv["phase"] in ("warning", "wrapup")
             dv["session_view"] = sv
             r["sessions"].append(sv)
