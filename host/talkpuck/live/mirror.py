@@ -56,7 +56,7 @@ def render(view, leds=DEFAULT_LEDS, now_ms=0):
     return bytes(out)
 
 
-_SVG_CACHE = {}               # (frame, size, label) -> SVG: a puck's ring seldom changes between rebuilds
+_SVG_CACHE: dict[tuple, str] = {}   # (frame, size, label) -> SVG: a puck's ring seldom changes between rebuilds
 SVG_CACHE_MAX = 8192
 
 
