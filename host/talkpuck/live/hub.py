@@ -54,7 +54,7 @@ def _ticking(room):
 
 class LiveHub:
     queue_max = 8            # payloads waiting per client before it counts as slow and is dropped
-    min_interval_s = 0.1     # changes closer than this are one build
+    min_interval_s = 0.05    # changes closer than this are one build (per-room builds are cheap: a short window)
     refresh_s = 20.0         # a room where something counts down is rebuilt at least this often
 
     def __init__(self, store, hands_queue=None, build=None):
