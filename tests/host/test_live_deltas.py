@@ -274,3 +274,13 @@ def test_the_api_names_what_it_changed(tmp_path):
     client.post("/api/names/forget", json={"name": "Kim"})
     assert pending()[0] is True
     store.close()
+
+
+def test_the_sessions_cache_does_not_grow_without_bound(tmp_path):
+    store = _three_rooms(tmp_path)
+    hub = LiveHub(store, HandQueue(store, None))
+    hub._build_rooms((True, set(), set()))
+    hub._voices.update({"old-%d" % i: ((1, i), {"voices": {}}) for i in range(500)})
+    hub._build_rooms((False, {"puck-a"}, set()))
+    assert len(hub._voices) <= 2 * 3 + 100
+    store.close()

@@ -214,7 +214,8 @@ class LiveHub:
         devs = self.store.devices() if every else self.store.devices([d for d, r in where.items() if r in dirty])
         snap = snapshot.build(self.store, self.hands, now_ms=now, follow_total=self.follow_total,
                               rooms=dirty, devices=devs, voices_cache=self._voices)
-        if every and len(self._voices) > 2 * len(devs) + 100:
+        if len(self._voices) > 2 * len(where) + 100:
+            # sessions long over pile up: keep this build's (the others are recomputed when next shown)
             live = {sv["id"] for r in snap["rooms"] for sv in r["sessions"]}
             self._voices = {k: v for k, v in self._voices.items() if k in live}
         return now, sorted(names), {r["room"]: r for r in snap["rooms"]}
