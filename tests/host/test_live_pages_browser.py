@@ -152,3 +152,44 @@ def test_rooms_page_two_pucks_one_room_live(host, mosquitto, puck, page):  # noq
         assert not [e for e in page.csp_errors if "Content Security Policy" in e], page.csp_errors
     finally:
         other.close()
+
+
+def test_pages_merge_deltas_a_room_gone_and_a_room_new(host, mosquitto, puck, page):  # noqa: F811
+    """The pushes after the first carry only the changed rooms (talkpuck.live.hub): both pages merge them
+    by room name, drop a room that is gone and add a new one in name order, without a reload."""
+    tag = puck.device[-4:]
+    north, south = "North %s" % tag, "South %s" % tag
+    other = Puck(mosquitto.url, "puck-" + uuid.uuid4().hex[:6])
+    try:
+        puck.example("info", room=north)
+        other.example("info", room=south)
+        for p in (puck, other):
+            p.example("status_online")
+        log_in(page, host)
+        page.locator("section.room[data-room='%s']" % south).wait_for(timeout=10000)
+        page.locator("section.room[data-room='%s']" % north).wait_for(timeout=10000)
+        page.evaluate("window.__noReload = 3")
+        # the south puck moves to the north room (the host's override, as PUT /api/devices/<id>/room)
+        host.store.set_room(other.device, north, int(time.time() * 1000))
+        host.live_hub.notify(other.device)
+        page.locator("section.room[data-room='%s']" % south).wait_for(state="detached", timeout=10000)
+        north_devs = page.locator("section.room[data-room='%s'] .device" % north)
+        assert wait_for(lambda: north_devs.count() == 2)
+        # and into a room of its own, which sorts before North
+        host.store.set_room(other.device, "Annex %s" % tag, int(time.time() * 1000))
+        host.live_hub.notify(other.device)
+        page.locator("section.room[data-room='Annex %s']" % tag).wait_for(timeout=10000)
+        names = page.eval_on_selector_all("section.room", "els => els.map(e => e.dataset.room)")
+        mine = [n for n in names if n.endswith(tag)]
+        assert mine == ["Annex %s" % tag, north], names
+        assert north_devs.count() == 1 and page.evaluate("window.__noReload") == 3
+        # the rooms page: the same deltas, rows per room
+        page.goto(host.http_url + "rooms")
+        page.locator("#rooms-table tr[data-room='Annex %s']" % tag).wait_for(timeout=10000)
+        host.store.set_room(other.device, north, int(time.time() * 1000))
+        host.live_hub.notify(other.device)
+        page.locator("#rooms-table tr[data-room='Annex %s']" % tag).wait_for(state="detached", timeout=10000)
+        assert wait_for(lambda: page.locator("#rooms-table tr[data-room='%s']" % north).count() == 2)
+        assert not [e for e in page.csp_errors if "Content Security Policy" in e], page.csp_errors
+    finally:
+        other.close()
