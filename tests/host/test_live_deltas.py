@@ -15,7 +15,7 @@ from talkpuck.hands import HandQueue
 from talkpuck.live import LiveHub, snapshot
 from talkpuck.service.settings import Settings
 from talkpuck.store import Store
-from webauth import logged_in
+from webauth import add_user, logged_in
 
 B = "0000abcd"
 ADMIN = {"name": "a", "role": "admin", "rooms": []}
@@ -219,6 +219,7 @@ def test_voices_are_recomputed_only_for_a_session_with_new_turns(tmp_path, monke
 def test_a_counting_room_is_refreshed_slowly_and_a_quiet_one_not(tmp_path):
     store = _three_rooms(tmp_path)
     _state(store, "puck-a", phase="running", session=None, limit_s=600, remaining_s=540)
+    add_user(store, "a", "admin", [])          # the users are read again every refresh_s too
     hub = LiveHub(store, HandQueue(store, None))
     hub.min_interval_s = 0
     hub.refresh_s = 1.0
@@ -283,4 +284,34 @@ def test_the_sessions_cache_does_not_grow_without_bound(tmp_path):
     hub._voices.update({"old-%d" % i: ((1, i), {"voices": {}}) for i in range(500)})
     hub._build_rooms((False, {"puck-a"}, set()))
     assert len(hub._voices) <= 2 * 3 + 100
+    store.close()
+
+
+def test_a_users_rooms_changed_elsewhere_reach_its_open_stream(tmp_path):
+    """`talkpuck user` (another process) gives sam Room A and takes Room C: at the next reading of the
+    users, sam's stream gets Room A and Room C as removed; a removed user's stream ends."""
+    store = _three_rooms(tmp_path)
+    add_user(store, "sam", "host", ["Room C"])
+    hub = LiveHub(store, HandQueue(store, None))
+    hub.min_interval_s = 0
+
+    async def run():
+        sub = await hub.subscribe(dict(store.user("sam")))
+        assert [r["room"] for r in _drain(sub)[0]["rooms"]] == ["Room C"]
+        await hub.recheck_users()
+        assert _drain(sub) == [], "nothing changed: nothing sent"
+        store.assign_rooms("sam", add=["Room A"], remove=["Room C"])
+        await hub.recheck_users()
+        got = _drain(sub)
+        assert [([r["room"] for r in p["rooms"]], p["removed"]) for p in got] == [(["Room A"], ["Room C"])]
+        # and its later deltas follow the new rooms
+        _state(store, "puck-c", talking=True)
+        _state(store, "puck-a", talking=True)
+        hub.notify("puck-a", "puck-c")
+        await _settle(hub)
+        assert [[r["room"] for r in p["rooms"]] for p in _drain(sub)] == [["Room A"]]
+        store.remove_user("sam")
+        await hub.recheck_users()
+        assert sub.queue.get_nowait() is None and hub.clients == 0
+    asyncio.run(run())
     store.close()

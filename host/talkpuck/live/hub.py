@@ -18,6 +18,10 @@ every `refresh_s` as a safety refresh; the puck's own state reports (every few s
 runs, and at every phase change) rebuild it anyway. Changes closer together than `min_interval_s`
 are coalesced into one build.
 
+Who may see what is read again every `refresh_s` (a user's rooms changed by `talkpuck user`, in
+another process): a room newly visible comes in a delta, one no longer visible is in its `removed`,
+and the stream of a user who was removed ends.
+
 A subscriber whose queue is full (a browser that stopped reading) is dropped: its stream ends,
 `dropped_clients` and the store counter `sse:dropped` count it, and the browser's EventSource
 reconnects and starts from a fresh snapshot. Nothing is sent to a client when nothing it may see
@@ -152,12 +156,12 @@ class LiveHub:
         return '{"now_ms":%d,"delta":true,"rooms":[%s],"removed":%s}' % (
             self.now_ms, ",".join(rooms), json.dumps(gone))
 
-    def _offer(self, sub):
+    def _offer(self, sub, text=None):
         if sub.dropped:
             return
-        if sub.last is None:
+        if text is None and sub.last is None:
             text = sub.last = self.payload_for(sub.who)
-        else:
+        elif text is None:
             text = self.delta_for(sub.who, self.changed, self.removed)
             if text is None:
                 return
@@ -255,6 +259,37 @@ class LiveHub:
             if sub.last is not None:
                 self._offer(sub)              # a new stream gets its whole snapshot from subscribe()
 
+    def _end(self, sub):
+        """End a stream (its user is gone): its browser reconnects and is refused."""
+        sub.dropped = True
+        self._subs.discard(sub)
+        sub.queue = asyncio.Queue(1)
+        sub.queue.put_nowait(None)
+
+    def _read_users(self, names):
+        return {n: self.store.user(n) for n in names}
+
+    async def recheck_users(self):
+        """Read each streaming user again: send the rooms it may now see, announce those it may no longer
+        see as removed; end the streams of a user who is gone."""
+        subs = [s for s in self._subs if s.last is not None and s.who and s.who.get("name")]
+        if not subs or not hasattr(self.store, "user"):
+            return
+        users = await asyncio.to_thread(self._read_users, {s.who["name"] for s in subs})
+        for sub in subs:
+            new = users.get(sub.who["name"])
+            if new is None:
+                self._end(sub)
+                continue
+            if (new["role"], list(new["rooms"])) == (sub.who["role"], list(sub.who["rooms"])):
+                continue
+            old_who, sub.who = sub.who, dict(sub.who, role=new["role"], rooms=list(new["rooms"]))
+            gained = [r for r in sorted(self.rooms) if can_see(sub.who, r) and not can_see(old_who, r)]
+            lost = [r for r in sorted(self.rooms) if can_see(old_who, r) and not can_see(sub.who, r)]
+            if gained or lost:
+                self._offer(sub, '{"now_ms":%d,"delta":true,"rooms":[%s],"removed":%s}' % (
+                    self.now_ms, ",".join(self._room_text(r) for r in gained), json.dumps(lost)))
+
     def _stale_ticking(self):
         """Rooms that count down and were last built more than refresh_s ago."""
         cutoff = int(time.time() * 1000) - int(self.refresh_s * 1000)
@@ -262,6 +297,7 @@ class LiveHub:
 
     async def _run(self):
         last = 0.0
+        users_read = time.monotonic()
         while self._subs:
             wake = self._wake
             try:
@@ -270,6 +306,12 @@ class LiveHub:
             except asyncio.TimeoutError:
                 pass
             wake.clear()
+            if time.monotonic() - users_read >= self.refresh_s:
+                users_read = time.monotonic()
+                try:
+                    await self.recheck_users()
+                except Exception:
+                    log.exception("live hub: reading the streaming users again failed")
             stale = self._stale_ticking()
             if stale:
                 with self._lock:
