@@ -2,7 +2,7 @@
 gets only the rooms that changed since its last push and only those its user may see, a room gone is
 announced, the balance of voices is recomputed only for a session that got turns, a room that counts
 down is refreshed at a slow cadence (the pages count the seconds), and what the API changed is what it
-says; the merged rooms equal a full build (GET /api/live)."""
+says; the merged rooms equal a full build (GET /api/live). On SQLite and PostgreSQL."""
 import asyncio
 import json
 import time
@@ -37,8 +37,8 @@ def _state(store, device, **kw):
     store.record_state(device, p, _now())
 
 
-def _three_rooms(tmp_path):
-    store = Store(data_dir=str(tmp_path))
+def _three_rooms(db_url):
+    store = Store(db_url)
     for dev, room in (("puck-a", "Room A"), ("puck-b", "Room B"), ("puck-c", "Room C")):
         _info(store, dev, room)
         _state(store, dev)
@@ -56,8 +56,8 @@ async def _settle(hub, s=0.3):
     await asyncio.sleep(s)
 
 
-def test_only_the_changed_room_is_rebuilt_and_sent(tmp_path):
-    store = _three_rooms(tmp_path)
+def test_only_the_changed_room_is_rebuilt_and_sent(db_url):
+    store = _three_rooms(db_url)
     hub = LiveHub(store, HandQueue(store, None))
     hub.min_interval_s = 0
 
@@ -84,8 +84,8 @@ def test_only_the_changed_room_is_rebuilt_and_sent(tmp_path):
     store.close()
 
 
-def test_a_user_gets_only_its_rooms_also_in_deltas(tmp_path):
-    store = _three_rooms(tmp_path)
+def test_a_user_gets_only_its_rooms_also_in_deltas(db_url):
+    store = _three_rooms(db_url)
     hub = LiveHub(store, HandQueue(store, None))
     hub.min_interval_s = 0
     sam = {"name": "sam", "role": "host", "rooms": ["Room C"]}
@@ -112,8 +112,8 @@ def test_a_user_gets_only_its_rooms_also_in_deltas(tmp_path):
     store.close()
 
 
-def test_a_room_gone_is_announced_and_a_new_one_sent(tmp_path):
-    store = _three_rooms(tmp_path)
+def test_a_room_gone_is_announced_and_a_new_one_sent(db_url):
+    store = _three_rooms(db_url)
     hub = LiveHub(store, HandQueue(store, None))
     hub.min_interval_s = 0
     sam = {"name": "sam", "role": "host", "rooms": ["Room C"]}
@@ -142,9 +142,9 @@ def test_a_room_gone_is_announced_and_a_new_one_sent(tmp_path):
     store.close()
 
 
-def test_merged_deltas_equal_a_full_build(tmp_path):
+def test_merged_deltas_equal_a_full_build(db_url):
     """What a page holds after the first snapshot and the deltas is GET /api/live's build."""
-    store = _three_rooms(tmp_path)
+    store = _three_rooms(db_url)
     hands = HandQueue(store, None)
     hub = LiveHub(store, hands)
     hub.min_interval_s = 0
@@ -186,8 +186,8 @@ def test_merged_deltas_equal_a_full_build(tmp_path):
     store.close()
 
 
-def test_voices_are_recomputed_only_for_a_session_with_new_turns(tmp_path, monkeypatch):
-    store = _three_rooms(tmp_path)
+def test_voices_are_recomputed_only_for_a_session_with_new_turns(db_url, monkeypatch):
+    store = _three_rooms(db_url)
     calls = []
     real = snapshot.voices_of
     monkeypatch.setattr(snapshot, "voices_of", lambda turns: calls.append(len(turns)) or real(turns))
@@ -216,8 +216,8 @@ def test_voices_are_recomputed_only_for_a_session_with_new_turns(tmp_path, monke
     store.close()
 
 
-def test_a_counting_room_is_refreshed_slowly_and_a_quiet_one_not(tmp_path):
-    store = _three_rooms(tmp_path)
+def test_a_counting_room_is_refreshed_slowly_and_a_quiet_one_not(db_url):
+    store = _three_rooms(db_url)
     _state(store, "puck-a", phase="running", session=None, limit_s=600, remaining_s=540)
     add_user(store, "a", "admin", [])          # the users are read again every refresh_s too
     hub = LiveHub(store, HandQueue(store, None))
@@ -238,8 +238,8 @@ def test_a_counting_room_is_refreshed_slowly_and_a_quiet_one_not(tmp_path):
     store.close()
 
 
-def test_the_api_names_what_it_changed(tmp_path):
-    store = _three_rooms(tmp_path)
+def test_the_api_names_what_it_changed(db_url, tmp_path):
+    store = _three_rooms(db_url)
     sent = []
     commander = Commander(store, lambda topic, payload: sent.append((topic, payload)))
     hands = HandQueue(store, commander)
@@ -277,8 +277,8 @@ def test_the_api_names_what_it_changed(tmp_path):
     store.close()
 
 
-def test_the_sessions_cache_does_not_grow_without_bound(tmp_path):
-    store = _three_rooms(tmp_path)
+def test_the_sessions_cache_does_not_grow_without_bound(db_url):
+    store = _three_rooms(db_url)
     hub = LiveHub(store, HandQueue(store, None))
     hub._build_rooms((True, set(), set()))
     hub._voices.update({"old-%d" % i: ((1, i), {"voices": {}}) for i in range(500)})
@@ -287,10 +287,10 @@ def test_the_sessions_cache_does_not_grow_without_bound(tmp_path):
     store.close()
 
 
-def test_a_users_rooms_changed_elsewhere_reach_its_open_stream(tmp_path):
+def test_a_users_rooms_changed_elsewhere_reach_its_open_stream(db_url):
     """`talkpuck user` (another process) gives sam Room A and takes Room C: at the next reading of the
     users, sam's stream gets Room A and Room C as removed; a removed user's stream ends."""
-    store = _three_rooms(tmp_path)
+    store = _three_rooms(db_url)
     add_user(store, "sam", "host", ["Room C"])
     hub = LiveHub(store, HandQueue(store, None))
     hub.min_interval_s = 0
