@@ -80,8 +80,8 @@ def measure(n, repeat=3, dirty=(1, 40)):
         some = []
         for k in dirty:
             devs = {"lp-%04d" % (i * n // k) for i in range(min(k, n))}
-            ms, (_, _, built) = _median_ms(lambda devs=devs: hub._build_rooms((False, devs, set())), repeat)
-            kb = sum(len(snapshot.room_json(r)) for r in built.values()) / 1024
+            ms, (_, _, built, parts) = _median_ms(lambda devs=devs: hub._build_rooms((False, devs, set())), repeat)
+            kb = sum(len(p) for p in parts.values()) / 1024
             some.append((len(built), ms, kb))
         store.close()
     finally:

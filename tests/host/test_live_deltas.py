@@ -315,3 +315,43 @@ def test_a_users_rooms_changed_elsewhere_reach_its_open_stream(db_url):
         assert sub.queue.get_nowait() is None and hub.clients == 0
     asyncio.run(run())
     store.close()
+
+
+def test_a_failed_build_loses_no_change(db_url, monkeypatch):
+    """The store fails once mid-build (a locked database, a lost connection): the rooms it was to rebuild
+    stay pending, and the move it saw is found again by the next build."""
+    store = _three_rooms(db_url)
+    hub = LiveHub(store, HandQueue(store, None))
+    real = snapshot.build
+    fail = [True]
+
+    def flaky(*a, **kw):
+        if fail and fail.pop():
+            raise RuntimeError("database is locked")
+        return real(*a, **kw)
+
+    _info(store, "puck-b2", "Room B")
+
+    async def run():
+        sub = await hub.subscribe(ADMIN)
+        _drain(sub)
+        monkeypatch.setattr(snapshot, "build", flaky)
+        # puck-b2 moves to Room C, and only another puck's change is notified: the build's comparison of
+        # rooms finds the move, then fails
+        store.set_room("puck-b2", "Room C", _now())
+        _state(store, "puck-a", talking=True)
+        hub.notify("puck-a")
+        try:
+            await hub._rebuild()
+            raise AssertionError("the build should have failed")
+        except RuntimeError:
+            pass
+        await hub._rebuild()                  # (or the hub's own loop retries first)
+        await _settle(hub)
+        got = _drain(sub)
+        assert [[r["room"] for r in p["rooms"]] for p in got] == [["Room A", "Room B", "Room C"]]
+        rooms = {r["room"]: [d["id"] for d in r["devices"]] for r in got[0]["rooms"]}
+        assert rooms["Room B"] == ["puck-b"] and rooms["Room C"] == ["puck-b2", "puck-c"]
+        hub.unsubscribe(sub)
+    asyncio.run(run())
+    store.close()

@@ -194,7 +194,12 @@ class LiveHub:
         return pending
 
     def _build_rooms(self, pending):
-        """(now_ms, every room's name, {room: snapshot of it} for the rooms rebuilt); in a worker thread."""
+        """(now_ms, every room's name, {room: snapshot of it} for the rooms rebuilt, {room: its JSON}); in a
+        worker thread (SQL, and the JSON: neither holds up the event loop)."""
+        now, names, built = self._build_dirty(pending)
+        return now, names, built, {name: snapshot.room_json(r) for name, r in built.items()}
+
+    def _build_dirty(self, pending):
         every, devices, rooms = pending
         if self._full_build is not None:
             snap = self._full_build()
@@ -212,7 +217,6 @@ class LiveHub:
             # a device that moved, appeared or left (a room override, an info with another room, a deletion)
             dirty.update(r for dev, r in where.items() if old.get(dev) != r)
             dirty.update(r for dev, r in old.items() if where.get(dev) != r)
-        self._dev_room = where
         dirty &= names
         # the whole rows (state, tele: JSON) of the dirty rooms' devices only
         devs = self.store.devices() if every else self.store.devices([d for d, r in where.items() if r in dirty])
@@ -222,19 +226,19 @@ class LiveHub:
             # sessions long over pile up: keep this build's (the others are recomputed when next shown)
             live = {sv["id"] for r in snap["rooms"] for sv in r["sessions"]}
             self._voices = {k: v for k, v in self._voices.items() if k in live}
+        self._dev_room = where                # only once built: a failed build leaves the moves to find again
         return now, sorted(names), {r["room"]: r for r in snap["rooms"]}
 
     async def _build_once(self):
         pending = self._take_pending()
         try:
-            now, names, built = await asyncio.to_thread(self._build_rooms, pending)
+            now, names, built, parts = await asyncio.to_thread(self._build_rooms, pending)
         except BaseException:
             with self._lock:                  # not lost: the next build tries these again
                 self._pending_all = self._pending_all or pending[0]
                 self._pending_devices |= pending[1]
                 self._pending_rooms |= pending[2]
             raise
-        parts = {name: snapshot.room_json(r) for name, r in built.items()}
         changed = []
         for name, text in parts.items():
             self.room_ms[name] = now
