@@ -100,8 +100,8 @@ def main(argv=None):
              "builds in one process (no other load in it; the machine's load average: %.1f). \"full build\": "
              "snapshot.build of every room (GET /api/live, and what the hub did on every change before); "
              "\"hub, every room\": the hub's rebuild of every room (notify() with nothing named), its voices "
-             "cache warm; \"hub, k rooms\": its rebuild after changes in k rooms, and the JSON of those rooms "
-             "(a delta push carries them)." % (a.repeat, os.getloadavg()[0]), "",
+             "cache warm; \"hub, k rooms\": its rebuild after changes in k rooms, and the size of those rooms' "
+             "JSON (a delta push carries them); the hub's times include making the rooms' JSON (since 07:20)." % (a.repeat, os.getloadavg()[0]), "",
              ("| pucks | full build | per puck | JSON of all rooms | whole snapshot | hub, every room | hub, k rooms: "
               "build, delta size |"),
              "|---|---|---|---|---|---|---|"]
