@@ -101,7 +101,8 @@ def main(argv=None):
              "snapshot.build of every room (GET /api/live, and what the hub did on every change before); "
              "\"hub, every room\": the hub's rebuild of every room (notify() with nothing named), its voices "
              "cache warm; \"hub, k rooms\": its rebuild after changes in k rooms, and the size of those rooms' "
-             "JSON (a delta push carries them); the hub's times include making the rooms' JSON (since 07:20)." % (a.repeat, os.getloadavg()[0]), "",
+             "JSON (a delta push carries them); the hub's times include making the rooms' JSON (since 07:20)."
+             % (a.repeat, os.getloadavg()[0]), "",
              ("| pucks | full build | per puck | JSON of all rooms | whole snapshot | hub, every room | hub, k rooms: "
               "build, delta size |"),
              "|---|---|---|---|---|---|---|"]
