@@ -27,13 +27,13 @@ from results import append  # noqa: E402
 BOOT = "0000beef"
 
 
-def fill(store, n, turns=20):
+def fill(store, n, turns=20, per_room=1):
     now = int(time.time() * 1000)
     items = []
     for i in range(n):
         dev = "lp-%04d" % i
         store.record_info(dev, {"v": 1, "boot": BOOT, "ms": 1000, "fw": "b", "board": "b", "leds": 16,
-                                "room": "Room %s" % dev, "caps": [], "prev_boot": None, "prev_seq": 0}, now, (now, 1000))
+                                "room": "Room %04d" % (i // per_room), "caps": [], "prev_boot": None, "prev_seq": 0}, now, (now, 1000))
         sid = "s-%s" % dev
         items.append((dev, BOOT, 1, "session", 1000, now, now, {"phase": "running", "session": sid, "limit_s": 300,
                                                                 "warn_s": 60, "remaining_s": 300, "cause": "cmd"}, {}))
@@ -58,7 +58,7 @@ def _median_ms(fn, repeat):
     return statistics.median(times), out
 
 
-def measure(n, repeat=3, dirty=(1, 40)):
+def measure(n, repeat=3, dirty=(1, 40), per_room=1):
     """The full build (GET /api/live), the hub's rebuild of every room (its voices cache warm) and its
     rebuilds of `dirty` rooms (the rooms ingest marks in one 100 ms coalescing window)."""
     from talkpuck.hands import HandQueue
@@ -68,7 +68,7 @@ def measure(n, repeat=3, dirty=(1, 40)):
     tmp = tempfile.mkdtemp(prefix="snap-bench-")
     try:
         store = Store(data_dir=tmp)
-        fill(store, n)
+        fill(store, n, per_room=per_room)
         hands = HandQueue(store, None)
         snapshot.build(store, hands)              # warm: compiled statements, the ring's tables
         build, snap = _median_ms(lambda: snapshot.build(store, hands), repeat)
@@ -94,9 +94,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--devices", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--per-room", type=int, default=1, help="pucks per room (1: each in a room of its own)")
     ap.add_argument("--no-record", action="store_true")
     a = ap.parse_args(argv)
-    lines = ["Each puck in a room of its own, a running session of 20 turns, a waiting hand; SQLite; median of %d "
+    rooms = "Each puck in a room of its own" if a.per_room == 1 else "%d pucks per room" % a.per_room
+    lines = [rooms + ", a running session of 20 turns, a waiting hand; SQLite; median of %d "
              "builds in one process (no other load in it; the machine's load average: %.1f). \"full build\": "
              "snapshot.build of every room (GET /api/live, and what the hub did on every change before); "
              "\"hub, every room\": the hub's rebuild of every room (notify() with nothing named), its voices "
@@ -107,7 +109,7 @@ def main(argv=None):
               "build, delta size |"),
              "|---|---|---|---|---|---|---|"]
     for n in a.devices:
-        r = measure(n, a.repeat)
+        r = measure(n, a.repeat, per_room=a.per_room)
         some = "; ".join("%d: %.1f ms, %.1f KB" % s for s in r["some"])
         lines.append("| %d | %.0f ms | %.2f ms | %.0f ms | %.0f KB | %.0f ms | %s |"
                      % (r["devices"], r["build_ms"], r["per_device_ms"], r["json_ms"], r["kb"], r["every_ms"], some))
