@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/sse_bench.py [--clients 50] [--changes 60] [--rate
 
 The host (the real app: create_app + uvicorn, SQLite) serves `--rooms` rooms with two pucks each; the
 clients (logged in, in a separate process so their CPU is not counted) each hold one stream open.
-A driver changes a puck's state `--rate` times a second, as ingest does (store, then hub.notify()).
+A driver changes a puck's state `--rate` times a second, as ingest does (store, then hub.notify(device)):
+the hub rebuilds that puck's room only and pushes it alone (a delta) to every stream.
 Reported: fan-out latency (change -> the last of the clients has it), builds per change, the host
 process's CPU time per change and per client-second, and slow clients dropped. With 1 client first,
 so the cost of 50 can be compared with the cost of one.
@@ -41,13 +42,13 @@ def _client(port, cookie, n, ready, out_q, stop):
         while not stop.is_set():
             line = r.readline()
             if not line:
-                out_q.put((k, -1, time.time()))
+                out_q.put((k, -1, time.time(), 0))
                 return
             if line.startswith(b"data: "):
                 data = json.loads(line[6:])
                 marks = [d["remaining_s"] for room in data["rooms"] for d in room["devices"] if d["id"] == "bench-0-0"]
                 if marks and marks[0] is not None:
-                    out_q.put((k, marks[0], time.time()))
+                    out_q.put((k, marks[0], time.time(), len(line)))
     ts = [threading.Thread(target=one, args=(k,), daemon=True) for k in range(n)]
     for t in ts:
         t.start()
@@ -101,7 +102,7 @@ def run(clients=50, changes=60, rate=5.0, rooms=10):
     time.sleep(0.5)
     while not out_q.empty():
         out_q.get()
-    builds0, cpu0 = hub.builds, _cpu()
+    builds0, rooms0, cpu0 = hub.builds, hub.rooms_built, _cpu()
     sent = {}
     t0 = time.time()
     for n in range(1, changes + 1):
@@ -114,10 +115,12 @@ def run(clients=50, changes=60, rate=5.0, rooms=10):
     span = time.time() - t0
     builds = hub.builds - builds0
     got = {}
+    sizes = []
     while not out_q.empty():
-        k, mark, at = out_q.get()
+        k, mark, at, size = out_q.get()
         if mark in sent:
             got.setdefault(mark, []).append(at - sent[mark])
+            sizes.append(size)
     stop.set()
     proc.join(5)
     web.stop()
@@ -129,7 +132,9 @@ def run(clients=50, changes=60, rate=5.0, rooms=10):
         return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")
     return {"clients": clients, "changes": changes, "complete": complete, "builds": builds,
             "p50_ms": pct(0.5), "p95_ms": pct(0.95), "cpu_ms_per_change": cpu * 1000 / changes,
-            "cpu_pct": 100 * cpu / span, "dropped": hub.dropped_clients}
+            "cpu_pct": 100 * cpu / span, "dropped": hub.dropped_clients,
+            "kb_per_push": sum(sizes) / len(sizes) / 1024 if sizes else float("nan"),
+            "rooms_per_build": (hub.rooms_built - rooms0) / builds if builds else float("nan")}
 
 
 def _cpu():
@@ -154,13 +159,13 @@ def main():
         lines = ["%d rooms x 2 pucks; one puck's state changes %g times a second (store, then hub.notify, as ingest "
                  "does), %d changes; clients in a separate process, each holding one stream open. Latency: change "
                  "to the LAST client having it. CPU: the host process only." % (a.rooms, a.rate, a.changes), "",
-                 ("| open streams | changes all clients saw | snapshot builds | fan-out p50 ms | fan-out p95 ms | "
-                  "host CPU ms per change | host CPU % | slow clients dropped |"),
-                 "|---|---|---|---|---|---|---|---|"]
+                 ("| open streams | changes all clients saw | builds (rooms rebuilt per build) | fan-out p50 ms | "
+                  "fan-out p95 ms | host CPU ms per change | host CPU % | KB per push | slow clients dropped |"),
+                 "|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
-            lines.append("| %d | %d of %d | %d | %.0f | %.0f | %.1f | %.1f | %d |" % (
-                r["clients"], r["complete"], r["changes"], r["builds"], r["p50_ms"], r["p95_ms"],
-                r["cpu_ms_per_change"], r["cpu_pct"], r["dropped"]))
+            lines.append("| %d | %d of %d | %d (%.1f) | %.0f | %.0f | %.1f | %.1f | %.1f | %d |" % (
+                r["clients"], r["complete"], r["changes"], r["builds"], r["rooms_per_build"], r["p50_ms"],
+                r["p95_ms"], r["cpu_ms_per_change"], r["cpu_pct"], r["kb_per_push"], r["dropped"]))
         append("live SSE streams (/api/live/stream)", lines, "bench/sse_bench.py")
 
 

@@ -12,7 +12,8 @@ It logs in as a browser does, over the host's HTTPS (checked against the install
 /api/live/stream like an EventSource, and when the host ends the stream (a slow client is dropped)
 it reconnects after the stream's `retry:` as EventSource does, counting it.
 
-The stream carries room snapshots, not events (talkpuck.live.hub). For each `event: live` payload it
+The stream carries room snapshots, not events (talkpuck.live.hub): the first push every room, then only
+the rooms that changed (a delta), which is all this reader needs. For each `event: live` payload it
 notes the arrival time (time.time(), the clock the pucks stamp creation with: same machine) before
 parsing, and then, the first time each of these shows:
 - `turns`:  session id -> [[turn count, time], ...], a new entry each time the number of turns the
@@ -55,6 +56,7 @@ class Reader:
         self.phases = {}
         self.hands = {}
         self.pushes = 0
+        self.rooms = 0                        # rooms carried, summed over the pushes (a delta carries the changed)
         self.bytes = 0
         self.parse_s = 0.0
         self.reconnects = 0
@@ -139,6 +141,7 @@ class Reader:
         data = json.loads(line[6:])
         with self.lock:
             self.pushes += 1
+            self.rooms += len(data.get("rooms", ()))
             self.bytes += len(line)
             if self.first_push is None:
                 self.first_push = at
@@ -160,7 +163,7 @@ class Reader:
 
     def result(self):
         with self.lock:
-            return {"turns": self.turns, "phases": self.phases, "hands": self.hands, "pushes": self.pushes,
+            return {"turns": self.turns, "phases": self.phases, "hands": self.hands, "pushes": self.pushes, "rooms": self.rooms,
                     "bytes": self.bytes, "parse_s": self.parse_s, "reconnects": self.reconnects,
                     "ended": self.ended, "errors": self.errors[:20], "first_push": self.first_push,
                     "last_push": self.last_push}

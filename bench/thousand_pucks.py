@@ -27,8 +27,9 @@ Measured:
   host's HTTPS (the web certificate of `security init`, checked against its CA) as the bench's admin
   user, and holds `/api/live/stream` open, reconnecting when the host drops it as slow.
 
-What the stream carries: room snapshots (talkpuck.live.hub), pushed at each change (coalesced over
-100 ms) and once a second while a session runs, not events. So (c) is measured for the events a
+What the stream carries: room snapshots (talkpuck.live.hub), not events: every room at first, then
+at each change (coalesced over 100 ms) only the rooms that changed; the pages count time left down
+themselves. So (c) is measured for the events a
 browser can see: a turn in a session (the session view's turn count reaching that turn's place in
 the session), a session phase change (the session view showing that phase or a later one) and a
 hand (in the room's queue), matched to the store's rows after the run ((device, boot, seq) ->
@@ -510,6 +511,7 @@ def stream_figures(created, rows, outside, results, cpu_pct, rss):
         "turns_outside": outside,
         "stream_pushes_per_s": (sum(pushes) / sum(spans)) if ok else float("nan"),
         "stream_kb_per_push": nbytes / 1024 / max(1, sum(pushes)),
+        "stream_rooms_per_push": sum(r.get("rooms", 0) for r in ok) / max(1, sum(pushes)),
         "stream_parse_ms_per_push": 1000 * sum(r["parse_s"] for r in ok) / max(1, sum(pushes)),
         "stream_ended": sum(r["ended"] for r in ok), "stream_reconnects": sum(r["reconnects"] for r in ok),
         "stream_cpu_pct": sum(cpu_pct[k] for k in streams) / max(1, len(streams)),
@@ -576,8 +578,9 @@ def report(r, argv=None):
                                                     r["stream_everywhere"], r["stream_nowhere"]),
         "| events not on screen by design: turns outside a session (not kept) + the rest | %d turns; "
         "stored events in all: %d |" % (r["turns_outside"], r["stored"]),
-        "| each stream: pushes/s, KB per push, its reader's JSON parse per push | %.2f /s, %.0f KB, %.1f ms |"
-        % (r["stream_pushes_per_s"], r["stream_kb_per_push"], r["stream_parse_ms_per_push"]),
+        "| each stream: pushes/s, KB per push, rooms per push, its reader's JSON parse per push | %.2f /s, %.0f KB, "
+        "%.1f, %.1f ms |" % (r["stream_pushes_per_s"], r["stream_kb_per_push"], r["stream_rooms_per_push"],
+                             r["stream_parse_ms_per_push"]),
         "| each stream's reader process: CPU %% of one core, peak RSS | %.0f %%, %.0f MB |"
         % (r["stream_cpu_pct"], r["stream_rss_mb"]),
         "| streams the host ended (slow client) / reconnects / reader errors | %d / %d / %d |"

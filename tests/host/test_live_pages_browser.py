@@ -28,6 +28,11 @@ def _past_session(store, room, device, ended_ago_s, sid=None):
                                              ended_ms=now - ended_ago_s * 1000, extended_s=0, short_break=False))
 
 
+def _seconds(text):
+    m, s = text.split(":")
+    return int(m) * 60 + int(s)
+
+
 def _state(puck, **changes):
     p = {"v": 1, "boot": BOOT, "ms": 64020, "phase": "running", "session": None, "limit_s": 600,
          "remaining_s": 540, "talking": False, "voice": 0, "hands": 0, "hand_ack": 0, "mic": "on"}
@@ -66,6 +71,14 @@ def test_live_room_over_sse_from_start_to_follow_up(host, puck, page):  # noqa: 
     section.locator(".device .phase", has_text="running").wait_for(timeout=10000)
     assert note.is_hidden()
     assert "time left" in section.locator(".device .countdown").inner_text()
+    # time left moves on the page between pushes: the page counts it down, the host sends nothing for it
+    clock = section.locator(".device .countdown b")
+    section.locator(".device .countdown b", has_text="9:").wait_for(timeout=10000)
+    builds, before = host.live_hub.builds, _seconds(clock.inner_text())
+    page.wait_for_timeout(3200)
+    after = _seconds(clock.inner_text())
+    assert 2 <= before - after <= 4, (before, after)
+    assert host.live_hub.builds == builds, "no rebuild for the countdown"
     # turns arrive while the page is open
     # (voice 2 is the family on a video call, through the laptop's loudspeaker: evt/turn.remote)
     puck.event("turn", BOOT, 10, 12000, start_ms=6000, end_ms=12000, voice=1, conf=90, level_db=-30, remote=False)
@@ -133,10 +146,55 @@ def test_rooms_page_two_pucks_one_room_live(host, mosquitto, puck, page):  # noq
         _state(other, session="s-b", remaining_s=700, limit_s=900, phase="running")
         theirs.locator("td.c5", has_text="11:").wait_for(timeout=10000)
         assert page.evaluate("window.__noReload") == 9
+        # the rooms page counts time left down itself too
+        before = _seconds(theirs.locator("td.c5").inner_text())
+        page.wait_for_timeout(3200)
+        assert 2 <= before - _seconds(theirs.locator("td.c5").inner_text()) <= 4
         if SHOOT:
             page.set_viewport_size({"width": 1280, "height": 420})
             page.wait_for_timeout(300)
             page.screenshot(path=os.path.join(IMAGES, "rooms.png"), full_page=True)
+        assert not [e for e in page.csp_errors if "Content Security Policy" in e], page.csp_errors
+    finally:
+        other.close()
+
+
+def test_pages_merge_deltas_a_room_gone_and_a_room_new(host, mosquitto, puck, page):  # noqa: F811
+    """The pushes after the first carry only the changed rooms (talkpuck.live.hub): both pages merge them
+    by room name, drop a room that is gone and add a new one in name order, without a reload."""
+    tag = puck.device[-4:]
+    north, south = "North %s" % tag, "South %s" % tag
+    other = Puck(mosquitto.url, "puck-" + uuid.uuid4().hex[:6])
+    try:
+        puck.example("info", room=north)
+        other.example("info", room=south)
+        for p in (puck, other):
+            p.example("status_online")
+        log_in(page, host)
+        page.locator("section.room[data-room='%s']" % south).wait_for(timeout=10000)
+        page.locator("section.room[data-room='%s']" % north).wait_for(timeout=10000)
+        page.evaluate("window.__noReload = 3")
+        # the south puck moves to the north room (the host's override, as PUT /api/devices/<id>/room)
+        host.store.set_room(other.device, north, int(time.time() * 1000))
+        host.live_hub.notify(other.device)
+        page.locator("section.room[data-room='%s']" % south).wait_for(state="detached", timeout=10000)
+        north_devs = page.locator("section.room[data-room='%s'] .device" % north)
+        assert wait_for(lambda: north_devs.count() == 2)
+        # and into a room of its own, which sorts before North
+        host.store.set_room(other.device, "Annex %s" % tag, int(time.time() * 1000))
+        host.live_hub.notify(other.device)
+        page.locator("section.room[data-room='Annex %s']" % tag).wait_for(timeout=10000)
+        names = page.eval_on_selector_all("section.room", "els => els.map(e => e.dataset.room)")
+        mine = [n for n in names if n.endswith(tag)]
+        assert mine == ["Annex %s" % tag, north], names
+        assert north_devs.count() == 1 and page.evaluate("window.__noReload") == 3
+        # the rooms page: the same deltas, rows per room
+        page.goto(host.http_url + "rooms")
+        page.locator("#rooms-table tr[data-room='Annex %s']" % tag).wait_for(timeout=10000)
+        host.store.set_room(other.device, north, int(time.time() * 1000))
+        host.live_hub.notify(other.device)
+        page.locator("#rooms-table tr[data-room='Annex %s']" % tag).wait_for(state="detached", timeout=10000)
+        assert wait_for(lambda: page.locator("#rooms-table tr[data-room='%s']" % north).count() == 2)
         assert not [e for e in page.csp_errors if "Content Security Policy" in e], page.csp_errors
     finally:
         other.close()

@@ -137,3 +137,12 @@ def test_the_snapshot_build_bench_measures_a_real_build():
     assert small["devices"] == 3 and small["build_ms"] > 0 and small["json_ms"] > 0
     # every puck's room is in the payload (each with its ring drawn): twice the pucks, about twice the bytes
     assert small["kb"] > 3 and 1.6 < more["kb"] / small["kb"] < 2.4
+
+
+def test_the_light_pucks_info_is_accepted_and_puts_it_in_a_room_of_its_own():
+    """Finding (issue 16, live pushes): its info lacked prev_boot/prev_seq, so the host rejected it and
+    every light puck sat in the `unassigned` room: one room of 1,000 pucks."""
+    from talkpuck.protocol import parse_message
+    p = LightPuck("lp-0007", "127.0.0.1", 1)
+    msg = parse_message("talkpuck/v1/lp-0007/info", p.info_doc(), True)
+    assert msg.payload["room"] == "Room lp-0007" and msg.payload["prev_boot"] is None

@@ -2,6 +2,8 @@
 import html
 import logging
 import os
+import re
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +21,25 @@ from talkpuck.live import LiveHub
 
 log = logging.getLogger(__name__)
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
+
+
+LIVE_PATH = re.compile(r"^/api/(devices|rooms)/([^/]+)/")
+
+
+def live_changed(request):
+    """(device, room) a state-changing request changed, as the router said (deps.changed) or its path
+    names (/api/devices/<id>/..., /api/rooms/<name>/...); None: it may have changed anything; False:
+    nothing the live pages show (a login)."""
+    said = getattr(request.state, "live_changed", None)
+    if said is not None:
+        return said
+    if not request.url.path.startswith("/api/"):
+        return False                       # /login, /logout: nothing the live pages show
+    m = LIVE_PATH.match(request.url.path)
+    if m is None:
+        return None
+    name = unquote(m.group(2))
+    return (name, None) if m.group(1) == "devices" else (None, name)
 
 
 def create_app(settings, store, commander=None, hands_queue=None, session_control=None, auth=None, live_hub=None):
@@ -45,7 +66,12 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
     async def count_client_errors(request: Request, call_next):
         response = await call_next(request)
         if request.method not in ("GET", "HEAD") and response.status_code < 400:
-            hub.notify()                       # a hand acknowledged, a session started: push it to the pages
+            # a hand acknowledged, a session started: push it to the pages (only the rooms it changed)
+            what = live_changed(request)
+            if what is None:
+                hub.notify()
+            elif what:
+                hub.notify(what[0], room=what[1])
         if 400 <= response.status_code < 500:
             try:
                 store.incr("http:%d" % response.status_code)

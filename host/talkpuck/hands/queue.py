@@ -25,9 +25,10 @@ class HandQueue:
         self.commander = commander
         self.clock = clock
 
-    def list(self, room=None, include_recent=True):
+    def list(self, room=None, include_recent=True, rooms=None):
+        """The queue (waiting, then with include_recent the recently resolved); `rooms`: only those rooms."""
         now = self.clock()
-        rows = self.store.hands(room, since_ms=now - self.recent_s * 1000 if include_recent else None)
+        rows = self.store.hands(room, since_ms=now - self.recent_s * 1000 if include_recent else None, rooms=rooms)
         out = []
         position = 0
         for r in rows:

@@ -1,21 +1,39 @@
 """hub — the in-process pub/sub behind the server-sent event streams (/api/live/stream).
 
-Whoever changes what the pages show calls `notify()` (the ingest path after it stored a message, the
-API after a state-changing request); it is thread-safe and costs a flag and a wake-up. One builder
-task on the web server's event loop then builds the snapshot ONCE (talkpuck.live.snapshot, in a
-worker thread: SQL), serialises each room once, and fans the result out: each subscriber gets the
-rooms its user may see, joined from those strings, on its own bounded queue. Nothing is built per
-browser and nothing polls the database per browser. Changes closer together than `min_interval_s`
-are coalesced; while a session runs or a hand waits, it also rebuilds every `tick_s` (time left and
-wait times move).
+Whoever changes what the pages show calls `notify()`: ingest with the device it stored a message for,
+the API with the device or room a request changed (`notify()` alone: everything). It is thread-safe
+and costs a set insertion and a wake-up. One builder task on the web server's event loop then rebuilds
+only the rooms that changed (talkpuck.live.snapshot with `rooms=`, in a worker thread: SQL; a device
+that moved, appeared or left is seen by comparing each device's room with the last build's),
+serialises each rebuilt room once, and keeps each room's JSON. A rebuilt room whose JSON did not
+change is not news.
+
+Pushes: a new stream first gets the whole snapshot of the rooms its user may see
+(`{"now_ms", "rooms": [...]}`, as GET /api/live); after that only what changed since its last push:
+`{"now_ms", "delta": true, "rooms": [the changed rooms it may see], "removed": [room names gone]}`,
+which the pages merge by room name. Each room carries its own `now_ms` (when it was built), from which
+the pages count its time left and hand waits down themselves: nothing is rebuilt every second for
+the countdowns. A room where something counts down (a session, a waiting hand) is rebuilt at least
+every `refresh_s` as a safety refresh; the puck's own state reports (every few seconds while a session
+runs, and at every phase change) rebuild it anyway. Changes closer together than `min_interval_s`
+are coalesced into one build.
+
+Who may see what is read again every `refresh_s` (a user's rooms changed by `talkpuck user`, in
+another process): a room newly visible comes in a delta, one no longer visible is in its `removed`,
+and the stream of a user who was removed ends.
 
 A subscriber whose queue is full (a browser that stopped reading) is dropped: its stream ends,
 `dropped_clients` and the store counter `sse:dropped` count it, and the browser's EventSource
-reconnects and starts from a fresh snapshot. Identical payloads are not sent twice to one client.
+reconnects and starts from a fresh snapshot. Nothing is sent to a client when nothing it may see
+changed.
 """
 import asyncio
+import json
 import logging
+import threading
 import time
+
+from puckcore.protocol import LIVE_PHASES as LIVE
 
 from talkpuck.auth.rooms import can_see
 from talkpuck.live import snapshot
@@ -27,43 +45,77 @@ class Subscriber:
     def __init__(self, who, maxsize):
         self.who = who
         self.queue = asyncio.Queue(maxsize)
-        self.last = None
+        self.last = None                      # the last full payload (None: it has had none yet)
         self.dropped = False
+
+
+def _ticking(room):
+    """Does something in this room count down or up (time left, a hand's wait)?"""
+    return bool(any(h["state"] == "waiting" for h in room["hands"]) or
+                any(d["phase"] in LIVE for d in room["devices"]) or
+                (room.get("session") and room["session"]["phase"] in LIVE))
 
 
 class LiveHub:
     queue_max = 8            # payloads waiting per client before it counts as slow and is dropped
-    min_interval_s = 0.1     # changes closer than this are one build
-    tick_s = 1.0             # rebuild this often while anything counts down
+    min_interval_s = 0.05    # changes closer than this are one build (per-room builds are cheap: a short window)
+    refresh_s = 20.0         # a room where something counts down is rebuilt at least this often
 
     def __init__(self, store, hands_queue=None, build=None):
+        """`build`: a function returning a whole snapshot (tests); by default the per-room builder."""
         self.store = store
         self.hands = hands_queue
         self.follow_total = {}                # device -> seconds of the follow-up window the host set last
-        self._build = build or (lambda: snapshot.build(self.store, self.hands, follow_total=self.follow_total))
+        self._full_build = build
+        self._voices = {}                     # session -> ((turns, last turn id), its balance of voices)
+        self._dev_room = {}                   # device -> its room at the last build
+        self._lock = threading.Lock()
+        self._pending_all = True              # the first build builds every room
+        self._pending_devices = set()
+        self._pending_rooms = set()
         self._subs = set()
         self._loop = None
         self._wake = None
         self._task = None
-        self._dirty = True
         self._building = None                 # the asyncio task of the build in progress
-        self.current = None                   # (snapshot dict, {room: json}) of the last build
+        self.rooms = {}                       # room -> its JSON without now_ms ("{...")
+        self.room_ms = {}                     # room -> when it was built (wall ms)
+        self.ticking = set()                  # rooms where something counts down
+        self.now_ms = 0                       # the last build's time
+        self.changed = []                     # rooms whose JSON changed in the last build
+        self.removed = []                     # rooms gone in the last build
+        self.current = None                   # (snapshot of the rooms rebuilt last, {room: json}) of the last build
         self.builds = 0
+        self.rooms_built = 0                  # rooms rebuilt, summed over the builds
         self.sent = 0
         self.dropped_clients = 0
         self.notified = 0
 
     # -- producers (any thread) ---------------------------------------------------------------------
-    def notify(self, *what):
-        """Something the pages show changed; cheap, thread-safe, never blocks."""
+    def notify(self, *devices, room=None):
+        """Something the pages show changed: these devices' rooms, `room`, or (neither) everything.
+        Cheap, thread-safe, never blocks."""
         self.notified += 1
-        self._dirty = True
+        with self._lock:
+            if room is not None:
+                self._pending_rooms.add(room)
+            if devices:
+                self._pending_devices.update(d for d in devices if d is not None)
+            if not devices and room is None:
+                self._pending_all = True
+        self._wake_up()
+
+    def _wake_up(self):
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None:
             try:
                 loop.call_soon_threadsafe(wake.set)
             except RuntimeError:              # the loop closed (server stopping)
                 pass
+
+    @property
+    def _dirty(self):
+        return self._pending_all or bool(self._pending_devices) or bool(self._pending_rooms)
 
     # -- consumers (the event loop) -----------------------------------------------------------------
     async def subscribe(self, who):
@@ -74,7 +126,8 @@ class LiveHub:
         self._subs.add(sub)
         if self.current is None or self._dirty:
             await self._rebuild()
-        self._offer(sub)
+        if sub.last is None:
+            self._offer(sub)
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
         return sub
@@ -86,18 +139,32 @@ class LiveHub:
     def clients(self):
         return len(self._subs)
 
-    def payload_for(self, who):
-        """The JSON text one user gets from the last build (only the rooms it may see)."""
-        snap, parts = self.current
-        rooms = [parts[r["room"]] for r in snap["rooms"] if can_see(who, r["room"])]
-        return '{"now_ms":%d,"rooms":[%s]}' % (snap["now_ms"], ",".join(rooms))
+    def _room_text(self, name):
+        return '{"now_ms":%d,%s' % (self.room_ms[name], self.rooms[name][1:])
 
-    def _offer(self, sub):
+    def payload_for(self, who):
+        """The whole snapshot one user gets (only the rooms it may see), from the rooms' last builds."""
+        rooms = [self._room_text(r) for r in sorted(self.rooms) if can_see(who, r)]
+        return '{"now_ms":%d,"rooms":[%s]}' % (self.now_ms, ",".join(rooms))
+
+    def delta_for(self, who, changed, removed):
+        """What changed for this user in the last build, or None (nothing it may see changed)."""
+        rooms = [self._room_text(r) for r in changed if can_see(who, r)]
+        gone = [r for r in removed if can_see(who, r)]
+        if not rooms and not gone:
+            return None
+        return '{"now_ms":%d,"delta":true,"rooms":[%s],"removed":%s}' % (
+            self.now_ms, ",".join(rooms), json.dumps(gone))
+
+    def _offer(self, sub, text=None):
         if sub.dropped:
             return
-        text = self.payload_for(sub.who)
-        if text == sub.last:
-            return
+        if text is None and sub.last is None:
+            text = sub.last = self.payload_for(sub.who)
+        elif text is None:
+            text = self.delta_for(sub.who, self.changed, self.removed)
+            if text is None:
+                return
         try:
             sub.queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -111,7 +178,6 @@ class LiveHub:
             sub.queue = asyncio.Queue(1)
             sub.queue.put_nowait(None)        # wakes its stream, which then ends
             return
-        sub.last = text
         self.sent += 1
 
     async def _rebuild(self):
@@ -121,32 +187,139 @@ class LiveHub:
             task = self._building = asyncio.ensure_future(self._build_once())
         await asyncio.shield(task)
 
-    async def _build_once(self):
-        self._dirty = False
-        snap = await asyncio.to_thread(self._build)
-        parts = {r["room"]: snapshot.room_json(r) for r in snap["rooms"]}
-        self.current = (snap, parts)
-        self.builds += 1
+    def _take_pending(self):
+        with self._lock:
+            pending = (self._pending_all, self._pending_devices, self._pending_rooms)
+            self._pending_all, self._pending_devices, self._pending_rooms = False, set(), set()
+        return pending
 
-    def _ticking(self):
-        snap = self.current[0] if self.current else None
-        if not snap:
-            return False
-        return any(r["session"] and r["session"]["phase"] in snapshot.LIVE or
-                   any(h["state"] == "waiting" for h in r["hands"]) or
-                   any(d["phase"] in snapshot.LIVE for d in r["devices"]) for r in snap["rooms"])
+    def _build_rooms(self, pending):
+        """(now_ms, every room's name, {room: snapshot of it} for the rooms rebuilt, {room: its JSON}); in a
+        worker thread (SQL, and the JSON: neither holds up the event loop)."""
+        now, names, built = self._build_dirty(pending)
+        return now, names, built, {name: snapshot.room_json(r) for name, r in built.items()}
+
+    def _build_dirty(self, pending):
+        every, devices, rooms = pending
+        if self._full_build is not None:
+            snap = self._full_build()
+            return snap["now_ms"], [r["room"] for r in snap["rooms"]], {r["room"]: r for r in snap["rooms"]}
+        now = int(time.time() * 1000)
+        where = self.store.device_rooms()
+        old = self._dev_room
+        names = set(where.values())
+        if every:
+            dirty = set(names)
+        else:
+            dirty = set(rooms)
+            for dev in devices:
+                dirty.update(r for r in (old.get(dev), where.get(dev)) if r is not None)
+            # a device that moved, appeared or left (a room override, an info with another room, a deletion)
+            dirty.update(r for dev, r in where.items() if old.get(dev) != r)
+            dirty.update(r for dev, r in old.items() if where.get(dev) != r)
+        dirty &= names
+        # the whole rows (state, tele: JSON) of the dirty rooms' devices only
+        devs = self.store.devices() if every else self.store.devices([d for d, r in where.items() if r in dirty])
+        snap = snapshot.build(self.store, self.hands, now_ms=now, follow_total=self.follow_total,
+                              rooms=dirty, devices=devs, voices_cache=self._voices)
+        if len(self._voices) > 2 * len(where) + 100:
+            # sessions long over pile up: keep this build's (the others are recomputed when next shown)
+            live = {sv["id"] for r in snap["rooms"] for sv in r["sessions"]}
+            self._voices = {k: v for k, v in self._voices.items() if k in live}
+        self._dev_room = where                # only once built: a failed build leaves the moves to find again
+        return now, sorted(names), {r["room"]: r for r in snap["rooms"]}
+
+    async def _build_once(self):
+        pending = self._take_pending()
+        try:
+            now, names, built, parts = await asyncio.to_thread(self._build_rooms, pending)
+        except BaseException:
+            with self._lock:                  # not lost: the next build tries these again
+                self._pending_all = self._pending_all or pending[0]
+                self._pending_devices |= pending[1]
+                self._pending_rooms |= pending[2]
+            raise
+        changed = []
+        for name, text in parts.items():
+            self.room_ms[name] = now
+            if self.rooms.get(name) != text:
+                self.rooms[name] = text
+                changed.append(name)
+            if _ticking(built[name]):
+                self.ticking.add(name)
+            else:
+                self.ticking.discard(name)
+        keep = set(names)
+        removed = sorted(r for r in self.rooms if r not in keep)
+        for name in removed:
+            del self.rooms[name]
+            self.room_ms.pop(name, None)
+            self.ticking.discard(name)
+        self.now_ms, self.changed, self.removed = now, sorted(changed), removed
+        self.current = ({"now_ms": now, "rooms": [built[n] for n in sorted(built)]}, parts)
+        self.builds += 1
+        self.rooms_built += len(built)
+        for sub in list(self._subs):
+            if sub.last is not None:
+                self._offer(sub)              # a new stream gets its whole snapshot from subscribe()
+
+    def _end(self, sub):
+        """End a stream (its user is gone): its browser reconnects and is refused."""
+        sub.dropped = True
+        self._subs.discard(sub)
+        sub.queue = asyncio.Queue(1)
+        sub.queue.put_nowait(None)
+
+    def _read_users(self, names):
+        return {n: self.store.user(n) for n in names}
+
+    async def recheck_users(self):
+        """Read each streaming user again: send the rooms it may now see, announce those it may no longer
+        see as removed; end the streams of a user who is gone."""
+        subs = [s for s in self._subs if s.last is not None and s.who and s.who.get("name")]
+        if not subs or not hasattr(self.store, "user"):
+            return
+        users = await asyncio.to_thread(self._read_users, {s.who["name"] for s in subs})
+        for sub in subs:
+            new = users.get(sub.who["name"])
+            if new is None:
+                self._end(sub)
+                continue
+            if (new["role"], list(new["rooms"])) == (sub.who["role"], list(sub.who["rooms"])):
+                continue
+            old_who, sub.who = sub.who, dict(sub.who, role=new["role"], rooms=list(new["rooms"]))
+            gained = [r for r in sorted(self.rooms) if can_see(sub.who, r) and not can_see(old_who, r)]
+            lost = [r for r in sorted(self.rooms) if can_see(old_who, r) and not can_see(sub.who, r)]
+            if gained or lost:
+                self._offer(sub, '{"now_ms":%d,"delta":true,"rooms":[%s],"removed":%s}' % (
+                    self.now_ms, ",".join(self._room_text(r) for r in gained), json.dumps(lost)))
+
+    def _stale_ticking(self):
+        """Rooms that count down and were last built more than refresh_s ago."""
+        cutoff = int(time.time() * 1000) - int(self.refresh_s * 1000)
+        return [r for r in self.ticking if self.room_ms.get(r, 0) <= cutoff]
 
     async def _run(self):
         last = 0.0
+        users_read = time.monotonic()
         while self._subs:
             wake = self._wake
             try:
-                await asyncio.wait_for(wake.wait(), timeout=self.tick_s if self._ticking() else 15.0)
+                # while a room counts down, look once a second for one due for its safety refresh
+                await asyncio.wait_for(wake.wait(), timeout=1.0 if self.ticking else 15.0)
             except asyncio.TimeoutError:
-                if not self._ticking():
-                    continue
-                self._dirty = True
+                pass
             wake.clear()
+            if time.monotonic() - users_read >= self.refresh_s:
+                users_read = time.monotonic()
+                try:
+                    await self.recheck_users()
+                except Exception:
+                    log.exception("live hub: reading the streaming users again failed")
+            stale = self._stale_ticking()
+            if stale:
+                with self._lock:
+                    self._pending_rooms.update(stale)
             if not self._dirty:
                 continue
             pause = self.min_interval_s - (time.monotonic() - last)
@@ -157,7 +330,6 @@ class LiveHub:
                 await self._rebuild()
             except Exception:
                 log.exception("live hub: building the snapshot failed")
+                await asyncio.sleep(1.0)      # its rooms stay pending: tried again, not in a tight loop
                 continue
-            for sub in list(self._subs):
-                self._offer(sub)
         self._task = None

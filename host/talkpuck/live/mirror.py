@@ -56,8 +56,22 @@ def render(view, leds=DEFAULT_LEDS, now_ms=0):
     return bytes(out)
 
 
+_SVG_CACHE: dict[tuple, str] = {}   # (frame, size, label) -> SVG: a puck's ring seldom changes between rebuilds
+SVG_CACHE_MAX = 8192
+
+
 def ring_svg(frame, size=120, label="ring"):
-    """The LED frame as a small SVG (LED 0 at the top, clockwise, as on the puck)."""
+    """The LED frame as a small SVG (LED 0 at the top, clockwise, as on the puck); cached by frame."""
+    key = (bytes(frame), size, label)
+    svg = _SVG_CACHE.get(key)
+    if svg is None:
+        if len(_SVG_CACHE) >= SVG_CACHE_MAX:
+            _SVG_CACHE.clear()
+        svg = _SVG_CACHE[key] = _ring_svg(frame, size, label)
+    return svg
+
+
+def _ring_svg(frame, size, label):
     n = len(frame) // 3
     c = size / 2.0
     radius, bead = size * 0.38, size * 0.045

@@ -1,6 +1,7 @@
-"""snapshot — everything the rooms page and the live room view show, for every room, in one build.
+"""snapshot — everything the rooms page and the live room view show, for every room or for some rooms.
 
-Built once per change by the LiveHub (not once per browser) and filtered per user by room. Each
+Built by the LiveHub for the rooms that changed (not once per browser) and filtered per user by room;
+a few batched queries per build (talkpuck.store.live), the balance of voices cached per session. Each
 device carries its health problems and the ring mirror (talkpuck.live.mirror); each room its
 minimum break, when its last call ended, its running session with the balance of voices, and the
 hand queue of that session.
@@ -85,52 +86,96 @@ def _room(rooms, name):
                                    "min_break_s": None, "last_ended_ms": None, "since_last_s": None})
 
 
-def build(store, hands_queue, who=None, now_ms=None, follow_total=None):
-    """{"now_ms", "rooms": [...]}; with `who`, only the rooms that user may see."""
+def session_figures(turns):
+    """What a session view shows from its turns: the balance of voices so far (share, turns, monologues
+    and cut-ins per anonymous voice, each in the room or from the call) and the call's share of the talk
+    (analytics.summary.room_call_view)."""
+    return {"voices": voices_of(turns), "room_call": room_call_view(turns)}
+
+
+def figures(store, sids, cache=None):
+    """{session: session_figures of its turns}; with `cache` (a dict the caller keeps), a session's figures
+    are recomputed only when it got turns since (keyed by its number of turns and highest turn id)."""
+    if cache is None:
+        return {sid: session_figures(store.session_turns(sid)) for sid in sids}
+    marks = store.turn_marks(sids)
+    out = {}
+    for sid in sids:
+        mark = marks.get(sid, (0, 0))
+        hit = cache.get(sid)
+        if hit is None or hit[0] != mark:
+            hit = cache[sid] = (mark, session_figures(store.session_turns(sid) if mark[0] else []))
+        out[sid] = hit[1]
+    return out
+
+
+def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=None, devices=None, voices_cache=None):
+    """{"now_ms", "rooms": [...]}; with `who`, only the rooms that user may see; with `rooms` (names),
+    only those (the hub's per-room rebuild), from `devices` (store.devices(), if the caller has them)."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    devices = store.devices()
-    rooms = {}
-    for d in devices:
-        _room(rooms, d["room"])
+    devices = store.devices() if devices is None else devices
+    names = {d["room"] for d in devices}
+    if rooms is not None:
+        names &= set(rooms)
     if who is not None:
-        rooms = {k: v for k, v in rooms.items() if can_see(who, k)}
-    for name, r in rooms.items():
-        r["min_break_s"] = store.room_min_break_s(name)
-        r["last_ended_ms"] = store.last_ended_ms(name)
+        names = {k for k in names if can_see(who, k)}
+    rooms_out = {k: _room({}, k) for k in sorted(names)}
+    devices = [d for d in devices if d["room"] in rooms_out]
+    min_break = store.rooms_min_break_s(list(rooms_out))
+    last_ended = store.rooms_last_ended_ms(list(rooms_out))
+    for name, r in rooms_out.items():
+        r["min_break_s"] = min_break[name]
+        r["last_ended_ms"] = last_ended.get(name)
         if r["last_ended_ms"]:
             r["since_last_s"] = int((now - r["last_ended_ms"]) // 1000)
+    by_id = store.sessions_by_id({(d["state"] or {}).get("session") for d in devices} - {None})
+    current = store.current_sessions([d["id"] for d in devices if not (d["state"] or {}).get("session")])
+    sessions = {}
     for d in devices:
-        r = rooms.get(d["room"])
-        if r is None:
-            continue
         st = d["state"] or {}
-        s = store.session(st["session"]) if st.get("session") else store.current_session(d["id"])
+        s = by_id.get(st["session"]) if st.get("session") else current.get(d["id"])
+        if s:
+            sessions[d["id"]] = s
+    per_session = figures(store, sorted({s["id"] for s in sessions.values()}), voices_cache)
+    for d in devices:
+        r = rooms_out[d["room"]]
+        s = sessions.get(d["id"])
         info = {"min_break_s": r["min_break_s"], "warn_s": (s or {}).get("warn_s") or 0,
                 "break_s": r["since_last_s"] or 0, "follow_total_s": (follow_total or {}).get(d["id"])}
         dv = device_view(d, now, info)
         r["devices"].append(dv)
         if s:
-            # the balance of voices so far: share, turns, monologues and cut-ins per anonymous voice, where
-            # each voice is (the room or the call), and the call's share of the talk (analytics.metrics)
-            turns = store.session_turns(s["id"])
-            sv = dict({k: s[k] for k in SESSION_FIELDS}, voices=voices_of(turns), room_call=room_call_view(turns))
+            # the balance of voices so far (session_figures)
+            sv = dict({k: s[k] for k in SESSION_FIELDS}, **per_session[s["id"]])
             sv["warning"] = dv["phase"] in ("warning", "wrapup")
             dv["session_view"] = sv
             r["sessions"].append(sv)
-    for r in rooms.values():
+    for r in rooms_out.values():
         # running sessions first (stable: device order otherwise); `session` is the first, for older clients
         r["sessions"].sort(key=lambda sv: sv["phase"] not in LIVE)
         r["session"] = r["sessions"][0] if r["sessions"] else None
-    queue = hands_queue.list() if hands_queue is not None else []
+    if hands_queue is None:
+        queue = []
+    elif rooms is None:
+        queue = hands_queue.list()
+    else:
+        queue = hands_queue.list(rooms=list(rooms_out))
     for h in queue:
-        r = rooms.get(h["room"] or NO_ROOM)
+        r = rooms_out.get(h["room"] or NO_ROOM)
         if r is None:
             continue
         live_ids = {s["id"] for s in r["sessions"] if s["phase"] in LIVE}
         # this session's hands only; with no session running, the room's recent hands
         if not live_ids or h["session"] in live_ids or (h["session"] is None and h["state"] == "waiting"):
             r["hands"].append(h)
-    return {"now_ms": now, "rooms": [rooms[k] for k in sorted(rooms)]}
+    for r in rooms_out.values():
+        # the place in this room's queue (the hands queue counts across the rooms it listed)
+        k = 0
+        for h in r["hands"]:
+            if h["state"] == "waiting":
+                k += 1
+                h["position"] = k
+    return {"now_ms": now, "rooms": list(rooms_out.values())}
 
 
 def room_json(room):

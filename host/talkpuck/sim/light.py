@@ -76,10 +76,15 @@ class LightPuck:
         await c.subscribe(self.root + "cmd/#", 1)
         await c.subscribe("%s/%s/cmd/#" % (ROOT, GROUP), 1)
         await c.publish(self.root + "status", b"online", 1, True)
-        info = {"fw": "0.1.0-light", "board": "light-sim", "leds": 16, "room": "Room %s" % self.device,
-                "caps": ["turns", "button", "voices", "remote"], "proto_rev": PROTOCOL_REVISION}
-        await c.publish(self.root + "info", encode_doc(self.boot, self.ms(), info), 1, True)
+        await c.publish(self.root + "info", self.info_doc(), 1, True)
         await self._publish_state()
+
+    def info_doc(self):
+        """The retained info (§ info): its room, a room of its own; prev_boot/prev_seq are required fields."""
+        info = {"fw": "0.1.0-light", "board": "light-sim", "leds": 16, "room": "Room %s" % self.device,
+                "caps": ["turns", "button", "voices", "remote"], "proto_rev": PROTOCOL_REVISION,
+                "prev_boot": None, "prev_seq": 0}
+        return encode_doc(self.boot, self.ms(), info)
 
     async def _publish_state(self):
         fields = {"phase": self.phase, "session": self.session, "limit_s": 300 if self.session else 0,

@@ -12,6 +12,7 @@ open), and a `clear` clears every waiting hand of the device, whatever boot rais
 from sqlalchemy import and_, func, or_, select, update
 
 from talkpuck.store import tables as t
+from talkpuck.store.devices import NO_ROOM
 
 DONE = ("acked", "lowered", "withdrawn", "cleared")
 
@@ -104,8 +105,9 @@ class HandsMixin:
                 state="cleared", lowered_ms=func.coalesce(seen, h.raised_ms)))
             return int(res.rowcount or 0)
 
-    def hands(self, room=None, since_ms=None):
-        """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time."""
+    def hands(self, room=None, since_ms=None, rooms=None):
+        """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time; `rooms`: only
+        those rooms' (NO_ROOM there also takes the hands of no room)."""
         h = t.hands.c
         cond = h.state == "waiting"
         if since_ms is not None:
@@ -113,5 +115,7 @@ class HandsMixin:
         q = select(t.hands).where(cond).order_by(h.raised_ms, h.id)
         if room:
             q = q.where(h.room == room)
+        if rooms is not None:
+            q = q.where(or_(h.room.in_(list(rooms)), h.room.is_(None)) if NO_ROOM in rooms else h.room.in_(list(rooms)))
         with self.engine.connect() as c:
             return [dict(r) for r in c.execute(q).mappings()]

@@ -1,7 +1,10 @@
 // live.js — the live room view: redraws from the server-sent event stream /api/live/stream (the host pushes
-// every change once, to every open page); no polling, no build step, no framework.
+// the whole snapshot first, then only the rooms that changed, merged here by room name); no polling, no
+// build step, no framework. Time left and hand waits count on here, every second, from each room's `now_ms`.
 "use strict";
 const STATS_EVERY_MS = 10000;
+const LIVE = ["running", "warning", "wrapup", "timeup", "overrun"];
+let skewMs = 0;       // this browser's clock minus the host's, from the last push's now_ms
 const roomsEl = document.getElementById("rooms");
 const tpl = document.getElementById("room-tpl");
 const roomEls = {};   // room name -> section element (kept, so forms keep what people type)
@@ -75,7 +78,11 @@ function drawRoom(el, room) {
     row.innerHTML = '<span class="ring-mirror"></span><span class="countdown"><small>time left</small> <b></b></span>' +
       '<span class="phase"></span><span class="who"></span><span class="meta"></span>';
     row.querySelector(".ring-mirror").innerHTML = d.ring || "";
-    row.querySelector(".countdown b").textContent = d.limit_s ? fmt(d.remaining_s) : "–";
+    const cd = row.querySelector(".countdown b");
+    cd.textContent = d.limit_s ? fmt(d.remaining_s) : "–";
+    if (d.limit_s && LIVE.includes(d.phase) && d.remaining_s !== null) {
+      cd.dataset.remaining = d.remaining_s; cd.dataset.at = room.now_ms;   // counted down by tick()
+    }
     const ph = row.querySelector(".phase");
     ph.textContent = d.phase; ph.className = "phase phase-" + d.phase;
     const who = row.querySelector(".who");
@@ -121,6 +128,8 @@ function drawRoom(el, room) {
   note.hidden = !short;
   note.textContent = short ? Math.floor(room.since_last_s / 60) + " minutes since the last call (the room's minimum break is " +
     Math.round(room.min_break_s / 60) + " minutes)" : "";
+  if (short) { note.dataset.since = room.since_last_s; note.dataset.at = room.now_ms; note.dataset.min = room.min_break_s; }
+  else delete note.dataset.since;
   drawVoices(el.querySelector(".voices"), s ? s.voices : null);
   drawRoomCall(el.querySelector(".room-call"), s ? s.room_call : null);
   let more = el.querySelector(".more-sessions");
@@ -142,7 +151,9 @@ function drawRoom(el, room) {
     const who = h.source === "host" ? h.name + " (remote)" : h.device + " hand " + h.hand;
     li.innerHTML = '<span class="who"></span><span class="wait"></span><span class="state"></span> ';
     li.querySelector(".who").textContent = who;
-    li.querySelector(".wait").textContent = "waited " + fmt(Math.round(h.wait_s));
+    const wait = li.querySelector(".wait");
+    wait.textContent = "waited " + fmt(Math.round(h.wait_s));
+    if (h.state === "waiting") { wait.dataset.raised = h.raised_ms; }                   // counted up by tick()
     li.querySelector(".state").textContent = h.state;
     if (h.state === "waiting") {
       for (const [act, label] of [["ack", "Acknowledge"], ["lower", "Lower"]]) {
@@ -195,14 +206,42 @@ function drawVoices(ul, voices) {
   }));
 }
 
+// a push: the whole snapshot (the first, and after a reconnect) or a delta (`delta`: the rooms that changed
+// and the names of the rooms gone); merged by room name, rooms kept in name order
 function draw(data) {
+  skewMs = Date.now() - data.now_ms;
   if (data.rooms.length) roomsEl.querySelector(".empty")?.remove();
+  const keep = new Set(data.rooms.map((r) => r.room));
+  const gone = data.delta ? (data.removed || []) : Object.keys(roomEls).filter((n) => !keep.has(n));
+  for (const name of gone) { roomEls[name]?.remove(); delete roomEls[name]; }
+  let added = false;
   for (const room of data.rooms) {
     let el = roomEls[room.room];
-    if (!el) { el = roomEls[room.room] = makeRoom(room.room); roomsEl.append(el); }
+    if (!el) { el = roomEls[room.room] = makeRoom(room.room); roomsEl.append(el); added = true; }
     drawRoom(el, room);
   }
+  if (added) for (const name of Object.keys(roomEls).sort()) roomsEl.append(roomEls[name]);
 }
+
+function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+
+// four times a second: time left, hand waits and the break note move on from the last push, on the host's clock
+function tick() {
+  const now = Date.now() - skewMs;
+  for (const b of roomsEl.querySelectorAll(".countdown b[data-remaining]")) {
+    setText(b, fmt(+b.dataset.remaining - Math.floor(Math.max(0, now - +b.dataset.at) / 1000)));
+  }
+  for (const w of roomsEl.querySelectorAll(".wait[data-raised]")) {
+    setText(w, "waited " + fmt(Math.round(Math.max(0, now - +w.dataset.raised) / 1000)));
+  }
+  for (const note of roomsEl.querySelectorAll(".break-note[data-since]")) {
+    const since = +note.dataset.since + Math.floor(Math.max(0, now - +note.dataset.at) / 1000);
+    note.hidden = since >= +note.dataset.min;
+    setText(note, Math.floor(since / 60) + " minutes since the last call (the room's minimum break is " +
+      Math.round(+note.dataset.min / 60) + " minutes)");
+  }
+}
+setInterval(tick, 250);   // often enough that a second shows when it passes
 
 let lastStats = 0;
 async function stats() {

@@ -1,6 +1,10 @@
-// rooms.js — keeps the server-rendered rooms table current from /api/live/stream (server-sent events).
+// rooms.js — keeps the server-rendered rooms table current from /api/live/stream (server-sent events): the
+// whole snapshot first, then only the rooms that changed (`delta`), merged by room name. Time left and
+// "last seen" count on here, every second, from each room's `now_ms`.
 "use strict";
 const LIVE = ["running", "warning", "wrapup", "timeup", "overrun"];
+const roomRows = new Map();   // room name -> its rows (one per puck)
+let skewMs = 0;               // this browser's clock minus the host's, from the last push's now_ms
 
 function clock(s) {
   if (s === null || s === undefined) return "–";
@@ -32,16 +36,41 @@ function row(room, d, now) {
     else td.textContent = text;
     tr.append(td);
   });
+  if (live && d.limit_s && d.remaining_s !== null) tr.dataset.remaining = d.remaining_s;
+  if (d.last_seen_ms) tr.dataset.seen = d.last_seen_ms;
+  tr.dataset.at = now;
   return tr;
 }
+
+function render() {
+  const rows = [];
+  for (const name of [...roomRows.keys()].sort()) rows.push(...roomRows.get(name));
+  document.querySelector("#rooms-table tbody").replaceChildren(...rows);
+}
+
+function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+
+// four times a second: time left and "last seen" move on from the last push, on the host's clock
+function tick() {
+  const now = Date.now() - skewMs;
+  for (const tr of document.querySelectorAll("#rooms-table tr.puck[data-at]")) {
+    if (tr.dataset.remaining !== undefined) {
+      setText(tr.querySelector(".c5"), clock(+tr.dataset.remaining - Math.floor(Math.max(0, now - +tr.dataset.at) / 1000)));
+    }
+    if (tr.dataset.seen) setText(tr.querySelector(".c9"), ago(+tr.dataset.seen, now));
+  }
+}
+setInterval(tick, 250);   // often enough that a second shows when it passes
 
 const es = new EventSource("/api/live/stream");
 const conn = document.getElementById("conn");
 es.addEventListener("live", (e) => {
   const data = JSON.parse(e.data);
-  const rows = [];
-  for (const r of data.rooms) for (const d of r.devices) rows.push(row(r.room, d, data.now_ms));
-  document.querySelector("#rooms-table tbody").replaceChildren(...rows);
+  skewMs = Date.now() - data.now_ms;
+  if (!data.delta) roomRows.clear();
+  for (const name of data.removed || []) roomRows.delete(name);
+  for (const r of data.rooms) roomRows.set(r.room, r.devices.map((d) => row(r.room, d, r.now_ms || data.now_ms)));
+  render();
   conn.textContent = "live"; conn.className = "conn ok";
 });
 es.onerror = () => { conn.textContent = "reconnecting…"; conn.className = "conn bad"; };

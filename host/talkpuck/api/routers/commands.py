@@ -1,5 +1,5 @@
 """commands — GET /api/commands (with their responses), POST /api/commands (any verb of §6.2)."""
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from talkpuck.api.models import CommandIn
 from talkpuck.api.routers import deps
@@ -33,9 +33,11 @@ def get_command(cmd_id: str, store=Depends(deps.store), who=Depends(deps.user)):
 
 
 @router.post("/commands", status_code=201)
-def send_command(body: CommandIn, cmd=Depends(deps.commander), store=Depends(deps.store), who=Depends(deps.user)):
+def send_command(body: CommandIn, request: Request, cmd=Depends(deps.commander), store=Depends(deps.store),
+                 who=Depends(deps.user)):
     if body.device == "all":
         need_admin(who)
     else:
         deps.device_room(store, body.device, who)
+        deps.changed(request, device=body.device)
     return {"id": cmd.send(body.device, body.verb, body.args, body.ttl_s)}

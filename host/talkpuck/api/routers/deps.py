@@ -2,6 +2,12 @@
 from fastapi import HTTPException, Request
 
 
+def changed(request: Request, device=None, room=None):
+    """What a state-changing request changed, for the live pages' hub (app.py's middleware notifies it):
+    without it, the hub rebuilds every room."""
+    request.state.live_changed = (device, room)
+
+
 def store(request: Request):
     return request.app.state.store
 

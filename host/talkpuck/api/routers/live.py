@@ -25,7 +25,8 @@ def live(store=Depends(deps.store), hq=Depends(deps.optional_hands), who=Depends
 # not in the OpenAPI schema: an endless text/event-stream, not a JSON operation (README, api/README.md)
 @router.get("/live/stream", include_in_schema=False)
 async def live_stream(request: Request, who=Depends(deps.user)):
-    """`event: live` with the JSON of /api/live, first at once, then at every change."""
+    """`event: live` with the JSON of /api/live at once, then at every change only the rooms that changed
+    (`"delta": true`, `"removed"`: rooms gone; talkpuck.live.hub)."""
     hub = request.app.state.live_hub
     sub = await hub.subscribe(who)
 

@@ -1,5 +1,5 @@
 """sessions — list/show sessions; start, extend and end a session on a puck."""
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from talkpuck.analytics import session_summary
 from talkpuck.api.models import SessionExtend, SessionStart
@@ -26,9 +26,11 @@ def get_session(sid: str, store=Depends(deps.store), who=Depends(deps.user)):
 
 
 @router.post("/sessions", status_code=201)
-def start_session(body: SessionStart, ctl=Depends(deps.sessions), store=Depends(deps.store), who=Depends(deps.user)):
+def start_session(body: SessionStart, request: Request, ctl=Depends(deps.sessions), store=Depends(deps.store),
+                  who=Depends(deps.user)):
     # validated before anything is stored: the body's pattern, then a puck this host knows and you may see
     deps.device_room(store, body.device, who)
+    deps.changed(request, device=body.device)
     sid = ctl.start(body.device, body.limit_s, body.warn_s, body.purpose)
     return {"session": sid, "device": body.device}
 

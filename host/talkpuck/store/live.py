@@ -1,0 +1,63 @@
+"""live — batched reads for the live pages (talkpuck.live.snapshot): a few queries per rebuild, not a few per room.
+
+Each takes the rooms, sessions or devices to read (None: all of them) and returns a dict keyed by them.
+"""
+from puckcore.protocol import LIVE_PHASES
+from sqlalchemy import func, select
+
+from talkpuck.store import tables as t
+
+
+def _chunks(items, n=500):
+    items = list(items)
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+class LiveMixin:
+    def rooms_min_break_s(self, names):
+        """{room: its minimum break (seconds)} for every room in `names` (the default where none is set)."""
+        out = {}
+        with self.engine.connect() as c:
+            for part in _chunks(names):
+                for name, v in c.execute(select(t.rooms.c.name, t.rooms.c.min_break_s)
+                                         .where(t.rooms.c.name.in_(part))):
+                    if v is not None:
+                        out[name] = int(v)
+        return {n: out.get(n, self.default_min_break_s) for n in names}
+
+    def rooms_last_ended_ms(self, names):
+        """{room: when its last session ended (wall ms)} for the rooms in `names` that had one."""
+        s = t.sessions.c
+        out = {}
+        with self.engine.connect() as c:
+            for part in _chunks(names):
+                q = (select(s.room, func.max(s.ended_ms)).where(s.room.in_(part), s.ended_ms.is_not(None))
+                     .group_by(s.room))
+                out.update({room: int(v) for room, v in c.execute(q) if v is not None})
+        return out
+
+    def sessions_by_id(self, ids):
+        with self.engine.connect() as c:
+            return {r["id"]: dict(r) for part in _chunks(ids)
+                    for r in c.execute(select(t.sessions).where(t.sessions.c.id.in_(part))).mappings()}
+
+    def current_sessions(self, devices):
+        """{device: its running session (the latest started, as current_session)} for the devices that have one."""
+        s = t.sessions.c
+        out = {}
+        with self.engine.connect() as c:
+            for part in _chunks(devices):
+                for r in c.execute(select(t.sessions).where(s.device.in_(part), s.phase.in_(LIVE_PHASES))).mappings():
+                    old = out.get(r["device"])
+                    if old is None or (r["started_ms"] or -1) > (old["started_ms"] or -1):
+                        out[r["device"]] = dict(r)
+        return out
+
+    def turn_marks(self, sids):
+        """{session: (number of turns, highest turn id)}: changes when the session gets a turn (the voices cache key)."""
+        tc = t.turns.c
+        with self.engine.connect() as c:
+            return {sid: (int(n), int(m)) for part in _chunks(sids)
+                    for sid, n, m in c.execute(select(tc.session_id, func.count(), func.max(tc.id))
+                                               .where(tc.session_id.in_(part)).group_by(tc.session_id))}
