@@ -153,6 +153,6 @@ def test_recipe_with_conversations_fits_and_tunes_on_them():
     W, B, d = train.train_recipe(clips, names[1:], MIN_LEVEL, conv)
     W0, B0, d0 = train.train_recipe(clips, names[1:], MIN_LEVEL)
     assert len(W) == 11 and list(W) != list(W0)  # the conversation frames moved the fit
-    assert set(d) == {"thr", "hang", "gap", "min", "pre"} and d["hang"] in train.HANGS
+    assert set(d) == {"thr", "hang", "gap", "min", "pre"} and d["hang"] in train.CONV_GRID["hangs"]
     f = train.conv_figures(W, B, d, conv, MIN_LEVEL)
     assert 0.0 < f["precision"] <= 1.0 and 0.0 < f["recall"] <= 1.0

@@ -27,10 +27,13 @@ from talkpuck.detection.evaluate import find_pairs, load_reference
 
 Q = 16
 FRAME_S = 0.02
-HANGS = (1, 2, 3, 4, 6, 8, 10, 15)
-GAPS_MS = (300, 400, 500, 600, 700, 850, 1000)
-PREROLLS_MS = (0, 40, 60, 100)
+HANGS = (3, 5, 8, 10, 15)
+GAPS_MS = (300, 500, 700, 1000)
+PREROLLS_MS = (60, 100)
 MINS_MS = (60, 120)
+# with conversations (tight labels) the settings search also tries shorter hangovers, gaps and pre-rolls
+CONV_GRID = {"hangs": (1, 2, 3, 4, 6, 8, 10, 15), "gaps_ms": (300, 400, 500, 600, 700, 850, 1000),
+             "prerolls_ms": (0, 40, 60, 100)}
 THR_Q = (0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.96, 0.98)  # frame posterior thresholds
 COPY_WEIGHT = 1.0  # weight of a generated copy's frames in the fit (a clip's: 1)
 TUNE_COPY_WEIGHT = 0.3  # weight of the copies' pooled F1 in the decision-settings search (clips: 1)
@@ -163,12 +166,12 @@ def f1_of(outs, labs):
     return 2 * p * r / max(1e-9, p + r)
 
 
-def train(items, min_level, tune=None, weights=None, tune_weights=None, tune_kinds=None):
+def train(items, min_level, tune=None, weights=None, tune_weights=None, tune_kinds=None, grid=None):
     """items: [(X, lv, lab)] to fit the weights on (frame weight per item: weights, default 1);
     tune: the items whose frame scores pick the decision settings (default: the same), in groups by
     tune_weights; tune_kinds {weight: "f1" | "min"}: what a group scores (default "f1": pooled F1;
     "min": the lower of its pooled precision and recall). The objective is the weighted mean.
-    Returns (W, B, decision dict)."""
+    grid: keyword arguments of `search` replacing the default grid. Returns (W, B, decision dict)."""
     X = np.vstack([it[0] for it in items]).astype(np.float64)
     y = np.concatenate([it[2] for it in items]).astype(np.float64)
     weights = weights or [1.0] * len(items)
@@ -182,7 +185,7 @@ def train(items, min_level, tune=None, weights=None, tune_weights=None, tune_kin
     kinds = [(tune_kinds or {}).get(g, "f1") for g in keys]
     best = None
     for obj, d in search([scores(W, B, it[0]) for it in tune], [it[1] for it in tune], [it[2] for it in tune],
-                         gid, keys, kinds, min_level):
+                         gid, keys, kinds, min_level, **(grid or {})):
         if best is None or obj > best[0]:
             best = (obj, d)
     return W, B, best[1]
@@ -247,20 +250,22 @@ def train_recipe(clips, names, min_level, convs=None):
     """The shipped recipe on clips[name] = [(version, X, lv, lab, ...)] for the given names:
     fit on every version (copies weighted COPY_WEIGHT), tune on clips + TUNE_COPY_WEIGHT x copies.
     convs: [(version, X, lv, lab, ...)] generated conversations (issue 15), all used: fitted with
-    weight CONV_WEIGHT, their min(precision, recall) weighted CONV_TUNE_WEIGHT in the search."""
+    weight CONV_WEIGHT, their min(precision, recall) weighted CONV_TUNE_WEIGHT in the search over
+    the wider CONV_GRID."""
     vs = [v for n in names for v in clips[n]]
     items = [(v[1], v[2], v[3]) for v in vs]
     weights = [1.0 if v[0] == "orig" else COPY_WEIGHT for v in vs]
     tune_w = [1.0 if v[0] == "orig" else TUNE_COPY_WEIGHT for v in vs]
-    kinds = None
+    kinds = grid = None
     if convs:
+        grid = CONV_GRID
         items += [(v[1], v[2], v[3]) for v in convs]
         weights += [CONV_WEIGHT] * len(convs)
         # a weight of its own (never equal to the clips' or copies'), so it forms its own group
         cw = CONV_TUNE_WEIGHT + 1e-9
         tune_w += [cw] * len(convs)
         kinds = {cw: "min"}
-    return train(items, min_level, items, weights, tune_w, kinds)
+    return train(items, min_level, items, weights, tune_w, kinds, grid)
 
 
 def load_conversations(folders, log=None):
