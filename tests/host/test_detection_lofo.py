@@ -156,3 +156,39 @@ def test_recipe_with_conversations_fits_and_tunes_on_them():
     assert set(d) == {"thr", "hang", "gap", "min", "pre"} and d["hang"] in train.CONV_GRID["hangs"]
     f = train.conv_figures(W, B, d, conv, MIN_LEVEL)
     assert 0.0 < f["precision"] <= 1.0 and 0.0 < f["recall"] <= 1.0
+
+
+def test_train_vad_command_with_conversations_writes_a_loadable_model(tmp_path):
+    """`talkpuck train-vad --conversations DIR` on a tiny set: LOFO, fit, the model file names the
+    conversations and carries their in-sample figures; it loads and the detector runs with it."""
+    import importlib.util
+
+    import soundfile as sf
+    from puckcore.detector import TurnDetector
+
+    from talkpuck.cli import main
+    from talkpuck.detection.audio import read_wav
+    from talkpuck.detection.rttm import format_rttm
+
+    ami, conv = tmp_path / "ami", tmp_path / "conv"
+    ami.mkdir()
+    conv.mkdir()
+    for k, (base, wav, rttm) in enumerate(find_pairs(AMI)[3:6]):
+        x, _ = read_wav(wav)
+        ref = [(s, min(e, 6.0), v) for s, e, v in load_reference(rttm, base) if s < 6.0]
+        folder = conv if k == 2 else ami
+        sf.write(str(folder / (base + ".wav")), x[: 6 * 16000], 16000, subtype="PCM_16")
+        (folder / (base + ".rttm")).write_text(format_rttm(base, ref))
+    out = tmp_path / "vad_model.py"
+    assert main(["train-vad", "--data", str(ami), "--no-augment", "--conversations", str(conv), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "generated conversations of training speakers" in text
+    spec = importlib.util.spec_from_file_location("vm", str(out))
+    vm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vm)
+    assert len(vm.W) == 11 and vm.LOFO["conversations"] == 1
+    assert set(vm.LOFO["conversations_in_sample"]) == {"precision", "recall", "f1"}
+    x, _ = read_wav(str(conv / (find_pairs(str(conv))[0][0] + ".wav")))
+    d = dict(thr=vm.Z_THR, hang=vm.HANGOVER_FRAMES, gap=vm.TURN_GAP_MS, min=vm.TURN_MIN_MS, pre=vm.PREROLL_MS)
+    hyp, _ = run_detector(x, TurnDetector(params=lofo.fold_params(vm.W, vm.B, d)))
+    assert all(0.0 <= s < e <= 6.0 for s, e, _ in hyp)
