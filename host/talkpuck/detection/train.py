@@ -319,6 +319,9 @@ def run(args):
 
     from talkpuck.detection import lofo as lofo_mod
 
+    global CONV_WEIGHT, CONV_TUNE_WEIGHT
+    CONV_WEIGHT = getattr(args, "conv_weight", CONV_WEIGHT)
+    CONV_TUNE_WEIGHT = getattr(args, "conv_tune_weight", CONV_TUNE_WEIGHT)
     min_level = DetectParams.speech_min_dbq
     clips = load_material(args.data, not args.no_augment, log=print)
     convs = load_conversations(getattr(args, "conversations", None), log=print)
