@@ -1,10 +1,12 @@
 """voice_val — the detector on the frozen speaker-disjoint validation conversations (issue 15).
 
-Usage: .venv/bin/python bench/voice_val.py [DIR] [--no-record]
+Usage: .venv/bin/python bench/voice_val.py [DIR] [--no-record] [--vad-model FILE]
 DIR holds the frozen set (`talkpuck make-conversations --speech --frozen-val --out DIR`); it is
 written there first when it has no manifest.json (default DIR: .cache/voices-val). Rows: talkpuck
 (voices and the remote flag), the same segments as one voice, and the equal-share prior with the
-true number of voices; remote-flag accuracy pooled and per loudspeaker simulation. Scored exactly as
+true number of voices; remote-flag accuracy pooled and per loudspeaker simulation. --vad-model FILE:
+the detector with another VAD model (a file written by `talkpuck train-vad --out FILE`) instead of
+firmware/puckcore/vad_model.py. Scored exactly as
 `talkpuck eval` (talkpuck.detection.evaluate). Never tune anything on this set.
 """
 import json
@@ -22,6 +24,12 @@ def main(argv):
     from talkpuck.detection.audio import RATE, read_wav
     from talkpuck.detection.evaluate import load_reference, pool, score_file, talkpuck_system
 
+    model = None
+    if "--vad-model" in argv:
+        k = argv.index("--vad-model")
+        model = argv[k + 1]
+        argv = argv[:k] + argv[k + 2:]
+        talkpuck_system = model_system(model)
     args = [a for a in argv if not a.startswith("--")]
     folder = args[0] if args else os.path.join(ROOT, ".cache", "voices-val")
     man = os.path.join(folder, "manifest.json")
@@ -65,9 +73,33 @@ def main(argv):
     text = "\n".join(lines)
     print(text)
     if "--no-record" not in argv:
-        append("Frozen speaker-disjoint validation conversations (%d, seed %d, %.0f min)"
-               % (len(infos), sc.FROZEN_VAL_SEED, sum(i["duration_s"] for i in infos) / 60.0),
+        append("Frozen speaker-disjoint validation conversations (%d, seed %d, %.0f min)%s"
+               % (len(infos), sc.FROZEN_VAL_SEED, sum(i["duration_s"] for i in infos) / 60.0,
+                  ", VAD model %s" % model if model else ""),
                [text])
+
+
+def model_system(path):
+    """The detector with the VAD model in `path` (a vad_model.py written by train-vad)."""
+    import importlib.util
+
+    from puckcore.detector import TurnDetector
+
+    from talkpuck.detection.lofo import fold_params
+    from talkpuck.detection.runner import run_detector
+
+    spec = importlib.util.spec_from_file_location("vad_model_alt", path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    params = fold_params(m.W, m.B, dict(thr=m.Z_THR, hang=m.HANGOVER_FRAMES, gap=m.TURN_GAP_MS, min=m.TURN_MIN_MS,
+                                        pre=m.PREROLL_MS))
+
+    def system(samples):
+        remote = {}
+        segs, cpu = run_detector(samples, TurnDetector(params=params), remote_out=remote)
+        return segs, cpu, remote
+
+    return system
 
 
 if __name__ == "__main__":

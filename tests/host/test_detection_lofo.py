@@ -118,3 +118,79 @@ def test_recorded_lofo_figures_not_worse():
         rows += lofo.detect_rows(lofo.fold_params(d["W"], d["B"], d), n, clips[n][:1])
     v = pool(rows)
     assert v["der"] <= LOFO_VOICES_DER + 0.0005 and v["talk_share_error"] <= LOFO_VOICES_SHARE + 0.05, (v["der"], v["talk_share_error"])
+
+
+def test_grid_search_scores_every_setting_as_decide_does():
+    """train.search (items end to end, prefix sums) gives each setting the pooled F1 / min(P, R)
+    that the frame-by-frame twin `decide` gives, group by group."""
+    rng = np.random.default_rng(3)
+    zs, lvs, labs = [], [], []
+    for n in (300, 420, 250):
+        lab = np.zeros(n, dtype=bool)
+        for s in rng.integers(0, n - 40, size=6):
+            lab[s : s + int(rng.integers(5, 40))] = True
+        z = np.where(lab, 1, -1) * rng.integers(0, 200000, size=n) + rng.integers(-90000, 90000, size=n)
+        zs.append(z)
+        lvs.append(np.where(rng.random(n) < 0.05, -1500 * 16, -30 * 16))
+        labs.append(lab)
+    gid, gw, kinds = [0, 1, 1], [1.0, 0.5], ["f1", "min"]
+    got = list(train.search(zs, lvs, labs, gid, gw, kinds, MIN_LEVEL, thrs=[0, 60000], hangs=(1, 4),
+                            gaps_ms=(60, 300), mins_ms=(20, 120), prerolls_ms=(0, 40)))
+    assert len(got) == 2 * 2 * 2 * 2 * 2
+    for obj, d in got:
+        outs = [train.decide(z, lv, d["thr"], d["hang"], d["gap"], d["min"], d["pre"], MIN_LEVEL)
+                for z, lv in zip(zs, lvs)]
+        f0 = train.f1_of(outs[:1], labs[:1])
+        tp = sum(int(np.sum(o & y)) for o, y in zip(outs[1:], labs[1:]))
+        p = tp / max(1, sum(int(np.sum(o)) for o in outs[1:]))
+        r = tp / max(1, sum(int(np.sum(y)) for y in labs[1:]))
+        assert abs(obj - (1.0 * f0 + 0.5 * min(p, r)) / 1.5) < 1e-9, d
+
+
+def test_recipe_with_conversations_fits_and_tunes_on_them():
+    """Conversations join the fit and form their own min(P, R) group in the settings search."""
+    clips = tiny_clips()
+    names = sorted(clips)
+    conv = [("conv",) + clips[n][0][1:] for n in names[:1]]
+    W, B, d = train.train_recipe(clips, names[1:], MIN_LEVEL, conv)
+    W0, B0, d0 = train.train_recipe(clips, names[1:], MIN_LEVEL)
+    assert len(W) == 11 and list(W) != list(W0)  # the conversation frames moved the fit
+    assert set(d) == {"thr", "hang", "gap", "min", "pre"} and d["hang"] in train.CONV_GRID["hangs"]
+    f = train.conv_figures(W, B, d, conv, MIN_LEVEL)
+    assert 0.0 < f["precision"] <= 1.0 and 0.0 < f["recall"] <= 1.0
+
+
+def test_train_vad_command_with_conversations_writes_a_loadable_model(tmp_path):
+    """`talkpuck train-vad --conversations DIR` on a tiny set: LOFO, fit, the model file names the
+    conversations and carries their in-sample figures; it loads and the detector runs with it."""
+    import importlib.util
+
+    import soundfile as sf
+    from puckcore.detector import TurnDetector
+
+    from talkpuck.cli import main
+    from talkpuck.detection.audio import read_wav
+    from talkpuck.detection.rttm import format_rttm
+
+    ami, conv = tmp_path / "ami", tmp_path / "conv"
+    ami.mkdir()
+    conv.mkdir()
+    for k, (base, wav, rttm) in enumerate(find_pairs(AMI)[3:6]):
+        x, _ = read_wav(wav)
+        ref = [(s, min(e, 6.0), v) for s, e, v in load_reference(rttm, base) if s < 6.0]
+        folder = conv if k == 2 else ami
+        sf.write(str(folder / (base + ".wav")), x[: 6 * 16000], 16000, subtype="PCM_16")
+        (folder / (base + ".rttm")).write_text(format_rttm(base, ref))
+    out = tmp_path / "vad_model.py"
+    assert main(["train-vad", "--data", str(ami), "--no-augment", "--conversations", str(conv), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "generated conversations of training speakers" in text
+    spec = importlib.util.spec_from_file_location("vm", str(out))
+    vm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vm)
+    assert len(vm.W) == 11 and vm.LOFO["conversations"] == 1
+    assert set(vm.LOFO["conversations_in_sample"]) == {"precision", "recall", "f1"}
+    x, _ = read_wav(str(conv / (find_pairs(str(conv))[0][0] + ".wav")))
+    d = dict(thr=vm.Z_THR, hang=vm.HANGOVER_FRAMES, gap=vm.TURN_GAP_MS, min=vm.TURN_MIN_MS, pre=vm.PREROLL_MS)
+    hyp, _ = run_detector(x, TurnDetector(params=lofo.fold_params(vm.W, vm.B, d)))
+    assert all(0.0 <= s < e <= 6.0 for s, e, _ in hyp)

@@ -11,5 +11,14 @@ def add_parser(subparsers):
     p.add_argument("--no-augment", action="store_true", help="train on the clips only")
     p.add_argument("--lofo", action="store_true",
                    help="only the leave-one-file-out evaluation (clips and generated copies); write no model")
+    p.add_argument("--conversations", action="append", metavar="DIR",
+                   help="a folder of generated conversations of training speakers (make-conversations --speech "
+                        "--split train) to fit and tune on as well; repeatable")
+    p.add_argument("--conv-weight", type=float, default=train.CONV_WEIGHT,
+                   help="weight of a conversation's frames in the fit (default %(default)s)")
+    p.add_argument("--conv-tune-weight", type=float, default=train.CONV_TUNE_WEIGHT,
+                   help="weight of the conversations' min(precision, recall) in the settings search, beside the "
+                        "AMI clips' F1 at 1 (default %(default)s; 1.0 gives the tight-label model of "
+                        "docs/detection.md §8.7)")
     p.add_argument("--json", help="write the LOFO figures (per file and pooled) as JSON here")
     p.set_defaults(func=train.run)

@@ -8,9 +8,14 @@ their copies (copies weighted COPY_WEIGHT), folded into Q16 integer weights; the
 threshold, hangover and turn shaping are chosen by grid search on the frame F1 of the training
 clips (weight 1) and of their copies (weight TUNE_COPY_WEIGHT), so the settings stay sensitive
 enough for quiet, noisy and reverberant rooms.
+Issue 15: with `--conversations DIR` (repeatable) the generated conversations of training speakers
+(`talkpuck make-conversations --speech --split train`, tight labels by the generator's own rule)
+join the fit (weight CONV_WEIGHT) and the settings search: their group scores min(precision,
+recall), weighted CONV_TUNE_WEIGHT, so turn edges fit the tight labels as well as AMI's loose ones.
 Leave-one-file-out (lofo.py): each clip and its copies are detected by the firmware detector with
-a model trained on the other nine and their copies, and scored with the `talkpuck eval`
-definitions; `--lofo` does only that. The LOFO figures are written into the model file.
+a model trained on the other nine and their copies (and every conversation: none holds an AMI
+voice), and scored with the `talkpuck eval` definitions; `--lofo` does only that. The LOFO figures
+are written into the model file.
 """
 import os
 from array import array
@@ -26,9 +31,15 @@ HANGS = (3, 5, 8, 10, 15)
 GAPS_MS = (300, 500, 700, 1000)
 PREROLLS_MS = (60, 100)
 MINS_MS = (60, 120)
+# with conversations (tight labels) the settings search also tries shorter hangovers, gaps and pre-rolls
+CONV_GRID = {"hangs": (1, 2, 3, 4, 6, 8, 10, 15), "gaps_ms": (300, 400, 500, 600, 700, 850, 1000),
+             "prerolls_ms": (0, 40, 60, 100)}
 THR_Q = (0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.96, 0.98)  # frame posterior thresholds
 COPY_WEIGHT = 1.0  # weight of a generated copy's frames in the fit (a clip's: 1)
 TUNE_COPY_WEIGHT = 0.3  # weight of the copies' pooled F1 in the decision-settings search (clips: 1)
+CONV_WEIGHT = 1.0  # weight of a generated conversation's frames in the fit
+CONV_TUNE_WEIGHT = 0.3  # weight of the conversations' pooled min(precision, recall) in the search (the largest keeping AMI LOFO F1 >= 0.92)
+PAD_FRAMES = 200  # silent frames between items laid end to end for the search (> any gap + pre-roll)
 DEFAULT_OUT = os.path.join("firmware", "puckcore", "vad_model.py")
 
 
@@ -155,11 +166,12 @@ def f1_of(outs, labs):
     return 2 * p * r / max(1e-9, p + r)
 
 
-def train(items, min_level, tune=None, weights=None, tune_weights=None):
+def train(items, min_level, tune=None, weights=None, tune_weights=None, tune_kinds=None, grid=None):
     """items: [(X, lv, lab)] to fit the weights on (frame weight per item: weights, default 1);
-    tune: the items whose frame F1 picks the decision settings (default: the same), in groups by
-    tune_weights: the objective is the weighted mean of each weight group's pooled F1.
-    Returns (W, B, decision dict)."""
+    tune: the items whose frame scores pick the decision settings (default: the same), in groups by
+    tune_weights; tune_kinds {weight: "f1" | "min"}: what a group scores (default "f1": pooled F1;
+    "min": the lower of its pooled precision and recall). The objective is the weighted mean.
+    grid: keyword arguments of `search` replacing the default grid. Returns (W, B, decision dict)."""
     X = np.vstack([it[0] for it in items]).astype(np.float64)
     y = np.concatenate([it[2] for it in items]).astype(np.float64)
     weights = weights or [1.0] * len(items)
@@ -168,32 +180,119 @@ def train(items, min_level, tune=None, weights=None, tune_weights=None):
     if tune is None:
         tune = items
     tw = tune_weights or [1.0] * len(tune)
-    groups = [(g, [i for i, w in enumerate(tw) if w == g]) for g in sorted(set(tw)) if g > 0]
-    Z = [scores(W, B, it[0]) for it in tune]
-    labs = [it[2] for it in tune]
+    keys = [g for g in sorted(set(tw)) if g > 0]
+    gid = [keys.index(w) if w > 0 else -1 for w in tw]
+    kinds = [(tune_kinds or {}).get(g, "f1") for g in keys]
     best = None
-    for t in THR_Q:
-        thr = int(round(np.log(t / (1 - t)) * (1 << Q)))
-        for h in HANGS:
-            for g in GAPS_MS:
-                for m in MINS_MS:
-                    for pr in PREROLLS_MS:
-                        outs = [decide(z, it[1], thr, h, g, m, pr, min_level) for z, it in zip(Z, tune)]
-                        f = sum(gw * f1_of([outs[i] for i in ix], [labs[i] for i in ix]) for gw, ix in groups)
-                        f /= sum(gw for gw, _ in groups)
-                        if best is None or f > best[0]:
-                            best = (f, dict(thr=thr, hang=h, gap=g, min=m, pre=pr))
+    for obj, d in search([scores(W, B, it[0]) for it in tune], [it[1] for it in tune], [it[2] for it in tune],
+                         gid, keys, kinds, min_level, **(grid or {})):
+        if best is None or obj > best[0]:
+            best = (obj, d)
     return W, B, best[1]
 
 
-def train_recipe(clips, names, min_level):
+def search(zs, lvs, labs, gid, gweights, kinds, min_level, thrs=None, hangs=HANGS, gaps_ms=GAPS_MS,
+           mins_ms=MINS_MS, prerolls_ms=PREROLLS_MS):
+    """Every decision setting on the grid, scored as `decide` would (the same frames): yields
+    (objective, setting). Items are laid end to end with PAD_FRAMES silent frames between them and
+    the frame counts come from prefix sums, so the whole grid costs seconds, not minutes.
+    gid[i]: the group of item i (-1: not scored); group g weighs gweights[g] and scores its pooled
+    F1 (kinds[g] "f1") or min(precision, recall) ("min")."""
+    ng = len(gweights)
+    z = np.concatenate([np.concatenate((zz, np.full(PAD_FRAMES, -(1 << 40)))) for zz in zs])
+    lv = np.concatenate([np.concatenate((ll, np.full(PAD_FRAMES, -(1 << 20)))) for ll in lvs])
+    lab = np.concatenate([np.concatenate((yy.astype(bool), np.zeros(PAD_FRAMES, dtype=bool))) for yy in labs])
+    g = np.concatenate([np.full(len(zz) + PAD_FRAMES, gi) for zz, gi in zip(zs, gid)])
+    # each frame's item: its first and last real frame (hangover and pre-roll stay inside it)
+    real = np.concatenate([np.arange(len(zz) + PAD_FRAMES) < len(zz) for zz in zs])
+    off = np.concatenate(([0], np.cumsum([len(zz) + PAD_FRAMES for zz in zs])))
+    first = np.repeat(off[:-1], [len(zz) + PAD_FRAMES for zz in zs])
+    scored = g >= 0
+    g = np.where(scored, g, ng)  # group ng: counted nowhere
+    ycum = np.concatenate(([0], np.cumsum(lab)))
+    pos = np.bincount(g, weights=lab, minlength=ng + 1)[:ng]
+    gw = np.asarray(gweights, dtype=np.float64)
+    use_min = np.array([k == "min" for k in kinds])
+    n = len(z)
+    idx = np.arange(n)
+    if thrs is None:
+        thrs = [int(round(np.log(t / (1 - t)) * (1 << Q))) for t in THR_Q]
+    for thr in thrs:
+        loud = (z >= thr) & (lv >= min_level)
+        lc = np.concatenate(([0], np.cumsum(loud)))
+        for h in hangs:
+            speech = ((lc[idx + 1] - lc[np.maximum(0, idx - h)]) > 0) & real
+            on = np.flatnonzero(speech)
+            if len(on) == 0:
+                continue
+            sc = np.concatenate(([0], np.cumsum(speech)))
+            dgap = np.diff(on) - 1
+            for gap in gaps_ms:
+                brk = np.flatnonzero(dgap >= gap // 20)
+                s = np.concatenate(([on[0]], on[brk + 1]))
+                e = np.concatenate((on[brk], [on[-1]]))
+                nsp = sc[e + 1] - sc[s]
+                for m in mins_ms:
+                    keep = nsp * 20 >= m
+                    sk, ek = s[keep], e[keep]
+                    gk = g[sk]
+                    for pr in prerolls_ms:
+                        a = np.maximum(first[sk], sk - pr // 20)
+                        tp = np.bincount(gk, weights=ycum[ek + 1] - ycum[a], minlength=ng + 1)[:ng]
+                        ln = np.bincount(gk, weights=ek + 1 - a, minlength=ng + 1)[:ng]
+                        p = tp / np.maximum(1, ln)
+                        r = tp / np.maximum(1, pos)
+                        f = np.where(use_min, np.minimum(p, r), 2 * p * r / np.maximum(1e-9, p + r))
+                        yield float(np.sum(gw * f) / np.sum(gw)), dict(thr=int(thr), hang=h, gap=gap, min=m, pre=pr)
+
+
+def train_recipe(clips, names, min_level, convs=None):
     """The shipped recipe on clips[name] = [(version, X, lv, lab, ...)] for the given names:
-    fit on every version (copies weighted COPY_WEIGHT), tune on clips + TUNE_COPY_WEIGHT x copies."""
+    fit on every version (copies weighted COPY_WEIGHT), tune on clips + TUNE_COPY_WEIGHT x copies.
+    convs: [(version, X, lv, lab, ...)] generated conversations (issue 15), all used: fitted with
+    weight CONV_WEIGHT, their min(precision, recall) weighted CONV_TUNE_WEIGHT in the search over
+    the wider CONV_GRID."""
     vs = [v for n in names for v in clips[n]]
     items = [(v[1], v[2], v[3]) for v in vs]
     weights = [1.0 if v[0] == "orig" else COPY_WEIGHT for v in vs]
     tune_w = [1.0 if v[0] == "orig" else TUNE_COPY_WEIGHT for v in vs]
-    return train(items, min_level, items, weights, tune_w)
+    kinds = grid = None
+    if convs:
+        grid = CONV_GRID
+        items += [(v[1], v[2], v[3]) for v in convs]
+        weights += [CONV_WEIGHT] * len(convs)
+        # a weight of its own (never equal to the clips' or copies'), so it forms its own group
+        cw = CONV_TUNE_WEIGHT + 1e-9
+        tune_w += [cw] * len(convs)
+        kinds = {cw: "min"}
+    return train(items, min_level, items, weights, tune_w, kinds, grid)
+
+
+def load_conversations(folders, log=None):
+    """[(name, X, lv, labels, samples, reference)] of every NAME.wav + NAME.rttm in the folders."""
+    out = []
+    for folder in folders or ():
+        for base, wav, rttm in find_pairs(folder):
+            x, _ = read_wav(wav)
+            ref = load_reference(rttm, base)
+            X, lv = firmware_features(x)
+            out.append(("conv", X, lv, labels(ref, len(X)), x, ref))
+            if log:
+                log("features: %s/%s" % (os.path.basename(folder.rstrip("/")), base))
+    return out
+
+
+def conv_figures(W, B, d, convs, min_level):
+    """Pooled frame precision / recall / F1 of a model's decisions (the vectorised twin) on the
+    conversations (in-sample when they were in its training)."""
+    tp = fp = fn = 0
+    for v in convs:
+        o = decide(scores(W, B, v[1]), v[2], d["thr"], d["hang"], d["gap"], d["min"], d["pre"], min_level)
+        tp += int(np.sum(o & v[3]))
+        fp += int(np.sum(o & ~v[3]))
+        fn += int(np.sum(~o & v[3]))
+    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / max(1e-9, p + r), 3)}
 
 
 def load_material(folder, augment=True, log=None):
@@ -220,10 +319,14 @@ def run(args):
 
     from talkpuck.detection import lofo as lofo_mod
 
+    global CONV_WEIGHT, CONV_TUNE_WEIGHT
+    CONV_WEIGHT = getattr(args, "conv_weight", CONV_WEIGHT)
+    CONV_TUNE_WEIGHT = getattr(args, "conv_tune_weight", CONV_TUNE_WEIGHT)
     min_level = DetectParams.speech_min_dbq
     clips = load_material(args.data, not args.no_augment, log=print)
+    convs = load_conversations(getattr(args, "conversations", None), log=print)
     names = sorted(clips)
-    res = lofo_mod.lofo(clips, names, lambda ns: train_recipe(clips, ns, min_level), log=print)
+    res = lofo_mod.lofo(clips, names, lambda ns: train_recipe(clips, ns, min_level, convs), log=print)
     print(lofo_mod.format_lofo(res))
     summary = lofo_mod.summary(res)
     if args.json:
@@ -231,13 +334,17 @@ def run(args):
             json.dump(res, f, indent=1, default=float)
     if args.lofo:
         return 0
-    W, B, d = train_recipe(clips, names, min_level)
-    write_model(args.out, W, B, d, summary, not args.no_augment)
+    W, B, d = train_recipe(clips, names, min_level, convs)
+    if convs:
+        summary["conversations_in_sample"] = conv_figures(W, B, d, convs, min_level)
+        summary["conversations"] = len(convs)
+        print("conversations (%d, in-sample): %s" % (len(convs), summary["conversations_in_sample"]))
+    write_model(args.out, W, B, d, summary, not args.no_augment, bool(convs))
     print("wrote %s" % args.out)
     return 0
 
 
-def write_model(path, W, B, d, lofo, augmented):
+def write_model(path, W, B, d, lofo, augmented, conversations=False):
     from puckcore.vad import NF
 
     # bound check: the score sum must stay within 2**30 for every feature at its extreme
@@ -248,7 +355,7 @@ def write_model(path, W, B, d, lofo, augmented):
     text = '''"""vad_model — the learned frame classifier of the VAD, as integer constants (generated file).
 
 Written by `talkpuck train-vad` (host/talkpuck/detection/train.py) from the clips in
-data/speech/ami%s.
+data/speech/ami%s%s.
 Do not edit by hand. The score of a frame is B + sum(W[i] * x[i]) in Q16 over the features of
 puckcore/vad.py; the frame is loud when the score reaches Z_THR. LOFO holds the
 leave-one-file-out figures (`talkpuck eval` definitions, pooled): each clip and its generated
@@ -268,6 +375,9 @@ LOFO = %r
         ("\nplus generated harder copies (quiet, noisy, reverberant, changing level), fitted with copies\n"
          "weighted COPY_WEIGHT %s, decision settings tuned with copies weighted TUNE_COPY_WEIGHT %s"
          % (COPY_WEIGHT, TUNE_COPY_WEIGHT)) if augmented else "",
+        ("\nand generated conversations of training speakers (tight labels), fitted with weight CONV_WEIGHT %s,\n"
+         "their min(precision, recall) weighted CONV_TUNE_WEIGHT %s in the settings search"
+         % (CONV_WEIGHT, CONV_TUNE_WEIGHT)) if conversations else "",
         ", ".join(str(int(w)) for w in W), int(B), d["thr"], d["hang"], d["gap"], d["min"], d["pre"], lofo)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
