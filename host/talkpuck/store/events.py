@@ -148,6 +148,7 @@ class EventsMixin:
     def _insert_run(self, c, items, run, sessions, out, counts):
         """One multi-row insert for a run of turn/vad/mic events, then one for their turns."""
         rows, turns = [], []
+        sessions.update(self._current_sessions(c, {items[i][0] for i in run} - sessions.keys()))
         for i in run:
             it = items[i]
             sid = self._session_of(c, it[0], sessions)

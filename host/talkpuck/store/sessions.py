@@ -25,6 +25,22 @@ class SessionsMixin:
         return c.execute(select(s.id).where(s.device == device, s.phase.in_(LIVE_PHASES))
                          .order_by(s.started_ms.desc()).limit(1)).scalar()
 
+    def _current_sessions(self, c, devices):
+        """{device: its running session or None} for many devices in one query (a batch of events from
+        hundreds of pucks must not cost a query per puck); the latest start wins, as in _current_session."""
+        s = t.sessions.c
+        out = dict.fromkeys(devices)
+        best = {}
+        if devices:
+            rows = c.execute(select(s.device, s.id, s.started_ms)
+                             .where(s.device.in_(sorted(devices)), s.phase.in_(LIVE_PHASES)))
+            for device, sid, started in rows:
+                key = -1 if started is None else started
+                if device not in best or key > best[device]:
+                    best[device] = key
+                    out[device] = sid
+        return out
+
     def _apply_session(self, c, device, boot, seq, wall_ms, p, times):
         sid = p.get("session")
         phase = p["phase"]
