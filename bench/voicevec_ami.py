@@ -112,6 +112,25 @@ class Firmware:
         return self.vv.assign(array("i", it[3]), it[5])
 
 
+class ShortLast(Firmware):
+    """The firmware's clustering, but a piece of fewer than `short` voiced frames keeps the voice of the
+    piece before it instead of going to the nearest voice (its vector pools too few frames to trust)."""
+
+    def __init__(self, new_q10, sure_q10, min_new, short):
+        super().__init__(new_q10, sure_q10, min_new)
+        self.short = short
+
+    def reset(self):
+        super().reset()
+        self.last = 0
+
+    def assign(self, it):
+        if it[5] < self.short and self.last:
+            return self.last
+        self.last = super().assign(it)
+        return self.last
+
+
 class Proto:
     """Float prototype of VectorVoices (same decisions with the defaults) plus the variants:
     adapt: new-voice distance = k x a spread that follows each accepted piece's distance (1/8 per
@@ -347,6 +366,14 @@ def main(argv=None):
     fw3 = [dict(new_q10=n, sure_pct=s, min_new=30) for s in (125, 150)
            for n in (154, 205, 256, 307, 333, 358, 384, 410, 461, 512)]
     nested.append(family(ami, conv, fw3, make_fw, "firmware, a finer grid of the same", out))
+    def make_short(pt):
+        return ShortLast(pt["new_q10"], pt["new_q10"] * pt["sure_pct"] // 100, pt["min_new"], pt["short"])
+
+    sl = [dict(new_q10=n, sure_pct=150, min_new=m, short=sh) for sh in (0, 30) for m in (30, 60)
+          for n in (154, 205, 256, 307, 410)]
+    nested.append(family(ami, conv, sl, make_short, "short pieces keep the last voice (0 or 30), VECTOR_GRID", out))
+    sl2 = [dict(new_q10=p["new_q10"], sure_pct=p["sure_pct"], min_new=30, short=30) for p in fw3]
+    nested.append(family(ami, conv, sl2, make_short, "short pieces (< 30) keep the last voice, the finer grid", out))
     grids = [
         ("adaptive threshold (k x spread)", [dict(adapt=True, k=k, s0=s0, min_new=m)
                                              for k in (1.5, 2.0, 2.5, 3.0) for s0 in (0.1, 0.15) for m in (30, 60)]),

@@ -66,3 +66,16 @@ def test_prototype_with_defaults_decides_like_the_firmware():
     other = vb.Proto(thr=0.15, sure=1.5, min_new=60)
     other.reset()
     assert sum(a != b for a, b in zip(got_fw, [other.assign(it) for it in items])) > 50
+
+
+def test_short_pieces_keep_the_voice_before_them_in_the_short_last_variant():
+    vb = _bench()
+    a = ("piece", 0, 1, _unit_q10([1] + [0] * 11), None, 100, 0)
+    b = ("piece", 0, 1, _unit_q10([0, 1] + [0] * 10), None, 100, 0)  # orthogonal: a new voice at once
+    b_short = ("piece", 0, 1, b[3], None, 20, 0)
+    plain = vb.Firmware(307, 461, 60)
+    plain.reset()
+    assert [plain.assign(it) for it in (a, b, a, b_short)] == [1, 2, 1, 2]  # the nearest voice
+    short = vb.ShortLast(307, 461, 60, 30)
+    short.reset()
+    assert [short.assign(it) for it in (a, b, a, b_short)] == [1, 2, 1, 1]  # the voice before it
