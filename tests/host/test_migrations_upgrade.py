@@ -125,3 +125,22 @@ def test_m012_adds_turns_remote_and_keeps_old_turns_unknown(db_url):
     rows = store.session_turns("s-1")
     assert [(r["seq"], r["remote"]) for r in rows] == [(1, None), (3, True), (4, False), (5, None)]
     store.close()
+
+
+def test_m013_indexes_sessions_by_device_and_the_batched_lookup_agrees(db_url):
+    """The running session of many pucks in one query (store/events.py, one per batch) names the same
+    session as the one-puck query, on both databases, with the m013 index in place."""
+    from sqlalchemy import inspect
+
+    store = Store(db_url)
+    assert "ix_sessions_device_phase" in {ix["name"] for ix in inspect(store.engine).get_indexes("sessions")}
+    with store.engine.begin() as c:
+        for sid, device, phase, started in (("a-old", "puck-a", "running", T0), ("a-new", "puck-a", "warning", T0 + 5),
+                                            ("a-done", "puck-a", "ended", T0 + 9), ("b-1", "puck-b", "ended", T0)):
+            c.execute(t.sessions.insert().values(id=sid, device=device, room="R", source="puck", phase=phase,
+                                                 started_ms=started, extended_s=0, short_break=False))
+    with store.engine.connect() as c:
+        many = store._current_sessions(c, {"puck-a", "puck-b", "puck-c"})
+        assert many == {d: store._current_session(c, d) for d in ("puck-a", "puck-b", "puck-c")}
+        assert many == {"puck-a": "a-new", "puck-b": None, "puck-c": None}
+    store.close()

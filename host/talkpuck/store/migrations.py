@@ -101,8 +101,14 @@ def m012_remote(conn):
         conn.execute(text("ALTER TABLE turns ADD COLUMN remote BOOLEAN"))
 
 
+def m013_sessions_device(conn):
+    """A puck's running session is looked up for every batch of its events (store/events.py): index
+    sessions by device and phase, so the lookup does not scan every session ever held (1,000 pucks)."""
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_sessions_device_phase ON sessions (device, phase)")
+
+
 # numbered by name (m010_review -> 10): numbers may leave gaps, the order is what counts
-MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review, m011_live, m012_remote]
+MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review, m011_live, m012_remote, m013_sessions_device]
 
 
 def number_of(fn):
