@@ -1,5 +1,5 @@
 """voicevec_cost_mp — minimum time of the voice vector's work under the MicroPython unix port
-(bench/voicevec_cost.py runs it): per stored voiced frame (FFT bands + log/projection, viper), per
+(bench/voice_cost.py --vector runs it): per stored voiced frame (FFT bands + log/projection, viper), per
 piece (pooling to a unit vector) and per clustering decision. Minimum of many calls: robust to a
 shared, busy machine."""
 import time
