@@ -19,7 +19,7 @@ import sys
 from array import array
 
 from puckcore import voicevec_model as M
-from puckcore.levels import LOG2_TAB
+from puckcore.levels import LOG2_TAB, log2_q8
 
 NFFT = 256
 NB = M.NB
@@ -115,15 +115,7 @@ def project(bands, nb, tab, logs, w, dim, shift, store, off):
     store[off + j] = clamp((sum_b w[j*nb+b] * (logs[b] - mean)) >> shift, -127, 127)."""
     m = 0
     for b in range(nb):
-        v = bands[b] + 1
-        n = 6
-        while v >= 128:
-            v >>= 1
-            n += 1
-        while v < 64:
-            v <<= 1
-            n -= 1
-        lg = (n << 8) + tab[v - 64]
+        lg = log2_q8(bands[b] + 1)   # `tab` (the same table) is for the viper twin, which cannot call it
         logs[b] = lg
         m += lg
     m = m // nb
