@@ -13,6 +13,8 @@ integer; `reset()` forgets every voice (a new session: voice features never outl
 """
 from array import array
 
+from puckcore.voices import piece_conf
+
 
 class VectorVoices:
     def __init__(self, max_voices, dim, new_q10, sure_q10, min_new, weight_cap):
@@ -85,13 +87,7 @@ class VectorVoices:
             self.has_cand = True
         else:
             self._move(j, u, count)
-        if self.n == 1:
-            conf = 100 if d1 <= lim else 50
-        else:
-            conf = (d2 - d1) * 100 // (d2 + d1 + 1)
-            if d1 > lim:
-                conf >>= 1
-        self.conf = conf
+        self.conf = piece_conf(self.n, d1, d2, lim)
         return j + 1
 
     def _new(self, u, count):

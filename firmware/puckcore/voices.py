@@ -22,6 +22,15 @@ from array import array
 NO_VOICE = 0
 
 
+def piece_conf(n, d1, d2, limit):
+    """0..100: how sure a piece's voice is: much nearer its voice (d1) than the next one (d2), and near
+    enough to it (d1 <= limit); with one voice only the second. Both clusterings use it."""
+    if n == 1:
+        return 100 if d1 <= limit else 50
+    conf = (d2 - d1) * 100 // (d2 + d1 + 1)
+    return conf >> 1 if d1 > limit else conf
+
+
 class VoiceClusters:
     def __init__(self, max_voices, new_k_q4, spread0, spread_min, spread_max, min_new, weight_cap):
         self.max = max_voices
@@ -61,14 +70,7 @@ class VoiceClusters:
                 s += (d1 - s) >> 3
                 self.spread = self.spread_min if s < self.spread_min else (self.spread_max if s > self.spread_max else s)
             self._move(j, mean_q4, count)
-        # sure when the piece sits much nearer its voice than the next one, and near enough to it
-        if self.n == 1:
-            conf = 100 if d1 <= limit else 50
-        else:
-            conf = (d2 - d1) * 100 // (d2 + d1 + 1)
-            if d1 > limit:
-                conf >>= 1
-        self.conf = conf
+        self.conf = piece_conf(self.n, d1, d2, limit)
         return j + 1
 
     def _new(self, mean_q4, count):
