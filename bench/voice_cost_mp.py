@@ -1,21 +1,12 @@
 """voice_cost_mp — minimum time of the remote cue's per-frame and per-turn work under the MicroPython unix
 port (bench/voice_cost.py runs it). Minimum of many calls: robust to a shared, busy machine."""
-import time
 from array import array
+from mp_best import best
 from puckcore.remote import RemoteCue
 from puckcore import voice_model
 from puckcore.frontend import frame_stats
 from puckcore.frontend_viper import frame_stats_viper
 cue = RemoteCue(4, 1000, voice_model)
-def best(fn, reps=200):
-    b = 1 << 30
-    for _ in range(reps):
-        t = time.ticks_us()
-        fn()
-        d = time.ticks_diff(time.ticks_us(), t)
-        if d < b:
-            b = d
-    return b
 def add():
     cue.add(500, -480, -800)
 def take():

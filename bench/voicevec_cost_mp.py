@@ -2,21 +2,12 @@
 (bench/voice_cost.py --vector runs it): per stored voiced frame (FFT bands + log/projection, viper), per
 piece (pooling to a unit vector) and per clustering decision. Minimum of many calls: robust to a
 shared, busy machine."""
-import time
 from array import array
+from mp_best import best
 from puckcore.voicevec import DIM, VoiceVector
 from puckcore.vectorvoices import VectorVoices
 vv = VoiceVector(500)
 vs = VectorVoices(6, DIM, 307, 461, 60, 2000)
-def best(fn, reps=200):
-    b = 1 << 30
-    for _ in range(reps):
-        t = time.ticks_us()
-        fn()
-        d = time.ticks_diff(time.ticks_us(), t)
-        if d < b:
-            b = d
-    return b
 fr = array('h', [((i * 7919) % 20000) - 10000 for i in range(320)])
 u = array('i', [0] * DIM)
 def frame():
