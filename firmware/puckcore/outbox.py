@@ -47,6 +47,8 @@ class Outbox:
         self._kinds = []  # the kind names seen (a handful: protocol.EVENT_KINDS)
         self._unsent = 0
         self._rewound = 0  # the oldest this many unsent were acked once already (sent again by rewind)
+        self._sending = 0  # the seq last handed out by peek() (the link task publishes it, then acks)
+        self._dropped_sending = 0  # that seq, when a full outbox dropped it while it was on its way
         self.next_seq = first_seq
 
     def __len__(self):
@@ -80,6 +82,8 @@ class Outbox:
                 self._unsent -= 1
                 self._rewound -= 1
             q.get_nowait()
+        elif q.full() and self.next_seq - 1 - len(q) == self._sending:
+            self._dropped_sending = self._sending  # counted now; uncounted if its ack still comes
         if not q.put(encode_event(self.boot, seq, now_ms, fields)):
             self._unsent += 1  # (a full ring of unsent events dropped its oldest: counted, still full)
         return seq
@@ -89,7 +93,7 @@ class Outbox:
         if not self._unsent:
             return None
         q = self.queue
-        seq = self.next_seq - self._unsent
+        seq = self._sending = self.next_seq - self._unsent
         return seq, self._kinds[self._kind_of[seq % self.capacity]], q.at(len(q) - self._unsent)
 
     def ack(self, seq, now_ms=None):
@@ -102,6 +106,11 @@ class Outbox:
             self._acked_ms[seq % self.capacity] = now_ms if now_ms is not None else 0
             self._trim(now_ms)
             return True
+        if seq == self._dropped_sending:
+            # dropped from a full outbox while it was being published, and the broker took it after
+            # all: delivered, so not a loss (the host stores it; its loss figure must match ours)
+            self._dropped_sending = 0
+            self.queue.dropped -= 1
         return False
 
     def rewind(self, now_ms):

@@ -113,3 +113,29 @@ def test_events_sent_again_give_way_uncounted():
     assert o.dropped == 0 and len(o) == 4 and o.peek()[0] == 4
     o.add("vad", {}, 40)
     assert o.dropped == 1 and o.peek()[0] == 5
+
+
+def test_dropped_while_being_published_then_acked_is_not_a_loss():
+    # a full outbox drops its oldest even while the link task is publishing it; if the broker then
+    # acks it, it was delivered (the host stores it), so the puck's loss count must not keep it
+    o = Outbox("b", capacity=3)
+    for i in range(3):
+        o.add("vad", {"i": i}, i)
+    seq = o.peek()[0]  # the link task starts publishing seq 1 ...
+    o.add("vad", {"i": 3}, 3)  # ... a burst fills the outbox: seq 1 goes, counted
+    o.add("vad", {"i": 4}, 4)  # seq 2 goes too: never published, a real loss
+    assert o.dropped == 2
+    assert not o.ack(seq)  # ... the PUBACK for seq 1 arrives: delivered after all
+    assert o.dropped == 1
+    assert not o.ack(seq) and o.dropped == 1  # a repeated ack uncounts nothing more
+    assert [o.peek()[0]] == [3]
+
+
+def test_dropped_while_being_published_without_an_ack_stays_counted():
+    o = Outbox("b", capacity=2)
+    o.add("vad", {}, 0)
+    o.add("vad", {}, 1)
+    o.peek()  # published, but the link fails before the PUBACK: no ack()
+    o.add("vad", {}, 2)
+    assert o.dropped == 1 and o.peek()[0] == 2
+    assert o.ack(2) and o.dropped == 1
