@@ -31,8 +31,16 @@ def test_two_sessions_in_one_room_are_both_shown(host, mosquitto, puck, page):  
                 data = json.load(resp)
             return next((r for r in data["rooms"] if r["room"] == room), None)
 
-        assert wait_for(lambda: live_room() and len(live_room()["sessions"]) == 2
-                        and any(s["voices"] for s in live_room()["sessions"]))
+        try:
+            wait_for(lambda: live_room() and len(live_room()["sessions"]) == 2
+                     and any(s["voices"] for s in live_room()["sessions"]), what="both sessions, one with a voice")
+        except AssertionError as e:   # say what the store and the API had (a rare failure in full runs)
+            r = live_room()
+            raise AssertionError("%s: /api/live: %r; sessions: %r; devices: %r; counters: %r" % (
+                e, r and [(s["id"], s["voices"]) for s in r["sessions"]], host.store.sessions_by_id(
+                    ["s-first-" + puck.device, "s-second-" + other.device]),
+                [(d["id"], d["room"], d["state"]) for d in host.store.devices([puck.device, other.device])],
+                {k: host.store.counter(k) for k in ("turns_outside_session", "duplicates_dropped")})) from None
         r = live_room()
         assert sorted(s["device"] for s in r["sessions"]) == sorted([puck.device, other.device])
         assert r["session"] == r["sessions"][0]
