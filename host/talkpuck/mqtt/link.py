@@ -14,7 +14,8 @@ outages are handled by paho's reconnect loop with exponential backoff (`reconnec
 `reconnect_max_s`); every (re)connect re-subscribes, because a broker without persistence forgets
 the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread.
 
-Acknowledged only when stored (manual acks: paho's `manual_ack=True`, `client.ack(mid, qos)`):
+Acknowledged only when stored (manual acks: paho's `manual_ack=True`; a batch's PUBACKs are queued
+to paho as one write, `MqttLink._ack`):
 paho's thread only queues what arrives; one delivery thread takes everything queued (up to
 `max_batch`) as one batch, hands it to `on_batch([(topic, payload, retained), ...])` (or to
 `on_message` one by one) and acks a QoS 1 message only after the handler returned for it. While a
@@ -31,6 +32,7 @@ logged, and the messages acked, so they cannot block the rest.
 import asyncio
 import logging
 import queue
+import struct
 import threading
 
 import paho.mqtt.client as mqtt
@@ -41,16 +43,55 @@ from talkpuck.errors import StoreUnavailable, TalkpuckError
 
 log = logging.getLogger(__name__)
 
+_PUBACK = struct.Struct("!BBH")   # MQTT 3.1.1 PUBACK: type 4 (0x40), remaining length 2, message id
+
 
 def parse_broker_url(url):
     """'mqtt://[user[:password]@]host:port' -> (host, port, user, password); ConfigError naming `broker`."""
     return brokerurl.parse(url)
 
 
-def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None, manual_ack=False):
+class _ReadAheadClient(mqtt.Client):
+    """paho's client reading the socket in chunks: paho asks the socket for 1 byte (the packet type),
+    1 byte per remaining-length byte, then the rest, and goes back to select() after every packet:
+    five system calls per message, each giving up the interpreter lock to the delivery thread and
+    waiting to get it back. Here `_sock_recv` serves those reads from one recv(READ_SIZE) and
+    `loop_read` goes on while read-ahead bytes remain, so a burst of messages costs one select and
+    one recv per chunk. The packet parsing stays paho's. Nothing read ahead outlives its socket
+    (`_sock_close` drops it), and `loop_read` returns with the read-ahead empty, so select() never
+    waits while bytes are already here (a partial packet is kept by paho itself, in `_in_packet`)."""
+
+    READ_SIZE = 65536
+    _rbuf = b""
+    _rpos = 0
+
+    def _sock_recv(self, bufsize):
+        buf, pos = self._rbuf, self._rpos
+        if pos >= len(buf):
+            buf = super()._sock_recv(self.READ_SIZE)   # BlockingIOError, OSError, b"" (closed): as paho's
+            if not buf:
+                return buf
+            pos = 0
+            self._rbuf = buf
+        self._rpos = pos + bufsize
+        return buf[pos:pos + bufsize]
+
+    def loop_read(self, max_packets=1):
+        rc = super().loop_read(max_packets)
+        while rc == mqtt.MQTT_ERR_SUCCESS and self._rpos < len(self._rbuf) and self._sock is not None:
+            rc = super().loop_read(max_packets)   # each call takes at least one read-ahead byte
+        return rc
+
+    def _sock_close(self):
+        self._rbuf, self._rpos = b"", 0
+        super()._sock_close()
+
+
+def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None, manual_ack=False,
+            cls=mqtt.Client):
     """A paho client for MQTT 3.1.1 with the callback API of paho 2 (both links use this)."""
-    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                    clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
+    c = cls(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+            clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
     if tls:
         import ssl
 
@@ -86,12 +127,13 @@ class MqttLink:
         self.retried = 0                      # handler calls that found the store unavailable
         self.batches = 0                      # batches handed to the handler (stats)
         self.largest_batch = 0
-        self._queue = queue.Queue()           # (connection number, paho message), from paho's thread
+        self._queue = queue.SimpleQueue()     # (connection number, paho message), from paho's thread
         self._conn = 0                        # counts connections: acks go only to the current one
         self._ack_lock = threading.Lock()
         self._retry_thread = None
         self._handling = False
-        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True)
+        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True,
+                    cls=_ReadAheadClient)
         c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
         c.max_inflight_messages_set(100)
         c.suppress_exceptions = True
@@ -241,10 +283,30 @@ class MqttLink:
         return len(msgs)
 
     def _ack(self, items):
+        """Ack the QoS 1 messages of `items` (those of the current connection). The PUBACKs of a batch
+        go to paho's send queue as ONE write (`_packet_queue`, the queue paho's own `ack()` uses): one
+        wake-up of paho's thread and one send() per batch instead of one of each per message, which
+        cost ~10 us per message (bench/host_ingest.py). Without that method (a paho that renamed it),
+        or for QoS 2, paho's public `ack()` per message."""
         with self._ack_lock:
-            for conn, m in items:
-                if m.qos and conn == self._conn:
+            conn = self._conn
+            mids = []
+            for c, m in items:
+                if c != conn or not m.qos:
+                    continue
+                if m.qos == 1:
+                    mids.append(m.mid)
+                else:
                     self._client.ack(m.mid, m.qos)
+            if not mids:
+                return
+            queue_packet = getattr(self._client, "_packet_queue", None)
+            if queue_packet is None or len(mids) == 1:
+                for mid in mids:
+                    self._client.ack(mid, 1)
+                return
+            pack = _PUBACK.pack
+            queue_packet(0x40, b"".join([pack(0x40, 2, mid) for mid in mids]), mids[-1], 1)
 
 
 class PahoLink:
