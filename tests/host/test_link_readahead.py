@@ -96,9 +96,11 @@ def test_batched_pubacks_are_the_bytes_of_one_ack_per_message():
     assert acked == [(7, 2)]
     assert queued == [(0x40, b"\x40\x02\x00\x05" + b"\x40\x02\xff\xff")]
     assert _PUBACK.pack(0x40, 2, 5) == b"\x40\x02\x00\x05"
+    assert link.acked == 3
     # a paho without _packet_queue: its public ack(), one per message
     del link._client._packet_queue
     link._client.__class__ = type("NoQueue", (_ReadAheadClient,), {"_packet_queue": None})
     acked.clear()
     link._ack([(conn, _Msg(8, 1)), (conn, _Msg(9, 1))])
     assert acked == [(8, 1), (9, 1)]
+    assert link.acked == 5
