@@ -1,6 +1,7 @@
 """The host's paho client reads the socket ahead (talkpuck.mqtt.link._ReadAheadClient): every packet
 comes through whole, in order, whatever the chunk boundaries; nothing read ahead outlives its socket;
-and a batch's PUBACKs, written as one, are the bytes paho's own ack() would write."""
+its lean PUBLISH handling gives what paho's own would (anything unusual is left to paho); and a
+batch's PUBACKs, written as one, are the bytes paho's own ack() would write."""
 import random
 import socket
 import struct
@@ -8,11 +9,11 @@ import threading
 
 import paho.mqtt.client as mqtt
 
-from talkpuck.mqtt.link import _PUBACK, MqttLink, _ReadAheadClient
+from talkpuck.mqtt.link import _PUBACK, MqttLink, Received, _ReadAheadClient
 
 
-def _publish_packet(topic, payload, mid, qos=1):
-    t = topic.encode()
+def _publish_packet(topic, payload, mid, qos=1, retain=False):
+    t = topic.encode() if isinstance(topic, str) else topic
     var = struct.pack("!H", len(t)) + t + (struct.pack("!H", mid) if qos else b"") + payload
     n, rl = len(var), b""
     while True:
@@ -20,7 +21,7 @@ def _publish_packet(topic, payload, mid, qos=1):
         rl += bytes([b | (0x80 if n else 0)])
         if not n:
             break
-    return bytes([0x30 | (qos << 1)]) + rl + var
+    return bytes([0x30 | (qos << 1) | int(retain)]) + rl + var
 
 
 def _client(read_size):
@@ -104,3 +105,51 @@ def test_batched_pubacks_are_the_bytes_of_one_ack_per_message():
     link._ack([(conn, _Msg(8, 1)), (conn, _Msg(9, 1))])
     assert acked == [(8, 1), (9, 1)]
     assert link.acked == 5
+
+
+def _received(packets, filtered=False):
+    """What on_message gets for `packets`: (class name, topic, payload, qos, retain, mid)."""
+    c, _ = _client(65536)
+    got = []
+    c.on_message = lambda cl, u, m: got.append((type(m).__name__, m.topic, bytes(m.payload), m.qos, bool(m.retain),
+                                                m.mid if m.qos else 0))
+    if filtered:
+        c.message_callback_add("other/#", lambda cl, u, m: None)
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    c._sock = a
+    b.sendall(b"".join(packets))
+    for _ in range(100):
+        c._loop(0.2)
+        if len(got) == len(packets):
+            break
+    c._sock_close()
+    b.close()
+    return got
+
+
+def test_lean_publish_handling_matches_paho_and_leaves_the_rest_to_it():
+    packets = [_publish_packet("talkpuck/v1/p/evt/turn", b'{"a":1}', 7, qos=1),
+               _publish_packet("talkpuck/v1/p/info", b"{}", 0, qos=0, retain=True),
+               _publish_packet("talkpuck/v1/p/state", b"", 65535, qos=1, retain=True)]
+    lean, paho = _received(packets), _received(packets, filtered=True)
+    assert [g[0] for g in lean] == ["Received"] * 3 and [g[0] for g in paho] == ["MQTTMessage"] * 3
+    assert [g[1:] for g in lean] == [g[1:] for g in paho] == [
+        ("talkpuck/v1/p/evt/turn", b'{"a":1}', 1, False, 7), ("talkpuck/v1/p/info", b"{}", 0, True, 0),
+        ("talkpuck/v1/p/state", b"", 1, True, 65535)]
+    # a topic that is not UTF-8: paho's own message (its .topic raises, as paho's does)
+    c, _ = _client(65536)
+    kinds = []
+    c.on_message = lambda cl, u, m: kinds.append(type(m).__name__)
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    c._sock = a
+    b.sendall(_publish_packet(b"talkpuck/v1/\xff/evt/vad", b"x", 3))
+    for _ in range(20):
+        c._loop(0.2)
+        if kinds:
+            break
+    c._sock_close()
+    b.close()
+    assert kinds == ["MQTTMessage"]
+    assert Received("t", b"p", 1, False, 9).mid == 9
