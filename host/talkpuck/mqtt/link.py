@@ -163,7 +163,7 @@ class MqttLink:
     retry_s = 1.0  # a message the store could not take is handed again this often
     # messages handed to on_batch at once (the broker's inflight limit caps it too). A quarter of the
     # embedded broker's 1000 in flight: while one batch is stored the broker goes on sending the rest,
-    # where a batch of all 1000 left it waiting for the acks (bench/host_ingest.py: ~0.65x -> ~0.9x)
+    # where a batch of all 1000 left it waiting for the acks (talkpuck/mqtt/README.md, "Batches")
     max_batch = 250
 
     def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
