@@ -14,6 +14,14 @@ outages are handled by paho's reconnect loop with exponential backoff (`reconnec
 `reconnect_max_s`); every (re)connect re-subscribes, because a broker without persistence forgets
 the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread.
 
+The host's receive path is paho's with three shortcuts (`_ReadAheadClient`, `MqttLink._ack`): the
+socket read in chunks, a lean PUBLISH handler for the common case, and a batch's PUBACKs queued as
+one write. They use paho 2's private methods (`_sock_recv`, `_sock_close`, `_handle_publish`,
+`_in_packet`, `_packet_queue`; pyproject pins paho < 3); tests/host/test_link_readahead.py checks
+them against the installed paho, and anything unusual (QoS 2, MQTT 5, a topic that is not UTF-8,
+filtered callbacks, a paho without `_packet_queue`) goes paho's own way. Together they cut the
+host's CPU per message under bench/host_ingest.py's load from ~58 to ~27 us (bench/RESULTS.md).
+
 Acknowledged only when stored (manual acks: paho's `manual_ack=True`; a batch's PUBACKs are queued
 to paho as one write, `MqttLink._ack`):
 paho's thread only queues what arrives; one delivery thread takes everything queued (up to
