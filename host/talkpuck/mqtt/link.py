@@ -19,8 +19,9 @@ socket read in chunks, a lean PUBLISH handler for the common case, and a batch's
 one write. They use paho 2's private methods (`_sock_recv`, `_sock_close`, `_handle_publish`,
 `_in_packet`, `_packet_queue`; pyproject pins paho < 3); tests/host/test_link_readahead.py checks
 them against the installed paho, and anything unusual (QoS 2, MQTT 5, a topic that is not UTF-8,
-filtered callbacks, a paho without `_packet_queue`) goes paho's own way. Together they cut the
-host's CPU per message under bench/host_ingest.py's load from ~58 to ~27 us (bench/RESULTS.md).
+filtered callbacks, a paho without `_packet_queue`) goes paho's own way. With smaller batches and a
+lighter ingest they cut the host's CPU per message under bench/host_ingest.py's load from ~58 to
+~27 us (bench/RESULTS.md, 2026-12-02).
 
 Acknowledged only when stored (manual acks: paho's `manual_ack=True`; a batch's PUBACKs are queued
 to paho as one write, `MqttLink._ack`):
