@@ -64,7 +64,7 @@ def parse_broker_url(url):
 class _ReadAheadClient(mqtt.Client):
     """paho's client reading the socket in chunks: paho asks the socket for 1 byte (the packet type),
     1 byte per remaining-length byte, then the rest, and goes back to select() after every packet:
-    five system calls per message, each giving up the interpreter lock to the delivery thread and
+    five system calls for a turn event (two length bytes), each giving up the interpreter lock to the delivery thread and
     waiting to get it back. Here `_sock_recv` serves those reads from one recv(READ_SIZE) and
     `loop_read` goes on while read-ahead bytes remain, so a burst of messages costs one select and
     one recv per chunk. The packet parsing stays paho's. Nothing read ahead outlives its socket
@@ -349,9 +349,9 @@ class MqttLink:
     def _ack(self, items):
         """Ack the QoS 1 messages of `items` (those of the current connection). The PUBACKs of a batch
         go to paho's send queue as ONE write (`_packet_queue`, the queue paho's own `ack()` uses): one
-        wake-up of paho's thread and one send() per batch instead of one of each per message, which
-        cost ~10 us per message (bench/host_ingest.py). Without that method (a paho that renamed it),
-        or for QoS 2, paho's public `ack()` per message."""
+        wake-up of paho's thread and one send() per batch instead of one of each per message (the
+        delivery thread alone spent ~5 us per message on them under bench/host_ingest.py's load).
+        Without that method (a paho that renamed it), or for QoS 2, paho's public `ack()` per message."""
         with self._ack_lock:
             conn = self._conn
             mids = []
