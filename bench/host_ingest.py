@@ -3,12 +3,17 @@
 Usage: .venv/bin/python bench/host_ingest.py [--pucks 8] [--events 5000] [--runs 3]
            [--pg postgresql://...] [--workers N] [--no-record]
 Each run starts one Mosquitto (the embedded broker's config); per run, first a bare paho subscriber
-(QoS 1, persistent session, acks as paho does) and then the host take the same load: `--pucks`
+(QoS 1, persistent session, acks as paho does; the session is ended before the host's phase, so the
+broker does not queue that phase's events for it) and then the host take the same load: `--pucks`
 simulated pucks each publish `--events` evt/turn messages at QoS 1 as fast as the broker acks them,
 plus every 10th one again (a duplicate). The pucks run in a process of their own (real pucks are
 other machines: they must not share the consumer's interpreter lock). A rate is messages (duplicates included) per second from
 the first publish to the last message received (bare) or stored (host). The ratio host / bare is
-printed per run and as the median of the runs. Publishers slower than 3,000 msg/s make the ratio
+printed per run and as the median of the runs. Each run also gives the consumer's own CPU time per
+message (this process's user + system time while it took the load: the bare subscriber, then the
+host with its threads), which depends far less than the rates on what else the machine runs, and
+the 1-minute load average before the run: on 2 cores shared with other jobs the rates swing with
+it, and the script says so when the runs' ratios spread over more than 0.2. Publishers slower than 3,000 msg/s make the ratio
 meaningless (the load, not the consumer, sets both rates): the script says so.
 `--workers N` runs `talkpuck serve --shared-events`'s HostApp plus N-1 `talkpuck ingest-worker`
 processes on the shared subscription (PostgreSQL: SQLite allows one writer at a time anyway).
@@ -16,6 +21,7 @@ processes on the shared subscription (PostgreSQL: SQLite allows one writer at a 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +39,13 @@ from talkpuck.mqtt.broker import Broker  # noqa: E402
 from talkpuck.service.hostapp import HostApp  # noqa: E402
 
 MIN_PUBLISH_RATE = 3000   # msg/s: below it the publishers, not the consumer, set the pace
+SPREAD = 0.2              # runs whose ratios spread wider than this: the machine, not the code, moved
+
+
+def cpu_s():
+    """This process's CPU seconds so far (user + system, every thread)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _hostport(url):
@@ -92,7 +105,7 @@ class Publishers:
 
 
 def bare(url, prefix, pucks, events):
-    """A bare paho subscriber takes the load: (messages, seconds, publish seconds)."""
+    """A bare paho subscriber takes the load: (messages, seconds, publish seconds, CPU seconds)."""
     host, port = _hostport(url)
     want = pucks * (events + events // 10)
     got = [0, 0.0]
@@ -110,12 +123,21 @@ def bare(url, prefix, pucks, events):
     c.subscribe("talkpuck/v1/+/evt/#", qos=1)
     c.loop_start()
     time.sleep(0.3)
+    cpu0 = cpu_s()
     pub = Publishers(url, prefix, pucks, events)
     done.wait(300)
+    cpu = cpu_s() - cpu0
     t0, t_pub = pub.result()
     c.loop_stop()
     c.disconnect()
-    return got[0], got[1] - t0, t_pub
+    # end the persistent session: else the broker goes on queueing every event of the host's phase
+    # for this absent subscriber, work the bare phase never paid for
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare-" + prefix, clean_session=True)
+    c.connect(host, port)
+    c.loop_start()
+    c.disconnect()
+    c.loop_stop()
+    return got[0], got[1] - t0, t_pub, cpu
 
 
 def pg_schema(pg):
@@ -141,7 +163,7 @@ def stored_so_far(store):
 
 
 def hosted(url, tmp, prefix, pucks, events, pg, workers):
-    """The host takes the load: (messages, seconds, publish seconds, stats, largest batch)."""
+    """The host takes the load: (messages, seconds, publish seconds, stats, largest batch, CPU seconds)."""
     db_url, drop = pg_schema(pg) if pg else (None, None)
     host = HostApp(url, db_url=db_url, data_dir=os.path.join(tmp, "var-" + prefix), shared_events=workers > 1)
     host.start()
@@ -154,18 +176,26 @@ def hosted(url, tmp, prefix, pucks, events, pg, workers):
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
         for p in procs:
             p.stdout.readline()           # "talkpuck ingest worker N: ..." once it is subscribed
+        cpu0 = cpu_s()
         pub = Publishers(url, prefix, pucks, events)
         t_start = time.monotonic()
+        if workers == 1:
+            # every message acked: each was stored (or found stored) before its ack; an int read every
+            # 5 ms, where a query every 20 ms cost the host it measures ~2.5 us of CPU per message
+            n_msgs = pucks * (events + events // 10)
+            while host.link.acked < n_msgs and time.monotonic() - t_start < 600:
+                time.sleep(0.005)
         while stored_so_far(host.store) < want and time.monotonic() - t_start < 600:
             time.sleep(0.02)
         while host.store.count("events") < want and time.monotonic() - t_start < 600:
             time.sleep(0.02)      # PostgreSQL: a conflicting insert uses up an id, so max(id) runs ahead
         t_end = time.monotonic()
+        cpu = cpu_s() - cpu0
         t0, t_pub = pub.result()
         t_all = t_end - t0
         host.wait_idle(0.5, 30)
         st = host.stats()
-        return pucks * (events + events // 10), t_all, t_pub, st, host.link.largest_batch
+        return pucks * (events + events // 10), t_all, t_pub, st, host.link.largest_batch, cpu
     finally:
         for p in procs:
             p.terminate()
@@ -189,14 +219,15 @@ def main():
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="tp-bench-")
-    rows, ratios, slow = [], [], False
+    rows, ratios, cpus, slow = [], [], [], False
     db = "postgresql" if args.pg else "sqlite"
     for run in range(args.runs):
         broker = Broker.start(data_dir=os.path.join(tmp, "broker-%d" % run))
+        load = os.getloadavg()[0]
         try:
-            n_b, t_b, pub_b = bare(broker.url, "bare%d" % run, args.pucks, args.events)
-            n_h, t_h, pub_h, st, largest = hosted(broker.url, tmp, "host%d" % run, args.pucks, args.events,
-                                                  args.pg, args.workers)
+            n_b, t_b, pub_b, cpu_b = bare(broker.url, "bare%d" % run, args.pucks, args.events)
+            n_h, t_h, pub_h, st, largest, cpu_h = hosted(broker.url, tmp, "host%d" % run, args.pucks, args.events,
+                                                         args.pg, args.workers)
         finally:
             broker.stop()
         rate_b, rate_h = n_b / t_b, n_h / t_h
@@ -205,17 +236,31 @@ def main():
         ratios.append(rate_h / rate_b)
         ok = (st["events_stored"], st["events_lost"], st["duplicates_dropped"]) == (
             args.pucks * args.events, 0, args.pucks * (args.events // 10))
-        rows.append("| %d | %.0f | %.0f | %.0f | %.2f | %d | %d | %d | %d | %s |" % (
-            run + 1, pub_rate, rate_b, rate_h, rate_h / rate_b, st["events_stored"], st["events_lost"],
-            st["duplicates_dropped"], largest, "yes" if ok else "NO"))
+        rows.append("| %d | %.2f | %.0f | %.0f | %.0f | %.2f | %.1f | %.1f | %d | %d | %d | %d | %s |" % (
+            run + 1, load, pub_rate, rate_b, rate_h, rate_h / rate_b, cpu_b / n_b * 1e6, cpu_h / n_h * 1e6,
+            st["events_stored"], st["events_lost"], st["duplicates_dropped"], largest, "yes" if ok else "NO"))
+        cpus.append((cpu_b / n_b * 1e6, cpu_h / n_h * 1e6))
         print(rows[-1], flush=True)
     med = statistics.median(ratios)
     lines = ["%d pucks x %d events (+10%% duplicates), %s, %d ingest process(es); rates in messages/s "
              "(duplicates included)." % (args.pucks, args.events, db, args.workers), "",
-             ("| run | publishers msg/s | bare paho msg/s | host msg/s | host / bare | stored | lost | "
-              "duplicates dropped | largest batch | all stored once |"),
-             "|---|---|---|---|---|---|---|---|---|---|"] + rows + [
-             "", "Median host / bare: **%.2f**" % med]
+             "CPU us/msg: the consumer process's CPU time per message (user + system, all its threads; the "
+             "host's ingest is one process: " + ("serve's, the workers' not counted" if args.workers > 1 else
+                                                 "paho's thread, the delivery thread, the bench's polling") + ").",
+             "",
+             ("| run | load 1 min | publishers msg/s | bare paho msg/s | host msg/s | host / bare | "
+              "bare CPU us/msg | host CPU us/msg | stored | lost | duplicates dropped | largest batch | "
+              "all stored once |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows + [
+             "", "Median host / bare: **%.2f**; median CPU per message: bare %.1f us, host %.1f us" % (
+                 med, statistics.median(c[0] for c in cpus), statistics.median(c[1] for c in cpus))]
+    if max(ratios) - min(ratios) > SPREAD:
+        lines.append("")
+        lines.append("NOTE: the runs' ratios spread from %.2f to %.2f with the 1-minute load average at %s on %d "
+                     "cores: other jobs took CPU from the broker, the publishers or the consumer during some "
+                     "runs; the CPU per message is the steadier figure." % (
+                         min(ratios), max(ratios), ", ".join(r.split("|")[2].strip() for r in rows),
+                         os.cpu_count() or 0))
     if slow:
         lines.append("")
         lines.append("WARNING: the publishers sent under %d msg/s in at least one run: the load, not the "

@@ -21,7 +21,12 @@ def test_short_bench_prints_the_ratio_and_stores_everything_once():
     rows = [line for line in out.splitlines() if line.startswith("| 1 |")]
     assert rows and rows[-1].rstrip().endswith("| yes |"), out
     assert "Median host / bare:" in out
-    pub_rate = float(rows[-1].split("|")[2])
+    header = [h.strip() for h in next(line for line in out.splitlines() if line.startswith("| run |")).split("|")]
+    row = dict(zip(header, (c.strip() for c in rows[-1].split("|"))))
+    pub_rate = float(row["publishers msg/s"])
+    assert float(row["load 1 min"]) >= 0
+    assert 0 < float(row["bare CPU us/msg"]) < 10000 and 0 < float(row["host CPU us/msg"]) < 10000, row
+    assert "median CPU per message: bare" in out
     assert ("WARNING: the publishers sent under 3000 msg/s" in out) == (pub_rate < 3000), out
 
 

@@ -25,6 +25,8 @@ _ROOT_PARTS = ROOT.split("/")
 
 def is_command_topic(topic):
     """True for talkpuck/v1/<anything>/cmd/...: the topics only the host may publish, never retained."""
+    if "/cmd" not in topic:          # every message goes through here: most without a split
+        return False
     parts = topic.split("/")
     return len(parts) >= 4 and parts[:2] == _ROOT_PARTS and parts[3] == "cmd"
 

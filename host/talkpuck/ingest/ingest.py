@@ -34,6 +34,8 @@ LOG_MAX = 200          # characters of a rejection's log line
 LOGGED_MAX = 1024      # (device, reason) pairs remembered as already logged
 PREV_SEQ_SLACK = 10000  # events a puck may report lost beyond what the host stored of its last boot
 
+_TIME_FIELDS = ("start_ms", "end_ms", "from_ms", "to_ms")   # puck-clock fields of events, mapped to wall ms
+
 SUBSCRIPTIONS = [ROOT + "/#"]
 SHARE_GROUP = "talkpuck"
 # With shared events (talkpuck serve + `talkpuck ingest-worker`s, talkpuck/mqtt/README.md "Several
@@ -46,6 +48,14 @@ DECIDER_SUBSCRIPTIONS = [ROOT + "/+/+", ROOT + "/+/cmd/#"]
 def shared_events(group=SHARE_GROUP):
     """The shared subscription every ingest process joins ($share/<group>/<filter>, MQTT 5 and Mosquitto >= 1.6)."""
     return "$share/%s/%s/+/evt/#" % (group, ROOT)
+
+
+def _is_event_topic(topic):
+    """True when the topic's fourth level is `evt` (talkpuck/v1/<device>/evt/...), as parse_message reads it."""
+    if not isinstance(topic, str) or "/evt" not in topic:    # the split only for what may be an event
+        return False
+    parts = topic.split("/", 4)
+    return len(parts) >= 4 and parts[3] == "evt"
 
 
 def _is_outage(e):
@@ -93,10 +103,9 @@ class Ingest:
         done = 0
         run = []                       # (index, parsed message) of consecutive events
         with self._lock:
+            self.last_message = time.monotonic()
             for i, (topic, raw, retained) in enumerate(items):
-                self.last_message = time.monotonic()
-                parts = topic.split("/", 4) if isinstance(topic, str) else ()
-                if len(parts) >= 4 and parts[3] == "evt":
+                if _is_event_topic(topic):
                     self.received += 1
                     try:
                         run.append((i, parse_message(topic, raw, retained)))
@@ -241,14 +250,15 @@ class Ingest:
 
     def _event_item(self, msg, now):
         """(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times, text) for the store."""
-        p = msg.payload
-        anchor = self.anchor(msg.device, p["boot"])
-        wall = to_wall(anchor, p["ms"]) if anchor else now
+        p, topic = msg.payload, msg.topic
+        device, boot, ms = topic.device, p["boot"], p["ms"]
+        anchor = self._anchors.get((device, boot)) or self.anchor(device, boot)
+        wall = to_wall(anchor, ms) if anchor else now
         times = {}
-        for field in ("start_ms", "end_ms", "from_ms", "to_ms"):
+        for field in _TIME_FIELDS:
             if field in p:
-                times[field] = to_wall(anchor, p[field]) if anchor else wall + ticks_diff(p[field], p["ms"])
-        return (msg.device, p["boot"], p["seq"], msg.sub, p["ms"], wall, now, p, times, msg.text)
+                times[field] = to_wall(anchor, p[field]) if anchor else wall + ticks_diff(p[field], ms)
+        return (device, boot, p["seq"], topic.sub, ms, wall, now, p, times, msg.text)
 
     def anchor(self, device, boot):
         a = self._anchors.get((device, boot))

@@ -14,13 +14,24 @@ outages are handled by paho's reconnect loop with exponential backoff (`reconnec
 `reconnect_max_s`); every (re)connect re-subscribes, because a broker without persistence forgets
 the session. Messages are handed to `on_message(topic, payload, retained)` on paho's thread.
 
-Acknowledged only when stored (manual acks: paho's `manual_ack=True`, `client.ack(mid, qos)`):
+The host's receive path is paho's with three shortcuts (`_ReadAheadClient`, `MqttLink._ack`): the
+socket read in chunks, a lean PUBLISH handler for the common case, and a batch's PUBACKs queued as
+one write. They use paho 2's private methods (`_sock_recv`, `_sock_close`, `_handle_publish`,
+`_in_packet`, `_packet_queue`; pyproject pins paho < 3); tests/host/test_link_readahead.py checks
+them against the installed paho, and anything unusual (QoS 2, MQTT 5, a topic that is not UTF-8,
+filtered callbacks, a paho without `_packet_queue`) goes paho's own way. With smaller batches and a
+lighter ingest they cut the host's CPU per message under bench/host_ingest.py's load from ~58 to
+~27 us (bench/RESULTS.md, 2026-12-02).
+
+Acknowledged only when stored (manual acks: paho's `manual_ack=True`; a batch's PUBACKs are queued
+to paho as one write, `MqttLink._ack`):
 paho's thread only queues what arrives; one delivery thread takes everything queued (up to
 `max_batch`) as one batch, hands it to `on_batch([(topic, payload, retained), ...])` (or to
 `on_message` one by one) and acks a QoS 1 message only after the handler returned for it. While a
-batch is stored the next one piles up, so a batch is as large as the broker lets it be: Mosquitto
-sends at most `max_inflight_messages` unacknowledged messages to one client (20 by default; the
-embedded broker is configured with 1000). A handler that raises StoreUnavailable (the store cannot
+batch is stored the next one piles up, up to `max_batch` (250): Mosquitto sends at most
+`max_inflight_messages` unacknowledged messages to one client (20 by default; the embedded broker
+is configured with 1000), and a batch well under that limit keeps the broker sending while it is
+stored. A handler that raises StoreUnavailable (the store cannot
 write: disk full) leaves the batch unacked (all of it, or what follows `err.done` stored items);
 it and every message after it wait, in order, in `pending`, and are handed again every `retry_s`
 until the store takes them. If the link or the host goes down meanwhile, nothing unstored was
@@ -31,6 +42,7 @@ logged, and the messages acked, so they cannot block the rest.
 import asyncio
 import logging
 import queue
+import struct
 import threading
 
 import paho.mqtt.client as mqtt
@@ -41,16 +53,105 @@ from talkpuck.errors import StoreUnavailable, TalkpuckError
 
 log = logging.getLogger(__name__)
 
+_PUBACK = struct.Struct("!BBH")   # MQTT 3.1.1 PUBACK: type 4 (0x40), remaining length 2, message id
+
 
 def parse_broker_url(url):
     """'mqtt://[user[:password]@]host:port' -> (host, port, user, password); ConfigError naming `broker`."""
     return brokerurl.parse(url)
 
 
-def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None, manual_ack=False):
+class _ReadAheadClient(mqtt.Client):
+    """paho's client reading the socket in chunks: paho asks the socket for 1 byte (the packet type),
+    1 byte per remaining-length byte, then the rest, and goes back to select() after every packet:
+    five system calls for a turn event (two length bytes), each giving up the interpreter lock to the delivery thread and
+    waiting to get it back. Here `_sock_recv` serves those reads from one recv(READ_SIZE) and
+    `loop_read` goes on while read-ahead bytes remain, so a burst of messages costs one select and
+    one recv per chunk. The packet parsing stays paho's. Nothing read ahead outlives its socket
+    (`_sock_close` drops it), and `loop_read` returns with the read-ahead empty, so select() never
+    waits while bytes are already here (a partial packet is kept by paho itself, in `_in_packet`)."""
+
+    READ_SIZE = 65536
+    _rbuf = b""
+    _rpos = 0
+
+    def _sock_recv(self, bufsize):
+        buf, pos = self._rbuf, self._rpos
+        if pos >= len(buf):
+            buf = super()._sock_recv(self.READ_SIZE)   # BlockingIOError, OSError, b"" (closed): as paho's
+            if not buf:
+                return buf
+            pos = 0
+            self._rbuf = buf
+        self._rpos = pos + bufsize
+        return buf[pos:pos + bufsize]
+
+    def loop_read(self, max_packets=1):
+        rc = super().loop_read(max_packets)
+        while rc == mqtt.MQTT_ERR_SUCCESS and self._rpos < len(self._rbuf) and self._sock is not None:
+            rc = super().loop_read(max_packets)   # each call takes at least one read-ahead byte
+        return rc
+
+    def _sock_close(self):
+        self._rbuf, self._rpos = b"", 0
+        super()._sock_close()
+
+    # A received PUBLISH, the common case (MQTT 3.1.1, QoS 0 or 1, manual acks, one on_message, a UTF-8
+    # topic) without paho's per-message extras: an MQTTMessage builds an MQTTMessageInfo with its own
+    # threading.Condition, the topic and payload are cut with struct formats made per message, a
+    # debug line is formatted, and the topic goes through the filtered-callback matcher. ~40 % of
+    # this thread's time per message; any other case is paho's own _handle_publish.
+    _filtered = False
+
+    def message_callback_add(self, sub, callback):
+        self._filtered = True
+        super().message_callback_add(sub, callback)
+
+    def _handle_publish(self):
+        header = self._in_packet["command"]
+        qos = (header & 0x06) >> 1
+        packet = self._in_packet["packet"]
+        on_message = self.on_message
+        if (qos > 1 or not self._manual_ack or self._protocol == mqtt.MQTTv5 or self._filtered or on_message is None
+                or len(packet) < 2):
+            return super()._handle_publish()
+        end = 2 + ((packet[0] << 8) | packet[1])
+        if end == 2 or len(packet) < end + 2 * qos:
+            return super()._handle_publish()          # paho refuses it (MalformedPacket)
+        try:
+            topic = packet[2:end].decode("utf-8")
+        except UnicodeDecodeError:
+            return super()._handle_publish()
+        mid = ((packet[end] << 8) | packet[end + 1]) if qos else 0
+        msg = Received(topic, packet[end + 2 * qos:], qos, bool(header & 0x01), mid)
+        with self._in_callback_mutex:
+            try:
+                on_message(self, self._userdata, msg)
+            except Exception as err:
+                self._easy_log(mqtt.MQTT_LOG_ERR, "Caught exception in on_message: %s", err)
+                if not self.suppress_exceptions:
+                    raise
+        return mqtt.MQTT_ERR_SUCCESS
+
+
+class Received:
+    """A message from _ReadAheadClient's common case: what MqttLink reads of paho's MQTTMessage."""
+
+    __slots__ = ("topic", "payload", "qos", "retain", "mid")
+
+    def __init__(self, topic, payload, qos, retain, mid):
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.mid = mid
+
+
+def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None, manual_ack=False,
+            cls=mqtt.Client):
     """A paho client for MQTT 3.1.1 with the callback API of paho 2 (both links use this)."""
-    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                    clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
+    c = cls(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+            clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
     if tls:
         import ssl
 
@@ -69,7 +170,10 @@ class MqttLink:
     reconnect_max_s = 30
     keepalive_s = 30
     retry_s = 1.0  # a message the store could not take is handed again this often
-    max_batch = 1000  # messages handed to on_batch at once (the broker's inflight limit caps it too)
+    # messages handed to on_batch at once (the broker's inflight limit caps it too). A quarter of the
+    # embedded broker's 1000 in flight: while one batch is stored the broker goes on sending the rest,
+    # where a batch of all 1000 left it waiting for the acks (talkpuck/mqtt/README.md, "Batches")
+    max_batch = 250
 
     def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
                  clean_session=False, will=None, ca=None, on_batch=None):
@@ -86,12 +190,14 @@ class MqttLink:
         self.retried = 0                      # handler calls that found the store unavailable
         self.batches = 0                      # batches handed to the handler (stats)
         self.largest_batch = 0
-        self._queue = queue.Queue()           # (connection number, paho message), from paho's thread
+        self.acked = 0                        # QoS 1/2 messages acked (each after the handler took it)
+        self._queue = queue.SimpleQueue()     # (connection number, paho message), from paho's thread
         self._conn = 0                        # counts connections: acks go only to the current one
         self._ack_lock = threading.Lock()
         self._retry_thread = None
         self._handling = False
-        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True)
+        c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True,
+                    cls=_ReadAheadClient)
         c.reconnect_delay_set(min_delay=self.reconnect_min_s, max_delay=self.reconnect_max_s)
         c.max_inflight_messages_set(100)
         c.suppress_exceptions = True
@@ -241,10 +347,31 @@ class MqttLink:
         return len(msgs)
 
     def _ack(self, items):
+        """Ack the QoS 1 messages of `items` (those of the current connection). The PUBACKs of a batch
+        go to paho's send queue as ONE write (`_packet_queue`, the queue paho's own `ack()` uses): one
+        wake-up of paho's thread and one send() per batch instead of one of each per message (the
+        delivery thread alone spent ~5 us per message on them under bench/host_ingest.py's load).
+        Without that method (a paho that renamed it), or for QoS 2, paho's public `ack()` per message."""
         with self._ack_lock:
-            for conn, m in items:
-                if m.qos and conn == self._conn:
+            conn = self._conn
+            mids = []
+            for c, m in items:
+                if c != conn or not m.qos:
+                    continue
+                if m.qos == 1:
+                    mids.append(m.mid)
+                else:
                     self._client.ack(m.mid, m.qos)
+            self.acked += len(mids) + sum(1 for c, m in items if c == conn and m.qos == 2)
+            if not mids:
+                return
+            queue_packet = getattr(self._client, "_packet_queue", None)
+            if queue_packet is None or len(mids) == 1:
+                for mid in mids:
+                    self._client.ack(mid, 1)
+                return
+            pack = _PUBACK.pack
+            queue_packet(0x40, b"".join([pack(0x40, 2, mid) for mid in mids]), mids[-1], 1)
 
 
 class PahoLink:

@@ -58,13 +58,27 @@ class _Gen:
         if not isinstance(schema, dict):
             raise _Unsupported(schema)
         parts = []
+        typ = schema.get("type")
+        if isinstance(typ, str) and typ in _TYPES:
+            # one declared type: tested first, and the other keywords' guards ("type(x) is not str or
+            # ...") dropped, since the conjunction stops before them when the type is wrong
+            parts.append(self.keyword(schema, "type", typ))
+        else:
+            typ = None
+        first = ()
+        if typ == "object" and isinstance(schema.get("required"), list):
+            # required before properties: a required property is then looked up without "k not in x or"
+            parts.append(self.keyword(schema, "required", schema["required"], typ))
+            first = ("required",)
         for key, val in schema.items():
-            if key in ANNOTATIONS:
+            if key in ANNOTATIONS or (typ is not None and key == "type") or key in first:
                 continue
-            parts.append(self.keyword(schema, key, val))
+            parts.append(self.keyword(schema, key, val, typ))
         return " and ".join("(%s)" % p for p in parts) if parts else "True"
 
-    def keyword(self, schema, key, val):
+    def keyword(self, schema, key, val, typ=None):
+        """The test of one keyword; `typ` is the schema's one type when it is tested before (guards go)."""
+        num, text, obj, arr = typ in ("integer", "number"), typ == "string", typ == "object", typ == "array"
         if key == "type":
             names = [val] if isinstance(val, str) else list(val)
             if any(n not in _TYPES for n in names):
@@ -73,11 +87,13 @@ class _Gen:
         if key in ("minimum", "maximum"):
             if type(val) not in (int, float):
                 raise _Unsupported(val)
-            return "type(x) not in _NUM or x %s %s" % (">=" if key == "minimum" else "<=", self.const(val))
+            return ("" if num else "type(x) not in _NUM or ") + "x %s %s" % (
+                ">=" if key == "minimum" else "<=", self.const(val))
         if key in ("minLength", "maxLength"):
-            return "type(x) is not str or len(x) %s %s" % (">=" if key == "minLength" else "<=", self.const(val))
+            return ("" if text else "type(x) is not str or ") + "len(x) %s %s" % (
+                ">=" if key == "minLength" else "<=", self.const(val))
         if key == "pattern":
-            return "type(x) is not str or %s.search(x) is not None" % self.const(self.regex(val))
+            return ("" if text else "type(x) is not str or ") + "%s.search(x) is not None" % self.const(self.regex(val))
         if key == "const":
             return self.same(val)
         if key == "enum":
@@ -85,25 +101,30 @@ class _Gen:
                 return "False"
             return " or ".join("(%s)" % self.same(v) for v in val)
         if key == "required":
-            return "type(x) is not dict or %s.issubset(x)" % self.const(frozenset(val))
+            return ("" if obj else "type(x) is not dict or ") + "%s.issubset(x)" % self.const(frozenset(val))
         if key == "properties":
-            checks = ["type(x) is not dict"]
+            checks = []
+            known = set(schema.get("required", ())) if obj and isinstance(schema.get("required"), list) else set()
             for name, sub in val.items():
                 k = self.const(name)
-                checks.append("(%s not in x or %s(x[%s]))" % (k, self.func(sub), k))
-            return "%s or (%s)" % (checks[0], " and ".join(checks[1:]) or "True")
+                if name in known:                      # tested present before (expr: required first)
+                    checks.append("%s(x[%s])" % (self.func(sub), k))
+                else:
+                    checks.append("(%s not in x or %s(x[%s]))" % (k, self.func(sub), k))
+            return ("" if obj else "type(x) is not dict or ") + "(%s)" % (" and ".join(checks) or "True")
         if key == "additionalProperties":
             if "patternProperties" in schema:
                 raise _Unsupported(key)
             known = self.const(frozenset(schema.get("properties", {})))
+            guard = "" if obj else "type(x) is not dict or "
             if val is False:
-                return "type(x) is not dict or %s.issuperset(x)" % known
+                return guard + "%s.issuperset(x)" % known
             fn = self.func(val)
-            return "type(x) is not dict or all(%s(v) for k, v in x.items() if k not in %s)" % (fn, known)
+            return guard + "all(%s(v) for k, v in x.items() if k not in %s)" % (fn, known)
         if key == "items":
-            return "type(x) is not list or all(%s(v) for v in x)" % self.func(val)
+            return ("" if arr else "type(x) is not list or ") + "all(%s(v) for v in x)" % self.func(val)
         if key == "maxItems":
-            return "type(x) is not list or len(x) <= %s" % self.const(val)
+            return ("" if arr else "type(x) is not list or ") + "len(x) <= %s" % self.const(val)
         if key == "anyOf":
             return " or ".join("%s(x)" % self.func(sub) for sub in val)
         raise _Unsupported(key)

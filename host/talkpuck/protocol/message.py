@@ -107,8 +107,13 @@ def parse_message(topic, raw, retained=False):
         if text not in ("online", "offline"):
             raise MessageRejected("schema", "status must be the text online or offline, got %r" % (text[:40],), topic)
         return Message(t, text, retained)
+    if isinstance(raw, (bytes, bytearray)):       # decoded once: the checks parse it, the store keeps it
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MessageRejected("not_utf8", "payload is not UTF-8", topic)
     payload = decode_payload(raw, topic)
-    text = raw if isinstance(raw, str) else raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else None
+    text = raw if isinstance(raw, str) else None
     if not isinstance(payload, dict):
         raise MessageRejected("schema", "payload must be a JSON object", topic)
     if t.kind != "cmd" and (type(payload.get("v")) is not int or payload.get("v") != PROTOCOL_VERSION):

@@ -138,11 +138,12 @@ class HostApp:
     def _on_batch(self, items):
         # as _on_message, for a batch: events are stored in one transaction (ingest.handle_batch)
         keep, where = [], []
-        for i, (topic, payload, retained) in enumerate(items):
-            if self.ha is not None and self.ha.handle(topic, payload, retained):
+        ha, commands = self.ha, self.retained_commands
+        for i, item in enumerate(items):
+            if ha is not None and ha.handle(*item):
                 continue                       # Home Assistant's button presses and birth: not puck messages
-            if not self.retained_commands.handle(topic, payload, retained):
-                keep.append((topic, payload, retained))
+            if not commands.handle(*item):
+                keep.append(item)
                 where.append(i)
         try:
             self.ingest.handle_batch(keep)

@@ -121,9 +121,10 @@ class EventsMixin:
     def _event_row(it, sid, payload):
         device, boot, seq, kind, dev_ms, wall_ms, received_ms = it[:7]
         text = it[9] if payload is it[7] and len(it) > 9 else None   # the puck's own text, already checked
+        if not text:
+            text = json.dumps(payload, separators=(",", ":")) if payload else "{}"   # {}: a turn not kept
         return dict(device=device, boot=boot, seq=seq, kind=kind, dev_ms=dev_ms, wall_ms=wall_ms,
-                    received_ms=received_ms, payload=text or json.dumps(payload, separators=(",", ":")),
-                    session_id=sid or None)
+                    received_ms=received_ms, payload=text, session_id=sid or None)
 
     def _insert_or_ignore(self, table):
         if self.engine.dialect.name == "postgresql":
