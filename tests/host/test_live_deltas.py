@@ -15,6 +15,7 @@ from talkpuck.hands import HandQueue
 from talkpuck.live import LiveHub, snapshot
 from talkpuck.service.settings import Settings
 from talkpuck.store import Store
+from talkpuck.store import tables as t
 from webauth import add_user, logged_in
 
 B = "0000abcd"
@@ -187,32 +188,53 @@ def test_merged_deltas_equal_a_full_build(db_url):
 
 
 def test_voices_are_recomputed_only_for_a_session_with_new_turns(db_url, monkeypatch):
+    """With the hub's cache a build reads a session's new turns only (folded into its VoiceTally), and
+    nothing for a session without new turns; what it shows is what a build without the cache shows,
+    also after a late turn (one that starts before turns already folded) and a deleted turn."""
     store = _three_rooms(db_url)
-    calls = []
-    real = snapshot.voices_of
-    monkeypatch.setattr(snapshot, "voices_of", lambda turns: calls.append(len(turns)) or real(turns))
+    reads = []
+    real = store.turns_after
+    monkeypatch.setattr(store, "turns_after", lambda after: reads.append(dict(after)) or real(after))
     now = _now()
     store.add_event("puck-a", B, 1, "session", 100, now, now, {"phase": "running", "session": "s1", "limit_s": 600,
                                                              "remaining_s": 600, "source": "host"})
 
-    def turn(seq, voice):
+    def turn(seq, voice, at_ms=None):
+        at = 1000 * seq if at_ms is None else at_ms
         p = {"start_ms": 0, "end_ms": 1000, "voice": voice, "conf": 80, "level_db": -30}
         store.add_event("puck-a", B, seq, "turn", 1000 * seq, now, now, p,
-                        {"start_ms": now + 1000 * seq, "end_ms": now + 1000 * seq + 900})
+                        {"start_ms": now + at, "end_ms": now + at + 900})
+
+    def voices(snap):
+        return snap["rooms"][0]["session"]["voices"]
     turn(2, 1)
     turn(3, 2)
     cache = {}
     a = snapshot.build(store, None, voices_cache=cache)
-    assert calls == [2]
+    assert reads == [{"s1": 0}]
     _state(store, "puck-a", phase="running", session="s1", limit_s=600, remaining_s=500, talking=True)
     b = snapshot.build(store, None, voices_cache=cache)
-    assert calls == [2], "a state change without a turn reuses the session's voices"
+    assert reads == [{"s1": 0}], "a state change without a turn reads no turns"
+    last = cache["s1"][1].last_id
     turn(4, 1)
     c = snapshot.build(store, None, voices_cache=cache)
-    assert calls == [2, 3]
-    voices = [x["rooms"][0]["session"]["voices"] for x in (a, b, c)]
-    assert voices[0] == voices[1] and voices[2][1]["turns"] == 2
-    assert voices[2] == snapshot.build(store, None)["rooms"][0]["session"]["voices"], "the cache changes nothing"
+    assert reads[1:] == [{"s1": last}], "only the turns after the last one folded"
+    assert voices(a) == voices(b) and voices(c)[1]["turns"] == 2
+    assert voices(c) == voices(snapshot.build(store, None)), "the cache changes nothing"
+    # a late turn (replayed from the puck's outbox) starts before the last one folded: folded again
+    last = cache["s1"][1].last_id
+    turn(5, 3, at_ms=2500)
+    reads.clear()
+    d = snapshot.build(store, None, voices_cache=cache)
+    assert reads == [{"s1": last}, {"s1": 0}]
+    assert voices(d) == voices(snapshot.build(store, None)) and voices(d)[3]["turns"] == 1
+    # a deleted turn (as retention deletes): the count of turns tells, the session is folded again
+    with store.engine.begin() as conn:
+        conn.execute(t.turns.delete().where(t.turns.c.session_id == "s1", t.turns.c.voice == 2))
+    turn(6, 1)
+    e = snapshot.build(store, None, voices_cache=cache)
+    assert 2 not in voices(e) and voices(e)[1]["turns"] == 3
+    assert voices(e) == voices(snapshot.build(store, None))
     store.close()
 
 

@@ -3,7 +3,7 @@
 Each takes the rooms, sessions or devices to read (None: all of them) and returns a dict keyed by them.
 """
 from puckcore.protocol import LIVE_PHASES
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from talkpuck.store import tables as t
 
@@ -61,3 +61,19 @@ class LiveMixin:
             return {sid: (int(n), int(m)) for part in _chunks(sids)
                     for sid, n, m in c.execute(select(tc.session_id, func.count(), func.max(tc.id))
                                                .where(tc.session_id.in_(part)).group_by(tc.session_id))}
+
+    TALLY_COLUMNS = ("id", "session_id", "voice", "dur_ms", "start_ms", "end_ms", "cont", "remote")
+
+    def turns_after(self, after):
+        """{session: [its turns with an id over after[session], in (start_ms, id) order]} for `after`
+        ({session: turn id; 0: all}): what a session's VoiceTally (talkpuck.analytics.tally) has not seen,
+        for many sessions in one query; only the columns the tally reads."""
+        tc = t.turns.c
+        cols = [tc[k] for k in self.TALLY_COLUMNS]
+        out = {sid: [] for sid in after}
+        with self.engine.connect() as c:
+            for part in _chunks(sorted(after), 200):
+                cond = or_(*(and_(tc.session_id == sid, tc.id > int(after[sid])) for sid in part))
+                for r in c.execute(select(*cols).where(cond).order_by(tc.session_id, tc.start_ms, tc.id)).mappings():
+                    out[r["session_id"]].append(dict(r))
+        return out
