@@ -373,6 +373,7 @@ def main(argv=None):
 
 def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
     limit = raise_fd_limit(2 * n + 200)
+    load_start = os.getloadavg()
     data_dir = tempfile.mkdtemp(prefix="tp-thousand-")
     wall_offset = time.time() - time.monotonic()
     readers = None
@@ -482,7 +483,7 @@ def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
         "stored_steady_ms": summary(stored_steady), "received_steady_ms": summary(recv_steady),
         "steady_events": len(steady),
         "loop_lag_ms": (pct(lag, 0.5) * 1000, pct(lag, 0.99) * 1000), "poll_ms": poll_ms,
-        "streams": streams, "stream_errors": [],
+        "streams": streams, "stream_errors": [], "load_start": load_start,
     }
     if streams:
         res.update(stream_figures(created, rows, outside, results, cpu_pct, rss))
@@ -517,6 +518,7 @@ def stream_figures(created, rows, outside, results, cpu_pct, rss):
         "stream_cpu_pct": sum(cpu_pct[k] for k in streams) / max(1, len(streams)),
         "stream_rss_mb": max([rss[k] for k in streams] or [0.0]),
         "stream_errors": errors,
+        "hub_timing": next((r["hub_timing"] for r in ok if r.get("hub_timing")), None),
     }
 
 
@@ -586,6 +588,21 @@ def report(r, argv=None):
         "| streams the host ended (slow client) / reconnects / reader errors | %d / %d / %d |"
         % (r["stream_ended"], r["stream_reconnects"], len(r["stream_errors"])),
     ]
+    ht = r.get("hub_timing")
+    if ht:
+        def st(k):
+            x = ht.get(k) or {}
+            return "%.1f / %.1f / %.0f" % (x.get("p50_ms", float("nan")), x.get("p99_ms", float("nan")),
+                                          x.get("max_ms", float("nan")))
+        lines += [
+            "| the host's hub (GET /api/live/timing, its last %d builds), p50 / p99 / max ms: first change -> build "
+            "start; the build; build -> every stream's queue; first change -> queues | %s; %s; %s; %s |"
+            % ((ht.get("build") or {}).get("n", 0), st("wait"), st("build"), st("fanout"), st("total")),
+            "| the hub's builds, rooms per build (the whole run) | %d, %.1f |"
+            % (ht["builds"], ht["rooms_built"] / max(1, ht["builds"])),
+        ]
+    lines.append("| the machine's load average (1 / 5 / 15 min) at the start; at the end | %.2f / %.2f / %.2f; %.2f / %.2f / %.2f |"
+                 % (tuple(r.get("load_start") or (float("nan"),) * 3) + os.getloadavg()))
     return "\n".join(lines)
 
 

@@ -143,6 +143,51 @@ def test_a_room_gone_is_announced_and_a_new_one_sent(db_url):
     store.close()
 
 
+def test_ingest_changes_read_the_notified_devices_rooms_and_every_room_is_read_every_moves_s(db_url, monkeypatch):
+    """A build for ingest's changes (devices named) reads only those devices' rooms: a notified puck's
+    move and a new puck are seen at once; a move nobody notified (another process) waits for the next
+    reading of every device's room, at least every moves_s, or a change that names a room or nothing."""
+    store = _three_rooms(db_url)
+    hub = LiveHub(store, HandQueue(store, None))
+    hub.min_interval_s = 0
+    hub.moves_s = 3600.0
+    reads = []
+    real = store.device_rooms
+    monkeypatch.setattr(store, "device_rooms", lambda ids=None: reads.append(ids and sorted(ids)) or real(ids))
+
+    def rooms_of(p):
+        return {r["room"]: [d["id"] for d in r["devices"]] for r in p["rooms"]}
+
+    async def run():
+        sub = await hub.subscribe(ADMIN)
+        _drain(sub)
+        assert reads == [None], "the first build reads every device's room"
+        store.set_room("puck-a", "Room C", _now())
+        _info(store, "puck-d", "Room D")
+        hub.notify("puck-a", "puck-d")
+        await _settle(hub)
+        [p] = _drain(sub)
+        assert reads[1:] == [["puck-a", "puck-d"]]
+        assert p["removed"] == ["Room A"] and rooms_of(p) == {"Room C": ["puck-a", "puck-c"], "Room D": ["puck-d"]}
+        # puck-b moves and nobody says so; puck-c's state changes
+        store.set_room("puck-b", "Room D", _now())
+        _state(store, "puck-c", talking=True)
+        hub.notify("puck-c")
+        await _settle(hub)
+        [p] = _drain(sub)
+        assert rooms_of(p) == {"Room C": ["puck-a", "puck-c"]} and p["removed"] == []
+        # moves_s passed: the next build reads every room and finds the move
+        hub._rooms_read -= 3600.0
+        hub.notify("puck-c")
+        await _settle(hub)
+        [p] = _drain(sub)
+        assert reads[-1] is None
+        assert p["removed"] == ["Room B"] and rooms_of(p)["Room D"] == ["puck-b", "puck-d"]
+        hub.unsubscribe(sub)
+    asyncio.run(run())
+    store.close()
+
+
 def test_merged_deltas_equal_a_full_build(db_url):
     """What a page holds after the first snapshot and the deltas is GET /api/live's build."""
     store = _three_rooms(db_url)
@@ -344,6 +389,7 @@ def test_a_failed_build_loses_no_change(db_url, monkeypatch):
     stay pending, and the move it saw is found again by the next build."""
     store = _three_rooms(db_url)
     hub = LiveHub(store, HandQueue(store, None))
+    hub.moves_s = 0                           # every build reads every device's room (as before 2026-12-02)
     real = snapshot.build
     fail = [True]
 
