@@ -301,10 +301,12 @@ def seen_at(kind, key, found):
     return found["hands"].get("%s|%s|%s" % key)
 
 
-def stream_latency(created, rows, results):
+def stream_latency(created, rows, results, received=None):
     """created -> on each stream, over every (event, stream): {"all": [ms], kind: [ms], "everywhere": events
-    every stream showed, "nowhere": events no stream showed, "shown": events a browser could see}."""
-    out = {"all": [], "turn": [], "session": [], "hand": [], "everywhere": 0, "nowhere": 0, "shown": 0}
+    every stream showed, "nowhere": events no stream showed, "shown": events a browser could see}; with
+    `received` ({event: wall ms the host received it}), "host": received -> on each stream (the host's
+    part: storing, the hub, the HTTP stream; not the puck's and the broker's)."""
+    out = {"all": [], "turn": [], "session": [], "hand": [], "host": [], "everywhere": 0, "nowhere": 0, "shown": 0}
     streams = [r for r in results if r is not None]
     for kind, ident, key in rows:
         t_created = created.get(ident)
@@ -317,10 +319,13 @@ def stream_latency(created, rows, results):
             out["everywhere"] += 1
         if not got:
             out["nowhere"] += 1
+        t_received = (received or {}).get(ident)
         for t in got:
             ms = (t - t_created) * 1000
             out["all"].append(ms)
             out[kind].append(ms)
+            if t_received is not None:
+                out["host"].append(t * 1000 - t_received)
     return out
 
 
@@ -487,7 +492,10 @@ def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
     }
     if streams:
         res.update(stream_figures(created, rows, outside, results, cpu_pct, rss))
-        res["stream_steady_ms"] = summary(stream_latency(steady, rows, results)["all"])
+        received = {k: v[1] for k, v in poller.seen.items()}
+        steady_lat = stream_latency(steady, rows, results, received)
+        res["stream_steady_ms"] = summary(steady_lat["all"])
+        res["stream_host_steady_ms"] = summary(steady_lat["host"])
     return res
 
 
@@ -573,6 +581,8 @@ def report(r, argv=None):
         "| created -> on a browser's event stream (%d streams, HTTPS + login each; every event x stream), p50 / p99 / max | "
         "%.0f / %.0f / %.0f ms |" % ((r["streams"],) + r["stream_ms"]),
         "| ... events created in the steady part only, p50 / p99 / max | %.0f / %.0f / %.0f ms |" % r["stream_steady_ms"],
+        "| ... the host's part of those: received by the host -> on a stream, p50 / p99 / max | %.0f / %.0f / %.0f ms |"
+        % r["stream_host_steady_ms"],
         "| ... a turn in a session / a phase change / a hand, p50 / p99 | %.0f / %.0f, %.0f / %.0f, %.0f / %.0f ms |"
         % (r["stream_turn_ms"][:2] + r["stream_session_ms"][:2] + r["stream_hand_ms"][:2]),
         "| events a browser can see (turns in a session / phase changes / hands): stored / on every stream / "
