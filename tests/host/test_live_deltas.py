@@ -423,3 +423,35 @@ def test_a_failed_build_loses_no_change(db_url, monkeypatch):
         hub.unsubscribe(sub)
     asyncio.run(run())
     store.close()
+
+
+def test_the_hub_says_where_a_changes_time_went(db_url, tmp_path):
+    """timing() (GET /api/live/timing): per build, first change -> build start, the build, the fan-out,
+    and first change -> queues, which is no shorter than the build and the fan-out together."""
+    store = _three_rooms(db_url)
+    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store, None, HandQueue(store, None))
+    hub = app.state.live_hub
+    hub.min_interval_s = 0
+
+    async def run():
+        sub = await hub.subscribe(ADMIN)
+        _drain(sub)
+        before = hub.timing()
+        _state(store, "puck-b", talking=True)
+        hub.notify("puck-b")
+        hub.notify("puck-c")
+        await _settle(hub)
+        assert len(_drain(sub)) == 1
+        hub.unsubscribe(sub)
+        return before
+    before = asyncio.run(run())
+    got = hub.timing()
+    assert got["builds"] == before["builds"] + 1 and got["rooms_built"] == before["rooms_built"] + 2
+    for k in ("wait", "build", "fanout", "total"):
+        assert got[k]["n"] == before.get(k, {"n": 0})["n"] + 1 and 0 <= got[k]["p50_ms"] <= got[k]["max_ms"]
+    last = {k: hub.stages[k][-1] for k in hub.stages}
+    assert last["total"] >= last["build"] + last["fanout"] and last["total"] >= last["wait"]
+    client = logged_in(app, store)
+    body = client.get("/api/live/timing").json()
+    assert body["builds"] == got["builds"] and set(body) >= {"wait", "build", "fanout", "total", "sent", "clients"}
+    store.close()

@@ -15,8 +15,16 @@ which the pages merge by room name. Each room carries its own `now_ms` (when it 
 the pages count its time left and hand waits down themselves: nothing is rebuilt every second for
 the countdowns. A room where something counts down (a session, a waiting hand) is rebuilt at least
 every `refresh_s` as a safety refresh; the puck's own state reports (every few seconds while a session
-runs, and at every phase change) rebuild it anyway. Changes closer together than `min_interval_s`
-are coalesced into one build.
+runs, and at every phase change) rebuild it anyway. Builds start at least `min_interval_s` apart and
+run one at a time: the changes notified during a build are the next build's.
+
+What a build reads: for ingest's changes (devices named), those devices' rooms; every device's room
+(one light query: a move nobody notified, from another process) on a change that names a room or
+nothing, and at least every `moves_s`. A session's balance of voices comes from its VoiceTally
+(talkpuck.analytics.tally), fed the turns stored since the last build (snapshot.figures).
+
+Where the time goes: `timing()` (GET /api/live/timing) gives, over the last builds, the time from the
+first change a build took to its start, the build, and the fan-out to every stream's queue.
 
 Who may see what is read again every `refresh_s` (a user's rooms changed by `talkpuck user`, in
 another process): a room newly visible comes in a delta, one no longer visible is in its `removed`,
