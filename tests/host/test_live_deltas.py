@@ -455,3 +455,19 @@ def test_the_hub_says_where_a_changes_time_went(db_url, tmp_path):
     body = client.get("/api/live/timing").json()
     assert body["builds"] == got["builds"] and set(body) >= {"wait", "build", "fanout", "total", "sent", "clients"}
     store.close()
+
+
+def test_only_the_first_change_since_a_build_wakes_the_builder(db_url):
+    store = _three_rooms(db_url)
+    hub = LiveHub(store, HandQueue(store, None))
+    wakes = []
+    hub._wake_up = lambda: wakes.append(1)
+    hub._take_pending()
+    for k in range(100):
+        hub.notify("puck-%s" % "abc"[k % 3])
+    assert len(wakes) == 1 and hub.notified == 100
+    assert hub._take_pending() == (False, {"puck-a", "puck-b", "puck-c"}, set())
+    hub.notify(room="Room B")
+    hub.notify()
+    assert len(wakes) == 2 and hub._take_pending()[0] is True
+    store.close()

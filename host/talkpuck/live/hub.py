@@ -116,7 +116,8 @@ class LiveHub:
         Cheap, thread-safe, never blocks."""
         self.notified += 1
         with self._lock:
-            if self._first_notify is None:
+            was = self._first_notify
+            if was is None:
                 self._first_notify = time.monotonic()
             if room is not None:
                 self._pending_rooms.add(room)
@@ -124,7 +125,10 @@ class LiveHub:
                 self._pending_devices.update(d for d in devices if d is not None)
             if not devices and room is None:
                 self._pending_all = True
-        self._wake_up()
+        if was is None:
+            # only the first change since a build took them wakes the builder (ingest notifies hundreds of
+            # times a second: not a wake-up of the event loop each)
+            self._wake_up()
 
     def _wake_up(self):
         loop, wake = self._loop, self._wake
@@ -296,6 +300,8 @@ class LiveHub:
                 self._pending_all = self._pending_all or pending[0]
                 self._pending_devices |= pending[1]
                 self._pending_rooms |= pending[2]
+            if self._wake is not None:
+                self._wake.set()              # the notifies since did not wake the builder: these are pending
             raise
         t1 = time.monotonic()
         changed = []
