@@ -471,3 +471,19 @@ def test_only_the_first_change_since_a_build_wakes_the_builder(db_url):
     hub.notify()
     assert len(wakes) == 2 and hub._take_pending()[0] is True
     store.close()
+
+
+def test_the_hubs_hand_reading_is_the_general_one_filtered_by_room(db_url):
+    """store.hands(since_ms=..., rooms=...) (a statement built once, for the hub) gives what the general
+    reading gives for those rooms, the hands of no room with NO_ROOM, in the same order."""
+    from talkpuck.store import NO_ROOM
+    store = _three_rooms(db_url)
+    now = _now()
+    for room, name in (("Room A", "Kim"), (None, "Lee"), ("Room B", "Max"), ("Room A", "Ola"), ("Room C", "Pia")):
+        store.add_remote_hand(room, name, now)
+    every = store.hands(since_ms=now - 1000)
+    assert len(every) == 5
+    for rooms in (["Room A"], ["Room A", NO_ROOM], [NO_ROOM], [], ["Room B", "Room C"]):
+        want = [h for h in every if (h["room"] or NO_ROOM) in rooms]
+        assert store.hands(since_ms=now - 1000, rooms=rooms) == want, rooms
+    store.close()
