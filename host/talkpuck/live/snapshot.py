@@ -127,7 +127,7 @@ def figures(store, sids, cache=None):
         rows = new.get(sid, [])
         try:
             if tally.turns + len(rows) != mark[0]:
-                raise OutOfOrder("turns were deleted")
+                raise OutOfOrder("turns deleted, or stored between the two reads")
             for r in rows:
                 tally.add(r)
         except OutOfOrder:

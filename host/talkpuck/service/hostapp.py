@@ -8,7 +8,6 @@ Used by `talkpuck serve`, `talkpuck demo` and the end-to-end tests:
 """
 import json
 import logging
-import os
 import sys
 import time
 
@@ -62,7 +61,7 @@ class HostApp:
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self):
         s = self.settings
-        sys.setswitchinterval(float(os.environ.get("TALKPUCK_SWITCH_INTERVAL_S", self.switch_interval_s)))
+        sys.setswitchinterval(self.switch_interval_s)
         self.store = Store(s.db_url, s.data_dir)
         self.maintenance = Maintenance(self.store, s.retention_days).start()   # retention (docs/privacy.md)
         self.commander = Commander(self.store, self._publish)
