@@ -23,8 +23,9 @@ def live(store=Depends(deps.store), hq=Depends(deps.optional_hands), who=Depends
 
 
 @router.get("/live/timing")
-def live_timing(request: Request, who=Depends(deps.user)):
-    """Where the live stream's time goes: per stage of the hub's builds (talkpuck.live.hub.LiveHub.timing)."""
+async def live_timing(request: Request, who=Depends(deps.user)):
+    """Where the live stream's time goes: per stage of the hub's builds (talkpuck.live.hub.LiveHub.timing);
+    on the event loop, where the hub records them."""
     return request.app.state.live_hub.timing()
 
 
