@@ -161,6 +161,20 @@ class Reader:
                         self.hands.setdefault("%s|%s|%s" % (h.get("device"), h.get("boot"), h.get("hand")), at)
         self.parse_s += time.perf_counter() - t
 
+    def hub_timing(self):
+        """GET /api/live/timing: where the host's hub spent each change's time (talkpuck.live.hub), or None."""
+        c = self._conn()
+        try:
+            c.request("GET", "/api/live/timing", headers={"Cookie": self.cookie or ""})
+            r = c.getresponse()
+            body = r.read()
+            return json.loads(body) if r.status == 200 else None
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            self.errors.append("timing: %s: %s" % (type(e).__name__, e))
+            return None
+        finally:
+            c.close()
+
     def result(self):
         with self.lock:
             return {"turns": self.turns, "phases": self.phases, "hands": self.hands, "pushes": self.pushes, "rooms": self.rooms,
@@ -184,8 +198,10 @@ def main(argv=None):
     print("ready" if not reader.errors else "failed %s" % reader.errors[0], flush=True)
     sys.stdin.readline()            # a line, or end of input: stop
     reader.stop.set()
+    res = reader.result()
+    res["hub_timing"] = reader.hub_timing() if reader.cookie else None
     with open(args.out, "w") as f:
-        json.dump(reader.result(), f)
+        json.dump(res, f)
     return 0
 
 

@@ -301,10 +301,12 @@ def seen_at(kind, key, found):
     return found["hands"].get("%s|%s|%s" % key)
 
 
-def stream_latency(created, rows, results):
+def stream_latency(created, rows, results, received=None):
     """created -> on each stream, over every (event, stream): {"all": [ms], kind: [ms], "everywhere": events
-    every stream showed, "nowhere": events no stream showed, "shown": events a browser could see}."""
-    out = {"all": [], "turn": [], "session": [], "hand": [], "everywhere": 0, "nowhere": 0, "shown": 0}
+    every stream showed, "nowhere": events no stream showed, "shown": events a browser could see}; with
+    `received` ({event: wall ms the host received it}), "host": received -> on each stream (the host's
+    part: storing, the hub, the HTTP stream; not the puck's and the broker's)."""
+    out = {"all": [], "turn": [], "session": [], "hand": [], "host": [], "everywhere": 0, "nowhere": 0, "shown": 0}
     streams = [r for r in results if r is not None]
     for kind, ident, key in rows:
         t_created = created.get(ident)
@@ -317,10 +319,13 @@ def stream_latency(created, rows, results):
             out["everywhere"] += 1
         if not got:
             out["nowhere"] += 1
+        t_received = (received or {}).get(ident)
         for t in got:
             ms = (t - t_created) * 1000
             out["all"].append(ms)
             out[kind].append(ms)
+            if t_received is not None:
+                out["host"].append(t * 1000 - t_received)
     return out
 
 
@@ -373,6 +378,7 @@ def main(argv=None):
 
 def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
     limit = raise_fd_limit(2 * n + 200)
+    load_start = os.getloadavg()
     data_dir = tempfile.mkdtemp(prefix="tp-thousand-")
     wall_offset = time.time() - time.monotonic()
     readers = None
@@ -482,11 +488,14 @@ def run(n, seconds, poll_ms=20, keep=False, streams=5, stream_grace_s=10.0):
         "stored_steady_ms": summary(stored_steady), "received_steady_ms": summary(recv_steady),
         "steady_events": len(steady),
         "loop_lag_ms": (pct(lag, 0.5) * 1000, pct(lag, 0.99) * 1000), "poll_ms": poll_ms,
-        "streams": streams, "stream_errors": [],
+        "streams": streams, "stream_errors": [], "load_start": load_start,
     }
     if streams:
         res.update(stream_figures(created, rows, outside, results, cpu_pct, rss))
-        res["stream_steady_ms"] = summary(stream_latency(steady, rows, results)["all"])
+        received = {k: v[1] for k, v in poller.seen.items()}
+        steady_lat = stream_latency(steady, rows, results, received)
+        res["stream_steady_ms"] = summary(steady_lat["all"])
+        res["stream_host_steady_ms"] = summary(steady_lat["host"])
     return res
 
 
@@ -517,6 +526,7 @@ def stream_figures(created, rows, outside, results, cpu_pct, rss):
         "stream_cpu_pct": sum(cpu_pct[k] for k in streams) / max(1, len(streams)),
         "stream_rss_mb": max([rss[k] for k in streams] or [0.0]),
         "stream_errors": errors,
+        "hub_timing": next((r["hub_timing"] for r in ok if r.get("hub_timing")), None),
     }
 
 
@@ -571,6 +581,8 @@ def report(r, argv=None):
         "| created -> on a browser's event stream (%d streams, HTTPS + login each; every event x stream), p50 / p99 / max | "
         "%.0f / %.0f / %.0f ms |" % ((r["streams"],) + r["stream_ms"]),
         "| ... events created in the steady part only, p50 / p99 / max | %.0f / %.0f / %.0f ms |" % r["stream_steady_ms"],
+        "| ... the host's part of those: received by the host -> on a stream, p50 / p99 / max | %.0f / %.0f / %.0f ms |"
+        % r["stream_host_steady_ms"],
         "| ... a turn in a session / a phase change / a hand, p50 / p99 | %.0f / %.0f, %.0f / %.0f, %.0f / %.0f ms |"
         % (r["stream_turn_ms"][:2] + r["stream_session_ms"][:2] + r["stream_hand_ms"][:2]),
         "| events a browser can see (turns in a session / phase changes / hands): stored / on every stream / "
@@ -586,6 +598,21 @@ def report(r, argv=None):
         "| streams the host ended (slow client) / reconnects / reader errors | %d / %d / %d |"
         % (r["stream_ended"], r["stream_reconnects"], len(r["stream_errors"])),
     ]
+    ht = r.get("hub_timing")
+    if ht:
+        def st(k):
+            x = ht.get(k) or {}
+            return "%.1f / %.1f / %.0f" % (x.get("p50_ms", float("nan")), x.get("p99_ms", float("nan")),
+                                          x.get("max_ms", float("nan")))
+        lines += [
+            "| the host's hub (GET /api/live/timing, its last %d builds), p50 / p99 / max ms: first change -> build "
+            "start; the build; build -> every stream's queue; first change -> queues | %s; %s; %s; %s |"
+            % ((ht.get("build") or {}).get("n", 0), st("wait"), st("build"), st("fanout"), st("total")),
+            "| the hub's builds, rooms per build (the whole run) | %d, %.1f |"
+            % (ht["builds"], ht["rooms_built"] / max(1, ht["builds"])),
+        ]
+    lines.append("| the machine's load average (1 / 5 / 15 min) at the start; at the end | %.2f / %.2f / %.2f; %.2f / %.2f / %.2f |"
+                 % (tuple(r.get("load_start") or (float("nan"),) * 3) + os.getloadavg()))
     return "\n".join(lines)
 
 

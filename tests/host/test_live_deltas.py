@@ -15,6 +15,7 @@ from talkpuck.hands import HandQueue
 from talkpuck.live import LiveHub, snapshot
 from talkpuck.service.settings import Settings
 from talkpuck.store import Store
+from talkpuck.store import tables as t
 from webauth import add_user, logged_in
 
 B = "0000abcd"
@@ -142,6 +143,51 @@ def test_a_room_gone_is_announced_and_a_new_one_sent(db_url):
     store.close()
 
 
+def test_ingest_changes_read_the_notified_devices_rooms_and_every_room_is_read_every_moves_s(db_url, monkeypatch):
+    """A build for ingest's changes (devices named) reads only those devices' rooms: a notified puck's
+    move and a new puck are seen at once; a move nobody notified (another process) waits for the next
+    reading of every device's room, at least every moves_s, or a change that names a room or nothing."""
+    store = _three_rooms(db_url)
+    hub = LiveHub(store, HandQueue(store, None))
+    hub.min_interval_s = 0
+    hub.moves_s = 3600.0
+    reads = []
+    real = store.device_rooms
+    monkeypatch.setattr(store, "device_rooms", lambda ids=None: reads.append(ids and sorted(ids)) or real(ids))
+
+    def rooms_of(p):
+        return {r["room"]: [d["id"] for d in r["devices"]] for r in p["rooms"]}
+
+    async def run():
+        sub = await hub.subscribe(ADMIN)
+        _drain(sub)
+        assert reads == [None], "the first build reads every device's room"
+        store.set_room("puck-a", "Room C", _now())
+        _info(store, "puck-d", "Room D")
+        hub.notify("puck-a", "puck-d")
+        await _settle(hub)
+        [p] = _drain(sub)
+        assert reads[1:] == [["puck-a", "puck-d"]]
+        assert p["removed"] == ["Room A"] and rooms_of(p) == {"Room C": ["puck-a", "puck-c"], "Room D": ["puck-d"]}
+        # puck-b moves and nobody says so; puck-c's state changes
+        store.set_room("puck-b", "Room D", _now())
+        _state(store, "puck-c", talking=True)
+        hub.notify("puck-c")
+        await _settle(hub)
+        [p] = _drain(sub)
+        assert rooms_of(p) == {"Room C": ["puck-a", "puck-c"]} and p["removed"] == []
+        # moves_s passed: the next build reads every room and finds the move
+        hub._rooms_read -= 3600.0
+        hub.notify("puck-c")
+        await _settle(hub)
+        [p] = _drain(sub)
+        assert reads[-1] is None
+        assert p["removed"] == ["Room B"] and rooms_of(p)["Room D"] == ["puck-b", "puck-d"]
+        hub.unsubscribe(sub)
+    asyncio.run(run())
+    store.close()
+
+
 def test_merged_deltas_equal_a_full_build(db_url):
     """What a page holds after the first snapshot and the deltas is GET /api/live's build."""
     store = _three_rooms(db_url)
@@ -187,32 +233,53 @@ def test_merged_deltas_equal_a_full_build(db_url):
 
 
 def test_voices_are_recomputed_only_for_a_session_with_new_turns(db_url, monkeypatch):
+    """With the hub's cache a build reads a session's new turns only (folded into its VoiceTally), and
+    nothing for a session without new turns; what it shows is what a build without the cache shows,
+    also after a late turn (one that starts before turns already folded) and a deleted turn."""
     store = _three_rooms(db_url)
-    calls = []
-    real = snapshot.voices_of
-    monkeypatch.setattr(snapshot, "voices_of", lambda turns: calls.append(len(turns)) or real(turns))
+    reads = []
+    real = store.turns_after
+    monkeypatch.setattr(store, "turns_after", lambda after: reads.append(dict(after)) or real(after))
     now = _now()
     store.add_event("puck-a", B, 1, "session", 100, now, now, {"phase": "running", "session": "s1", "limit_s": 600,
                                                              "remaining_s": 600, "source": "host"})
 
-    def turn(seq, voice):
+    def turn(seq, voice, at_ms=None):
+        at = 1000 * seq if at_ms is None else at_ms
         p = {"start_ms": 0, "end_ms": 1000, "voice": voice, "conf": 80, "level_db": -30}
         store.add_event("puck-a", B, seq, "turn", 1000 * seq, now, now, p,
-                        {"start_ms": now + 1000 * seq, "end_ms": now + 1000 * seq + 900})
+                        {"start_ms": now + at, "end_ms": now + at + 900})
+
+    def voices(snap):
+        return snap["rooms"][0]["session"]["voices"]
     turn(2, 1)
     turn(3, 2)
     cache = {}
     a = snapshot.build(store, None, voices_cache=cache)
-    assert calls == [2]
+    assert reads == [{"s1": 0}]
     _state(store, "puck-a", phase="running", session="s1", limit_s=600, remaining_s=500, talking=True)
     b = snapshot.build(store, None, voices_cache=cache)
-    assert calls == [2], "a state change without a turn reuses the session's voices"
+    assert reads == [{"s1": 0}], "a state change without a turn reads no turns"
+    last = cache["s1"][1].last_id
     turn(4, 1)
     c = snapshot.build(store, None, voices_cache=cache)
-    assert calls == [2, 3]
-    voices = [x["rooms"][0]["session"]["voices"] for x in (a, b, c)]
-    assert voices[0] == voices[1] and voices[2][1]["turns"] == 2
-    assert voices[2] == snapshot.build(store, None)["rooms"][0]["session"]["voices"], "the cache changes nothing"
+    assert reads[1:] == [{"s1": last}], "only the turns after the last one folded"
+    assert voices(a) == voices(b) and voices(c)[1]["turns"] == 2
+    assert voices(c) == voices(snapshot.build(store, None)), "the cache changes nothing"
+    # a late turn (replayed from the puck's outbox) starts before the last one folded: folded again
+    last = cache["s1"][1].last_id
+    turn(5, 3, at_ms=2500)
+    reads.clear()
+    d = snapshot.build(store, None, voices_cache=cache)
+    assert reads == [{"s1": last}, {"s1": 0}]
+    assert voices(d) == voices(snapshot.build(store, None)) and voices(d)[3]["turns"] == 1
+    # a deleted turn (as retention deletes): the count of turns tells, the session is folded again
+    with store.engine.begin() as conn:
+        conn.execute(t.turns.delete().where(t.turns.c.session_id == "s1", t.turns.c.voice == 2))
+    turn(6, 1)
+    e = snapshot.build(store, None, voices_cache=cache)
+    assert 2 not in voices(e) and voices(e)[1]["turns"] == 3
+    assert voices(e) == voices(snapshot.build(store, None))
     store.close()
 
 
@@ -322,6 +389,7 @@ def test_a_failed_build_loses_no_change(db_url, monkeypatch):
     stay pending, and the move it saw is found again by the next build."""
     store = _three_rooms(db_url)
     hub = LiveHub(store, HandQueue(store, None))
+    hub.moves_s = 0                           # every build reads every device's room (as before 2026-12-02)
     real = snapshot.build
     fail = [True]
 
@@ -354,4 +422,68 @@ def test_a_failed_build_loses_no_change(db_url, monkeypatch):
         assert rooms["Room B"] == ["puck-b"] and rooms["Room C"] == ["puck-b2", "puck-c"]
         hub.unsubscribe(sub)
     asyncio.run(run())
+    store.close()
+
+
+def test_the_hub_says_where_a_changes_time_went(db_url, tmp_path):
+    """timing() (GET /api/live/timing): per build, first change -> build start, the build, the fan-out,
+    and first change -> queues, which is no shorter than the build and the fan-out together."""
+    store = _three_rooms(db_url)
+    app = create_app(Settings("mqtt://127.0.0.1:1", data_dir=str(tmp_path)), store, None, HandQueue(store, None))
+    hub = app.state.live_hub
+    hub.min_interval_s = 0
+
+    async def run():
+        sub = await hub.subscribe(ADMIN)
+        _drain(sub)
+        before = hub.timing()
+        _state(store, "puck-b", talking=True)
+        hub.notify("puck-b")
+        hub.notify("puck-c")
+        await _settle(hub)
+        assert len(_drain(sub)) == 1
+        hub.unsubscribe(sub)
+        return before
+    before = asyncio.run(run())
+    got = hub.timing()
+    assert got["builds"] == before["builds"] + 1 and got["rooms_built"] == before["rooms_built"] + 2
+    for k in ("wait", "build", "fanout", "total"):
+        assert got[k]["n"] == before.get(k, {"n": 0})["n"] + 1 and 0 <= got[k]["p50_ms"] <= got[k]["max_ms"]
+    last = {k: hub.stages[k][-1] for k in hub.stages}
+    assert last["total"] >= last["build"] + last["fanout"] and last["total"] >= last["wait"]
+    client = logged_in(app, store)
+    body = client.get("/api/live/timing").json()
+    assert body["builds"] == got["builds"] and set(body) >= {"wait", "build", "fanout", "total", "sent", "clients"}
+    store.close()
+
+
+def test_only_the_first_change_since_a_build_wakes_the_builder(db_url):
+    store = _three_rooms(db_url)
+    hub = LiveHub(store, HandQueue(store, None))
+    wakes = []
+    hub._wake_up = lambda: wakes.append(1)
+    hub._take_pending()
+    for k in range(100):
+        hub.notify("puck-%s" % "abc"[k % 3])
+    assert len(wakes) == 1 and hub.notified == 100
+    assert hub._take_pending() == (False, {"puck-a", "puck-b", "puck-c"}, set())
+    hub.notify(room="Room B")
+    hub.notify()
+    assert len(wakes) == 2 and hub._take_pending()[0] is True
+    store.close()
+
+
+def test_the_hubs_hand_reading_is_the_general_one_filtered_by_room(db_url):
+    """store.hands(since_ms=..., rooms=...) (a statement built once, for the hub) gives what the general
+    reading gives for those rooms, the hands of no room with NO_ROOM, in the same order."""
+    from talkpuck.store import NO_ROOM
+    store = _three_rooms(db_url)
+    now = _now()
+    for room, name in (("Room A", "Kim"), (None, "Lee"), ("Room B", "Max"), ("Room A", "Ola"), ("Room C", "Pia")):
+        store.add_remote_hand(room, name, now)
+    every = store.hands(since_ms=now - 1000)
+    assert len(every) == 5
+    for rooms in (["Room A"], ["Room A", NO_ROOM], [NO_ROOM], [], ["Room B", "Room C"]):
+        want = [h for h in every if (h["room"] or NO_ROOM) in rooms]
+        assert store.hands(since_ms=now - 1000, rooms=rooms) == want, rooms
     store.close()

@@ -15,8 +15,16 @@ which the pages merge by room name. Each room carries its own `now_ms` (when it 
 the pages count its time left and hand waits down themselves: nothing is rebuilt every second for
 the countdowns. A room where something counts down (a session, a waiting hand) is rebuilt at least
 every `refresh_s` as a safety refresh; the puck's own state reports (every few seconds while a session
-runs, and at every phase change) rebuild it anyway. Changes closer together than `min_interval_s`
-are coalesced into one build.
+runs, and at every phase change) rebuild it anyway. Builds start at least `min_interval_s` apart and
+run one at a time: the changes notified during a build are the next build's.
+
+What a build reads: for ingest's changes (devices named), those devices' rooms; every device's room
+(one light query: a move nobody notified, from another process) on a change that names a room or
+nothing, and at least every `moves_s`. A session's balance of voices comes from its VoiceTally
+(talkpuck.analytics.tally), fed the turns stored since the last build (snapshot.figures).
+
+Where the time goes: `timing()` (GET /api/live/timing) gives, over the last builds, the time from the
+first change a build took to its start, the build, and the fan-out to every stream's queue.
 
 Who may see what is read again every `refresh_s` (a user's rooms changed by `talkpuck user`, in
 another process): a room newly visible comes in a delta, one no longer visible is in its `removed`,
@@ -28,6 +36,7 @@ reconnects and starts from a fresh snapshot. Nothing is sent to a client when no
 changed.
 """
 import asyncio
+import collections
 import json
 import logging
 import threading
@@ -58,8 +67,10 @@ def _ticking(room):
 
 class LiveHub:
     queue_max = 8            # payloads waiting per client before it counts as slow and is dropped
-    min_interval_s = 0.05    # changes closer than this are one build (per-room builds are cheap: a short window)
+    min_interval_s = 0.01    # builds start at least this far apart; changes during a build are the next build
+    moves_s = 1.0            # every device's room is read at least this often (moves made in another process)
     refresh_s = 20.0         # a room where something counts down is rebuilt at least this often
+    timing_keep = 20000      # builds whose stage times timing() summarises
 
     def __init__(self, store, hands_queue=None, build=None):
         """`build`: a function returning a whole snapshot (tests); by default the per-room builder."""
@@ -67,8 +78,10 @@ class LiveHub:
         self.hands = hands_queue
         self.follow_total = {}                # device -> seconds of the follow-up window the host set last
         self._full_build = build
-        self._voices = {}                     # session -> ((turns, last turn id), its balance of voices)
+        self._voices = {}                     # session -> ((turns, last turn id), its VoiceTally, its figures)
+        self._voices_used = {}                # session -> time.monotonic() of the last build that showed it
         self._dev_room = {}                   # device -> its room at the last build
+        self._rooms_read = float("-inf")      # time.monotonic() of the last reading of every device's room
         self._lock = threading.Lock()
         self._pending_all = True              # the first build builds every room
         self._pending_devices = set()
@@ -78,6 +91,7 @@ class LiveHub:
         self._wake = None
         self._task = None
         self._building = None                 # the asyncio task of the build in progress
+        self._taken_notify = None             # _first_notify of the pending changes the build took
         self.rooms = {}                       # room -> its JSON without now_ms ("{...")
         self.room_ms = {}                     # room -> when it was built (wall ms)
         self.ticking = set()                  # rooms where something counts down
@@ -90,6 +104,11 @@ class LiveHub:
         self.sent = 0
         self.dropped_clients = 0
         self.notified = 0
+        self._first_notify = None             # time.monotonic() of the first change not yet taken by a build
+        # where a change's time goes (ms, the last TIMING_KEEP builds): notify -> build start ("wait": the
+        # coalescing window and the build before), the build ("build": SQL and JSON in the worker thread),
+        # build end -> every client's queue ("fanout"), and notify -> queues ("total")
+        self.stages = {k: collections.deque(maxlen=self.timing_keep) for k in ("wait", "build", "fanout", "total")}
 
     # -- producers (any thread) ---------------------------------------------------------------------
     def notify(self, *devices, room=None):
@@ -97,13 +116,19 @@ class LiveHub:
         Cheap, thread-safe, never blocks."""
         self.notified += 1
         with self._lock:
+            was = self._first_notify
+            if was is None:
+                self._first_notify = time.monotonic()
             if room is not None:
                 self._pending_rooms.add(room)
             if devices:
                 self._pending_devices.update(d for d in devices if d is not None)
             if not devices and room is None:
                 self._pending_all = True
-        self._wake_up()
+        if was is None:
+            # only the first change since a build took them wakes the builder (ingest notifies hundreds of
+            # times a second: not a wake-up of the event loop each)
+            self._wake_up()
 
     def _wake_up(self):
         loop, wake = self._loop, self._wake
@@ -191,7 +216,19 @@ class LiveHub:
         with self._lock:
             pending = (self._pending_all, self._pending_devices, self._pending_rooms)
             self._pending_all, self._pending_devices, self._pending_rooms = False, set(), set()
+            self._taken_notify, self._first_notify = self._first_notify, None
         return pending
+
+    def timing(self):
+        """{stage: {"n", "p50_ms", "p99_ms", "max_ms"}} over the last timing_keep builds (stages: __init__),
+        with the builds, rooms rebuilt and pushes so far: GET /api/live/timing, bench/thousand_pucks.py."""
+        out = {"builds": self.builds, "rooms_built": self.rooms_built, "sent": self.sent, "clients": self.clients}
+        for k, q in self.stages.items():
+            xs = sorted(q)
+            if xs:
+                out[k] = {"n": len(xs), "p50_ms": round(xs[len(xs) // 2], 2),
+                          "p99_ms": round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 2), "max_ms": round(xs[-1], 2)}
+        return out
 
     def _build_rooms(self, pending):
         """(now_ms, every room's name, {room: snapshot of it} for the rooms rebuilt, {room: its JSON}); in a
@@ -205,8 +242,19 @@ class LiveHub:
             snap = self._full_build()
             return snap["now_ms"], [r["room"] for r in snap["rooms"]], {r["room"]: r for r in snap["rooms"]}
         now = int(time.time() * 1000)
-        where = self.store.device_rooms()
         old = self._dev_room
+        if every or rooms or time.monotonic() - self._rooms_read >= self.moves_s:
+            # every device's room: finds a move nobody notified (`talkpuck device room` in another process)
+            read_at, where = time.monotonic(), self.store.device_rooms()
+        else:
+            # the notified devices' rooms only (ingest's changes: cheap at a thousand devices)
+            read_at, where = None, dict(old)
+            got = self.store.device_rooms(devices) if devices else {}
+            for dev in devices:
+                if dev in got:
+                    where[dev] = got[dev]
+                else:
+                    where.pop(dev, None)          # deleted
         names = set(where.values())
         if every:
             dirty = set(names)
@@ -214,31 +262,48 @@ class LiveHub:
             dirty = set(rooms)
             for dev in devices:
                 dirty.update(r for r in (old.get(dev), where.get(dev)) if r is not None)
-            # a device that moved, appeared or left (a room override, an info with another room, a deletion)
-            dirty.update(r for dev, r in where.items() if old.get(dev) != r)
-            dirty.update(r for dev, r in old.items() if where.get(dev) != r)
+            if read_at is not None:
+                # a device that moved, appeared or left (a room override, an info with another room, a deletion)
+                dirty.update(r for dev, r in where.items() if old.get(dev) != r)
+                dirty.update(r for dev, r in old.items() if where.get(dev) != r)
         dirty &= names
         # the whole rows (state, tele: JSON) of the dirty rooms' devices only
         devs = self.store.devices() if every else self.store.devices([d for d, r in where.items() if r in dirty])
         snap = snapshot.build(self.store, self.hands, now_ms=now, follow_total=self.follow_total,
                               rooms=dirty, devices=devs, voices_cache=self._voices)
+        mono = time.monotonic()
+        used = self._voices_used
+        for r in snap["rooms"]:
+            for sv in r["sessions"]:
+                used[sv["id"]] = mono
         if len(self._voices) > 2 * len(where) + 100:
-            # sessions long over pile up: keep this build's (the others are recomputed when next shown)
-            live = {sv["id"] for r in snap["rooms"] for sv in r["sessions"]}
-            self._voices = {k: v for k, v in self._voices.items() if k in live}
+            # sessions long over pile up: keep those shown lately (a running session's room is rebuilt at
+            # least every refresh_s); the others are folded again from the store when next shown
+            keep = mono - 3 * self.refresh_s
+            self._voices = {k: v for k, v in self._voices.items() if used.get(k, keep - 1) >= keep}
+            self._voices_used = {k: used[k] for k in self._voices if k in used}
         self._dev_room = where                # only once built: a failed build leaves the moves to find again
+        if read_at is not None:
+            self._rooms_read = read_at
         return now, sorted(names), {r["room"]: r for r in snap["rooms"]}
 
     async def _build_once(self):
         pending = self._take_pending()
+        first = self._taken_notify
+        t0 = time.monotonic()
         try:
             now, names, built, parts = await asyncio.to_thread(self._build_rooms, pending)
         except BaseException:
             with self._lock:                  # not lost: the next build tries these again
+                if first is not None and (self._first_notify is None or first < self._first_notify):
+                    self._first_notify = first
                 self._pending_all = self._pending_all or pending[0]
                 self._pending_devices |= pending[1]
                 self._pending_rooms |= pending[2]
+            if self._wake is not None:
+                self._wake.set()              # the notifies since did not wake the builder: these are pending
             raise
+        t1 = time.monotonic()
         changed = []
         for name, text in parts.items():
             self.room_ms[name] = now
@@ -262,6 +327,13 @@ class LiveHub:
         for sub in list(self._subs):
             if sub.last is not None:
                 self._offer(sub)              # a new stream gets its whole snapshot from subscribe()
+        t2 = time.monotonic()
+        st = self.stages
+        st["build"].append((t1 - t0) * 1000)
+        st["fanout"].append((t2 - t1) * 1000)
+        if first is not None:
+            st["wait"].append((t0 - first) * 1000)
+            st["total"].append((t2 - first) * 1000)
 
     def _end(self, sub):
         """End a stream (its user is gone): its browser reconnects and is refused."""

@@ -14,6 +14,7 @@ from puckcore.protocol import LIVE_PHASES as LIVE
 
 from talkpuck.analytics import voices_of
 from talkpuck.analytics.summary import room_call_view
+from talkpuck.analytics.tally import OutOfOrder, VoiceTally
 from talkpuck.auth.rooms import can_see
 from talkpuck.live import mirror
 from talkpuck.store import NO_ROOM
@@ -94,18 +95,47 @@ def session_figures(turns):
 
 
 def figures(store, sids, cache=None):
-    """{session: session_figures of its turns}; with `cache` (a dict the caller keeps), a session's figures
-    are recomputed only when it got turns since (keyed by its number of turns and highest turn id)."""
+    """{session: session_figures of its turns}; with `cache` (a dict the caller keeps: session -> (mark,
+    VoiceTally, figures)), a session's figures are recomputed only when it got turns since (keyed by its
+    number of turns and highest turn id), and then from the turns it got since, folded into the session's
+    tally (talkpuck.analytics.tally): a build reads the new turns, not every turn again. A session whose
+    turns were deleted, or that got a turn earlier than one already folded, is folded again from the store."""
     if cache is None:
         return {sid: session_figures(store.session_turns(sid)) for sid in sids}
     marks = store.turn_marks(sids)
-    out = {}
+    out, stale = {}, {}
     for sid in sids:
         mark = marks.get(sid, (0, 0))
         hit = cache.get(sid)
-        if hit is None or hit[0] != mark:
-            hit = cache[sid] = (mark, session_figures(store.session_turns(sid) if mark[0] else []))
-        out[sid] = hit[1]
+        if hit is not None and hit[0] == mark:
+            out[sid] = hit[2]
+        elif mark[0] == 0:
+            cache[sid] = (mark, VoiceTally(), session_figures([]))
+            out[sid] = cache[sid][2]
+        else:
+            stale[sid] = mark
+    if not stale:
+        return out
+    after = {}
+    for sid, mark in stale.items():
+        hit = cache.get(sid)
+        tally = hit[1] if hit is not None else None
+        after[sid] = tally.last_id if tally is not None and tally.turns <= mark[0] else 0
+    new = store.turns_after(after)
+    for sid, mark in stale.items():
+        tally = cache[sid][1] if after[sid] else VoiceTally()
+        rows = new.get(sid, [])
+        try:
+            if tally.turns + len(rows) != mark[0]:
+                raise OutOfOrder("turns deleted, or stored between the two reads")
+            for r in rows:
+                tally.add(r)
+        except OutOfOrder:
+            tally = VoiceTally()
+            for r in store.turns_after({sid: 0})[sid]:
+                tally.add(r)
+        cache[sid] = (mark, tally, tally.figures())
+        out[sid] = cache[sid][2]
     return out
 
 

@@ -4,6 +4,7 @@ import json
 from sqlalchemy import select, update
 
 from talkpuck.store import tables as t
+from talkpuck.store.live import ids_param, stmt
 
 NO_ROOM = "unassigned"
 
@@ -101,8 +102,9 @@ class DevicesMixin:
                 rows = c.execute(q).mappings().all()
             else:
                 ids = sorted(ids)
+                qi = stmt("devices_ids", lambda: q.where(t.devices.c.id.in_(ids_param())))
                 rows = [r for i in range(0, len(ids), 500)
-                        for r in c.execute(q.where(t.devices.c.id.in_(ids[i:i + 500]))).mappings().all()]
+                        for r in c.execute(qi, {"ids": ids[i:i + 500]}).mappings().all()]
         out = []
         for r in rows:
             d = dict(r)
@@ -113,11 +115,19 @@ class DevicesMixin:
             out.append(d)
         return out
 
-    def device_rooms(self):
-        """{device: its room} for every device: one light query (the live hub's way to see a device move)."""
+    def device_rooms(self, ids=None):
+        """{device: its room} for every device (with `ids`: those that exist): one light query (the live
+        hub's way to see a device move)."""
         d = t.devices.c
+        q = select(d.id, d.room_override, d.room_reported)
         with self.engine.connect() as c:
-            return {i: o or r or NO_ROOM for i, o, r in c.execute(select(d.id, d.room_override, d.room_reported))}
+            if ids is None:
+                rows = c.execute(q)
+            else:
+                ids = sorted(ids)
+                qi = stmt("device_rooms_ids", lambda: q.where(d.id.in_(ids_param())))
+                rows = [r for i in range(0, len(ids), 500) for r in c.execute(qi, {"ids": ids[i:i + 500]})]
+            return {i: o or r or NO_ROOM for i, o, r in rows}
 
     def device(self, device):
         for d in self.devices():

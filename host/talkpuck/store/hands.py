@@ -9,10 +9,11 @@ earlier boot's seqs). So an `ack`/`lower`/`withdraw` from this boot about a numb
 raised is matched to that device's hand of an earlier boot (the newest one with that number still
 open), and a `clear` clears every waiting hand of the device, whatever boot raised it.
 """
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.devices import NO_ROOM
+from talkpuck.store.live import ids_param, stmt
 
 DONE = ("acked", "lowered", "withdrawn", "cleared")
 
@@ -109,6 +110,14 @@ class HandsMixin:
         """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time; `rooms`: only
         those rooms' (NO_ROOM there also takes the hands of no room)."""
         h = t.hands.c
+        if room is None and since_ms is not None and rooms is not None:
+            # the live hub's reading (many times a second): one statement built once
+            q = stmt(("hands_rooms", NO_ROOM in rooms), lambda: select(t.hands).where(
+                or_(h.state == "waiting", h.acked_ms >= bindparam("since"), h.lowered_ms >= bindparam("since")),
+                or_(h.room.in_(ids_param()), h.room.is_(None)) if NO_ROOM in rooms else h.room.in_(ids_param()))
+                .order_by(h.raised_ms, h.id))
+            with self.engine.connect() as c:
+                return [dict(r) for r in c.execute(q, {"since": since_ms, "ids": list(rooms)}).mappings()]
         cond = h.state == "waiting"
         if since_ms is not None:
             cond = or_(cond, h.acked_ms >= since_ms, h.lowered_ms >= since_ms)

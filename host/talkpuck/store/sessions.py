@@ -120,7 +120,7 @@ class SessionsMixin:
     def session_turns(self, sid):
         with self.engine.connect() as c:
             return [dict(r) for r in c.execute(select(t.turns).where(t.turns.c.session_id == sid)
-                                               .order_by(t.turns.c.start_ms)).mappings()]
+                                               .order_by(t.turns.c.start_ms, t.turns.c.id)).mappings()]
 
     def session_hands(self, sid):
         with self.engine.connect() as c:

@@ -22,6 +22,13 @@ def live(store=Depends(deps.store), hq=Depends(deps.optional_hands), who=Depends
     return build_live(store, hq, who)
 
 
+@router.get("/live/timing")
+async def live_timing(request: Request, who=Depends(deps.user)):
+    """Where the live stream's time goes: per stage of the hub's builds (talkpuck.live.hub.LiveHub.timing);
+    on the event loop, where the hub records them."""
+    return request.app.state.live_hub.timing()
+
+
 # not in the OpenAPI schema: an endless text/event-stream, not a JSON operation (README, api/README.md)
 @router.get("/live/stream", include_in_schema=False)
 async def live_stream(request: Request, who=Depends(deps.user)):
