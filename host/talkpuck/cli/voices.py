@@ -13,6 +13,9 @@ def add_parser(subparsers):
     p.add_argument("--count", default="200", help="training examples (training speakers only; default 200)")
     p.add_argument("--val-count", default="60", help="held-out examples per loudspeaker simulation (default 60)")
     p.add_argument("--seed", default="1")
+    p.add_argument("--sims", default=",".join(voicetrain.TRAIN_SIMS),
+                   help="loudspeaker simulations of the remote training examples, comma-separated: laptop, broad "
+                        "(default %s; `other` is held out and refused)" % ",".join(voicetrain.TRAIN_SIMS))
     p.add_argument("--cache", help="cache the examples' features as CACHE.<split>.<key>.npz")
     p.add_argument("--out", default=voicetrain.MODEL_PATH, help="model file to write (default %s)"
                    % voicetrain.MODEL_PATH)
@@ -41,7 +44,8 @@ def run(args):
         raise TalkpuckError("--vector-speakers must be 0, at least 3, or all; got %d" % limit)
     index = speechconv.index_speakers(args.speech or speechconv.find_speech_data())
     voicetrain.train(index, _int(args.count, "count", 4), _int(args.val_count, "val-count", 0),
-                     _int(args.seed, "seed", 0), args.cache, args.out)
+                     _int(args.seed, "seed", 0), args.cache, args.out,
+                     sims=tuple(t.strip() for t in args.sims.split(",") if t.strip()))
     print("wrote %s" % args.out)
     if limit is None or limit > 0:
         voicevec.train_model(index, limit, cache=args.cache, out=args.vector_out)
