@@ -105,6 +105,14 @@ def test_train_voices_on_a_tiny_subset(tmp_path, capsys):
     assert "--vector-speakers must be" in capsys.readouterr().err
     assert main(["train-voices", "--count", "4", "--sims", "laptop,other", "--out", str(out)]) == 2
     assert "other is held out" in capsys.readouterr().err
+    assert main(["train-voices", "--count", "4", "--features", "loudness", "--out", str(out)]) == 2
+    assert "--features: expected some of" in capsys.readouterr().err
+    # a subset of the features (the examples come from the cache): the others get weight 0
+    assert main(["train-voices", "--count", "4", "--val-count", "1", "--out", str(out), "--features",
+                 "low_minus_level_q4db,piece_level_dev_q4db", "--cache", str(tmp_path / "cache" / "f"),
+                 "--vector-speakers", "0"]) == 0
+    m = _load(str(out))
+    assert m.REMOTE_W[1] == 0 and m.REMOTE_W[2] == 0 and len(m.REMOTE_W) == 4
 
 
 @pytest.mark.slow

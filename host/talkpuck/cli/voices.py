@@ -16,6 +16,9 @@ def add_parser(subparsers):
     p.add_argument("--sims", default=",".join(voicetrain.TRAIN_SIMS),
                    help="loudspeaker simulations of the remote training examples, comma-separated: laptop, broad "
                         "(default %s; `other` is held out and refused)" % ",".join(voicetrain.TRAIN_SIMS))
+    p.add_argument("--features", default=",".join(voicetrain.FEATURES),
+                   help="remote features the decision may use, comma-separated (default all: %s); the others "
+                        "get weight 0" % ",".join(voicetrain.FEATURES))
     p.add_argument("--cache", help="cache the examples' features as CACHE.<split>.<key>.npz")
     p.add_argument("--out", default=voicetrain.MODEL_PATH, help="model file to write (default %s)"
                    % voicetrain.MODEL_PATH)
@@ -37,6 +40,14 @@ def _int(text, name, low):
     return v
 
 
+def _features(text):
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in names if t not in voicetrain.FEATURES]
+    if bad or not names:
+        raise TalkpuckError("--features: expected some of %s, got %r" % (", ".join(voicetrain.FEATURES), text))
+    return [voicetrain.FEATURES.index(t) for t in names]
+
+
 def run(args):
     vs = args.vector_speakers
     limit = None if vs == "all" else _int(vs, "vector-speakers", 0)
@@ -45,7 +56,8 @@ def run(args):
     index = speechconv.index_speakers(args.speech or speechconv.find_speech_data())
     voicetrain.train(index, _int(args.count, "count", 4), _int(args.val_count, "val-count", 0),
                      _int(args.seed, "seed", 0), args.cache, args.out,
-                     sims=tuple(t.strip() for t in args.sims.split(",") if t.strip()))
+                     sims=tuple(t.strip() for t in args.sims.split(",") if t.strip()),
+                     features=_features(args.features))
     print("wrote %s" % args.out)
     if limit is None or limit > 0:
         voicevec.train_model(index, limit, cache=args.cache, out=args.vector_out)

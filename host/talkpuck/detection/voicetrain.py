@@ -199,9 +199,14 @@ HELD_OUT = %r
         f.write(text)
 
 
-def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, log=print, sims=TRAIN_SIMS):
-    """Fit on the training speakers (remote examples through `sims`), score on the validation
-    speakers (every simulation, `other` included), write out."""
+def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, log=print, sims=TRAIN_SIMS,
+          features=None):
+    """Fit on the training speakers (remote examples through `sims`; `features`: indices of FEATURES to
+    use, the others get weight 0), score on the validation speakers (every simulation, `other`
+    included), write out."""
+    use = list(range(len(FEATURES))) if features is None else sorted(set(int(k) for k in features))
+    if not use or use[0] < 0 or use[-1] >= len(FEATURES):
+        raise TalkpuckError("train-voices: features are indices 0..%d, got %r" % (len(FEATURES) - 1, features))
     if int(count) < 4 or int(val_count) < 0:
         raise TalkpuckError("train-voices: need at least 4 training examples (and no negative count)")
     if "other" in sims or not sims or any(sim not in sc.SIMS + ("broad",) for sim in sims):
@@ -210,8 +215,10 @@ def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, lo
     X, y = cached_examples(index, "train", count, seed, tuple(sims), cache, log)
     if y.all() or not y.any():
         raise TalkpuckError("train-voices: the examples hold only one class")
-    w, b = fit_logistic(X, y)
-    W, B = to_integer(w, b)
+    w, b = fit_logistic(X[:, use], y)
+    full = np.zeros(X.shape[1])
+    full[use] = w
+    W, B = to_integer(full, b)
     held = {"train_accuracy": round(float(np.mean(decide(X, W, B) == y)), 3)}
     if val_count:
         for sim in sc.SIMS + ("broad",):
