@@ -145,3 +145,15 @@ def test_detect_json_reports_voices_with_remote(tmp_path):
     for v in j["voices"]:
         assert set(v) == {"voice", "talk_s", "share", "turns", "remote"} and isinstance(v["remote"], bool)
     assert abs(sum(v["share"] for v in j["voices"]) - 1) < 1e-3
+
+
+def test_impure_cluster_example_adds_a_piece_of_the_other_class():
+    index = sc.index_speakers(FIXTURE)
+    a, b = sorted(index)[:2]
+    x, cuts = vt.cluster_example(index, a, b, np.random.default_rng(1), True, "laptop", 1.0)
+    assert len(cuts) == 1 and 0 < cuts[0] < len(x)
+    assert len(x) - cuts[0] <= cuts[0] * 0.4 / 0.6 + 1  # the other person's piece is the minority
+    f = vt.cue_features(x, cuts)
+    assert f is not None and len(f) == len(vt.FEATURES)
+    y, none = vt.cluster_example(index, a, b, np.random.default_rng(1), True, "laptop", 0.0)
+    assert none == () and len(y) == cuts[0]  # the same draws up to the added piece

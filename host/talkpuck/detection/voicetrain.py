@@ -4,12 +4,13 @@ firmware/puckcore/voice_model.py.
 Material: the training speakers of speechconv (never a validation speaker). Each example is one
 person (one to three utterances with short pauses, at most EXAMPLE_MAX_S) placed in a random room (RT60 0.2-0.8 s, a
 distance of 0.4-3 m, or 0.3-1 m for the laptop) with noise at 10-30 dB SNR; half of them come
-through a loudspeaker simulation first, drawn from TRAIN_SIMS: the `laptop` chain and the randomised
-`broad` family (speechconv: other filter types, orders and edges, peaking resonances, compressors,
-AGC, limiters, clipping, non-Opus codecs, a far-end room). The firmware's own front end and pitch
+through a loudspeaker simulation first, drawn from `sims`: the `laptop` chain (the default) and/or the
+randomised `broad` family (speechconv: other filter types, orders and edges, peaking resonances,
+compressors, AGC, limiters, clipping, non-Opus codecs, a far-end room); with `impure` > 0 some
+examples are impure clusters (cluster_example). The firmware's own front end and pitch
 tracker run over it (CPython, integer-exact), its voiced frames go to a one-voice remote.RemoteCue,
-and the cue's four features are the example's. A logistic regression (numpy, classes balanced) is
-fitted, folded into integer weights, and written with its held-out accuracy: the validation speakers
+and the cue's four features are the example's. A logistic regression (numpy, classes balanced) on
+`features` (default the first three) is fitted, folded into integer weights, and written with its held-out accuracy: the validation speakers
 through `laptop`, `broad` and the `other` chain (Chebyshev band, driver resonance, block AGC and
 limiter, Opus), which training never sees. Features are cached in an .npz keyed by the recipe, so a rerun costs nothing.
 """
@@ -28,15 +29,16 @@ MODEL_PATH = os.path.join("firmware", "puckcore", "voice_model.py")
 MIN_FRAMES = 100  # voiced frames (2 s) before a voice may be called remote
 W_SCALE = 256  # integer weights: round(w * W_SCALE)
 RECIPE = 4  # bump when the examples change (the cache key)
-TRAIN_SIMS = ("laptop", "broad")  # never `other`: it is the held-out check
+TRAIN_SIMS = ("laptop",)  # the shipped recipe; `broad` may join (--sims); never `other`: the held-out check
 FEATURES = ("low_minus_level_q4db", "level_p90_minus_p50_db", "level_p50_minus_p10_db", "piece_level_dev_q4db")
+DEFAULT_FEATURES = (0, 1, 2)  # the shipped recipe (docs/detection.md 8.2: the piece spread was not kept)
 FEATURE_MAX = (1100 * 16, 63, 63, 127)  # |feature| at its extreme (remote.features), for the 2**30 check
 EXAMPLE_MAX_S = 8.0  # an example is at most this long (the cost is the CPython pitch tracker)
-# A voice on the puck is a cluster of pieces, not always one person's: with IMPURE_P an example adds a
-# piece of a person of the other class (in the room for a remote voice, and the reverse), IMPURE_SHARE
-# of the example's length, so the decision learns to hold for a cluster that mixed them. Its label
-# stays the majority's.
-IMPURE_P, IMPURE_SHARE = 0.4, (0.05, 0.4)
+# A voice on the puck is a cluster of pieces, not always one person's: with probability `impure`
+# (--impure; 0 in the shipped recipe, 0.4 tried) an example adds a piece of a person of the other
+# class (in the room for a remote voice, and the reverse), IMPURE_SHARE of the example's length, so
+# the decision learns to hold for a cluster that mixed them. Its label stays the majority's.
+IMPURE_SHARE = (0.05, 0.4)
 
 
 def example_samples(index, speaker, rng, remote, sim):
@@ -67,11 +69,11 @@ def example_samples(index, speaker, rng, remote, sim):
     return to_int16(y)
 
 
-def cluster_example(index, speaker, other, rng, remote, sim):
-    """(int16 samples, cut sample offsets): one example voice, with IMPURE_P a piece of `other` (the
-    other class: in the room when remote, else through `sim`) appended as a second piece."""
+def cluster_example(index, speaker, other, rng, remote, sim, impure):
+    """(int16 samples, cut sample offsets): one example voice, with probability `impure` a piece of
+    `other` (the other class: in the room when remote, else through `sim`) appended as a second piece."""
     x = example_samples(index, speaker, rng, remote, sim)
-    if rng.random() >= IMPURE_P:
+    if rng.random() >= impure:
         return x, ()
     share = rng.uniform(*IMPURE_SHARE)
     y = example_samples(index, other, rng, not remote, sim)[: int(len(x) * share / (1 - share))]
@@ -114,7 +116,7 @@ def cue_features(samples, cuts=()):
     return cue.features(1)
 
 
-def examples(index, split, count, seed, sims, log=None):
+def examples(index, split, count, seed, sims, log=None, impure=0.0):
     """(X [count x features], y, speakers): count examples of split's speakers, half remote (sim drawn
     from sims), some with a piece of another person (cluster_example)."""
     spk = sc.speakers_of(index, split)
@@ -124,9 +126,12 @@ def examples(index, split, count, seed, sims, log=None):
     X, y, who = [], [], []
     for i in range(int(count)):
         s = str(spk[int(rng.integers(0, len(spk)))])
-        o = str(spk[int(rng.integers(0, len(spk)))])
         remote = bool(i % 2)
-        f = cue_features(*cluster_example(index, s, o, rng, remote, sims[int(rng.integers(0, len(sims)))]))
+        if impure > 0:
+            o = str(spk[int(rng.integers(0, len(spk)))])
+            f = cue_features(*cluster_example(index, s, o, rng, remote, sims[int(rng.integers(0, len(sims)))], impure))
+        else:  # the shipped recipe's random stream, draw for draw
+            f = cue_features(example_samples(index, s, rng, remote, sims[int(rng.integers(0, len(sims)))]))
         if f is None:
             continue
         X.append(f)
@@ -137,16 +142,20 @@ def examples(index, split, count, seed, sims, log=None):
     return np.array(X, dtype=float), np.array(y, dtype=bool), who
 
 
-def cached_examples(index, split, count, seed, sims, cache=None, log=None):
+def cache_key(index, split, count, seed, sims, impure):
+    return hashlib.sha1(json.dumps([RECIPE, split, count, seed, list(sims), float(impure),
+                                    sorted(sc.speakers_of(index, split))]).encode()).hexdigest()[:12]
+
+
+def cached_examples(index, split, count, seed, sims, cache=None, log=None, impure=0.0):
     if not cache:
-        return examples(index, split, count, seed, sims, log)[:2]
-    key = hashlib.sha1(json.dumps([RECIPE, split, count, seed, list(sims), sorted(sc.speakers_of(index, split))])
-                       .encode()).hexdigest()[:12]
+        return examples(index, split, count, seed, sims, log, impure)[:2]
+    key = cache_key(index, split, count, seed, sims, impure)
     path = "%s.%s.%s.npz" % (cache, split, key)
     if os.path.exists(path):
         d = np.load(path)
         return d["X"], d["y"]
-    X, y, _ = examples(index, split, count, seed, sims, log)
+    X, y, _ = examples(index, split, count, seed, sims, log, impure)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     np.savez(path, X=X, y=y)
     return X, y
@@ -200,7 +209,7 @@ HELD_OUT = %r
 
 
 def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, log=print, sims=TRAIN_SIMS,
-          features=None):
+          features=DEFAULT_FEATURES, impure=0.0):
     """Fit on the training speakers (remote examples through `sims`; `features`: indices of FEATURES to
     use, the others get weight 0), score on the validation speakers (every simulation, `other`
     included), write out."""
@@ -212,7 +221,7 @@ def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, lo
     if "other" in sims or not sims or any(sim not in sc.SIMS + ("broad",) for sim in sims):
         raise TalkpuckError("train-voices: training simulations must be laptop and/or broad (other is held out), "
                             "got %r" % (sims,))
-    X, y = cached_examples(index, "train", count, seed, tuple(sims), cache, log)
+    X, y = cached_examples(index, "train", count, seed, tuple(sims), cache, log, impure)
     if y.all() or not y.any():
         raise TalkpuckError("train-voices: the examples hold only one class")
     w, b = fit_logistic(X[:, use], y)
@@ -222,7 +231,7 @@ def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, lo
     held = {"train_accuracy": round(float(np.mean(decide(X, W, B) == y)), 3)}
     if val_count:
         for sim in sc.SIMS + ("broad",):
-            Xv, yv = cached_examples(index, "val", val_count, seed + 1, (sim,), cache, log)
+            Xv, yv = cached_examples(index, "val", val_count, seed + 1, (sim,), cache, log, impure)
             held[sim] = round(float(np.mean(decide(Xv, W, B) == yv)), 3) if len(yv) else None
     if out:
         write_model(out, W, B, held, len(y), tuple(sims))
