@@ -110,7 +110,9 @@ def linear(W, B, min_frames=100):
 
 def main(argv=None):
     import datetime
-    import platform
+
+    sys.path.insert(0, HERE)
+    from results import machine
 
     ap = argparse.ArgumentParser()
     ap.add_argument("folders", nargs="+")
@@ -142,9 +144,8 @@ def main(argv=None):
         cmd = " ".join(["bench/remote_replay.py"] + (argv if argv is not None else sys.argv[1:]))
         with open(os.path.join(HERE, "RESULTS.md"), "a", encoding="utf-8") as f:
             f.write("\n## Remote flag on generated conversations, replayed per model (issue 15) — %s\n\n"
-                    "`%s` on %s (%s): remote right (share of single-voice reference time whose voice carries the"
-                    " right flag), the detector's own voices.\n\n%s\n" % (stamp, cmd, platform.node(),
-                                                                         platform.machine(), text))
+                    "`%s`. Machine: %s. Remote right (share of single-voice reference time whose voice carries the"
+                    " right flag), the detector's own voices.\n\n%s\n" % (stamp, cmd, machine(), text))
 
 
 if __name__ == "__main__":

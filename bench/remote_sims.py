@@ -13,7 +13,6 @@ and seed reuses these examples.
 import argparse
 import datetime
 import os
-import platform
 import sys
 
 import numpy as np
@@ -24,6 +23,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "firmware"))
 
 from talkpuck.detection import speechconv as sc  # noqa: E402
 from talkpuck.detection import voicetrain as vt  # noqa: E402
+
+sys.path.insert(0, HERE)
+from results import machine  # noqa: E402
 
 COLS = {"low band": [0], "low band + level spreads (3, as shipped before)": [0, 1, 2],
         "low band + piece spread": [0, 3], "all four": [0, 1, 2, 3]}
@@ -74,9 +76,9 @@ def main(argv=None):
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
         cmd = " ".join(["bench/remote_sims.py"] + (argv if argv is not None else sys.argv[1:]))
         lines = ["", "## Remote cue across loudspeaker simulations (issue 15), per example — %s" % stamp, "",
-                 "`%s` on %s (%s). %d training examples (training speakers), %d validation examples per"
+                 "`%s`. Machine: %s. %d training examples (training speakers), %d validation examples per"
                  " simulation (validation speakers); `other` is never a training choice. Accuracy per example"
-                 " of the integer-folded logistic decision." % (cmd, platform.node(), platform.machine(), a.train, a.val),
+                 " of the integer-folded logistic decision." % (cmd, machine(), a.train, a.val),
                  "", "| trained on | features | train | val laptop | val broad | val other |", "|---|---|---|---|---|---|"]
         lines += ["| %s | %s | %.3f | %.3f | %.3f | %.3f |" % tuple(r) for r in rows]
         with open(os.path.join(HERE, "RESULTS.md"), "a", encoding="utf-8") as f:
