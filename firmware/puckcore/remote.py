@@ -55,10 +55,19 @@ def accumulate(lvl, low, a, b, hist, off, sums, j):
     sums[j + 2] += d
 
 
+def low_sum(low, a, b):
+    """Portable version: the sum of the stored low band bytes of frames a..b."""
+    s = 0
+    for i in range(a, b):
+        s += low[i]
+    return s
+
+
 if sys.implementation.name == "micropython":
-    from puckcore.remote_viper import accumulate_viper as _acc
+    from puckcore.remote_viper import accumulate_viper as _acc, low_sum_viper as _low_sum
 else:
     _acc = accumulate
+    _low_sum = low_sum
 
 
 class RemoteCue:
@@ -75,6 +84,7 @@ class RemoteCue:
         self.hist = array("i", [0] * (max_voices * BINS))
         self.sums = array("i", [0] * (max_voices * NS))
         self._acc = _acc if fast else accumulate
+        self._low_sum = _low_sum if fast else low_sum
         self.reset()
 
     def reset(self):
@@ -91,6 +101,12 @@ class RemoteCue:
         self.lvl[i] = 0 if lv < 0 else (BINS - 1 if lv >= BINS else lv)
         lo = ((low_dbq - level_dbq) >> 4) + LOW_OFFSET_DB
         self.low[i] = 0 if lo < 0 else (127 if lo > 127 else lo)
+
+    def piece_low(self, a, b):
+        """Low band minus level (Q4 dB) over frames a..b of this turn, or None when b <= a."""
+        if b <= a:
+            return None
+        return self._low_sum(self.low, a, b) * 16 // (b - a) - LOW_OFFSET_DB * 16
 
     def take(self, voice, a, b):
         """Voiced frames a..b of this turn belong to voice (1..max)."""

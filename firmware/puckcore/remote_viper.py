@@ -38,3 +38,14 @@ def accumulate_viper(lvl, low, a: int, b: int, hist, off: int, sums, j: int):
     s32[j] = int(s32[j]) + s
     s32[j + 1] = int(s32[j + 1]) + (b - a)
     s32[j + 2] = int(s32[j + 2]) + d
+
+
+@micropython.viper
+def low_sum_viper(low, a: int, b: int) -> int:
+    po = ptr8(low)
+    s = 0
+    i = a
+    while i < b:
+        s += int(po[i])
+        i += 1
+    return s

@@ -6,7 +6,7 @@ from array import array
 from fakes.clock import FakeClock
 from fakes.voices import Voice, conversation
 from puckcore.detector import TurnDetector
-from puckcore.remote import BINS, DEV_CAP, LEVEL_OFFSET_DB, LOW_OFFSET_DB, NS, RemoteCue, accumulate
+from puckcore.remote import BINS, DEV_CAP, LEVEL_OFFSET_DB, LOW_OFFSET_DB, NS, RemoteCue, accumulate, low_sum
 
 
 class Model:
@@ -146,3 +146,18 @@ def test_a_four_weight_model_decides_on_the_piece_spread():
         cue.add(i, (-30 + 6 * (i & 1)) * 16, -60 * 16)  # +-3 dB
     cue.take(2, 0, 40)
     assert cue.remote(1) and not cue.remote(2)
+
+
+def test_piece_low_band_and_its_twin():
+    low = bytearray((i * 13) % 128 for i in range(500))
+    for a, b in ((0, 500), (17, 230), (499, 500), (5, 5)):
+        assert low_sum(low, a, b) == sum(low[a:b])
+        if sys.implementation.name == "micropython":
+            from puckcore.remote_viper import low_sum_viper
+
+            assert low_sum_viper(low, a, b) == low_sum(low, a, b)
+    cue = RemoteCue(1, 100, Model)
+    for i in range(20):
+        cue.add(i, -30 * 16, (-30 - (5 if i < 10 else 9)) * 16)  # 5 dB, then 9 dB under the level
+    assert cue.piece_low(0, 10) == -80 and cue.piece_low(10, 20) == -144 and cue.piece_low(0, 20) == -112
+    assert cue.piece_low(3, 3) is None
