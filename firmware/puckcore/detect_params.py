@@ -57,6 +57,11 @@ class DetectParams:
     voice_vec_new_q10 = 307
     voice_vec_sure_q10 = 461
     voice_vec_min_new = 60
+    # ... and (session 8, off) the piece's low band minus level as a clustering cue: the distance gains
+    # voice_vec_low_w_q10 / 1024 per dB of low band difference. 102 (0.1 per dB, picked on
+    # training-speaker conversations: DER 0.300 -> 0.254 there) made the frozen set's remote flag
+    # worse (0.904 -> 0.887; `other` conversations 0.773 -> 0.665), so it is off (docs/detection.md 8.2)
+    voice_vec_low_w_q10 = 0
     voice_new_k_q4 = 48  # a piece farther than 3 spreads from every voice may be a new one
     voice_spread0_q4 = 355  # starting spread: 0.06 ln (1 semitone) ...
     voice_spread_min_q4 = 236  # ... kept within 0.04 ...

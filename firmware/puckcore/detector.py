@@ -71,7 +71,7 @@ class TurnDetector:
         if p.voice_vector:  # the learned spectral vector (issue 15): every second voiced frame of a turn
             self.vec = VoiceVector((p.voice_buf_frames + 1) >> 1, fast)
             self.voices = VectorVoices(p.max_voices, DIM, p.voice_vec_new_q10, p.voice_vec_sure_q10,
-                                       p.voice_vec_min_new, p.voice_weight_cap)
+                                       p.voice_vec_min_new, p.voice_weight_cap, p.voice_vec_low_w_q10)
         else:  # mean pitch alone (issue 4)
             self.vec = None
             self.voices = VoiceClusters(p.max_voices, p.voice_new_k_q4, p.voice_spread0_q4,
@@ -222,10 +222,10 @@ class TurnDetector:
             u = self._u
             for k in range(pieces):
                 if vec is not None:
-                    a = cd.bounds[k]
-                    b = cd.bounds[k + 1]
-                    if vec.piece((a + 1) >> 1, (b + 1) >> 1, cd.mean_q4[k], u):
-                        pv = vs.assign(u, cd.count[k])
+                    a2 = cd.bounds[k]
+                    b2 = cd.bounds[k + 1]
+                    if vec.piece((a2 + 1) >> 1, (b2 + 1) >> 1, cd.mean_q4[k], u):
+                        pv = vs.assign(u, cd.count[k], self.remote.piece_low(a2, b2) if vs.low_w else None)
                         pconf = vs.conf
                     else:
                         pv = v or self.last_voice or 1

@@ -6,7 +6,7 @@ from array import array
 from fakes.clock import FakeClock
 from fakes.voices import Voice, conversation
 from puckcore.detector import TurnDetector
-from puckcore.remote import BINS, LEVEL_OFFSET_DB, LOW_OFFSET_DB, RemoteCue, accumulate
+from puckcore.remote import BINS, DEV_CAP, LEVEL_OFFSET_DB, LOW_OFFSET_DB, NS, RemoteCue, accumulate, low_sum
 
 
 class Model:
@@ -23,14 +23,36 @@ def test_twin_gives_identical_sums():
         from puckcore.remote_viper import accumulate_viper as fast
     for a, b, j in ((0, 500, 0), (17, 230, 1), (499, 500, 2), (5, 5, 3)):
         h1 = array("i", [3] * (4 * BINS))
-        s1 = array("i", [11, 2, 0, 0, 0, 0, 0, 0])
-        accumulate(lvl, low, a, b, h1, j * BINS, s1, 2 * j)
-        assert sum(h1) == 3 * 4 * BINS + (b - a) and s1[2 * j + 1] == (2 if j == 0 else 0) + (b - a)
+        s1 = array("i", [11, 2, 5] + [0] * (4 * NS - 3))
+        accumulate(lvl, low, a, b, h1, j * BINS, s1, NS * j)
+        assert sum(h1) == 3 * 4 * BINS + (b - a) and s1[NS * j + 1] == (2 if j == 0 else 0) + (b - a)
         if fast is not None:
             h2 = array("i", [3] * (4 * BINS))
-            s2 = array("i", [11, 2, 0, 0, 0, 0, 0, 0])
-            fast(lvl, low, a, b, h2, j * BINS, s2, 2 * j)
+            s2 = array("i", [11, 2, 5] + [0] * (4 * NS - 3))
+            fast(lvl, low, a, b, h2, j * BINS, s2, NS * j)
             assert list(h1) == list(h2) and list(s1) == list(s2)
+
+
+def test_piece_spread_is_the_capped_deviation_within_each_piece():
+    # two pieces at very different levels, each flat: the histogram spreads are wide, the piece
+    # spread is zero; a piece alternating +-2 dB has a piece spread of 2 dB (32 in Q4)
+    cue = RemoteCue(1, 100, Model)
+    for i in range(50):
+        cue.add(i, (-20 if i < 25 else -50) * 16, -60 * 16)
+    cue.take(1, 0, 25)
+    cue.take(1, 25, 50)
+    low, hi_spread, lo_spread, dev = cue.features(1)
+    assert dev == 0 and hi_spread + lo_spread == 30
+    cue.reset()
+    for i in range(40):
+        cue.add(i, (-30 + (2 if i & 1 else -2)) * 16, -60 * 16)
+    cue.take(1, 0, 40)
+    assert cue.features(1)[3] == 32
+    cue.reset()
+    for i in range(40):  # deviations beyond the cap count as the cap
+        cue.add(i, (-30 + (20 if i & 1 else -20)) * 16, -60 * 16)
+    cue.take(1, 0, 40)
+    assert cue.features(1)[3] == DEV_CAP
 
 
 def test_features_of_constructed_frames():
@@ -40,14 +62,15 @@ def test_features_of_constructed_frames():
         lv = (-60 + i) * 16
         cue.add(i, lv, lv - 160)
     cue.take(1, 0, 40)
-    low, hi_spread, lo_spread = cue.features(1)
+    low, hi_spread, lo_spread, dev = cue.features(1)
     assert low == -160
     assert 14 <= hi_spread <= 18 and 14 <= lo_spread <= 18, (hi_spread, lo_spread)
+    assert dev == (sum(min(abs(16 * k - 312), DEV_CAP) for k in range(40)) // 40)  # mean 19.5 dB over the bins
     # voice 2: one level (compressed), no low band at all (clipped to LOW_OFFSET_DB below the level)
     for i in range(30):
         cue.add(i, -30 * 16, -100 * 16)
     cue.take(2, 0, 30)
-    assert cue.features(2) == (-LOW_OFFSET_DB * 16, 0, 0)
+    assert cue.features(2) == (-LOW_OFFSET_DB * 16, 0, 0, 0)
     # levels outside the histogram are clipped into its end bins
     cue.add(0, -120 * 16, -120 * 16)
     assert cue.lvl[0] == 0
@@ -107,3 +130,34 @@ def test_detector_keeps_the_cue_per_voice_for_the_session():
     assert det.voice_remote(1) in (True, False)
     det.reset_voices()
     assert det.remote.features(1) is None and not det.voice_remote(1)
+
+
+def test_a_four_weight_model_decides_on_the_piece_spread():
+    class Model4:
+        REMOTE_W = (0, 0, 0, -1)  # remote when the piece spread is at most 1 dB (16 in Q4)
+        REMOTE_B = 16
+        REMOTE_MIN_FRAMES = 10
+
+    cue = RemoteCue(2, 100, Model4)
+    for i in range(40):
+        cue.add(i, (-30 + (i & 1)) * 16, -60 * 16)  # within 1 dB
+    cue.take(1, 0, 40)
+    for i in range(40):
+        cue.add(i, (-30 + 6 * (i & 1)) * 16, -60 * 16)  # +-3 dB
+    cue.take(2, 0, 40)
+    assert cue.remote(1) and not cue.remote(2)
+
+
+def test_piece_low_band_and_its_twin():
+    low = bytearray((i * 13) % 128 for i in range(500))
+    for a, b in ((0, 500), (17, 230), (499, 500), (5, 5)):
+        assert low_sum(low, a, b) == sum(low[a:b])
+        if sys.implementation.name == "micropython":
+            from puckcore.remote_viper import low_sum_viper
+
+            assert low_sum_viper(low, a, b) == low_sum(low, a, b)
+    cue = RemoteCue(1, 100, Model)
+    for i in range(20):
+        cue.add(i, -30 * 16, (-30 - (5 if i < 10 else 9)) * 16)  # 5 dB, then 9 dB under the level
+    assert cue.piece_low(0, 10) == -80 and cue.piece_low(10, 20) == -144 and cue.piece_low(0, 20) == -112
+    assert cue.piece_low(3, 3) is None

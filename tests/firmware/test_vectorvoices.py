@@ -63,3 +63,21 @@ def test_centre_follows_its_voice():
     vs.assign(_u(1024, 0, 0, 0), 100)
     vs.assign(_u(1000, 220, 0, 0), 100)
     assert 0 < vs.centre[1] < 220 and vs.centre[0] > 990
+
+
+def test_low_band_difference_keeps_two_similar_voices_apart():
+    # two pieces 0.2 apart by cosine (within `new`: one voice without the low band) whose low bands
+    # differ by 4 dB (64 in Q4): with 0.1 per dB (102) the distance passes `sure` and a voice is founded
+    a, b = _u(1024, 0, 0, 0), _u(819, 0, 614, 0)
+    plain = _vv()
+    assert plain.assign(a, 100, -100) == 1 and plain.assign(b, 100, -164) == 1  # low_w 0: the term is off
+    vs = VectorVoices(4, DIM, 300, 460, 60, 2000, 102)
+    assert vs.assign(a, 100, -100) == 1
+    d = vs.distance(b, vs.centre, 0)
+    assert 150 < d < 300 and d + (102 * 64 >> 4) > 460
+    assert vs.assign(b, 100, -164) == 2 and vs.n == 2
+    assert vs.assign(a, 100, -104) == 1 and vs.assign(b, 100, -160) == 2  # each stays with its own
+    assert vs.low[0] < -100 and vs.low[1] > -164  # the voices' low bands follow their pieces
+    assert vs.assign(b, 100) in (1, 2)  # a piece without a low band is placed by its vector alone
+    vs.reset()
+    assert vs.n == 0 and not vs.has_low[0] and not vs.cand_has_low

@@ -37,7 +37,7 @@ def test_fit_separates_and_folds_into_integers(tmp_path):
     y = np.arange(n) % 2 == 1
     # remote: little low band (Q4 dB) and narrow level spreads
     X = np.stack([np.where(y, -400, -150) + rng.normal(0, 60, n), np.where(y, 3, 9) + rng.normal(0, 1.5, n),
-                  np.where(y, 4, 10) + rng.normal(0, 2, n)], axis=1)
+                  np.where(y, 4, 10) + rng.normal(0, 2, n), np.where(y, 30, 60) + rng.normal(0, 8, n)], axis=1)
     w, b = vt.fit_logistic(X, y)
     W, B = vt.to_integer(w, b)
     assert all(isinstance(v, int) for v in W) and isinstance(B, int)
@@ -46,6 +46,7 @@ def test_fit_separates_and_folds_into_integers(tmp_path):
     vt.write_model(str(out), W, B, {"laptop": 0.9}, n)
     m = _load(str(out))
     assert m.REMOTE_W == W and m.REMOTE_B == B and m.REMOTE_MIN_FRAMES == vt.MIN_FRAMES
+    assert len(W) == len(m.FEATURES) == 4
     # the firmware's own decision with the written model agrees with the trainer's
     from puckcore.remote import RemoteCue
 
@@ -56,7 +57,24 @@ def test_fit_separates_and_folds_into_integers(tmp_path):
     f = np.array([cue.features(1)], dtype=float)
     assert cue.remote(1) == bool(vt.decide(f, W, B)[0])
     with pytest.raises(TalkpuckError, match="2\\*\\*30"):
-        vt.to_integer(np.array([1e6, 0, 0]), 0.0)
+        vt.to_integer(np.array([1e6, 0, 0, 0]), 0.0)
+
+
+def test_broad_family_draws_varied_chains_and_never_the_held_out_parts():
+    rng = np.random.default_rng(5)
+    ps = [sc.loudspeaker(None, rng, "broad")[1] for _ in range(300)]
+    assert {p["hp"][0] for p in ps} == set(sc.BROAD_FILTERS) and "cheby1" not in sc.BROAD_FILTERS
+    assert {p["codec"] for p in ps} == set(sc.BROAD_CODECS) and "opus" not in sc.BROAD_CODECS
+    assert all(p["dyn"] != "none" and 150 <= p["hp"][2] <= 700 for p in ps)
+    x = np.random.default_rng(6).standard_normal(3 * 16000)
+    for p in ps[:12]:  # every chain runs and gives a unit-rms signal of the input's length
+        y, _ = sc._broad_chain(x, p, np.random.default_rng(7))
+        assert len(y) == len(x) and np.all(np.isfinite(y))
+        act = np.abs(y) > 1e-4 * np.max(np.abs(y))
+        assert abs(float(np.sqrt(np.mean(y[act] ** 2))) - 1.0) < 1e-6
+    tone = np.sin(2 * np.pi * 5000 * np.arange(16000) / 16000.0) * 0.5
+    assert float(np.sqrt(np.mean(sc.codec_round_trip(tone, "gsm", 0.5)[1000:-1000] ** 2))) < 0.05  # 8 kHz: nothing at 5 kHz
+    assert float(np.sqrt(np.mean(sc.codec_round_trip(tone, "mp3", 0.5)[1000:-1000] ** 2))) > 0.1
 
 
 def test_cue_features_of_a_loudspeaker_voice_differ():
@@ -75,7 +93,7 @@ def test_train_voices_on_a_tiny_subset(tmp_path, capsys):
     assert main(["train-voices", "--count", "4", "--val-count", "1", "--out", str(out),
                  "--cache", str(tmp_path / "cache" / "f"), "--vector-speakers", "5", "--vector-out", str(vec)]) == 0
     m = _load(str(out))
-    assert len(m.REMOTE_W) == 3 and set(m.HELD_OUT) == {"train_accuracy", "laptop", "other"}
+    assert len(m.REMOTE_W) == 4 and set(m.HELD_OUT) == {"train_accuracy", "laptop", "other", "broad"}
     v = _load(str(vec))  # the voice vector's weights: int8, as the firmware reads them
     assert len(v.W) == v.NB * v.DIM and max(abs(w) for w in v.W) <= 127 and len(v.EDGES) == v.NB + 1
     assert len(v.WP) == len(v.OFF) == v.DIM <= 12 and v.SHIFT >= 0
@@ -85,6 +103,16 @@ def test_train_voices_on_a_tiny_subset(tmp_path, capsys):
     assert main(["train-voices", "--count", "4", "--val-count", "0", "--out", str(out), "--cache",
                  str(tmp_path / "cache" / "f"), "--vector-speakers", "2", "--vector-out", str(vec)]) == 2
     assert "--vector-speakers must be" in capsys.readouterr().err
+    assert main(["train-voices", "--count", "4", "--sims", "laptop,other", "--out", str(out)]) == 2
+    assert "other is held out" in capsys.readouterr().err
+    assert main(["train-voices", "--count", "4", "--features", "loudness", "--out", str(out)]) == 2
+    assert "--features: expected some of" in capsys.readouterr().err
+    # a subset of the features (the examples come from the cache): the others get weight 0
+    assert main(["train-voices", "--count", "4", "--val-count", "1", "--out", str(out), "--features",
+                 "low_minus_level_q4db,piece_level_dev_q4db", "--cache", str(tmp_path / "cache" / "f"),
+                 "--vector-speakers", "0"]) == 0
+    m = _load(str(out))
+    assert m.REMOTE_W[1] == 0 and m.REMOTE_W[2] == 0 and len(m.REMOTE_W) == 4
 
 
 @pytest.mark.slow
@@ -117,3 +145,15 @@ def test_detect_json_reports_voices_with_remote(tmp_path):
     for v in j["voices"]:
         assert set(v) == {"voice", "talk_s", "share", "turns", "remote"} and isinstance(v["remote"], bool)
     assert abs(sum(v["share"] for v in j["voices"]) - 1) < 1e-3
+
+
+def test_impure_cluster_example_adds_a_piece_of_the_other_class():
+    index = sc.index_speakers(FIXTURE)
+    a, b = sorted(index)[:2]
+    x, cuts = vt.cluster_example(index, a, b, np.random.default_rng(1), True, "laptop", 1.0)
+    assert len(cuts) == 1 and 0 < cuts[0] < len(x)
+    assert len(x) - cuts[0] <= cuts[0] * 0.4 / 0.6 + 1  # the other person's piece is the minority
+    f = vt.cue_features(x, cuts)
+    assert f is not None and len(f) == len(vt.FEATURES)
+    y, none = vt.cluster_example(index, a, b, np.random.default_rng(1), True, "laptop", 0.0)
+    assert none == () and len(y) == cuts[0]  # the same draws up to the added piece

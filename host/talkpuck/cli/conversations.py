@@ -43,8 +43,9 @@ def add_parser(subparsers):
                    help="write the frozen validation set (seed %d, %d conversations, validation speakers, both "
                         "loudspeaker simulations): report figures on it, never tune on it"
                         % (speechconv.FROZEN_VAL_SEED, speechconv.FROZEN_VAL_COUNT))
-    g.add_argument("--sim", default="laptop", choices=speechconv.SIMS + ("mixed",),
-                   help="loudspeaker simulation for remote voices (default laptop; 'other' is held out for checks)")
+    g.add_argument("--sim", default="laptop", choices=speechconv.SIMS + ("mixed", "broad"),
+                   help="loudspeaker simulation for remote voices (default laptop; 'other' is held out for checks; "
+                        "'broad' is the randomised family train-voices learns from)")
     g.add_argument("--remote-share", default=str(round(speechconv.REMOTE_P, 3)),
                    help="share of conversations with 1-2 voices through a laptop loudspeaker (default 1/3)")
     p.set_defaults(func=run)

@@ -70,6 +70,12 @@ PHRASE_GAP_S = 0.3
 PHRASES_P, PIECE_MAX_S = 0.7, 8.0  # a run of phrases rather than the whole utterance
 UTTERANCES_BASE, UTTERANCES_PER_WEIGHT = 0.2, 2.5  # utterances per turn: 1 + Poisson(base + w * this)
 SIMS = ("laptop", "other")
+# `broad`: a randomised family of loudspeaker chains for training the remote cue only (never in the
+# generated conversations). It excludes the held-out `other` chain's parts: no Chebyshev type I
+# filter, no `iirpeak` resonance added to the signal, no 20 ms block AGC, no Opus.
+BROAD_FILTERS = ("butter", "cheby2", "ellip", "bessel")
+BROAD_CODECS = ("none", "mp3", "gsm", "ulaw8k", "g721", "adpcm")  # no Vorbis: libsndfile 1.2.2 crashes on
+# long Vorbis writes into memory
 
 
 # --- material --------------------------------------------------------------------------------
@@ -252,10 +258,14 @@ def loudspeaker(x, rng, sim):
         f0, ratio, kbps = rng.uniform(800, 1500), rng.uniform(2, 4), int(rng.integers(12, 17))
         params = {"sim": sim, "band_hz": [round(lo), round(hi)], "resonance_hz": round(f0), "ratio": round(ratio, 1),
                   "opus_kbps": kbps}
+    elif sim == "broad":
+        params = _broad_params(rng)
     else:
-        raise TalkpuckError("loudspeaker simulation must be one of %s, got %r" % (", ".join(SIMS), sim))
+        raise TalkpuckError("loudspeaker simulation must be one of %s, got %r" % (", ".join(SIMS + ("broad",)), sim))
     if x is None:
         return None, params
+    if sim == "broad":
+        return _broad_chain(x, params, rng)
     if sim == "laptop":
         sos = signal.butter(4, [lo, hi], btype="bandpass", fs=RATE, output="sos")
         y = signal.sosfilt(sos, x)
@@ -283,6 +293,146 @@ def loudspeaker(x, rng, sim):
     act = np.abs(y) > 1e-4
     rms = math.sqrt(float(np.mean(y[act] ** 2))) if act.any() else 1.0
     return y / rms, params
+
+
+def _broad_params(rng):
+    """The random draws of one `broad` loudspeaker chain (see BROAD_FILTERS)."""
+    p = {"sim": "broad",
+         "far_rt60": round(float(rng.uniform(0.1, 0.5)), 2) if rng.random() < 0.6 else None,
+         "far_snr_db": round(float(rng.uniform(15, 45)), 1) if rng.random() < 0.6 else None,
+         "hp": [str(rng.choice(BROAD_FILTERS)), int(rng.integers(1, 7)), round(float(np.exp(rng.uniform(np.log(150), np.log(700)))))],
+         "lp": [str(rng.choice(BROAD_FILTERS)), int(rng.integers(2, 9)), round(float(rng.uniform(2500, 7600)))],
+         "peaks": [[round(float(np.exp(rng.uniform(np.log(300), np.log(4000))))), round(float(rng.uniform(-6, 12)), 1),
+                    round(float(rng.uniform(0.7, 5)), 2)] for _ in range(int(rng.integers(0, 3)))],
+         # a call's audio is always levelled somewhere (the sender's AGC, the player's compressor, the
+         # speaker's protection limiter): at least one stage, at time constants that act within a word
+         "dyn": str(rng.choice(["comp", "agc", "comp+agc", "comp+limiter", "agc+limiter"])),
+         "ratio": round(float(rng.uniform(2, 10)), 1), "thr_db": round(float(rng.uniform(-20, -3)), 1),
+         "attack_s": round(float(rng.uniform(0.001, 0.02)), 3), "release_s": round(float(rng.uniform(0.02, 0.3)), 3),
+         "agc_s": round(float(rng.uniform(0.03, 0.4)), 3),
+         "clip": str(rng.choice(["none", "tanh", "hard"])), "drive": round(float(rng.uniform(1, 4)), 2),
+         "codec": str(rng.choice(BROAD_CODECS)), "codec_q": round(float(rng.uniform(0, 1)), 2)}
+    return p
+
+
+def _design(kind, order, hz, btype):
+    from scipy import signal
+
+    if kind == "butter":
+        return signal.butter(order, hz, btype=btype, fs=RATE, output="sos")
+    if kind == "cheby2":
+        return signal.cheby2(order, 30.0, hz, btype=btype, fs=RATE, output="sos")
+    if kind == "ellip":
+        return signal.ellip(order, 1.0, 40.0, hz, btype=btype, fs=RATE, output="sos")
+    return signal.bessel(order, hz, btype=btype, fs=RATE, output="sos", norm="mag")
+
+
+def _peaking(f0, gain_db, q):
+    """RBJ peaking equaliser biquad (b, a)."""
+    A = 10 ** (gain_db / 40.0)
+    w = 2 * math.pi * f0 / RATE
+    al = math.sin(w) / (2 * q)
+    b = np.array([1 + al * A, -2 * math.cos(w), 1 - al * A])
+    a = np.array([1 + al / A, -2 * math.cos(w), 1 - al / A])
+    return b / a[0], a / a[0]
+
+
+def _smooth_gain(env_db, attack_s, release_s, rate):
+    """One-pole follower of a level in dB (rate values a second) with separate attack (rising) and
+    release (falling) times."""
+    ka, kr = math.exp(-1.0 / (attack_s * rate)), math.exp(-1.0 / (release_s * rate))
+    out = np.empty_like(env_db)
+    g = float(env_db[0]) if len(env_db) else 0.0
+    for i, v in enumerate(env_db):  # callers decimate first (a value every 2 ms)
+        k = ka if v > g else kr
+        g = k * g + (1 - k) * v
+        out[i] = g
+    return out
+
+
+def _broad_chain(x, p, rng):
+    from scipy import signal
+    from scipy.signal import oaconvolve
+
+    y = np.asarray(x, dtype=float)
+    if p["far_rt60"]:  # the far end's own room
+        y = oaconvolve(y, room_ir(rng, p["far_rt60"], float(rng.uniform(0, 12))))[: len(y)]
+    if p["far_snr_db"]:
+        y = y + coloured_noise(rng, len(y))[0] * math.sqrt(float(np.mean(y ** 2)) + 1e-12) * 10 ** (-p["far_snr_db"] / 20)
+    y = y / (np.max(np.abs(y)) + 1e-9) * 0.5
+    codec = p["codec"]
+    if codec != "none":
+        y = codec_round_trip(y, codec, p["codec_q"])
+    hp, lp = p["hp"], p["lp"]
+    y = signal.sosfilt(_design(hp[0], hp[1], hp[2], "highpass"), y)
+    y = signal.sosfilt(_design(lp[0], lp[1], lp[2], "lowpass"), y)
+    for f0, gdb, q in p["peaks"]:
+        b, a = _peaking(f0, gdb, q)
+        y = signal.lfilter(b, a, y)
+    y = y / (math.sqrt(float(np.mean(y ** 2))) + 1e-12)
+    dyn = p["dyn"]
+    if dyn != "none":
+        hop = 32  # gain computed every 2 ms, then held
+        nb = len(y) // hop
+        e = np.sqrt(np.mean(y[: nb * hop].reshape(nb, hop) ** 2, axis=1) + 1e-9) if nb else np.ones(1)
+        edb = 20 * np.log10(e)
+        gdb = np.zeros_like(edb)
+        if "comp" in dyn:
+            lvl = _smooth_gain(edb, p["attack_s"], p["release_s"], RATE / hop)
+            over = np.maximum(lvl - p["thr_db"], 0)
+            gdb += -over * (1 - 1 / p["ratio"])
+        if "agc" in dyn:
+            slow = _smooth_gain(edb, p["agc_s"], 2 * p["agc_s"], RATE / hop)
+            gdb += np.clip((-3.0 - slow) * (1 - 1 / p["ratio"]), -20, 20)
+        g = np.repeat(10 ** (gdb / 20), hop)
+        g = np.concatenate([g, np.full(len(y) - len(g), g[-1] if len(g) else 1.0)])
+        y = y * g
+        if "limiter" in dyn:
+            lim = np.percentile(np.abs(y), 98)
+            gl = np.minimum(1.0, lim / (np.abs(y) + 1e-9))
+            gl = signal.lfilter([0.02], [1, -0.98], gl)  # smooth the gain so it is a limiter, not a clipper
+            y = y * gl
+    clip = p["clip"]
+    if clip == "tanh":
+        y = np.tanh(p["drive"] * y / (np.max(np.abs(y)) + 1e-9))
+    elif clip == "hard":
+        c = np.percentile(np.abs(y), 100 - 2.5 * p["drive"])
+        y = np.clip(y, -c, c)
+    act = np.abs(y) > 1e-4 * np.max(np.abs(y))
+    rms = math.sqrt(float(np.mean(y[act] ** 2))) if act.any() else 1.0
+    return y / rms, p
+
+
+def codec_round_trip(x, codec, q):
+    """x (float, |x| <= 1) through a codec other than Opus (libsndfile: MP3, GSM 6.10, mu-law, G.721,
+    IMA ADPCM), q 0..1 towards the lower bit rate (MP3); the telephone codecs run at 8 kHz
+    (resampled there and back)."""
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    n = len(x)
+    rate = RATE
+    if codec in ("gsm", "ulaw8k", "g721"):
+        x = resample_poly(x, 1, 2)
+        rate = RATE // 2
+    fmt, sub, kw = {"mp3": ("MP3", "MPEG_LAYER_III", {"compression_level": 0.5 + 0.49 * q}),  # 17-25 kbit/s
+                    "gsm": ("WAV", "GSM610", {}), "ulaw8k": ("WAV", "ULAW", {}),
+                    "g721": ("WAV", "G721_32", {}), "adpcm": ("WAV", "IMA_ADPCM", {})}[codec]
+    buf = io.BytesIO()
+    try:
+        sf.write(buf, np.clip(x, -1, 1), rate, format=fmt, subtype=sub, **kw)
+    except TypeError:  # an older soundfile without compression_level
+        sf.write(buf, np.clip(x, -1, 1), rate, format=fmt, subtype=sub)
+    buf.seek(0)
+    y, _ = sf.read(buf, dtype="float64")
+    if y.ndim > 1:
+        y = y[:, 0]
+    if rate != RATE:
+        y = resample_poly(y, 2, 1)
+    y = y[:n]
+    if len(y) < n:
+        y = np.concatenate([y, np.zeros(n - len(y))])
+    return y
 
 
 def opus_round_trip(x, kbps):
@@ -353,7 +503,8 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
                       render=True):
     """Conversation `number` of `seed` from the speakers of `split` in index ({key: [paths]}).
 
-    sim: 'laptop', 'other' or 'mixed' (each remote conversation draws one); force_remote: True/False
+    sim: 'laptop', 'other', 'mixed' (each remote conversation draws one of the two) or 'broad'
+    (the randomised training family); force_remote: True/False
     overrides the one-in-three draw (tests); render=False: labels and info only, samples None (the
     same labels and info as a rendered one, without the audio work)."""
     lo, hi = check_range(n_speakers, "speakers", 2, 5, int)
@@ -362,8 +513,8 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
     rlo, rhi = check_range(rt60_s, "RT60", 0.05, 2.0)
     if not 0.0 <= float(remote_p) <= 1.0:
         raise TalkpuckError("remote share must be within 0..1, got %r" % (remote_p,))
-    if sim not in SIMS + ("mixed",):
-        raise TalkpuckError("loudspeaker simulation must be one of %s or mixed, got %r" % (", ".join(SIMS), sim))
+    if sim not in SIMS + ("mixed", "broad"):
+        raise TalkpuckError("loudspeaker simulation must be one of %s, mixed or broad, got %r" % (", ".join(SIMS), sim))
     pool_ = speakers_of(index, split)
     if len(pool_) < lo:
         raise TalkpuckError("need at least %d speakers in split %s, the material has %d" % (lo, split, len(pool_)))
