@@ -220,13 +220,14 @@ class TurnDetector:
             cont = self._cont
             vec = self.vec
             u = self._u
+            vv = vs if isinstance(vs, VectorVoices) else None  # the vector's voices (else the pitch's)
             for k in range(pieces):
-                if vec is not None:
+                if vec is not None and vv is not None:
                     a2 = cd.bounds[k]
                     b2 = cd.bounds[k + 1]
                     if vec.piece((a2 + 1) >> 1, (b2 + 1) >> 1, cd.mean_q4[k], u):
-                        pv = vs.assign(u, cd.count[k], self.remote.piece_low(a2, b2) if vs.low_w else None)
-                        pconf = vs.conf
+                        pv = vv.assign(u, cd.count[k], self.remote.piece_low(a2, b2) if vv.low_w else None)
+                        pconf = vv.conf
                     else:
                         pv = v or self.last_voice or 1
                         pconf = 50

@@ -65,7 +65,7 @@ class _Gen:
             parts.append(self.keyword(schema, "type", typ))
         else:
             typ = None
-        first = ()
+        first: tuple = ()
         if typ == "object" and isinstance(schema.get("required"), list):
             # required before properties: a required property is then looked up without "k not in x or"
             parts.append(self.keyword(schema, "required", schema["required"], typ))
