@@ -116,6 +116,11 @@ def test_live_room_over_sse_from_start_to_follow_up(host, puck, page):  # noqa: 
     prompt.wait_for(state="visible", timeout=10000)
     assert prompt.inner_text() == "We've 5 minutes left — is there anything we've missed?"
     section.locator(".device .who", has_text="voice 2 talking · the call").wait_for(timeout=10000)
+    # the footer's counts are read at most every 10 s, but the last change is read when that ends:
+    # the events that came in since the page opened show without another push
+    stored = host.stats()["events_stored"]
+    assert stored >= 4
+    page.locator("#stats", has_text="events %d " % stored).wait_for(timeout=15000)
     if SHOOT:
         page.set_viewport_size({"width": 1100, "height": 760})
         page.wait_for_timeout(300)

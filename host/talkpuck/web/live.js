@@ -244,8 +244,14 @@ function tick() {
 setInterval(tick, 250);   // often enough that a second shows when it passes
 
 let lastStats = 0;
+let statsLater = null;
 async function stats() {
-  if (Date.now() - lastStats < STATS_EVERY_MS) return;
+  const wait = STATS_EVERY_MS - (Date.now() - lastStats);
+  if (wait > 0) {
+    // at most one read per interval, but the last change is not left out: read once more when it ends
+    if (!statsLater) statsLater = setTimeout(() => { statsLater = null; stats().catch(() => {}); }, wait);
+    return;
+  }
   lastStats = Date.now();
   const r = await fetch("/api/stats", {cache: "no-store"});
   if (toLogin(r) || !r.ok) return;
