@@ -84,3 +84,48 @@ def test_online_voices_found_and_confirm():
     mid = np.array([0.63, 0, 0.77])  # 0.37 from a: a candidate, confirmed by a second one
     assert cl.assign(a, 100) == 1 and cl.assign(b, 100) == 2
     assert cl.assign(mid, 100) == 1 and cl.assign(mid, 100) == 3
+
+
+def _channel_examples(rng, n_spk=10, frames=200, nb=vv.NB):
+    """Constructed per-frame logs: each speaker a centre, each example of a speaker once in the room and
+    once through a 'loudspeaker' that adds one fixed spectral tilt; returns (d, logs) as collect() gives."""
+    centres = rng.normal(0, 1.0, (n_spk, nb))
+    tilt = np.linspace(-1.5, 1.5, nb)
+    logs, ex, spk, ch, code = [], [], [], [], []
+    e = 0
+    for s in range(n_spk):
+        for remote in (0, 1):
+            logs.append(10 + centres[s] + remote * tilt + rng.normal(0, 0.5, (frames, nb)))
+            ex += [e] * frames
+            spk += ["s%d" % s] * frames
+            ch += [remote] * frames
+            code += [int(rng.normal(2000, 50))] * frames
+            e += 1
+    d = {"ex": np.array(ex), "spk": np.array(spk), "ch": np.array(ch), "code": np.array(code)}
+    return d, np.concatenate(logs)
+
+
+def test_channel_classes_keep_the_loudspeaker_difference_that_speaker_classes_drop():
+    rng = np.random.default_rng(3)
+    d, logs = _channel_examples(rng)
+    X, y, _ = vv.chunk_features(d, logs)
+    Xc, yc, _ = vv.chunk_features(d, logs, channel=True)
+    assert set(y) == {"s%d" % s for s in range(10)}
+    assert "s0|ls" in set(yc) and "s0" in set(yc) and len(set(yc)) == 20
+    gaps = {}
+    for name, labels in (("speaker", y), ("channel", yc)):
+        W, mu = vv.fit_lda(X, labels, 8)
+        Z = vv.project(X, W, mu)
+        room = np.array(["|" not in t for t in yc])
+        spk = np.array([t.split("|")[0] for t in yc])
+        # cosine distance between one speaker's room and loudspeaker chunks, averaged over speakers
+        gaps[name] = float(np.mean([1 - np.mean(Z[room & (spk == s)] @ Z[~room & (spk == s)].T)
+                                    for s in sorted(set(spk))]))
+    assert gaps["speaker"] < 0.05 and gaps["channel"] > 0.2, gaps
+    del d["ch"]
+    try:
+        vv.chunk_features(d, logs, channel=True)
+    except ValueError as e:
+        assert "channel" in str(e)
+    else:
+        raise AssertionError("channel classes without the channel must be refused")

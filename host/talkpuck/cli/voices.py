@@ -27,6 +27,10 @@ def add_parser(subparsers):
     p.add_argument("--vector-speakers", default="all",
                    help="training speakers for the learned voice vector (issue 15): all (default), a number "
                         "(the first N: quick checks), or 0 to leave it")
+    p.add_argument("--channel-classes", action="store_true",
+                   help="the voice vector's classes are (speaker, channel): a speaker through the loudspeaker is "
+                        "another class than the same speaker in the room, so the vector keeps the channel "
+                        "difference (default: classes are speakers, the channel is ignored)")
     p.add_argument("--vector-out", default=voicevec.MODEL_PATH, help="voice vector model to write (default %s)"
                    % voicevec.MODEL_PATH)
     p.set_defaults(func=run)
@@ -72,6 +76,6 @@ def run(args):
                      features=_features(args.features), impure=_share(args.impure))
     print("wrote %s" % args.out)
     if limit is None or limit > 0:
-        voicevec.train_model(index, limit, cache=args.cache, out=args.vector_out)
+        voicevec.train_model(index, limit, cache=args.cache, out=args.vector_out, channel=args.channel_classes)
         print("wrote %s" % args.vector_out)
     return 0

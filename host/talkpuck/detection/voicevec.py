@@ -191,8 +191,8 @@ def write_model(path, model, meta):
     rows = "\n".join("    " + ", ".join("%d" % v for v in w[j:j + nb]) + "," for j in range(0, len(w), nb))
     text = '''"""voicevec_model — the learned voice vector's projection (generated file).
 
-Written by `talkpuck train-voices` (host/talkpuck/detection/voicevec.py): LDA over pooled log bands
-and pitch of %(examples)s examples of %(speakers)s training speakers (speechconv.split_of), folded to
+Written by `talkpuck train-voices` (host/talkpuck/detection/voicevec.py): LDA (classes: %(classes)s) over pooled
+log bands and pitch of %(examples)s examples of %(speakers)s training speakers (speechconv.split_of), folded to
 integers for puckcore/voicevec.py (the clustering thresholds are in detect_params). Do not edit by
 hand. HELD_OUT: equal error rate of %(chunk)s-frame
 chunks of the validation speakers (cosine of the vectors, and mean pitch alone for comparison).
@@ -208,7 +208,7 @@ OFF = %(OFF)r
 SHIFT = %(SHIFT)d
 HELD_OUT = %(HELD_OUT)r
 ''' % dict(model, nb=nb, Wrows=rows, dim=len(model["WP"]), examples=meta["examples"], speakers=meta["speakers"],
-           chunk=meta["chunk"], HELD_OUT=meta["held_out"])
+           chunk=meta["chunk"], HELD_OUT=meta["held_out"], classes=meta.get("classes", "speaker"))
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -243,16 +243,18 @@ def voiced_frames(x):
 
 def collect(index, split, per_speaker, seed, log=None, speakers=None):
     """Examples of every speaker of `split` (voicetrain.example_samples: a room, a distance, noise,
-    a quarter through the `laptop` loudspeaker): dict(pw, code, spk, ex) over voiced frames."""
+    a quarter through the `laptop` loudspeaker): dict(pw, code, spk, ex, ch) over voiced frames; ch is 1 on
+    frames of an example through the loudspeaker."""
     from talkpuck.detection import speechconv as sc
     from talkpuck.detection.voicetrain import example_samples
 
     rng = np.random.default_rng([int(seed), 99])
-    P, C, S, E = [], [], [], []
+    P, C, S, E, H = [], [], [], [], []
     ex = 0
     for s in (speakers if speakers is not None else sc.speakers_of(index, split)):
         for _ in range(per_speaker):
-            x = example_samples(index, str(s), rng, rng.random() < 0.25, "laptop")
+            remote = bool(rng.random() < 0.25)
+            x = example_samples(index, str(s), rng, remote, "laptop")
             vf, codes = voiced_frames(x)
             if not len(vf):
                 continue
@@ -260,20 +262,26 @@ def collect(index, split, per_speaker, seed, log=None, speakers=None):
             C.append(codes)
             S += [str(s)] * len(vf)
             E += [ex] * len(vf)
+            H += [int(remote)] * len(vf)
             ex += 1
         if log:
             log("  %s: %s (%d examples)" % (split, s, ex))
-    return {"pw": np.concatenate(P), "code": np.concatenate(C), "spk": np.array(S), "ex": np.array(E)}
+    return {"pw": np.concatenate(P), "code": np.concatenate(C), "spk": np.array(S), "ex": np.array(E),
+            "ch": np.array(H, int)}
 
 
-def chunk_features(d, logs, L=CHUNK, step=STEP):
+def chunk_features(d, logs, L=CHUNK, step=STEP, channel=False):
+    """Pooled features of L-frame chunks of every example, their classes (the speaker, or with `channel`
+    the speaker and '|ls' when the example came through the loudspeaker) and mean pitch codes."""
+    if channel and "ch" not in d:
+        raise ValueError("channel classes need examples with their channel (collect()'s 'ch')")
     X, y, pc = [], [], []
     for e in np.unique(d["ex"]):
         idx = np.where(d["ex"] == e)[0]
         for a in range(0, len(idx) - L + 1, L):
             f = idx[a:a + L]
             X.append(fw_pool(logs[f], d["code"][f], step))
-            y.append(str(d["spk"][f[0]]))
+            y.append(str(d["spk"][f[0]]) + ("|ls" if channel and d["ch"][f[0]] else ""))
             pc.append(float(d["code"][f].mean()))
     return np.array(X), np.array(y), np.array(pc)
 
@@ -293,12 +301,15 @@ def pair_eer(Z, y, cosine=True):
     return eer(S[iu], (y[:, None] == y[None, :])[iu])
 
 
-def fit(train, val=None, dim=DIM, exclude=()):
-    """The integer model from training examples (collect()), scored on validation examples."""
+def fit(train, val=None, dim=DIM, exclude=(), channel=False):
+    """The integer model from training examples (collect()), scored on validation examples. With
+    `channel` the LDA's classes are (speaker, channel): a speaker through the loudspeaker is another
+    class than the same speaker in the room, so the vector keeps the channel difference (the held-out
+    EER is still by speaker)."""
     edges = fw_edges()
     lt = fw_bands(train["pw"], edges)
-    X, y, _ = chunk_features(train, lt)
-    keep = np.array([s not in exclude for s in y])
+    X, y, _ = chunk_features(train, lt, channel=channel)
+    keep = np.array([s.split("|")[0] not in exclude for s in y])
     W, mu = fit_lda(X[keep], y[keep], dim)
     model = to_integer(W, mu, lt)
     model.update({"EDGES": edges})
@@ -308,8 +319,8 @@ def fit(train, val=None, dim=DIM, exclude=()):
         if len(set(yv)) > 1:
             held = {"vector_eer": round(pair_eer(project(Xv, W, mu), yv), 3),
                     "pitch_eer": round(pair_eer(pv, yv, False), 3)}
-    meta = {"examples": int(len(np.unique(train["ex"]))), "speakers": int(len(set(y[keep]))), "chunk": CHUNK,
-            "held_out": held}
+    meta = {"examples": int(len(np.unique(train["ex"]))), "speakers": int(len({s.split("|")[0] for s in y[keep]})),
+            "chunk": CHUNK, "held_out": held, "classes": "speaker and channel" if channel else "speaker"}
     return model, meta, (W, mu)
 
 
@@ -326,7 +337,7 @@ def cached_collect(index, split, per_speaker, seed, limit=None, cache=None, log=
         spk = spk[:int(limit)]
     path = None
     if cache:
-        key = hashlib.sha1(json.dumps(["vec", 1, split, per_speaker, seed, spk]).encode()).hexdigest()[:12]
+        key = hashlib.sha1(json.dumps(["vec", 2, split, per_speaker, seed, spk]).encode()).hexdigest()[:12]
         path = "%s.vec-%s.%s.npz" % (cache, split, key)
         if os.path.exists(path):
             return dict(np.load(path))
@@ -337,9 +348,10 @@ def cached_collect(index, split, per_speaker, seed, limit=None, cache=None, log=
     return d
 
 
-def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print):
+def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print, channel=False):
     """`talkpuck train-voices`: the voice vector's projection from the training speakers (two examples
-    each), its held-out EER on the validation speakers; writes the firmware's voicevec_model.py."""
+    each), its held-out EER on the validation speakers; writes the firmware's voicevec_model.py.
+    `channel`: the LDA's classes are (speaker, channel) (fit())."""
     from talkpuck.errors import TalkpuckError
 
     tr = cached_collect(index, "train", per_speaker, seed, limit, cache, log)
@@ -347,7 +359,7 @@ def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_
         raise TalkpuckError("train-voices: the voice vector needs at least 3 training speakers")
     vlimit = None if limit is None else max(2, int(limit) // 4)
     va = cached_collect(index, "val", per_speaker, seed - 1, vlimit, cache, log)
-    model, meta, _ = fit(tr, va, dim=min(DIM, len(set(tr["spk"].tolist())) - 1))
+    model, meta, _ = fit(tr, va, dim=min(DIM, len(set(tr["spk"].tolist())) - 1), channel=channel)
     if out:
         write_model(out, model, meta)
     if log:
