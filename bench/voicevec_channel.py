@@ -1,7 +1,8 @@
 """voicevec_channel — does a voice vector trained with (speaker, channel) classes keep loudspeaker voices
 apart from room voices? (issue 15)
 
-    .venv/bin/python bench/voicevec_channel.py DIR [DIR ...] [--model FILE] [--cache PKL] [--append]
+    .venv/bin/python bench/voicevec_channel.py DIR [DIR ...] [--model FILE] [--cache PKL]
+        [--ami-folds FILE --ami-cache PKL] [--append]
 
 Each conversation (training-speaker conversations, `talkpuck make-conversations --speech --split train`;
 never the frozen set) is detected once with the voice vector model FILE (a voicevec_model.py; default
@@ -11,6 +12,10 @@ clustering (VectorVoices) is then replayed over a grid of new-voice distances (c
 the best any per-voice remote flag could do (each voice flagged as the majority of its single-voice
 reference time; a voice that merges a loudspeaker person with a room person stays partly wrong).
 Use it to pick the thresholds; the frozen set only to report (bench/voice_val.py).
+
+With `--ami-folds FILE` (bench/voice_bench.py --folds) it also detects the AMI clips with their fold
+VAD and the same model, and replays the clustering as bench/voicevec_ami.py does: the figure at the
+shipped thresholds and the nested leave-one-clip-out figure over voice_bench's VECTOR_GRID.
 """
 import argparse
 import importlib.util
@@ -92,12 +97,49 @@ def figures(data, new_q10):
     return p["der"], p["talk_share_error"], p["remote_accuracy"]
 
 
+def ami_figures(folds_path, cache, label):
+    from voicevec_ami import Firmware, capture, family
+
+    from talkpuck.detection import train
+    from talkpuck.detection.evaluate import pool
+    from talkpuck.detection.lofo import fold_params
+
+    if cache and os.path.exists(cache):
+        with open(cache, "rb") as f:
+            ami = pickle.load(f)
+    else:
+        with open(folds_path) as f:
+            folds = json.load(f)
+        clips = train.load_material(os.path.join(HERE, "..", "data", "speech", "ami"), False)
+        ami = {}
+        for n in sorted(clips):
+            d = folds[n]
+            ami[n] = capture(clips[n][0][4], fold_params(d["W"], d["B"], d))
+            ami[n]["ref"] = clips[n][0][5]
+            print("captured", n, flush=True)
+        if cache:
+            with open(cache, "wb") as f:
+                pickle.dump(ami, f)
+    from voicevec_ami import rows_of
+    from puckcore.detect_params import DetectParams as P
+
+    shipped = pool(rows_of(ami, lambda: Firmware(P.voice_vec_new_q10, P.voice_vec_sure_q10, P.voice_vec_min_new)))
+    pts = [dict(new_q10=n, sure_pct=150, min_new=m) for m in (30, 60) for n in (154, 205, 256, 307, 410)]
+    nested = family(ami, {}, pts, lambda pt: Firmware(pt["new_q10"], pt["new_q10"] * pt["sure_pct"] // 100,
+                                                       pt["min_new"]), label, [])
+    return ["| AMI clips, fold VAD | DER c0.25 | talk-share err |", "|---|---|---|",
+            "| %s, shipped thresholds | %.3f | %.1f |" % (label, shipped["der"], shipped["talk_share_error"]),
+            "| %s, nested over VECTOR_GRID (10 points) | %s |" % (label, " | ".join(c.strip(" *|") for c in nested.split(" | ")[2:4]))]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("folders", nargs="+")
     ap.add_argument("--model", help="a voicevec_model.py to use (default the shipped one)")
     ap.add_argument("--label", default="", help="the model's name in the table")
     ap.add_argument("--cache", help="keep the captured pieces here (read if present)")
+    ap.add_argument("--ami-folds", help="fold VAD models (bench/voice_bench.py --folds): also score AMI")
+    ap.add_argument("--ami-cache", help="keep the AMI pieces here (read if present)")
     ap.add_argument("--append", action="store_true")
     args = ap.parse_args(argv)
     if args.model:
@@ -110,6 +152,9 @@ def main(argv=None):
         d, s, r = figures(data, q)
         out.append("| %s | %.2f | %.3f | %.1f | %.3f |" % (label, q / 1024.0, d, s, r))
         print(out[-1], flush=True)
+    if args.ami_folds or args.ami_cache:
+        out += [""] + ami_figures(args.ami_folds, args.ami_cache, label)
+        print("\n".join(out[-4:]), flush=True)
     if args.append:
         from results import append
 
