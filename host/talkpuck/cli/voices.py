@@ -1,4 +1,6 @@
 """voices — `talkpuck train-voices`: learn the remote-voice decision and write voice_model.py."""
+import argparse
+
 from talkpuck.detection import speechconv, voicetrain, voicevec
 from talkpuck.errors import TalkpuckError
 
@@ -27,10 +29,11 @@ def add_parser(subparsers):
     p.add_argument("--vector-speakers", default="all",
                    help="training speakers for the learned voice vector (issue 15): all (default), a number "
                         "(the first N: quick checks), or 0 to leave it")
-    p.add_argument("--channel-classes", action="store_true",
+    p.add_argument("--channel-classes", action=argparse.BooleanOptionalAction, default=True,
                    help="the voice vector's classes are (speaker, channel): a speaker through the loudspeaker is "
                         "another class than the same speaker in the room, so the vector keeps the channel "
-                        "difference (default: classes are speakers, the channel is ignored)")
+                        "difference (default, shipped); --no-channel-classes: classes are speakers, the channel "
+                        "is ignored (the session-7 recipe)")
     p.add_argument("--vector-out", default=voicevec.MODEL_PATH, help="voice vector model to write (default %s)"
                    % voicevec.MODEL_PATH)
     p.set_defaults(func=run)

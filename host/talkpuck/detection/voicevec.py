@@ -348,10 +348,10 @@ def cached_collect(index, split, per_speaker, seed, limit=None, cache=None, log=
     return d
 
 
-def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print, channel=False):
+def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print, channel=True):
     """`talkpuck train-voices`: the voice vector's projection from the training speakers (two examples
     each), its held-out EER on the validation speakers; writes the firmware's voicevec_model.py.
-    `channel`: the LDA's classes are (speaker, channel) (fit())."""
+    `channel` (default, shipped): the LDA's classes are (speaker, channel) (fit()); False: speakers."""
     from talkpuck.errors import TalkpuckError
 
     tr = cached_collect(index, "train", per_speaker, seed, limit, cache, log)
