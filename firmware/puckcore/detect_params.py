@@ -51,12 +51,11 @@ class DetectParams:
     max_voices = 6  # voices per session (the vector clustering decides how many, issue 15)
     voice_vector = True  # voices by the learned spectral vector (voicevec), not by mean pitch alone
     # ... clustered by cosine distance (Q10): a piece of at least voice_vec_min_new voiced frames
-    # farther than voice_vec_new_q10 (0.25) from every voice is a candidate, confirmed by a second
-    # one or at once beyond voice_vec_sure_q10 (0.375); picked on training-speaker conversations
-    # (docs/detection.md 8.7, bench/voicevec_channel.py; 0.30 / 0.45 with the speaker-class vector),
-    # never on the frozen validation set
-    voice_vec_new_q10 = 256
-    voice_vec_sure_q10 = 384
+    # farther than voice_vec_new_q10 (0.30) from every voice is a candidate, confirmed by a second
+    # one or at once beyond voice_vec_sure_q10 (0.45); picked on training-speaker conversations
+    # (docs/detection.md 8.7, bench/voicevec_proto.py), never on the frozen validation set
+    voice_vec_new_q10 = 307
+    voice_vec_sure_q10 = 461
     voice_vec_min_new = 60
     # ... and (session 8, off) the piece's low band minus level as a clustering cue: the distance gains
     # voice_vec_low_w_q10 / 1024 per dB of low band difference. 102 (0.1 per dB, picked on

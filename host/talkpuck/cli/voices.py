@@ -29,11 +29,11 @@ def add_parser(subparsers):
     p.add_argument("--vector-speakers", default="all",
                    help="training speakers for the learned voice vector (issue 15): all (default), a number "
                         "(the first N: quick checks), or 0 to leave it")
-    p.add_argument("--channel-classes", action=argparse.BooleanOptionalAction, default=True,
+    p.add_argument("--channel-classes", action=argparse.BooleanOptionalAction, default=False,
                    help="the voice vector's classes are (speaker, channel): a speaker through the loudspeaker is "
                         "another class than the same speaker in the room, so the vector keeps the channel "
-                        "difference (default, shipped); --no-channel-classes: classes are speakers, the channel "
-                        "is ignored (the session-7 recipe)")
+                        "difference (measured, not shipped: docs/detection.md 8.7); default: classes are "
+                        "speakers, the channel is ignored (the shipped model)")
     p.add_argument("--vector-out", default=voicevec.MODEL_PATH, help="voice vector model to write (default %s)"
                    % voicevec.MODEL_PATH)
     p.set_defaults(func=run)

@@ -348,10 +348,11 @@ def cached_collect(index, split, per_speaker, seed, limit=None, cache=None, log=
     return d
 
 
-def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print, channel=True):
+def train_model(index, limit=None, per_speaker=2, seed=6, cache=None, out=MODEL_PATH, log=print, channel=False):
     """`talkpuck train-voices`: the voice vector's projection from the training speakers (two examples
     each), its held-out EER on the validation speakers; writes the firmware's voicevec_model.py.
-    `channel` (default, shipped): the LDA's classes are (speaker, channel) (fit()); False: speakers."""
+    `channel`: the LDA's classes are (speaker, channel) (fit(); measured, not shipped: docs/detection.md
+    8.7); False (default, shipped): speakers."""
     from talkpuck.errors import TalkpuckError
 
     tr = cached_collect(index, "train", per_speaker, seed, limit, cache, log)
