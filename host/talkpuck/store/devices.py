@@ -17,29 +17,67 @@ class DevicesMixin:
         else:
             c.execute(update(t.devices).where(t.devices.c.id == device).values(last_seen_ms=now))
 
+    def _touch(self, c, device, now, known, **values):
+        """_ensure_device, then `values` on the device's row; a device in `known` (ensured earlier in this
+        transaction) takes one UPDATE for both. The row ends the same either way."""
+        if known is not None and device in known:
+            c.execute(update(t.devices).where(t.devices.c.id == device).values(last_seen_ms=now, **values))
+            return
+        self._ensure_device(c, device, now)
+        c.execute(update(t.devices).where(t.devices.c.id == device).values(**values))
+        if known is not None:
+            known.add(device)
+
     def record_status(self, device, online, now):
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(online=bool(online)))
+            self._status(c, device, online, now)
+
+    def _status(self, c, device, online, now, known=None):
+        self._touch(c, device, now, known, online=bool(online))
 
     def record_info(self, device, info, now, anchor=None):
         """Store a puck's info; `anchor` (wall_ms, dev_ms) refreshes this boot's clock anchor."""
-        boot = info["boot"]
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(
-                room_reported=info.get("room"), fw=info.get("fw"), board=info.get("board"),
-                leds=info.get("leds"), caps=json.dumps(info.get("caps", [])), boot=boot))
-            self._ensure_boot(c, device, boot, now)
-            vals = {"prev_boot": info.get("prev_boot"), "prev_seq": info.get("prev_seq")}
-            if anchor is not None:
-                vals.update(anchor_wall_ms=anchor[0], anchor_dev_ms=anchor[1])
-            c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == boot).values(**vals))
-            prev, prev_seq = info.get("prev_boot"), info.get("prev_seq") or 0
-            if prev and prev_seq:
-                # only for a boot this host has seen: an unknown earlier boot is not "lost" here
-                c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == prev)
-                          .values(last_seq_reported=prev_seq))
+            self._info(c, device, info, now, anchor)
+
+    def _info(self, c, device, info, now, anchor=None, known=None):
+        boot = info["boot"]
+        self._touch(c, device, now, known,
+                    room_reported=info.get("room"), fw=info.get("fw"), board=info.get("board"),
+                    leds=info.get("leds"), caps=json.dumps(info.get("caps", [])), boot=boot)
+        self._ensure_boot(c, device, boot, now)
+        vals = {"prev_boot": info.get("prev_boot"), "prev_seq": info.get("prev_seq")}
+        if anchor is not None:
+            vals.update(anchor_wall_ms=anchor[0], anchor_dev_ms=anchor[1])
+        c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == boot).values(**vals))
+        prev, prev_seq = info.get("prev_boot"), info.get("prev_seq") or 0
+        if prev and prev_seq:
+            # only for a boot this host has seen: an unknown earlier boot is not "lost" here
+            c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == prev)
+                      .values(last_seq_reported=prev_seq))
+
+    def record_many(self, items):
+        """Store several status/info/state/tele messages, in order, in ONE transaction (ingest's burst of
+        non-event messages: every puck's status, info, state and tele when a thousand connect at once).
+        Each item is (kind, device, value, now[, anchor]) with kind "status" (value: online), "info"
+        (value: the info, anchor as record_info's), "state" or "tele" (value: the payload): the rows end
+        as the record_* calls one by one leave them. Nothing is written if the transaction fails."""
+        if not items:
+            return
+        known = set()
+        with self.lock, self.engine.begin() as c:
+            for it in items:
+                kind, device, value, now = it[0], it[1], it[2], it[3]
+                if kind == "status":
+                    self._status(c, device, value, now, known)
+                elif kind == "info":
+                    self._info(c, device, value, now, it[4] if len(it) > 4 else None, known)
+                elif kind == "state":
+                    self._state(c, device, value, now, known)
+                elif kind == "tele":
+                    self._tele(c, device, value, now, known)
+                else:
+                    raise ValueError("record_many: unknown kind %r" % (kind,))
 
     def _ensure_boot(self, c, device, boot, now):
         row = c.execute(select(t.boots.c.boot).where(t.boots.c.device == device, t.boots.c.boot == boot)).first()
@@ -57,14 +95,17 @@ class DevicesMixin:
 
     def record_state(self, device, state, now):
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(
-                state=json.dumps(state), state_ms=now))
+            self._state(c, device, state, now)
+
+    def _state(self, c, device, state, now, known=None):
+        self._touch(c, device, now, known, state=json.dumps(state), state_ms=now)
 
     def record_tele(self, device, tele, now):
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(tele=json.dumps(tele), tele_ms=now))
+            self._tele(c, device, tele, now)
+
+    def _tele(self, c, device, tele, now, known=None):
+        self._touch(c, device, now, known, tele=json.dumps(tele), tele_ms=now)
 
     # -- rooms ------------------------------------------------------------------------------------
     def set_room(self, device, room, now):
