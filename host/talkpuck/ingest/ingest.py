@@ -128,9 +128,15 @@ class Ingest:
                 done = self._store_run(run, done)
                 run = []
                 msg = self._groupable(topic, raw, retained)
+                item = None
                 if msg is not None:
+                    try:
+                        item = self._group_item(msg, group)
+                    except Exception:      # the store's anchor read failed: as one by one does, below
+                        item = None
+                if item is not None:
                     self.received += 1
-                    group.append((i, msg, self._group_item(msg, group), (topic, raw, retained)))
+                    group.append((i, msg, item, (topic, raw, retained)))
                     if msg.kind == "status" and msg.payload == "online" and self.on_online:
                         done = self._store_group(group, done)
                         group = []
@@ -189,7 +195,7 @@ class Ingest:
             self.store.record_many([g[2] for g in group])
         except Exception as e:
             if _is_outage(e):
-                raise self._outage(e, done)
+                raise self._outage(e, group[0][0])   # what precedes the group was stored or rejected
             log.warning("ingest: a group of %d status/info/state/tele failed (%s: %s); storing them one by one",
                         len(group), type(e).__name__, e)
             self.received -= len(group)        # counted again by _handle_locked
@@ -204,19 +210,21 @@ class Ingest:
             if item[0] == "info" and item[4] is not None:
                 self._anchors[(msg.device, item[2]["boot"])] = item[4]
         for i, msg, item, _original in group:
-            if item[0] == "status" and item[2] and self.on_online:
-                try:
+            topic = str(msg.topic)
+            try:                               # as _handle_locked after its store call
+                if item[0] == "status" and item[2] and self.on_online:
                     self.on_online(msg.device)
-                except Exception as e:
-                    if _is_outage(e):
-                        err = self._outage(e, 0)
-                        err.done = i
-                        raise err from e
-                    if self._first("internal", str(msg.topic)):
-                        log.exception("ingest: failed on %s", _cut(msg.topic))
-                    self._reject("internal", str(msg.topic), "%s: %s" % (type(e).__name__, e))
-                    continue               # as _handle_locked: no on_stored after a failed on_online
-            self._stored(msg.device)
+                self._stored(msg.device)
+            except MessageRejected as e:
+                self._reject(e.reason, topic, str(e))
+            except Exception as e:
+                if _is_outage(e):
+                    err = self._outage(e, 0)
+                    err.done = i
+                    raise err from e
+                if self._first("internal", topic):
+                    log.exception("ingest: failed on %s", _cut(topic))
+                self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
         return group[-1][0] + 1
 
     def _store_run(self, run, done):

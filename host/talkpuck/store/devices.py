@@ -1,30 +1,57 @@
 """devices — devices, boots (clock anchors, previous boot's last seq) and rooms in the store."""
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.live import ids_param, stmt
 
 NO_ROOM = "unassigned"
 
+# the statements of status/info/state/tele, built once (live.stmt): building and keying a statement per
+# call cost more than running it (a thousand pucks' connection burst: bench/burst_ingest.py)
+_D, _B = t.devices.c, t.boots.c
+
+
+def _set_device(names):
+    """UPDATE devices SET <names> WHERE id = :d_id (parameters d_id, v_<name>)."""
+    return stmt(("set_device",) + tuple(names), lambda: update(t.devices).where(_D.id == bindparam("d_id"))
+                .values({n: bindparam("v_" + n) for n in names}))
+
+
+def _set_boot(names):
+    """UPDATE boots SET <names> WHERE device = :d_id AND boot = :b_id (parameters d_id, b_id, v_<name>)."""
+    return stmt(("set_boot",) + tuple(names), lambda: update(t.boots).where(
+        _B.device == bindparam("d_id"), _B.boot == bindparam("b_id")).values({n: bindparam("v_" + n) for n in names}))
+
+
+def _params(device, values, boot=None):
+    out = {"v_" + k: v for k, v in values.items()}
+    out["d_id"] = device
+    if boot is not None:
+        out["b_id"] = boot
+    return out
+
 
 class DevicesMixin:
     def _ensure_device(self, c, device, now):
-        row = c.execute(select(t.devices.c.id).where(t.devices.c.id == device)).first()
+        row = c.execute(stmt("device_exists", lambda: select(_D.id).where(_D.id == bindparam("d_id"))),
+                        {"d_id": device}).first()
         if row is None:
-            c.execute(t.devices.insert().values(id=device, online=False, first_seen_ms=now, last_seen_ms=now))
+            c.execute(stmt("device_insert", lambda: t.devices.insert()),
+                      dict(id=device, online=False, first_seen_ms=now, last_seen_ms=now))
         else:
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(last_seen_ms=now))
+            c.execute(_set_device(("last_seen_ms",)), {"d_id": device, "v_last_seen_ms": now})
 
     def _touch(self, c, device, now, known, **values):
         """_ensure_device, then `values` on the device's row; a device in `known` (ensured earlier in this
         transaction) takes one UPDATE for both. The row ends the same either way."""
         if known is not None and device in known:
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(last_seen_ms=now, **values))
+            values = dict(values, last_seen_ms=now)
+            c.execute(_set_device(tuple(values)), _params(device, values))
             return
         self._ensure_device(c, device, now)
-        c.execute(update(t.devices).where(t.devices.c.id == device).values(**values))
+        c.execute(_set_device(tuple(values)), _params(device, values))
         if known is not None:
             known.add(device)
 
@@ -49,12 +76,11 @@ class DevicesMixin:
         vals = {"prev_boot": info.get("prev_boot"), "prev_seq": info.get("prev_seq")}
         if anchor is not None:
             vals.update(anchor_wall_ms=anchor[0], anchor_dev_ms=anchor[1])
-        c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == boot).values(**vals))
+        c.execute(_set_boot(tuple(vals)), _params(device, vals, boot))
         prev, prev_seq = info.get("prev_boot"), info.get("prev_seq") or 0
         if prev and prev_seq:
             # only for a boot this host has seen: an unknown earlier boot is not "lost" here
-            c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == prev)
-                      .values(last_seq_reported=prev_seq))
+            c.execute(_set_boot(("last_seq_reported",)), _params(device, {"last_seq_reported": prev_seq}, prev))
 
     def record_many(self, items):
         """Store several status/info/state/tele messages, in order, in ONE transaction (ingest's burst of
@@ -80,9 +106,11 @@ class DevicesMixin:
                     raise ValueError("record_many: unknown kind %r" % (kind,))
 
     def _ensure_boot(self, c, device, boot, now):
-        row = c.execute(select(t.boots.c.boot).where(t.boots.c.device == device, t.boots.c.boot == boot)).first()
+        row = c.execute(stmt("boot_exists", lambda: select(_B.boot).where(_B.device == bindparam("d_id"),
+                                                                         _B.boot == bindparam("b_id"))),
+                        {"d_id": device, "b_id": boot}).first()
         if row is None:
-            c.execute(t.boots.insert().values(device=device, boot=boot, first_seen_ms=now))
+            c.execute(stmt("boot_insert", lambda: t.boots.insert()), dict(device=device, boot=boot, first_seen_ms=now))
 
     def anchor(self, device, boot):
         """(wall_ms, dev_ms) of this boot's clock anchor, or None."""
