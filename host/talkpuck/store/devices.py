@@ -144,8 +144,8 @@ class DevicesMixin:
 
     def room_of(self, device, conn=None):
         def q(c):
-            row = c.execute(select(t.devices.c.room_override, t.devices.c.room_reported)
-                            .where(t.devices.c.id == device)).first()
+            row = c.execute(stmt("room_of", lambda: select(_D.room_override, _D.room_reported)
+                                 .where(_D.id == bindparam("d_id"))), {"d_id": device}).first()
             return (row and (row[0] or row[1])) or NO_ROOM
         if conn is not None:
             return q(conn)
@@ -160,7 +160,8 @@ class DevicesMixin:
                 c.execute(update(t.rooms).where(t.rooms.c.name == room).values(min_break_s=min_break_s))
 
     def min_break_s(self, room, conn):
-        v = conn.execute(select(t.rooms.c.min_break_s).where(t.rooms.c.name == room)).scalar()
+        v = conn.execute(stmt("room_min_break", lambda: select(t.rooms.c.min_break_s)
+                              .where(t.rooms.c.name == bindparam("r_name"))), {"r_name": room}).scalar()
         return self.default_min_break_s if v is None else int(v)
 
     def devices(self, ids=None):
