@@ -98,14 +98,21 @@ class Ingest:
 
     def handle_batch(self, items):
         """Handle [(topic, payload, retained), ...] in order; events go to the store in one transaction
-        per run of consecutive events. Raises StoreUnavailable (with `.done`: how many leading items
-        were stored) when the store cannot write: the link acks those and hands the rest again."""
+        per run of consecutive events, and so do status, info, state and tele: one transaction per run
+        of them (Store.record_many), closed after a puck's `online` (on_online then sees the store as
+        one by one handling leaves it) and before any other message (resp, a rejected one, an info
+        naming a previous boot's last seq), which is handled on its own as before. Raises
+        StoreUnavailable (with `.done`: how many leading items were stored) when the store cannot
+        write: the link acks those and hands the rest again."""
         done = 0
         run = []                       # (index, parsed message) of consecutive events
+        group = []                     # (index, parsed message, store item, item) of consecutive status/info/state/tele
         with self._lock:
             self.last_message = time.monotonic()
             for i, (topic, raw, retained) in enumerate(items):
                 if _is_event_topic(topic):
+                    done = self._store_group(group, done)
+                    group = []
                     self.received += 1
                     try:
                         run.append((i, parse_message(topic, raw, retained)))
@@ -120,14 +127,105 @@ class Ingest:
                         continue
                 done = self._store_run(run, done)
                 run = []
+                msg = self._groupable(topic, raw, retained)
+                item = None
+                if msg is not None:
+                    try:
+                        item = self._group_item(msg, group)
+                    except Exception:      # the store's anchor read failed: as one by one does, below
+                        item = None
+                if item is not None:
+                    self.received += 1
+                    group.append((i, msg, item, (topic, raw, retained)))
+                    if msg.kind == "status" and msg.payload == "online" and self.on_online:
+                        done = self._store_group(group, done)
+                        group = []
+                    continue
+                done = self._store_group(group, done)
+                group = []
                 try:
                     self._handle_locked(topic, raw, retained)
                 except StoreUnavailable as e:
                     e.done = i
                     raise
                 done = i + 1
+            done = self._store_group(group, done)
             self._store_run(run, done)
             self.last_message = time.monotonic()   # quiet is counted from the end of the last batch
+
+    def _groupable(self, topic, raw, retained):
+        """The parsed message if it may join a group (status, info without a previous boot's last seq,
+        state, tele), else None: handled on its own (_handle_locked), rejections included."""
+        parts = topic.split("/", 4) if isinstance(topic, str) else ()
+        if len(parts) != 4 or parts[3] not in ("status", "info", "state", "tele") or (parts[2], parts[3]) in RESERVED_USES:
+            return None
+        try:
+            msg = parse_message(topic, raw, retained)
+        except Exception:
+            return None                # rejected (or an outage) as one by one handling does it
+        if msg.kind not in ("status", "info", "state", "tele"):
+            return None
+        if msg.kind == "info" and msg.payload.get("prev_boot") and msg.payload.get("prev_seq"):
+            return None                # checked against the stored events, maybe rejected: on its own
+        return msg
+
+    def _group_item(self, msg, group):
+        """The Store.record_many item of a groupable message, as _on_<kind> would store it now."""
+        now = self.clock()
+        if msg.kind == "status":
+            return ("status", msg.device, msg.payload == "online", now)
+        if msg.kind != "info":
+            return (msg.kind, msg.device, msg.payload, now)
+        p = msg.payload
+        key = (msg.device, p["boot"])
+        anchor = (now, p["ms"])
+        if msg.retained:
+            pending = any(g[2][0] == "info" and g[2][4] is not None and (g[2][1], g[2][2]["boot"]) == key
+                          for g in group)
+            if pending or self.anchor(*key) is not None:
+                anchor = None                  # an old snapshot: its receipt time says nothing
+        return ("info", msg.device, p, now, anchor)
+
+    def _store_group(self, group, done):
+        """Store a group of status/info/state/tele in one transaction, then what one by one handling does
+        after each (anchors kept, on_online, on_stored). On a bug in it, one by one (each counted)."""
+        if not group:
+            return done
+        try:
+            self.store.record_many([g[2] for g in group])
+        except Exception as e:
+            if _is_outage(e):
+                raise self._outage(e, group[0][0])   # what precedes the group was stored or rejected
+            log.warning("ingest: a group of %d status/info/state/tele failed (%s: %s); storing them one by one",
+                        len(group), type(e).__name__, e)
+            self.received -= len(group)        # counted again by _handle_locked
+            for i, _msg, _item, original in group:
+                try:
+                    self._handle_locked(*original)
+                except StoreUnavailable as e1:
+                    e1.done = i
+                    raise
+            return group[-1][0] + 1
+        for _i, msg, item, _original in group:
+            if item[0] == "info" and item[4] is not None:
+                self._anchors[(msg.device, item[2]["boot"])] = item[4]
+        for i, msg, item, _original in group:
+            topic = str(msg.topic)
+            try:                               # as _handle_locked after its store call
+                if item[0] == "status" and item[2] and self.on_online:
+                    self.on_online(msg.device)
+                self._stored(msg.device)
+            except MessageRejected as e:
+                self._reject(e.reason, topic, str(e))
+            except Exception as e:
+                if _is_outage(e):
+                    err = self._outage(e, 0)
+                    err.done = i
+                    raise err from e
+                if self._first("internal", topic):
+                    log.exception("ingest: failed on %s", _cut(topic))
+                self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
+        return group[-1][0] + 1
 
     def _store_run(self, run, done):
         """Store a run of parsed events in one transaction; on a bug in it, one by one (each counted)."""

@@ -5,6 +5,7 @@ import time
 from sqlalchemy import select, update
 
 from talkpuck.store import tables as t
+from talkpuck.store.live import stmt
 
 
 class CommandsMixin:
@@ -13,8 +14,9 @@ class CommandsMixin:
         session (and is deleted with it, store.retention)."""
         with self.lock, self.engine.begin() as c:
             sid = args.get("session") if verb == "session_start" else self._current_session(c, device)
-            c.execute(t.commands.insert().values(id=cmd_id, device=device, verb=verb, args=json.dumps(args),
-                                                 ts_ms=ts_ms, ttl_s=ttl_s, state="sent", session_id=sid))
+            c.execute(stmt("command_insert", lambda: t.commands.insert()),   # built once
+                      dict(id=cmd_id, device=device, verb=verb, args=json.dumps(args), ts_ms=ts_ms, ttl_s=ttl_s,
+                           state="sent", session_id=sid))
 
     def record_response(self, cmd_id, ok, error, now):
         """Match a `resp` to its command; returns False for an id this host never sent."""

@@ -1,50 +1,116 @@
 """devices — devices, boots (clock anchors, previous boot's last seq) and rooms in the store."""
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.live import ids_param, stmt
 
 NO_ROOM = "unassigned"
 
+# the statements of status/info/state/tele, built once (live.stmt): building and keying a statement per
+# call cost more than running it (a thousand pucks' connection burst: bench/burst_ingest.py)
+_D, _B = t.devices.c, t.boots.c
+
+
+def _set_device(names):
+    """UPDATE devices SET <names> WHERE id = :d_id (parameters d_id, v_<name>)."""
+    return stmt(("set_device",) + tuple(names), lambda: update(t.devices).where(_D.id == bindparam("d_id"))
+                .values({n: bindparam("v_" + n) for n in names}))
+
+
+def _set_boot(names):
+    """UPDATE boots SET <names> WHERE device = :d_id AND boot = :b_id (parameters d_id, b_id, v_<name>)."""
+    return stmt(("set_boot",) + tuple(names), lambda: update(t.boots).where(
+        _B.device == bindparam("d_id"), _B.boot == bindparam("b_id")).values({n: bindparam("v_" + n) for n in names}))
+
+
+def _params(device, values, boot=None):
+    out = {"v_" + k: v for k, v in values.items()}
+    out["d_id"] = device
+    if boot is not None:
+        out["b_id"] = boot
+    return out
+
 
 class DevicesMixin:
     def _ensure_device(self, c, device, now):
-        row = c.execute(select(t.devices.c.id).where(t.devices.c.id == device)).first()
+        row = c.execute(stmt("device_exists", lambda: select(_D.id).where(_D.id == bindparam("d_id"))),
+                        {"d_id": device}).first()
         if row is None:
-            c.execute(t.devices.insert().values(id=device, online=False, first_seen_ms=now, last_seen_ms=now))
+            c.execute(stmt("device_insert", lambda: t.devices.insert()),
+                      dict(id=device, online=False, first_seen_ms=now, last_seen_ms=now))
         else:
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(last_seen_ms=now))
+            c.execute(_set_device(("last_seen_ms",)), {"d_id": device, "v_last_seen_ms": now})
+
+    def _touch(self, c, device, now, known, **values):
+        """_ensure_device, then `values` on the device's row; a device in `known` (ensured earlier in this
+        transaction) takes one UPDATE for both. The row ends the same either way."""
+        if known is not None and device in known:
+            values = dict(values, last_seen_ms=now)
+            c.execute(_set_device(tuple(values)), _params(device, values))
+            return
+        self._ensure_device(c, device, now)
+        c.execute(_set_device(tuple(values)), _params(device, values))
+        if known is not None:
+            known.add(device)
 
     def record_status(self, device, online, now):
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(online=bool(online)))
+            self._status(c, device, online, now)
+
+    def _status(self, c, device, online, now, known=None):
+        self._touch(c, device, now, known, online=bool(online))
 
     def record_info(self, device, info, now, anchor=None):
         """Store a puck's info; `anchor` (wall_ms, dev_ms) refreshes this boot's clock anchor."""
-        boot = info["boot"]
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(
-                room_reported=info.get("room"), fw=info.get("fw"), board=info.get("board"),
-                leds=info.get("leds"), caps=json.dumps(info.get("caps", [])), boot=boot))
-            self._ensure_boot(c, device, boot, now)
-            vals = {"prev_boot": info.get("prev_boot"), "prev_seq": info.get("prev_seq")}
-            if anchor is not None:
-                vals.update(anchor_wall_ms=anchor[0], anchor_dev_ms=anchor[1])
-            c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == boot).values(**vals))
-            prev, prev_seq = info.get("prev_boot"), info.get("prev_seq") or 0
-            if prev and prev_seq:
-                # only for a boot this host has seen: an unknown earlier boot is not "lost" here
-                c.execute(update(t.boots).where(t.boots.c.device == device, t.boots.c.boot == prev)
-                          .values(last_seq_reported=prev_seq))
+            self._info(c, device, info, now, anchor)
+
+    def _info(self, c, device, info, now, anchor=None, known=None):
+        boot = info["boot"]
+        self._touch(c, device, now, known,
+                    room_reported=info.get("room"), fw=info.get("fw"), board=info.get("board"),
+                    leds=info.get("leds"), caps=json.dumps(info.get("caps", [])), boot=boot)
+        self._ensure_boot(c, device, boot, now)
+        vals = {"prev_boot": info.get("prev_boot"), "prev_seq": info.get("prev_seq")}
+        if anchor is not None:
+            vals.update(anchor_wall_ms=anchor[0], anchor_dev_ms=anchor[1])
+        c.execute(_set_boot(tuple(vals)), _params(device, vals, boot))
+        prev, prev_seq = info.get("prev_boot"), info.get("prev_seq") or 0
+        if prev and prev_seq:
+            # only for a boot this host has seen: an unknown earlier boot is not "lost" here
+            c.execute(_set_boot(("last_seq_reported",)), _params(device, {"last_seq_reported": prev_seq}, prev))
+
+    def record_many(self, items):
+        """Store several status/info/state/tele messages, in order, in ONE transaction (ingest's burst of
+        non-event messages: every puck's status, info, state and tele when a thousand connect at once).
+        Each item is (kind, device, value, now[, anchor]) with kind "status" (value: online), "info"
+        (value: the info, anchor as record_info's), "state" or "tele" (value: the payload): the rows end
+        as the record_* calls one by one leave them. Nothing is written if the transaction fails."""
+        if not items:
+            return
+        known = set()
+        with self.lock, self.engine.begin() as c:
+            for it in items:
+                kind, device, value, now = it[0], it[1], it[2], it[3]
+                if kind == "status":
+                    self._status(c, device, value, now, known)
+                elif kind == "info":
+                    self._info(c, device, value, now, it[4] if len(it) > 4 else None, known)
+                elif kind == "state":
+                    self._state(c, device, value, now, known)
+                elif kind == "tele":
+                    self._tele(c, device, value, now, known)
+                else:
+                    raise ValueError("record_many: unknown kind %r" % (kind,))
 
     def _ensure_boot(self, c, device, boot, now):
-        row = c.execute(select(t.boots.c.boot).where(t.boots.c.device == device, t.boots.c.boot == boot)).first()
+        row = c.execute(stmt("boot_exists", lambda: select(_B.boot).where(_B.device == bindparam("d_id"),
+                                                                         _B.boot == bindparam("b_id"))),
+                        {"d_id": device, "b_id": boot}).first()
         if row is None:
-            c.execute(t.boots.insert().values(device=device, boot=boot, first_seen_ms=now))
+            c.execute(stmt("boot_insert", lambda: t.boots.insert()), dict(device=device, boot=boot, first_seen_ms=now))
 
     def anchor(self, device, boot):
         """(wall_ms, dev_ms) of this boot's clock anchor, or None."""
@@ -57,14 +123,17 @@ class DevicesMixin:
 
     def record_state(self, device, state, now):
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(
-                state=json.dumps(state), state_ms=now))
+            self._state(c, device, state, now)
+
+    def _state(self, c, device, state, now, known=None):
+        self._touch(c, device, now, known, state=json.dumps(state), state_ms=now)
 
     def record_tele(self, device, tele, now):
         with self.lock, self.engine.begin() as c:
-            self._ensure_device(c, device, now)
-            c.execute(update(t.devices).where(t.devices.c.id == device).values(tele=json.dumps(tele), tele_ms=now))
+            self._tele(c, device, tele, now)
+
+    def _tele(self, c, device, tele, now, known=None):
+        self._touch(c, device, now, known, tele=json.dumps(tele), tele_ms=now)
 
     # -- rooms ------------------------------------------------------------------------------------
     def set_room(self, device, room, now):
@@ -75,8 +144,8 @@ class DevicesMixin:
 
     def room_of(self, device, conn=None):
         def q(c):
-            row = c.execute(select(t.devices.c.room_override, t.devices.c.room_reported)
-                            .where(t.devices.c.id == device)).first()
+            row = c.execute(stmt("room_of", lambda: select(_D.room_override, _D.room_reported)
+                                 .where(_D.id == bindparam("d_id"))), {"d_id": device}).first()
             return (row and (row[0] or row[1])) or NO_ROOM
         if conn is not None:
             return q(conn)
@@ -91,7 +160,8 @@ class DevicesMixin:
                 c.execute(update(t.rooms).where(t.rooms.c.name == room).values(min_break_s=min_break_s))
 
     def min_break_s(self, room, conn):
-        v = conn.execute(select(t.rooms.c.min_break_s).where(t.rooms.c.name == room)).scalar()
+        v = conn.execute(stmt("room_min_break", lambda: select(t.rooms.c.min_break_s)
+                              .where(t.rooms.c.name == bindparam("r_name"))), {"r_name": room}).scalar()
         return self.default_min_break_s if v is None else int(v)
 
     def devices(self, ids=None):

@@ -5,9 +5,10 @@ before it is measured from the end of the room's previous session and flagged wh
 the room's minimum break.
 """
 from puckcore.protocol import LIVE_PHASES
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from talkpuck.store import tables as t
+from talkpuck.store.live import stmt
 
 
 class SessionsMixin:
@@ -22,8 +23,9 @@ class SessionsMixin:
 
     def _current_session(self, c, device):
         s = t.sessions.c
-        return c.execute(select(s.id).where(s.device == device, s.phase.in_(LIVE_PHASES))
-                         .order_by(s.started_ms.desc()).limit(1)).scalar()
+        q = stmt("current_session", lambda: select(s.id).where(s.device == bindparam("d_id"), s.phase.in_(LIVE_PHASES))
+                 .order_by(s.started_ms.desc()).limit(1))   # built once: every command sent reads it
+        return c.execute(q, {"d_id": device}).scalar()
 
     def _current_sessions(self, c, devices):
         """{device: its running session or None} for many devices in one query (a batch of events from
