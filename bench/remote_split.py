@@ -115,29 +115,18 @@ def replay(rec, clus):
     from puckcore.remote import RemoteCue
 
     from voicevec_ami import merged
+    from voicevec_ami import replay as replay_voices
 
     cue = RemoteCue(6, 1000)
-    clus.reset()
-    last, segs = 0, []
-    for turn in rec["turns"]:
-        v = 0
-        for it in turn:
-            if it[0] == "short":
-                pv = last or 1
-            elif it[0] == "nopiece":
-                pv = v or last or 1
-            else:
-                pv = clus.assign(it)
-            n = len(it[8])
-            if n:
-                cue.lvl[0:n] = it[8]
-                cue.low[0:n] = it[9]
-                cue.take(pv, 0, n)
-            v = pv
-            segs.append((it[1] / 1000.0, it[2] / 1000.0, pv))
-        last = v
-    d = rec["dur"]
-    segs = merged([(max(0.0, s), min(d, e), v) for s, e, v in segs if min(d, e) > max(0.0, s)])
+
+    def take(it, pv):
+        n = len(it[8])
+        if n:
+            cue.lvl[0:n] = it[8]
+            cue.low[0:n] = it[9]
+            cue.take(pv, 0, n)
+
+    segs = merged(replay_voices(rec, clus, take))
     return segs, {v: cue.remote(v) for v in range(1, 7)}
 
 

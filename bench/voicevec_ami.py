@@ -76,8 +76,9 @@ def capture(x, params=None):
     return {"hyp": hyp, "turns": det.log, "dur": len(x) / float(RATE)}
 
 
-def replay(rec, clus):
-    """The detector's segments with `clus.assign(item)` choosing each piece's voice."""
+def replay(rec, clus, on_piece=None):
+    """The detector's segments with `clus.assign(item)` choosing each piece's voice; `on_piece(item,
+    voice)` (optional) sees every piece with the voice it got."""
     clus.reset()
     last, segs = 0, []
     for turn in rec["turns"]:
@@ -89,11 +90,30 @@ def replay(rec, clus):
                 pv = v or last or 1
             else:
                 pv = clus.assign(it)
+            if on_piece is not None:
+                on_piece(it, pv)
             v = pv
             segs.append((it[1] / 1000.0, it[2] / 1000.0, pv))
         last = v
     d = rec["dur"]
     return [(max(0.0, s), min(d, e), v) for s, e, v in segs if min(d, e) > max(0.0, s)]
+
+
+def capture_ami(clips_dir, folds_path):
+    """{clip: capture() of it with its fold's detector (the folds' JSON), plus its reference}."""
+    from talkpuck.detection import train
+    from talkpuck.detection.lofo import fold_params
+
+    with open(folds_path) as f:
+        folds = json.load(f)
+    clips = train.load_material(clips_dir, False)
+    ami = {}
+    for n in sorted(clips):
+        d = folds[n]
+        ami[n] = capture(clips[n][0][4], fold_params(d["W"], d["B"], d))
+        ami[n]["ref"] = clips[n][0][5]
+        print("captured", n, flush=True)
+    return ami
 
 
 class Firmware:
@@ -309,18 +329,7 @@ def load(args):
     if args.cache and os.path.exists(args.cache):
         with open(args.cache, "rb") as f:
             return pickle.load(f)
-    from talkpuck.detection import train
-    from talkpuck.detection.lofo import fold_params
-
-    with open(args.folds) as f:
-        folds = json.load(f)
-    clips = train.load_material(args.dir, False)
-    ami = {}
-    for n in sorted(clips):
-        d = folds[n]
-        ami[n] = capture(clips[n][0][4], fold_params(d["W"], d["B"], d))
-        ami[n]["ref"] = clips[n][0][5]
-        print("captured", n, flush=True)
+    ami = capture_ami(args.dir, args.folds)
     conv = {}
     if args.conv:
         for nm in sorted(f[:-4] for f in os.listdir(args.conv) if f.endswith(".wav")):

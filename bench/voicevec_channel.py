@@ -98,25 +98,15 @@ def figures(data, new_q10):
 
 
 def ami_figures(folds_path, cache, label):
-    from voicevec_ami import Firmware, capture, family
+    from voicevec_ami import Firmware, capture_ami, family
 
-    from talkpuck.detection import train
     from talkpuck.detection.evaluate import pool
-    from talkpuck.detection.lofo import fold_params
 
     if cache and os.path.exists(cache):
         with open(cache, "rb") as f:
             ami = pickle.load(f)
     else:
-        with open(folds_path) as f:
-            folds = json.load(f)
-        clips = train.load_material(os.path.join(HERE, "..", "data", "speech", "ami"), False)
-        ami = {}
-        for n in sorted(clips):
-            d = folds[n]
-            ami[n] = capture(clips[n][0][4], fold_params(d["W"], d["B"], d))
-            ami[n]["ref"] = clips[n][0][5]
-            print("captured", n, flush=True)
+        ami = capture_ami(os.path.join(HERE, "..", "data", "speech", "ami"), folds_path)
         if cache:
             with open(cache, "wb") as f:
                 pickle.dump(ami, f)
