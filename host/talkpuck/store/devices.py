@@ -48,12 +48,11 @@ class DevicesMixin:
         transaction) takes one UPDATE for both. The row ends the same either way."""
         if known is not None and device in known:
             values = dict(values, last_seen_ms=now)
-            c.execute(_set_device(tuple(values)), _params(device, values))
-            return
-        self._ensure_device(c, device, now)
+        else:
+            self._ensure_device(c, device, now)
+            if known is not None:
+                known.add(device)
         c.execute(_set_device(tuple(values)), _params(device, values))
-        if known is not None:
-            known.add(device)
 
     def record_status(self, device, online, now):
         with self.lock, self.engine.begin() as c:
