@@ -16,7 +16,7 @@ from webauth import BASE, PASSWORD, add_user, logged_in, login_form
 
 B = "0000abcd"
 T0 = int(time.time() * 1000) - 60000
-PUBLIC = {"/login", "/login/link", "/healthz"}
+PUBLIC = {"/login", "/login/link", "/healthz", "/favicon.ico"}     # the favicon: an empty 204, nothing to give away
 EVIL = "http://evil.example"
 
 
@@ -223,6 +223,23 @@ def test_sessions_expire_end_at_logout_and_cookies_are_strict(env, monkeypatch):
     monkeypatch.setattr(time, "time", lambda real=time.time: real() + AuthConfig.session_ttl_s + 5)
     assert c2.get("/api/live").status_code == 401
     assert c2.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_images_are_not_sent_to_the_login_page(env):
+    """The browser's favicon request beside the login form must not set a new login CSRF cookie: it did,
+    and a person's first login then failed as "The form expired" (a CI failure in the browser test)."""
+    app, _, _ = env
+    c = TestClient(app, base_url=BASE)
+    form = c.get("/login")
+    token = c.cookies["talkpuck_login_csrf"]
+    r = c.get("/favicon.ico", follow_redirects=False, headers={"Sec-Fetch-Dest": "image"})
+    assert r.status_code == 204 and "set-cookie" not in r.headers
+    r = c.get("/static/live.js", follow_redirects=False, headers={"Sec-Fetch-Dest": "script"})
+    assert r.status_code == 401 and "set-cookie" not in r.headers
+    # a page load is still sent to the form, and the form keeps the browser's token
+    r = c.get("/sessions", follow_redirects=False, headers={"Sec-Fetch-Dest": "document"})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert c.get("/login").cookies.get("talkpuck_login_csrf", token) == token and token in form.text
 
 
 def test_one_time_login_link_works_once(env):

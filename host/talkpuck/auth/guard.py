@@ -4,7 +4,7 @@ Order of checks for each HTTP request (each refusal is counted as `http:<code>`)
   1. `Host` must be one of the allowed names (DNS rebinding) .................... 400
   2. the body is read here, at most `max_body_bytes` (declared or chunked) ....... 413
   3. a JSON body may not contain NaN or Infinity (invalid JSON for every peer) ... 422
-  4. every path but PUBLIC needs a live session cookie .............. 401 (API) / 303 to /login
+  4. every path but PUBLIC needs a live session cookie ... 401 (API, images, scripts) / 303 to /login (pages)
   5. a state-changing request must come from this origin (Origin, Referer,
      Sec-Fetch-Site) and carry the session's CSRF token (X-CSRF-Token header or
      `csrf_token` form field) ........................................................ 403
@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"), ("GET", "/login/link"), ("GET", "/healthz"), ("HEAD", "/healthz")}
+PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"), ("GET", "/login/link"), ("GET", "/healthz"),
+          ("HEAD", "/healthz"), ("GET", "/favicon.ico")}
 LOGIN_CSRF_COOKIE = "talkpuck_login_csrf"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -51,6 +52,14 @@ def cookies(scope):
     except Exception:
         return {}
     return {k: m.value for k, m in c.items()}
+
+
+def _is_navigation(scope):
+    """A page load (or a client that does not say): only those are sent to the login page. An image or a
+    script (the favicon, say) gets 401: its redirect would load /login beside the form on screen and
+    replace the form's login CSRF cookie, and the person's first login would fail as "form expired"."""
+    dest = header(scope, "sec-fetch-dest")
+    return dest is None or dest in ("document", "iframe")
 
 
 def _no_constants(name):
@@ -120,7 +129,7 @@ class Guard:
                 self._check_origin(scope)     # login CSRF: the token is checked by the route
             return body
         if user is None:
-            if method in SAFE_METHODS and not path.startswith("/api/"):
+            if method in SAFE_METHODS and not path.startswith("/api/") and _is_navigation(scope):
                 raise Refused(303, "log in first", location="/login")
             raise Refused(401, "log in first")
         if method not in SAFE_METHODS:
