@@ -227,6 +227,38 @@ def test_min_break_is_pushed_to_the_rooms_pucks(tmp_path):
     assert len(sent) == 2
 
 
+def test_a_moved_puck_gets_its_new_rooms_min_break(tmp_path):
+    app, store, sent = _env(tmp_path)
+    _info(store, "puck-1", "Room 1")
+    store.set_min_break("Room 2", 300)
+    admin = logged_in(app, store)
+    assert admin.put("/api/devices/puck-1/room", json={"room": "Room 2"}).status_code == 200
+    got = [(t.split("/")[2], json.loads(p)["min_break_s"]) for t, p in sent if t.endswith("/cmd/config")]
+    assert got == [("puck-1", 300)]
+    assert admin.put("/api/devices/puck-1/room", json={"room": "Room 2"}).status_code == 200
+    assert len(sent) == 1, "no move, nothing sent"
+    assert admin.put("/api/devices/puck-1/room", json={"room": None}).status_code == 200
+    assert json.loads(sent[-1][1])["min_break_s"] == store.default_min_break_s, "back in its reported Room 1"
+
+
+def test_room_breaks_follow_the_first_info_after_online(tmp_path):
+    """A new puck's `online` comes before its first info: it is sent the unassigned room's break, then its
+    room's once the info names the room; a repeated info of the same room sends nothing more."""
+    from talkpuck.commands.minbreak import RoomBreaks
+    store = Store(data_dir=str(tmp_path))
+    sent = []
+    breaks = RoomBreaks(store, Commander(store, lambda topic, payload: sent.append((topic, payload))))
+    store.set_min_break("Room 1", 450)
+    store.record_status("puck-9", True, T0)
+    breaks.online("puck-9")
+    _info(store, "puck-9", "Room 1")
+    breaks.room_may_have_changed("puck-9")
+    breaks.room_may_have_changed("puck-9")
+    assert [json.loads(p)["min_break_s"] for _, p in sent] == [store.default_min_break_s, 450]
+    breaks.online("puck-9")            # every online is sent its room's value again (the puck may have rebooted)
+    assert json.loads(sent[-1][1])["min_break_s"] == 450 and len(sent) == 3
+
+
 def _stream_lines(opener, url, want, timeout=10.0):
     """Read the SSE stream until `want(data)` holds for one `live` event; returns that data."""
     resp = opener.open(url, timeout=timeout)
@@ -246,7 +278,7 @@ def _stream_lines(opener, url, want, timeout=10.0):
     raise AssertionError("no matching event")
 
 
-def test_stream_pushes_a_stored_turn_and_the_puck_comes_online_with_its_min_break(host, puck):
+def test_stream_pushes_a_stored_turn_and_the_puck_comes_online_with_its_min_break(host, puck, mosquitto):
     room = "Stream room %s" % puck.device
     host.store.set_min_break(room, 900)
     puck.example("info", room=room)
@@ -254,6 +286,15 @@ def test_stream_pushes_a_stored_turn_and_the_puck_comes_online_with_its_min_brea
     from conftest import wait_for
     assert wait_for(lambda: [p for t, p in puck.commands("config")])
     assert puck.commands("config")[0][1]["min_break_s"] == 900, "the room's minimum break, pushed when it came online"
+    # a new puck whose online comes before its info (as a real puck sends them) ends on its room's break too
+    from conftest import Puck
+    late = Puck(mosquitto.url, puck.device + "-late")
+    try:
+        late.example("status_online")
+        late.example("info", room=room)
+        assert wait_for(lambda: [p for _t, p in late.commands("config") if p["min_break_s"] == 900])
+    finally:
+        late.close()
     puck.example("evt_session_running")
     puck.example("state")
     opener, _ = urllib_session(host.store, host.http_url)

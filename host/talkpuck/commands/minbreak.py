@@ -1,8 +1,9 @@
 """minbreak — the room's minimum break, one setting on the host, pushed to the room's pucks.
 
 `PUT /api/rooms/<room>/min_break` stores it and sends `cmd/config {"min_break_s": ...}` to every puck of
-the room; a puck that comes online gets its room's value too (HostApp._on_puck_online), so the puck's
-break fill and the host's "short break" flag always use the same number.
+the room; a puck that comes online gets its room's value too, and so does a puck whose room changes (its
+info names another room, or a host moves it: PUT /api/devices/<id>/room), so the puck's break fill and the
+host's "short break" flag always use the same number.
 """
 
 
@@ -19,3 +20,25 @@ def push_room(store, commander, room):
         if d["room"] == room:
             ids.append(push_min_break(store, commander, d["id"]))
     return ids
+
+
+class RoomBreaks:
+    """Keeps every puck on its room's minimum break (HostApp's ingest hooks). A puck's first `online` comes
+    before its first info, while the host may not know its room yet: the info that names the room sends
+    that room's value if it differs from the one sent. Memory: one room name per puck the host has seen."""
+
+    def __init__(self, store, commander):
+        self.store, self.commander = store, commander
+        self._sent = {}                # device -> the room whose break it was last sent
+
+    def online(self, device):
+        self._push(device, self.store.room_of(device))
+
+    def room_may_have_changed(self, device):
+        room = self.store.room_of(device)
+        if self._sent.get(device) != room:
+            self._push(device, room)
+
+    def _push(self, device, room):
+        self._sent[device] = room
+        self.commander.send(device, "config", {"min_break_s": self.store.room_min_break_s(room)})

@@ -74,10 +74,11 @@ def _now_ms():
 class Ingest:
     """`handle(topic, payload, retained)` is called for every MQTT message (on the link's thread)."""
 
-    def __init__(self, store, on_online=None, on_response=None, clock=_now_ms, on_stored=None):
+    def __init__(self, store, on_online=None, on_response=None, clock=_now_ms, on_stored=None, on_info=None):
         self.store = store
         self.on_stored = on_stored            # device -> None, after a message was stored (the live hub)
         self.on_online = on_online            # device -> None (the host sends cmd/time)
+        self.on_info = on_info                # device -> None, after an info is stored (its room may be new)
         self.on_response = on_response        # payload -> None (command waiters)
         self.clock = clock
         self.last_message = time.monotonic()
@@ -214,6 +215,8 @@ class Ingest:
             try:                               # as _handle_locked after its store call
                 if item[0] == "status" and item[2] and self.on_online:
                     self.on_online(msg.device)
+                elif item[0] == "info" and self.on_info:
+                    self.on_info(msg.device)
                 self._stored(msg.device)
             except MessageRejected as e:
                 self._reject(e.reason, topic, str(e))
@@ -329,6 +332,8 @@ class Ingest:
         self.store.record_info(msg.device, p, now, anchor)
         if anchor is not None:
             self._anchors[key] = anchor
+        if self.on_info:
+            self.on_info(msg.device)
 
     def _on_state(self, msg, now):
         self.store.record_state(msg.device, msg.payload, now)

@@ -19,7 +19,7 @@ from talkpuck.auth import AuthConfig
 from talkpuck.commands import Commander, SessionControl
 from talkpuck.commands.sender import RetainedCommands
 from talkpuck.ha.discovery import HaDiscovery
-from talkpuck.commands.minbreak import push_min_break
+from talkpuck.commands.minbreak import RoomBreaks
 from talkpuck.hands import HandQueue
 from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
@@ -68,8 +68,9 @@ class HostApp:
         self.hands = HandQueue(self.store, self.commander)
         self.sessions = SessionControl(self.store, self.commander)
         self.live_hub = LiveHub(self.store, self.hands)
+        self.room_breaks = RoomBreaks(self.store, self.commander)
         self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response,
-                             on_stored=self.live_hub.notify)
+                             on_stored=self.live_hub.notify, on_info=self._on_puck_info)
         self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
         subs = DECIDER_SUBSCRIPTIONS + [shared_events_filter()] if self.shared_events else list(SUBSCRIPTIONS)
         if s.ha_discovery:
@@ -180,7 +181,13 @@ class HostApp:
             log.exception("host: cannot send cmd/time to %s", device)
         try:
             # the room's minimum break is the host's setting: every puck of the room gets it when it comes online
-            push_min_break(self.store, self.commander, device)
+            self.room_breaks.online(device)
+        except Exception:
+            log.exception("host: cannot send the minimum break to %s", device)
+
+    def _on_puck_info(self, device):
+        try:
+            self.room_breaks.room_may_have_changed(device)    # a new puck's first info names its room
         except Exception:
             log.exception("host: cannot send the minimum break to %s", device)
 
