@@ -39,6 +39,7 @@ from puckport.jsonstore import JsonStore
 
 RATE_HZ = 16000
 FRAME = 320  # TurnDetector.FRAME_SAMPLES: 20 ms
+_PERIOD = PERIOD or 0  # 1 << 30 under CPython (puckcore.ticks); None only on MicroPython, never here
 ORDERS = {"RGB": "RGB", "GRB": "GRB", "BRG": "BRG", "RBG": "RBG", "GBR": "GBR", "BGR": "BGR"}
 
 
@@ -49,7 +50,7 @@ class PiClock:
         self._t0 = time.monotonic()
 
     def now_ms(self):
-        return int((time.monotonic() - self._t0) * 1000) % PERIOD
+        return int((time.monotonic() - self._t0) * 1000) % _PERIOD
 
 
 class SoundMic:
@@ -63,7 +64,7 @@ class SoundMic:
         self.overruns = 0  # blocks dropped because the app fell a second behind
         self.status_errors = 0  # PortAudio's input overflow flags
         self.short_reads = 0  # tele: blocks that were not a whole frame (padded with silence)
-        self._q = deque()
+        self._q: deque = deque()
         self._lock = threading.Lock()
         self._ready = asyncio.Event()
         self._loop = None

@@ -22,5 +22,7 @@ class ListenError(TalkpuckError):
 class StoreUnavailable(TalkpuckError):
     """The store could not write a message (a fault of the host, not of the message): not acknowledged."""
 
+    done: int = 0       # of a batch (Ingest.handle_batch): how many leading messages were stored before it
+
 
 __all__ = ["TalkpuckError", "ProtocolError", "ConfigError", "NotFound", "ListenError", "StoreUnavailable"]

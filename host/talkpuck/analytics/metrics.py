@@ -10,6 +10,7 @@ as its own turn, back to back) are told apart from a real change of speaker: by 
 the pieces touching exactly (no gap at all: the segmenter never ends a turn without silence).
 """
 import math
+from typing import Any
 from dataclasses import dataclass
 
 from talkpuck.errors import ConfigError
@@ -67,7 +68,7 @@ def median(values):
 
 def talk(turns):
     """{voice: talk ms} and {voice: share of all talk (0..1)}."""
-    ms = {}
+    ms: dict[int, int] = {}
     for t in turns:
         ms[int(t["voice"])] = ms.get(int(t["voice"]), 0) + int(t["end_ms"] - t["start_ms"])
     total = sum(ms.values())
@@ -79,7 +80,7 @@ def places(turns):
     latest `remote` flag for each voice in the session (evt/turn.remote, protocol revision 5). The
     puck pools its cue over all of a voice's talk, so its last decision is its best; a turn without
     the flag (an older puck, or the light configuration) changes nothing."""
-    out = {}
+    out: dict[int, bool | None] = {}
     for t in sorted(turns, key=lambda r: (r["start_ms"], r["end_ms"])):
         v = int(t["voice"])
         r = t.get("remote")
@@ -105,7 +106,7 @@ def room_and_call(turns, where=None):
         ms[key] += int(t["end_ms"] - t["start_ms"])
         n[key] += 1
     total = sum(ms.values())
-    out = {}
+    out: dict[str, Any] = {}
     for key in ("room", "call", "unknown"):
         out[key + "_ms"] = ms[key]
         out[key + "_share"] = ms[key] / total if total else 0.0
@@ -125,7 +126,7 @@ def balance(shares):
 
 
 def turns_per_voice(turns):
-    out = {}
+    out: dict[int, int] = {}
     for t in turns:
         out[int(t["voice"])] = out.get(int(t["voice"]), 0) + 1
     return dict(sorted(out.items()))
@@ -133,7 +134,7 @@ def turns_per_voice(turns):
 
 def runs(turns):
     """Consecutive turns of one voice merged: [(voice, start_ms, end_ms, n_turns)] in time order."""
-    out = []
+    out: list[tuple[int, int, int, int]] = []
     for t in ordered(turns):
         v = int(t["voice"])
         if out and out[-1][0] == v:
@@ -205,7 +206,7 @@ def suggested_practitioner(turns, started_ms, th=DEFAULT):
     if started_ms is None:
         return None
     until = started_ms + th.first_minutes_s * 1000
-    ms = {}
+    ms: dict[int, int] = {}
     for t in turns:
         a, b = max(t["start_ms"], started_ms), min(t["end_ms"], until)
         if b > a:
@@ -314,11 +315,11 @@ def compute(session, turns, hands, practitioner=None, th=DEFAULT):
     planned = planned_ms(session)
     waits = hand_waits(hands)
     cuts = cut_ins(ts, th)
-    cut_by = {}
+    cut_by: dict[int, int] = {}
     for c in cuts:
         cut_by[int(c["voice"])] = cut_by.get(int(c["voice"]), 0) + 1
     mono = monologues(ts, th)
-    mono_by = {}
+    mono_by: dict[int, int] = {}
     for m in mono:
         mono_by[m["voice"]] = mono_by.get(m["voice"], 0) + 1
     where = places(ts)

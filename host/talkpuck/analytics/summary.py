@@ -5,6 +5,8 @@ Pure arithmetic over rows the Store returns; voices are the anonymous numbers th
 which restart with every session (protocol §10). Where a voice is (the room, or the call through a
 laptop loudspeaker: evt/turn.remote) is analytics.metrics.places.
 """
+from typing import Any
+
 from talkpuck.analytics.metrics import places, room_and_call
 
 
@@ -22,7 +24,7 @@ def voices_of(turns):
     interruptions are (the puck cannot tell a welcome hand-over from an interruption; the count is
     a hint, counted for the voice that came in).
     """
-    out = {}
+    out: dict[int, dict[str, Any]] = {}
     prev = None
     run_voice, run_start, run_end = None, 0, 0
     for t in sorted(turns, key=lambda r: r["start_ms"]):

@@ -11,6 +11,8 @@ The arithmetic mirrors voices_of (monologues as runs of one voice, cut-ins again
 and metrics.places / room_and_call (each voice's latest `remote` flag by (start, end), each turn
 counted where its voice is); tests/host/test_voice_tally.py checks the two agree on random sessions.
 """
+from typing import Any
+
 from talkpuck.analytics.summary import CUT_IN_MS, MONOLOGUE_MS
 
 
@@ -92,7 +94,7 @@ class VoiceTally:
             key = "unknown" if w is None else ("call" if w else "room")
             ms[key] += v[4]
         total = sum(ms.values())
-        out = {}
+        out: dict[str, Any] = {}
         for key in ("room", "call", "unknown"):
             out[key + "_s"] = round(ms[key] / 1000.0, 1)
             out[key + "_share"] = round(ms[key] / total if total else 0.0, 3)

@@ -43,7 +43,7 @@ class WebServer:
                                 ssl_certfile=self.certfile, ssl_keyfile=self.keyfile,
                                 server_header=False, h11_max_incomplete_event_size=16 * 1024)
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None   # not the main thread
+        # uvicorn (>= 0.29) installs no signal handlers off the main thread: Ctrl-C stays the host's
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name="talkpuck-http", daemon=True)
         self._thread.start()
@@ -61,7 +61,8 @@ class WebServer:
     def stop(self):
         if self._server is not None:
             self._server.should_exit = True
-            self._thread.join(10)
+            if self._thread is not None:
+                self._thread.join(10)
             self._server = None
         if self._sock is not None:
             self._sock.close()

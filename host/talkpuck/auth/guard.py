@@ -128,7 +128,7 @@ class Guard:
             if method not in SAFE_METHODS:
                 self._check_origin(scope)     # login CSRF: the token is checked by the route
             return body
-        if user is None:
+        if user is None or session is None:
             if method in SAFE_METHODS and not path.startswith("/api/") and _is_navigation(scope):
                 raise Refused(303, "log in first", location="/login")
             raise Refused(401, "log in first")

@@ -55,18 +55,18 @@ class Bridge:
         self.link_factory = link_factory
         self.serial = SerialPort(port, baud, self._bytes_from_thread, self._state_from_thread)
         self.arq = Arq(self.window, self.retry_ms)
-        self.stats = collections.Counter()
-        self.console = collections.deque(maxlen=self.console_keep)  # the puck's last console lines
+        self.stats: collections.Counter[str] = collections.Counter()
+        self.console: collections.deque[str] = collections.deque(maxlen=self.console_keep)  # the puck's last console lines
         self.device = None
         self.session = None  # the puck's session byte, None: no session
         self.up = False  # the puck's MQTT login is up
-        self.pending = collections.deque()  # (topic, payload) commands not yet sent to the puck
+        self.pending: collections.deque[tuple] = collections.deque()  # (topic, payload) commands not yet sent to the puck
         self._split = LineSplitter(uf.MAX_LINE)
         self._link = None
         self._will = None
         self._nonce = None
-        self._jobs = None
-        self._loop = None
+        self._jobs: asyncio.Queue = asyncio.Queue()   # made anew by each run()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._last_rx = 0.0
         self._tasks = []
         self._forward = None
@@ -88,11 +88,15 @@ class Bridge:
             await self._end_session(publish_will=True)
 
     # -- from the serial thread ------------------------------------------------------------------------
+    def _from_thread(self, fn, *args):
+        if self._loop is not None:         # the serial thread starts inside run(), after the loop is known
+            self._loop.call_soon_threadsafe(fn, *args)
+
     def _bytes_from_thread(self, data):
-        self._loop.call_soon_threadsafe(self._bytes, data)
+        self._from_thread(self._bytes, data)
 
     def _state_from_thread(self, is_open):
-        self._loop.call_soon_threadsafe(self._port_state, is_open)
+        self._from_thread(self._port_state, is_open)
 
     def _port_state(self, is_open):
         self.stats["port_opens" if is_open else "port_losses"] += 1
@@ -233,16 +237,17 @@ class Bridge:
         self._pump()
 
     async def _request(self, kind, session, body):
-        if session != self.session or not self.up:
+        link = self._link
+        if session != self.session or not self.up or link is None:
             return  # a frame of a session that ended while it waited
         try:
             if kind == uf.PUB:
                 topic, payload, qos, retain = uf.unpack_pub(body)
-                await self._link.publish(topic, payload, qos, retain)
+                await link.publish(topic, payload, qos, retain)
                 self.stats["published"] += 1
             else:
                 topic, qos = uf.unpack_sub(body)
-                await self._link.subscribe(topic, qos)
+                await link.subscribe(topic, qos)
         except ProtocolError as e:  # intact frame, nonsense inside: counted, acked, skipped
             self.stats["rejected"] += 1
             log.warning("bridge: %s: bad request skipped (%s)", self.device, e)
@@ -256,7 +261,7 @@ class Bridge:
             self._send(uf.ACK, 0, b"")
 
     async def _forward_commands(self, link):
-        while link is self._link:
+        while link is self._link and link is not None:
             msg = await link.recv()          # (topic, payload, retained)
             topic, payload = msg[0], msg[1]
             if len(msg) > 2 and msg[2]:

@@ -82,7 +82,7 @@ class Client:
             raise ConfigError("no broker: pass --broker mqtt://host:port or run `talkpuck serve` in --data-dir %s"
                               % args.data_dir)
         self.store = Store(db, data_dir=args.data_dir)
-        self.commander = Commander(self.store, lambda t, p: self.link.publish(t, p, qos=1))
+        self.commander = Commander(self.store, self._publish)
         self.sessions = SessionControl(self.store, self.commander)
         self.hands = HandQueue(self.store, self.commander)
         self.link = MqttLink(broker, "talkpuck-cli-%d" % os.getpid(), ["talkpuck/v1/+/resp"],
@@ -90,6 +90,9 @@ class Client:
         self.link.start()
         self.ttl = args.ttl
         self.wait = args.wait
+
+    def _publish(self, topic, payload):
+        self.link.publish(topic, payload, qos=1)
 
     def _on_message(self, topic, payload, retained):
         from talkpuck.protocol import parse_message

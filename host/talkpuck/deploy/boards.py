@@ -68,7 +68,7 @@ def load_chip(name):
 
 
 def _int_keys(d, key, errors):
-    out = {}
+    out: dict[int, str] = {}
     if not isinstance(d, dict):
         errors.append("%s: must be an object of pin number -> reason" % key)
         return out
@@ -82,7 +82,8 @@ def _int_keys(d, key, errors):
 
 def check_board(board, chip=None):
     """(errors, warnings) for a board document; `chip` defaults to the chip file the board names."""
-    errors, warnings = [], []
+    errors: list[str] = []
+    warnings: list[str] = []
     name = board.get("name")
     if not isinstance(name, str) or not name:
         errors.append("name: must be a non-empty string")
@@ -106,7 +107,7 @@ def check_board(board, chip=None):
     led_pins = chip.get("led_data_pins")
     if led_pins and type(pins.get("led_data")) is int and pins["led_data"] not in led_pins:
         warnings.append("pins.led_data: GPIO%d: %s" % (pins["led_data"], chip.get("led_data_note", "")))
-    used = {}
+    used: dict[int, str] = {}
     for role in sorted(pins):
         pin = pins[role]
         key = "pins.%s" % role

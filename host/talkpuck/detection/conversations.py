@@ -88,7 +88,7 @@ class Conversation:
 def solo_regions(ref):
     """{speaker: [(start_s, end_s)]} where exactly that one speaker is labelled (merged)."""
     bounds = sorted({t for s, e, _ in ref for t in (s, e)})
-    out = {}
+    out: dict[str, list] = {}
     for a, b in zip(bounds, bounds[1:]):
         mid = 0.5 * (a + b)
         active = {k for s, e, k in ref if s <= mid < e}
@@ -111,7 +111,7 @@ def speaker_groups(folder=DEFAULT_DATA):
     """Groups of clip names such that no speaker is heard in two groups (connected components of
     'shares a speaker'): build test material from one group, train on the others."""
     spk = clip_speakers(folder)
-    groups = []
+    groups: list[list[str]] = []
     for clip in sorted(spk):
         touching = [g for g in groups if any(set(spk[c]) & set(spk[clip]) for c in g)]
         merged = sorted([clip] + [c for g in touching for c in g])
@@ -147,7 +147,7 @@ def load_stretches(folder=DEFAULT_DATA, sources=None, exclude_sources=None, spea
         raise TalkpuckError("no source clips left to build conversations from")
     heard_elsewhere = {k for c in clips if c not in used for k in spk_of[c]}
     pairs = {base: (wav, rttm) for base, wav, rttm in find_pairs(folder)}
-    out = {}
+    out: dict = {}
     for clip in used:
         wav, rttm = pairs[clip]
         x, _ = read_wav(wav)
@@ -260,7 +260,9 @@ def _plan(rng, names, stretches, total):
     trail = int(min(rng.uniform(*EDGE_RANGE), 0.1 * total / RATE) * RATE)
     t = int(min(rng.uniform(*EDGE_RANGE), 0.1 * total / RATE) * RATE)
     order = [str(k) for k in rng.permutation(names)]  # everyone talks once first
-    turns, prev, ends = [], None, {}
+    turns: list = []
+    prev = None
+    ends: dict[str, int] = {}
     while True:
         if order:
             spk = order.pop(0)
@@ -356,7 +358,8 @@ def make_conversation(stretches, seed, index=0, n_speakers=SPEAKERS, duration=DU
     level = float(rng.uniform(*LEVEL_RANGE_DBFS))
     g_ref = 32768.0 * 10 ** (level / 20.0)
     tracks = {s: np.zeros(total) for s in names}
-    segments, pieces = [], []
+    segments: list = []
+    pieces: list = []
     for spk, t, audio, prov in turns:
         tracks[spk][t:t + len(audio)] += audio
         segments.append((t / float(RATE), (t + len(audio)) / float(RATE), spk))
@@ -448,7 +451,7 @@ def describe(info):
 # --- talk shares and the no-audio baseline --------------------------------------------------
 def talk_shares(segments):
     """{speaker: fraction of all speaker time} (overlap counts for each speaker; as metrics.talk_share_errors)."""
-    dur = {}
+    dur: dict[str, float] = {}
     for s, e, k in segments:
         dur[k] = dur.get(k, 0.0) + (e - s)
     tot = sum(dur.values()) or 1.0

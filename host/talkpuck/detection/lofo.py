@@ -69,7 +69,7 @@ def lofo(clips, names, train_fn, log=None, base=None):
             log("LOFO %s: frame F1 %.3f%s" % (test, rows[0]["f1"], (", DER %.3f" % rows[0]["der"]) if "der" in rows[0] else ""))
     out = {"clips": {"files": rows_o, "pooled": pool(rows_o)}, "folds": folds}
     if rows_c:
-        by = {}
+        by: dict[str, list] = {}
         for r in rows_c:
             by.setdefault(r["version"], []).append(r)
         out["copies"] = {"files": rows_c, "pooled": pool(rows_c),

@@ -39,10 +39,11 @@ def detect_pieces(samples, params):
     from puckcore.detector import TurnDetector
 
     det = TurnDetector(params=params)
-    det.vec = None  # pieces labelled by mean pitch (the recorder keeps it), not by the voice vector
-    det.voices = PieceRecorder()
+    det.vec = None  # type: ignore[assignment]  # pieces labelled by mean pitch (the recorder keeps it), not by the voice vector
+    recorder = PieceRecorder()
+    det.voices = recorder  # type: ignore[assignment]  # stands in for the clustering: assign() is all the detector calls
     hyp, _ = run_detector(samples, det)
-    return hyp, det.voices.pieces
+    return hyp, recorder.pieces
 
 
 def _overlap(a0, a1, b0, b1):
@@ -51,14 +52,14 @@ def _overlap(a0, a1, b0, b1):
 
 def oracle_labels(hyp, ref):
     """Each piece id relabelled with the reference speaker it overlaps most ("none" if none)."""
-    score = {}
+    score: dict[tuple, float] = {}
     for s, e, pid in hyp:
         for rs, re_, spk in ref:
             o = _overlap(s, e, rs, re_)
             if o > 0:
                 key = (pid, spk)
                 score[key] = score.get(key, 0.0) + o
-    best = {}
+    best: dict = {}
     for (pid, spk), o in score.items():
         if o > best.get(pid, (None, 0.0))[1]:
             best[pid] = (spk, o)
@@ -77,7 +78,7 @@ def kmeans_1d(values, weights, k, iters=50):
     cum = np.cumsum(w[order]) / w.sum()
     inits = [x[order][np.searchsorted(cum, (np.arange(k) + 0.5) / k)],
              np.linspace(x.min(), x.max(), k)]
-    best = None
+    best: tuple | None = None
     for c in inits:
         c = np.array(c, dtype=float)
         for _ in range(iters):
@@ -90,6 +91,7 @@ def kmeans_1d(values, weights, k, iters=50):
         cost = float(np.sum(w * (x - c[a]) ** 2))
         if best is None or cost < best[0]:
             best = (cost, a)
+    assert best is not None        # two starts, each sets it
     return best[1]
 
 

@@ -3,7 +3,7 @@
 
 def read_rttm(path):
     """Return {file_id: [(start_s, end_s, speaker), ...]} sorted by start."""
-    out = {}
+    out: dict[str, list] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.split()

@@ -19,7 +19,7 @@ def run_detector(samples, detector=None, events_out=None, remote_out=None):
     det = detector or TurnDetector()
     n = det.FRAME_SAMPLES
     frame_ms = n * 1000 // 16000
-    segs = []
+    segs: list = []
     t0 = time.process_time()
     now = T0
     nframes = len(samples) // n

@@ -103,7 +103,7 @@ def find_speech_data(start=None):
 def index_speakers(root):
     """{speaker key: [audio paths]} from a speech folder: the two shared folders under root if there,
     else root itself as <speaker>/<file>. Reads no audio."""
-    out = {}
+    out: dict = {}
     ls = os.path.join(root, "librispeech-251")
     so = os.path.join(root, "speechocean762-train")
     if os.path.isdir(ls) or os.path.isdir(so):
@@ -164,7 +164,7 @@ def speech_runs(x):
             i = j
         else:
             i += 1
-    merged = []
+    merged: list = []
     for a, b in runs:
         if merged and (a - merged[-1][1]) * FRAME < GAP_FILL_S * RATE:
             merged[-1][1] = b
@@ -480,7 +480,7 @@ class Conversation:
 def _pick_piece(rng, utt):
     """A whole utterance, or (PHRASES_P of the time, when it has several phrases) a run of its phrases:
     (audio, runs relative to the piece)."""
-    phrases = []
+    phrases: list = []
     for a, b in utt.runs:
         if phrases and a - phrases[-1][1] < PHRASE_GAP_S * RATE:
             phrases[-1][1] = b
@@ -589,7 +589,7 @@ def make_conversation(index, seed, number=0, split="train", n_speakers=SPEAKERS,
     base_db = float(rng.uniform(*LEVEL_RANGE_DBFS))
     laptop_db = float(rng.uniform(-6, 4))
     tracks = {s: np.zeros(total if render else 0) for s in names}
-    segments = []
+    segments: list = []
     for spk, pos, audio, runs in placed:
         if render:
             tracks[spk][pos:pos + len(audio)] += audio

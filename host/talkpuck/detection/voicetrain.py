@@ -228,7 +228,7 @@ def train(index, count=200, val_count=60, seed=1, cache=None, out=MODEL_PATH, lo
     full = np.zeros(X.shape[1])
     full[use] = w
     W, B = to_integer(full, b)
-    held = {"train_accuracy": round(float(np.mean(decide(X, W, B) == y)), 3)}
+    held: dict[str, float | None] = {"train_accuracy": round(float(np.mean(decide(X, W, B) == y)), 3)}
     if val_count:
         for sim in sc.SIMS + ("broad",):
             Xv, yv = cached_examples(index, "val", val_count, seed + 1, (sim,), cache, log, impure)

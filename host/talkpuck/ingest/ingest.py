@@ -107,7 +107,7 @@ class Ingest:
         write: the link acks those and hands the rest again."""
         done = 0
         run = []                       # (index, parsed message) of consecutive events
-        group = []                     # (index, parsed message, store item, item) of consecutive status/info/state/tele
+        group: list[tuple] = []        # (index, parsed message, store item, item) of consecutive status/info/state/tele
         with self._lock:
             self.last_message = time.monotonic()
             for i, (topic, raw, retained) in enumerate(items):
@@ -179,7 +179,7 @@ class Ingest:
             return (msg.kind, msg.device, msg.payload, now)
         p = msg.payload
         key = (msg.device, p["boot"])
-        anchor = (now, p["ms"])
+        anchor: tuple[int, int] | None = (now, p["ms"])
         if msg.retained:
             pending = any(g[2][0] == "info" and g[2][4] is not None and (g[2][1], g[2][2]["boot"]) == key
                           for g in group)
@@ -326,7 +326,7 @@ class Ingest:
                              "last the host has of boot %s: not counted as lost" % (msg.topic, prev_seq, PREV_SEQ_SLACK, stored, prev))
                 p = dict(p, prev_seq=0)
         key = (msg.device, p["boot"])
-        anchor = (now, p["ms"])
+        anchor: tuple[int, int] | None = (now, p["ms"])
         if msg.retained and self.anchor(*key) is not None:
             anchor = None                      # an old snapshot: its receipt time says nothing
         self.store.record_info(msg.device, p, now, anchor)

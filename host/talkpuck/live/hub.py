@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 class Subscriber:
     def __init__(self, who, maxsize):
         self.who = who
-        self.queue = asyncio.Queue(maxsize)
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize)
         self.last = None                      # the last full payload (None: it has had none yet)
         self.dropped = False
 
@@ -88,7 +88,7 @@ class LiveHub:
         self._pending_rooms = set()
         self._subs = set()
         self._loop = None
-        self._wake = None
+        self._wake: asyncio.Event | None = None
         self._task = None
         self._building = None                 # the asyncio task of the build in progress
         self._taken_notify = None             # _first_notify of the pending changes the build took
@@ -108,7 +108,8 @@ class LiveHub:
         # where a change's time goes (ms, the last TIMING_KEEP builds): notify -> build start ("wait": the
         # coalescing window and the build before), the build ("build": SQL and JSON in the worker thread),
         # build end -> every client's queue ("fanout"), and notify -> queues ("total")
-        self.stages = {k: collections.deque(maxlen=self.timing_keep) for k in ("wait", "build", "fanout", "total")}
+        self.stages: dict[str, collections.deque] = {k: collections.deque(maxlen=self.timing_keep)
+                                                     for k in ("wait", "build", "fanout", "total")}
 
     # -- producers (any thread) ---------------------------------------------------------------------
     def notify(self, *devices, room=None):
@@ -376,6 +377,8 @@ class LiveHub:
         users_read = time.monotonic()
         while self._subs:
             wake = self._wake
+            if wake is None:                  # set with the first stream, before this task starts
+                break
             try:
                 # while a room counts down, look once a second for one due for its safety refresh
                 await asyncio.wait_for(wake.wait(), timeout=1.0 if self.ticking else 15.0)

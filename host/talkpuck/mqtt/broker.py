@@ -188,10 +188,10 @@ class Broker:
         self.port = port
         self.url = url or "mqtt://%s:%d" % (host, port)  # an external URL as given: its user and password too
         self.restarts = 0
-        self._proc = None
+        self._proc: subprocess.Popen | None = None
         self._stopping = threading.Event()
         self._thread = None
-        self._conf = None
+        self._conf = ""                 # Mosquitto's config file
         self._loop = None
         self._amqtt = None
         self._amqtt_up = False
@@ -258,12 +258,13 @@ class Broker:
     def _listening_itself(self, timeout_s=10.0):
         """True once the port listens and our process still runs (a Mosquitto that cannot bind exits)."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+        proc = self._proc
+        while proc is not None and time.monotonic() < deadline:
+            if proc.poll() is not None:
                 return False
             if wait_listening(self.host, self.port, 0.1):
                 time.sleep(0.2)  # a failed bind exits at once: give it that moment
-                return self._proc.poll() is None
+                return proc.poll() is None
         return False
 
     def _write_config(self, bdir):
@@ -299,7 +300,7 @@ class Broker:
         write_record(self._bdir, self._proc.pid, self.port, self._binary, self._conf)
 
     def _supervise(self):
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and self._proc is not None:
             code = self._proc.poll()
             if code == 0 and not self._stopping.is_set():
                 # a clean exit means someone stopped it on purpose (SIGTERM to our process group)

@@ -126,7 +126,7 @@ class _ReadAheadClient(mqtt.Client):
         msg = Received(topic, packet[end + 2 * qos:], qos, bool(header & 0x01), mid)
         with self._in_callback_mutex:
             try:
-                on_message(self, self._userdata, msg)
+                on_message(self, self._userdata, msg)  # type: ignore[arg-type]  # duck-types paho's MQTTMessage
             except Exception as err:
                 self._easy_log(mqtt.MQTT_LOG_ERR, "Caught exception in on_message: %s", err)
                 if not self.suppress_exceptions:
@@ -191,7 +191,7 @@ class MqttLink:
         self.batches = 0                      # batches handed to the handler (stats)
         self.largest_batch = 0
         self.acked = 0                        # QoS 1/2 messages acked (each after the handler took it)
-        self._queue = queue.SimpleQueue()     # (connection number, paho message), from paho's thread
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()   # (connection number, paho message), from paho's thread
         self._conn = 0                        # counts connections: acks go only to the current one
         self._ack_lock = threading.Lock()
         self._retry_thread = None
@@ -289,7 +289,7 @@ class MqttLink:
 
     # -- delivery (one thread: order kept) -------------------------------------------------------------
     def _deliver_loop(self):
-        batch = []
+        batch: list = []
         while not self._stopping:
             if not batch:
                 item = self._queue.get()
@@ -391,9 +391,10 @@ class PahoLink:
         self.up = False
         self.connects = 0
         self._client = None
-        self._loop = None
-        self._queue = None
-        self._connected = None
+        # set by connect(), before paho can call back
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+        self._connected = asyncio.Event()
         self.published = []  # (topic, payload) of every acked publish, for tests and the privacy check
         self.keep_published = False
 
@@ -428,9 +429,14 @@ class PahoLink:
             raise OSError("MQTT connect refused")
         self.connects += 1
 
+    def _from_paho(self, fn, *args):
+        """Run fn(*args) on the puck's event loop: paho calls back on its own thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(fn, *args)
+
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         ok = not reason_code.is_failure
-        self._loop.call_soon_threadsafe(self._set_up, client, ok)
+        self._from_paho(self._set_up, client, ok)
 
     def _set_up(self, client, ok):
         if client is self._client:
@@ -438,7 +444,7 @@ class PahoLink:
             self._connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
-        self._loop.call_soon_threadsafe(self._set_down, client)
+        self._from_paho(self._set_down, client)
 
     def _set_down(self, client):
         if client is self._client:
@@ -446,7 +452,7 @@ class PahoLink:
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         ok = not any(rc.is_failure for rc in reason_codes)
-        self._loop.call_soon_threadsafe(self._suback, mid, ok)
+        self._from_paho(self._suback, mid, ok)
 
     def _suback(self, mid, ok):
         waiter = self._subacks.get(mid)
@@ -455,7 +461,8 @@ class PahoLink:
             waiter[0].set()
 
     def _on_message(self, client, userdata, msg):
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, (msg.topic, bytes(msg.payload), bool(msg.retain)))
+        if self._queue is not None:
+            self._from_paho(self._queue.put_nowait, (msg.topic, bytes(msg.payload), bool(msg.retain)))
 
     async def publish(self, topic, payload, qos, retain):
         c = self._client
@@ -482,7 +489,7 @@ class PahoLink:
             raise OSError("MQTT link down")
         # wait for the SUBACK, as the device client does: a command sent right after a first
         # connect must not race the subscription
-        done = [asyncio.Event(), False]
+        done: list = [asyncio.Event(), False]
         rc, mid = c.subscribe(topic, qos)
         if rc != mqtt.MQTT_ERR_SUCCESS:
             raise OSError("MQTT subscribe failed: rc=%s" % rc)

@@ -52,7 +52,7 @@ def _pem_cert(cert):
 def _san(names):
     from cryptography import x509
 
-    out = []
+    out: list[x509.GeneralName] = []
     seen = set()
     for n in list(names) + ["localhost", "127.0.0.1"]:
         n = n.strip()

@@ -71,10 +71,10 @@ class HostApp:
         self.room_breaks = RoomBreaks(self.store, self.commander)
         self.ingest = Ingest(self.store, on_online=self._on_puck_online, on_response=self.commander.on_response,
                              on_stored=self.live_hub.notify, on_info=self._on_puck_info)
-        self.retained_commands = RetainedCommands(lambda t, p: self.link.publish(t, p, qos=1, retain=True))
+        self.retained_commands = RetainedCommands(lambda t, p: self._publish(t, p, retain=True))
         subs = DECIDER_SUBSCRIPTIONS + [shared_events_filter()] if self.shared_events else list(SUBSCRIPTIONS)
         if s.ha_discovery:
-            self.ha = HaDiscovery(lambda t, p, r: self.link.publish(t, p, qos=1, retain=r), self.commander.send,
+            self.ha = HaDiscovery(lambda t, p, r: self._publish(t, p, retain=r), self.commander.send,
                                   self._known_devices, s.ha_prefix, s.ha_talking)
             subs += [t for t in self.ha.subscriptions if t not in subs]
         self.link = MqttLink(s.broker_url, s.client_id, subs, on_batch=self._on_batch,
@@ -123,9 +123,10 @@ class HostApp:
         if not self.retained_commands.handle(topic, payload, retained):
             self.ingest.handle(topic, payload, retained)
             if self.ha is not None:
-                self._ha_seen(topic, payload)
+                self._ha_seen(self.ha, topic, payload)
 
-    def _ha_seen(self, topic, payload):
+    @staticmethod
+    def _ha_seen(ha, topic, payload):
         parts = topic.split("/")
         if len(parts) < 4:
             return
@@ -135,12 +136,12 @@ class HostApp:
             except ValueError:
                 return
             if isinstance(info, dict):
-                self.ha.seen(parts[2], info, again=True)
+                ha.seen(parts[2], info, again=True)
         elif parts[3] == "status":
-            self.ha.seen(parts[2])
+            ha.seen(parts[2])
 
     def _known_devices(self):
-        for d in self.store.devices():
+        for d in self.store.devices() if self.store is not None else ():
             yield d["id"], {"board": d.get("board"), "fw": d.get("fw"), "room": d.get("room_reported")}
 
     def _on_batch(self, items):
@@ -156,18 +157,20 @@ class HostApp:
         try:
             self.ingest.handle_batch(keep)
         except StoreUnavailable as e:
-            done = int(getattr(e, "done", 0) or 0)
+            done = e.done
             e.done = where[done] if done < len(where) else len(items)
             raise
-        if self.ha is not None:
+        if ha is not None:
             for topic, payload, _retained in keep:
-                self._ha_seen(topic, payload)
+                self._ha_seen(ha, topic, payload)
 
-    def _publish(self, topic, payload):
-        self.link.publish(topic, payload, qos=1, retain=False)
+    def _publish(self, topic, payload, retain=False):
+        if self.link is None:
+            raise OSError("host: not started (no MQTT link)")   # as a link that is down: the command waits
+        self.link.publish(topic, payload, qos=1, retain=retain)
 
     def _on_link_up(self):
-        self.link.publish(HOST_STATUS, b"online", qos=1, retain=True)
+        self._publish(HOST_STATUS, b"online", retain=True)
         if self.ha is not None:
             try:
                 self.ha.announce_all()

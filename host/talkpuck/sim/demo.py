@@ -189,7 +189,6 @@ def run(args):
             p = SimPuck(device, broker.url, room=room, speed=args.speed, loop_audio=True,
                         data_dir=args.data_dir, samples=samples,
                         settings={"warn_s": args.warn, "wrapup_s": min(30, args.warn // 2)}, resume=False)
-            p.room = room
             pucks.append(p.start())
         wait_subscribed(pucks)
         from talkpuck.sim import pastsessions

@@ -19,6 +19,7 @@ from puckport.hal_common import HalServices
 
 FRAME = 320
 FRAME_MS = 20
+_PERIOD = PERIOD or 0       # the CPython twin's wrap (1 << 30); None only on MicroPython, never here
 
 
 class SimClock:
@@ -28,7 +29,7 @@ class SimClock:
         self._t0 = time.monotonic()
 
     def now_ms(self):
-        return int(self.start_ms + (time.monotonic() - self._t0) * 1000 * self.speed) % PERIOD
+        return int(self.start_ms + (time.monotonic() - self._t0) * 1000 * self.speed) % _PERIOD
 
     def elapsed_ms(self):
         return int((time.monotonic() - self._t0) * 1000 * self.speed)

@@ -73,9 +73,15 @@ class LiteClient:
         self.up = False
         self._mid = 0
         self._waiting = {}            # mid -> Future (PUBACK / SUBACK)
-        self._reader = self._writer = None
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
         self._tasks = []
         self.received = 0
+
+    def _send(self, packet):
+        if self._writer is None:
+            raise OSError("MQTT link down")
+        self._writer.write(packet)
 
     def _next_mid(self):
         self._mid = self._mid % 65535 + 1
@@ -87,7 +93,7 @@ class LiteClient:
                 asyncio.open_connection(self.host, self.port, ssl=self.ssl,
                                         server_hostname=self.host if self.ssl else None),
                 self.connect_timeout_s)
-            self._writer.write(connect_packet(self.client_id, self.user, self.password, self.will, self.keepalive_s))
+            self._send(connect_packet(self.client_id, self.user, self.password, self.will, self.keepalive_s))
             kind, _flags, body = await asyncio.wait_for(self._read_packet(), self.connect_timeout_s)
         except asyncio.TimeoutError:
             await self.close()
@@ -107,6 +113,8 @@ class LiteClient:
 
     async def _read_packet(self):
         r = self._reader
+        if r is None:
+            raise OSError("MQTT link down")
         head = await r.readexactly(1)
         n, shift = 0, 0
         while True:
@@ -135,7 +143,7 @@ class LiteClient:
                     if qos:
                         mid = body[pos:pos + 2]
                         pos += 2
-                        self._writer.write(_packet(PUBACK, 0, mid))
+                        self._send(_packet(PUBACK, 0, mid))
                     self.received += 1
                     if self.on_message is not None:
                         self.on_message(topic, body[pos:], bool(flags & 1))
@@ -148,7 +156,7 @@ class LiteClient:
         while self.up:
             await asyncio.sleep(self.keepalive_s / 2)
             if self.up:
-                self._writer.write(_packet(PINGREQ, 0, b""))
+                self._send(_packet(PINGREQ, 0, b""))
 
     def _down(self):
         self.up = False
@@ -170,7 +178,7 @@ class LiteClient:
         if not self.up:
             raise OSError("MQTT link down")
         mid = self._next_mid() if qos else 0
-        self._writer.write(publish_packet(topic, payload, qos, retain, mid))
+        self._send(publish_packet(topic, payload, qos, retain, mid))
         if qos:
             await self._wait(mid)
 
@@ -178,7 +186,7 @@ class LiteClient:
         if not self.up:
             raise OSError("MQTT link down")
         mid = self._next_mid()
-        self._writer.write(_packet(SUBSCRIBE, 2, struct.pack("!H", mid) + _str(topic) + bytes([qos])))
+        self._send(_packet(SUBSCRIBE, 2, struct.pack("!H", mid) + _str(topic) + bytes([qos])))
         codes = await self._wait(mid)
         if not codes or codes[0] == 0x80:
             raise OSError("MQTT subscription to %s refused" % topic)

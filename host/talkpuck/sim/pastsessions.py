@@ -43,7 +43,7 @@ def seed(store, rooms, now_ms, seed=7):
     """rooms: [(device, room)]; returns the example session ids (the same every run)."""
     rng = random.Random(seed)
     clear(store)
-    ids = []
+    ids: list = []
     series = []
     day0 = now_ms - now_ms % DAY_MS
     with store.engine.begin() as c:

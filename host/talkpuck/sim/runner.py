@@ -46,6 +46,7 @@ class SimPuck:
     def __init__(self, device_id, broker_url, wav=None, room="", speed=1.0, loop_audio=False,
                  data_dir="var", clock_start_ms=0, terminal=False, settings=None, samples=None, resume=True):
         self.device_id = device_id
+        self.room = room
         self.resume = resume
         self.clock = SimClock(speed, clock_start_ms)
         self.mic = SimMic(self.clock, samples if samples is not None else load_samples(wav), loop_audio)
@@ -84,7 +85,7 @@ class SimPuck:
         settings = settings_for_boot(self.storage.load("puck"), fixed=self._settings)
         self.puck = Puck.from_storage(self.hal, self.device_id, board="sim", settings=settings)
         self.puck.gestures = Gestures(active_low=False)  # the sim button reports "pressed"
-        self._route_sim_topic()
+        self._route_sim_topic(self.puck)
         self.puck.start()
         self._stopped = asyncio.Event()
         self._ready.set()
@@ -100,9 +101,9 @@ class SimPuck:
         if rec and set(rec) - {"v", "settings"}:
             storage.save("puck", {k: rec[k] for k in ("v", "settings") if k in rec})
 
-    def _route_sim_topic(self):
+    def _route_sim_topic(self, puck):
         # presses sent over MQTT reach the simulated button, not the command decoder (Puck.on_message)
-        self.puck.on_message = self._on_sim_message
+        puck.on_message = self._on_sim_message
 
     def _on_sim_message(self, topic, payload):
         if topic != "talkpuck/v1/%s/sim/button" % self.device_id:
@@ -142,6 +143,8 @@ class SimPuck:
 
     def call(self, fn, *args):
         """Run fn(*args) on the puck's loop thread and return its result (for tests)."""
+        if self._loop is None:
+            raise RuntimeError("simulated puck %s is not running" % self.device_id)
         fut = asyncio.run_coroutine_threadsafe(_wrap(fn, *args), self._loop)
         return fut.result(10)
 

@@ -1,6 +1,7 @@
 """base — the Store's connection, write lock, counters and migrations; the other parts mix into it."""
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,26 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-class StoreBase:
+class StoreParts:
+    """What the mixins use of StoreBase and of each other, declared for the type checker only: every
+    mixin subclasses this, and Store puts them all together (nothing here exists at run time)."""
+    if TYPE_CHECKING:
+        engine: Any                    # sqlalchemy.Engine (its stubs type rows too narrowly for our use)
+        lock: threading.RLock
+        default_min_break_s: int
+        _known_boots: set[tuple[str, str]]
+
+        def incr(self, name: str, n: int = 1, conn: Any = None) -> None: ...
+        def _incr(self, conn: Any, name: str, n: int) -> None: ...
+        def _ensure_device(self, c: Any, device: str, now: int) -> Any: ...
+        def room_of(self, device: str, conn: Any = None) -> str: ...
+        def min_break_s(self, room: str, conn: Any) -> int: ...
+        def _current_session(self, c: Any, device: str) -> Any: ...
+        def _current_sessions(self, c: Any, devices: Any) -> dict[str, Any]: ...
+        def _ensure_boot(self, c: Any, device: str, boot: str, now: int) -> Any: ...
+
+
+class StoreBase(StoreParts):
     """Owns the engine. Writes are serialised by one lock (SQLite allows one writer anyway)."""
 
     default_min_break_s = 600          # flag a session that starts sooner than this after the last
@@ -23,7 +43,7 @@ class StoreBase:
         self.url = url or default_url(data_dir)
         self.engine = make_engine(self.url)
         self.lock = threading.RLock()
-        self._known_boots = set()      # (device, boot) rows known to exist
+        self._known_boots: set[tuple[str, str]] = set()      # (device, boot) rows known to exist
         self.version = migrate(self.engine)
 
     def close(self):

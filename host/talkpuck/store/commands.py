@@ -6,9 +6,10 @@ from sqlalchemy import select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.live import stmt
+from talkpuck.store.base import StoreParts
 
 
-class CommandsMixin:
+class CommandsMixin(StoreParts):
     def record_command(self, cmd_id, device, verb, args, ts_ms, ttl_s):
         """Record a command as sent; it belongs to the session it starts, else to the device's running
         session (and is deleted with it, store.retention)."""

@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.live import ids_param, stmt
+from talkpuck.store.base import StoreParts
 
 NO_ROOM = "unassigned"
 
@@ -33,7 +34,7 @@ def _params(device, values, boot=None):
     return out
 
 
-class DevicesMixin:
+class DevicesMixin(StoreParts):
     def _ensure_device(self, c, device, now):
         row = c.execute(stmt("device_exists", lambda: select(_D.id).where(_D.id == bindparam("d_id"))),
                         {"d_id": device}).first()
@@ -89,7 +90,7 @@ class DevicesMixin:
         as the record_* calls one by one leave them. Nothing is written if the transaction fails."""
         if not items:
             return
-        known = set()
+        known: set[str] = set()
         with self.lock, self.engine.begin() as c:
             for it in items:
                 kind, device, value, now = it[0], it[1], it[2], it[3]

@@ -8,10 +8,12 @@ A turn heard outside any session is not kept: it is counted (`turns_outside_sess
 event row stays as a receipt with an empty payload, so duplicates and losses are still counted.
 """
 import json
+from typing import Any
 
 from sqlalchemy import func, select, text
 
 from talkpuck.store import tables as t
+from talkpuck.store.base import StoreParts
 
 
 # PostgreSQL: a batch as one short statement with one array per column (unnest), so psycopg parses
@@ -53,7 +55,7 @@ def _sqlite_insert(c, table, cols, rows, returning=""):
     return out
 
 
-class EventsMixin:
+class EventsMixin(StoreParts):
     def add_event(self, device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times=None, text=None):
         """Store one event; returns True if stored, False if (device, boot, seq) was already there.
 
@@ -80,8 +82,8 @@ class EventsMixin:
             new_boots = set()
             with self.engine.begin() as c:
                 seen = set()
-                sessions = {}                    # device -> its running session, within this batch
-                run = []                         # indexes of bulk events waiting to be inserted
+                sessions: dict[str, Any] = {}    # device -> its running session, within this batch
+                run: list[int] = []              # indexes of bulk events waiting to be inserted
                 counts = {"duplicates_dropped": 0, "turns_outside_session": 0}
                 for i, it in enumerate(items):
                     device, boot, seq, kind = it[0], it[1], it[2], it[3]
@@ -128,10 +130,10 @@ class EventsMixin:
 
     def _insert_or_ignore(self, table):
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table).on_conflict_do_nothing()
+            from sqlalchemy.dialects import postgresql
+            return postgresql.insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects import sqlite
+        return sqlite.insert(table).on_conflict_do_nothing()
 
     def _insert_events(self, c, rows):
         """Insert-or-ignore `rows` into events; the set of (device, boot, seq) actually inserted."""

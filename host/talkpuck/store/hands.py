@@ -9,20 +9,23 @@ earlier boot's seqs). So an `ack`/`lower`/`withdraw` from this boot about a numb
 raised is matched to that device's hand of an earlier boot (the newest one with that number still
 open), and a `clear` clears every waiting hand of the device, whatever boot raised it.
 """
+from typing import Any
+
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.devices import NO_ROOM
 from talkpuck.store.live import ids_param, stmt
+from talkpuck.store.base import StoreParts
 
 DONE = ("acked", "lowered", "withdrawn", "cleared")
 
 
-class HandsMixin:
+class HandsMixin(StoreParts):
     def _apply_hand(self, c, device, boot, seq, wall_ms, p, times):
         h = t.hands.c
         action, hand = p["action"], p["hand"]
-        key = (h.device == device, h.boot == boot, h.hand == hand)
+        key: tuple[Any, ...] = (h.device == device, h.boot == boot, h.hand == hand)
         if action in ("ack", "lower", "withdraw") and c.execute(select(h.id).where(*key)).first() is None:
             earlier = self._earlier_boot_hand(c, device, boot, hand, action)
             if earlier is not None:
@@ -35,7 +38,7 @@ class HandsMixin:
                     puck_confirmed=True))
         elif action == "ack":
             row = c.execute(select(h.state, h.acked_ms).where(*key)).first()
-            vals = {"puck_confirmed": True}
+            vals: dict[str, Any] = {"puck_confirmed": True}
             if row is not None and row[0] == "waiting":
                 vals.update(state="acked")
             if row is not None and row[1] is None:

@@ -8,6 +8,7 @@ from puckcore.protocol import LIVE_PHASES
 from sqlalchemy import bindparam, func, select
 
 from talkpuck.store import tables as t
+from talkpuck.store.base import StoreParts
 
 _STMTS: dict = {}
 
@@ -30,7 +31,7 @@ def _chunks(items, n=500):
         yield items[i:i + n]
 
 
-class LiveMixin:
+class LiveMixin(StoreParts):
     def rooms_min_break_s(self, names):
         """{room: its minimum break (seconds)} for every room in `names` (the default where none is set)."""
         out = {}
@@ -64,7 +65,7 @@ class LiveMixin:
     def current_sessions(self, devices):
         """{device: its running session (the latest started, as current_session)} for the devices that have one."""
         s = t.sessions.c
-        out = {}
+        out: dict = {}
         if not devices:
             return out
         q = stmt("current_sessions", lambda: select(t.sessions).where(s.device.in_(ids_param()),
@@ -100,7 +101,7 @@ class LiveMixin:
         q = stmt("turns_after", lambda: select(*[tc[k] for k in self.TALLY_COLUMNS])
                  .where(tc.session_id.in_(ids_param("sids")), tc.id > bindparam("after"))
                  .order_by(tc.session_id, tc.start_ms, tc.id))
-        out = {sid: [] for sid in after}
+        out: dict[int, list] = {sid: [] for sid in after}
         groups = {False: sorted(s for s, a in after.items() if not a), True: sorted(s for s, a in after.items() if a)}
         with self.engine.connect() as c:
             for tail, sids in groups.items():

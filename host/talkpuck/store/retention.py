@@ -24,6 +24,7 @@ from sqlalchemy import and_, delete, func, or_, select, true, update
 
 from talkpuck.errors import ConfigError, NotFound
 from talkpuck.store import tables as t
+from talkpuck.store.base import StoreParts
 
 DAY_MS = 86400 * 1000
 
@@ -155,10 +156,10 @@ def _refuse_live(conn, sids, force):
         raise ConfigError("session %s is running: end it first (or force the deletion)" % live[0])
 
 
-class RetentionMixin:
+class RetentionMixin(StoreParts):
     def delete_session(self, sid, force=False):
         """Delete one session and every row that belongs to it; returns rows deleted per table."""
-        counts = {}
+        counts: dict[str, int] = {}
         with self.lock, self.engine.begin() as c:
             if c.execute(select(t.sessions.c.id).where(t.sessions.c.id == sid)).first() is None:
                 raise NotFound("no session %r stored" % sid)
@@ -169,7 +170,7 @@ class RetentionMixin:
     def delete_room(self, room, force=False):
         """Delete one room's data: its sessions (with all their rows), its hands, and what its pucks sent
         outside a session. The room's setting and its pucks stay. Returns rows deleted per table."""
-        counts = {}
+        counts: dict[str, int] = {}
         with self.lock, self.engine.begin() as c:
             s = t.sessions.c
             sids = c.execute(select(s.id).where(s.room == room)).scalars().all()
@@ -204,7 +205,7 @@ class RetentionMixin:
 
     def remote_names(self, room=None):
         """The remote participants' names kept, with how many rows hold each: {name: rows}."""
-        out = {}
+        out: dict = {}
         with self.engine.connect() as c:
             for tbl, rule in _tables():
                 for col in rule.names:
@@ -219,7 +220,7 @@ class RetentionMixin:
         """Delete every session older than `retention_days` (by its end, else start, else request) with all
         its rows, and every row of no session older than that; returns rows deleted per table."""
         cutoff = int(now_ms) - int(retention_days) * DAY_MS
-        counts = {}
+        counts: dict[str, int] = {}
         with self.lock, self.engine.begin() as c:
             sids = c.execute(select(t.sessions.c.id).where(_session_time(t.sessions) < cutoff)).scalars().all()
             _delete_sessions(c, sids, counts)

@@ -12,6 +12,7 @@ from talkpuck.errors import ConfigError, NotFound
 from talkpuck.store import tables as t
 from talkpuck.store.devices import NO_ROOM
 from talkpuck.store import retention as _retention
+from talkpuck.store.base import StoreParts
 
 # in the main MetaData: store/retention.py (issue 13) walks it, and the rules below say how rows go
 review_voices = Table(
@@ -71,7 +72,7 @@ def _room_cond(col, rooms):
     return or_(cond, col.is_(None)) if NO_ROOM in rooms else cond
 
 
-class ReviewMixin:
+class ReviewMixin(StoreParts):
     # -- the sessions list ------------------------------------------------------------------------
     def review_sessions(self, rooms=None, room=None, since_ms=None, until_ms=None, min_s=None, max_s=None,
                         overran=None, back_to_back=None, series=None, offset=0, limit=50):
@@ -79,7 +80,7 @@ class ReviewMixin:
         s = t.sessions.c
         dur = s.ended_ms - s.started_ms
         planned = (s.limit_s - func.coalesce(s.extended_s, 0)) * 1000
-        cond = [s.started_ms.is_not(None)]
+        cond: list = [s.started_ms.is_not(None)]
         rc = _room_cond(s.room, rooms)
         if rc is not None:
             cond.append(rc)

@@ -5,13 +5,16 @@ before it is measured from the end of the room's previous session and flagged wh
 the room's minimum break.
 """
 from puckcore.protocol import LIVE_PHASES
+from typing import Any
+
 from sqlalchemy import bindparam, func, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.live import stmt
+from talkpuck.store.base import StoreParts
 
 
-class SessionsMixin:
+class SessionsMixin(StoreParts):
     def request_session(self, session_id, device, limit_s, warn_s, purpose, now):
         """A session the host asked a puck to start (cmd/session_start); it starts on the puck's event."""
         with self.lock, self.engine.begin() as c:
@@ -32,7 +35,7 @@ class SessionsMixin:
         hundreds of pucks must not cost a query per puck); the latest start wins, as in _current_session."""
         s = t.sessions.c
         out = dict.fromkeys(devices)
-        best = {}
+        best: dict[str, Any] = {}
         if devices:
             rows = c.execute(select(s.device, s.id, s.started_ms)
                              .where(s.device.in_(sorted(devices)), s.phase.in_(LIVE_PHASES)))

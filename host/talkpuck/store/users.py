@@ -9,6 +9,7 @@ import hashlib
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text, delete, select, update
 
 from talkpuck.errors import ConfigError, NotFound
+from talkpuck.store.base import StoreParts
 
 ROLES = ("admin", "host")
 # the tables m002_users creates; a separate MetaData so the m001 table list stays as shipped
@@ -52,7 +53,7 @@ def check_name(name):
     return name
 
 
-class UsersMixin:
+class UsersMixin(StoreParts):
     # -- users --------------------------------------------------------------------------------------
     def add_user(self, name, role, pw_hash, now, rooms=()):
         check_name(name)

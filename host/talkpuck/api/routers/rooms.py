@@ -11,7 +11,7 @@ router = APIRouter(tags=["rooms"])
 
 @router.get("/rooms")
 def list_rooms(store=Depends(deps.store), who=Depends(deps.user)):
-    rooms = {}
+    rooms: dict[str, list[str]] = {}
     for d in store.devices():
         if can_see(who, d["room"]):
             rooms.setdefault(d["room"], []).append(d["id"])
