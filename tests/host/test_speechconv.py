@@ -169,6 +169,21 @@ def test_remote_frames_metric():
     assert row["remote"]["correct"] == 150  # no flags: every voice in the room
 
 
+def test_remote_frames_metric_with_a_flag_per_piece():
+    ref = [(0.0, 1.0, "a"), (1.0, 2.0, "b"), (1.5, 2.5, "a")]
+    truth = {"a": False, "b": True}
+    # one voice in two pieces (the room person, then the loudspeaker one), each with its own flag
+    hyp = [(0.0, 1.0, "v1"), (1.0, 2.0, "v1"), (2.0, 3.0, "v2")]
+    c = metrics.remote_frames(ref, truth, hyp, [False, True, False], 3.0)
+    assert c == {"frames": 200, "correct": 200, "remote_frames": 50, "remote_correct": 50}
+    # the per-voice flag can only be right for one of the two people of v1
+    assert metrics.remote_frames(ref, truth, hyp, {"v1": True}, 3.0)["correct"] == 100
+    # score_file keeps the pieces apart for per-piece flags (merging v1's touching pieces would lose them)
+    row = score_file("x", ref, hyp, 3.0, ref_remote=truth, hyp_remote=[False, True, False])
+    assert row["remote"]["correct"] == 200
+    assert score_file("x", ref, hyp, 3.0, ref_remote=truth, hyp_remote=[True, False, False])["remote"]["correct"] == 50
+
+
 def test_errors_are_clear(index):
     with pytest.raises(TalkpuckError, match="speakers"):
         sc.make_conversation(index, 1, 0, split="val", n_speakers=(2, 6))

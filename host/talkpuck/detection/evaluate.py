@@ -39,11 +39,15 @@ def load_reference(rttm_path, base):
 def score_file(name, ref, hyp, duration, cpu_s=0.0, ref_remote=None, hyp_remote=None):
     """All raw counts for one file (pooled by summing). ref_remote: {speaker: remote} when the
     reference says which voices come through a loudspeaker (generated conversations' NAME.json);
-    hyp_remote: {voice: remote} from the detector (a voice it does not flag is in the room)."""
+    hyp_remote: {voice: remote} from the detector (a voice it does not flag is in the room), or a
+    list of flags, one per segment of hyp (a flag per turn piece: each frame is scored with the flag
+    of the piece covering it)."""
+    raw = hyp
     hyp = metrics.merge_same_voice(hyp)
     row = {"file": name, "duration_s": duration, "cpu_s": cpu_s, "speakers": len(metrics.speakers(ref))}
     if ref_remote is not None:
-        row["remote"] = metrics.remote_frames(ref, ref_remote, hyp, hyp_remote, duration)
+        per_piece = isinstance(hyp_remote, (list, tuple))
+        row["remote"] = metrics.remote_frames(ref, ref_remote, raw if per_piece else hyp, hyp_remote, duration)
     row.update(metrics.frame_counts(ref, hyp, duration))
     row.update(metrics.frame_scores(row))
     if row["speakers"] >= 2:

@@ -158,6 +158,8 @@ def _overlap(a, b):
 def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
     """The `remote` flag (issue 15), per 10 ms frame where exactly one reference speaker talks and
     the hypothesis has a voice: is the voice's flag (absent = in the room) that speaker's?
+    hyp_remote: {voice: flag} (one flag per voice), or a list of flags aligned with hyp (one per
+    segment: a frame takes the flag of the first segment covering it).
     Returns counts {frames, correct, remote_frames, remote_correct}; pooled by summing."""
     n = int(round(duration / FRAME_S))
     centres = (np.arange(n) + 0.5) * FRAME_S
@@ -169,10 +171,12 @@ def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
         truth |= m & bool(ref_remote.get(k, False))
     has = np.zeros(n, dtype=bool)
     flag = np.zeros(n, dtype=bool)
-    for s, e, v in hyp:
+    per_seg = isinstance(hyp_remote, (list, tuple))
+    for i, (s, e, v) in enumerate(hyp):
         m = (centres >= s) & (centres < e) & ~has
         has |= m
-        flag |= m & bool((hyp_remote or {}).get(v, False))
+        f = hyp_remote[i] if per_seg else (hyp_remote or {}).get(v, False)
+        flag |= m & bool(f)
     use = (count == 1) & has
     ok = use & (flag == truth)
     return {"frames": int(use.sum()), "correct": int(ok.sum()), "remote_frames": int((use & truth).sum()),
