@@ -20,11 +20,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "host"))
 sys.path.insert(0, os.path.join(HERE, "..", "firmware"))
 
 
-def run(folder, cache):
-    from puckcore.detector import TurnDetector
-
+def cached_runs(folder, cache, capture):
+    """[capture(samples) + {"info": ...}] for every conversation of `folder` (its manifest.json), in order;
+    pickled in `cache` (a file) when given, and read from it when it exists."""
     from talkpuck.detection.audio import read_wav
-    from talkpuck.detection.runner import run_detector
 
     if cache and os.path.exists(cache):
         with open(cache, "rb") as f:
@@ -34,17 +33,31 @@ def run(folder, cache):
     out = []
     for info in infos:
         x, _ = read_wav(os.path.join(folder, info["name"] + ".wav"))
-        det = TurnDetector()
-        remote = {}
-        hyp, cpu = run_detector(x, det, remote_out=remote)
-        feats = {v: det.remote.features(v) for v in remote}
-        out.append({"info": info, "hyp": hyp, "cpu": cpu, "n": len(x), "feats": feats,
-                    "frames": {v: det.remote.sums[3 * (v - 1) + 1] for v in remote}})
-        print(info["name"], remote, feats, flush=True)
+        r = capture(x)
+        r["info"] = info
+        out.append(r)
+        print(info["name"], flush=True)
     if cache:
         with open(cache, "wb") as f:
             pickle.dump(out, f)
     return out
+
+
+def capture_voices(x):
+    """The detector once over `x`: its segments and each voice's remote-cue features."""
+    from puckcore.detector import TurnDetector
+
+    from talkpuck.detection.runner import run_detector
+
+    det = TurnDetector()
+    remote = {}
+    hyp, cpu = run_detector(x, det, remote_out=remote)
+    return {"hyp": hyp, "cpu": cpu, "n": len(x), "feats": {v: det.remote.features(v) for v in remote},
+            "frames": {v: det.remote.sums[3 * (v - 1) + 1] for v in remote}}
+
+
+def run(folder, cache):
+    return cached_runs(folder, cache, capture_voices)
 
 
 def majority(folder, r):

@@ -30,9 +30,7 @@ alone (the frozen set: report, never choose). Per folder and per loudspeaker sim
 can do (each piece as the majority of its reference time) and a bootstrap interval of the gain.
 """
 import argparse
-import json
 import os
-import pickle
 import shlex
 import sys
 
@@ -90,24 +88,8 @@ def capture(x):
 
 
 def run(folder, cache):
-    from talkpuck.detection.audio import read_wav
-
-    if cache and os.path.exists(cache):
-        with open(cache, "rb") as f:
-            return pickle.load(f)
-    with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
-        infos = json.load(f)["conversations"]
-    out = []
-    for info in infos:
-        x, _ = read_wav(os.path.join(folder, info["name"] + ".wav"))
-        r = capture(x)
-        r["info"] = info
-        out.append(r)
-        print(info["name"], len(r["events"]), "pieces", r["final"], flush=True)
-    if cache:
-        with open(cache, "wb") as f:
-            pickle.dump(out, f)
-    return out
+    from remote_replay import cached_runs
+    return cached_runs(folder, cache, capture)
 
 
 class Model:
@@ -217,19 +199,9 @@ def score(folder, runs, rule, model, by_sim=None, per_conv=None):
 def oracle(ref, truth, hyp, dur):
     """Each piece flagged as the majority of its single-voice reference time (the best any per-piece
     flag can do: a piece that itself spans a room and a loudspeaker person stays partly wrong)."""
-    import numpy as np
+    from talkpuck.detection.metrics import remote_truth_frames
 
-    from talkpuck.detection.metrics import FRAME_S
-
-    n = int(round(dur / FRAME_S))
-    c = (np.arange(n) + 0.5) * FRAME_S
-    count = np.zeros(n, dtype=int)
-    rem = np.zeros(n, dtype=bool)
-    for s, e, k in ref:
-        m = (c >= s) & (c < e)
-        count += m
-        rem |= m & bool(truth.get(k, False))
-    one = count == 1
+    c, one, rem = remote_truth_frames(ref, truth, dur)
     out = []
     for s, e, _ in hyp:
         m = (c >= s) & (c < e) & one

@@ -155,12 +155,8 @@ def _overlap(a, b):
     return tot
 
 
-def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
-    """The `remote` flag (issue 15), per 10 ms frame where exactly one reference speaker talks and
-    the hypothesis has a voice: is the voice's flag (absent = in the room) that speaker's?
-    hyp_remote: {voice: flag} (one flag per voice), or a list of flags aligned with hyp (one per
-    segment: a frame takes the flag of the first segment covering it).
-    Returns counts {frames, correct, remote_frames, remote_correct}; pooled by summing."""
+def remote_truth_frames(ref, ref_remote, duration):
+    """Per 10 ms frame: (centre s, exactly one reference speaker talks, that talk is remote)."""
     n = int(round(duration / FRAME_S))
     centres = (np.arange(n) + 0.5) * FRAME_S
     count = np.zeros(n, dtype=int)
@@ -169,6 +165,17 @@ def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
         m = (centres >= s) & (centres < e)
         count += m
         truth |= m & bool(ref_remote.get(k, False))
+    return centres, count == 1, truth
+
+
+def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
+    """The `remote` flag (issue 15), per 10 ms frame where exactly one reference speaker talks and
+    the hypothesis has a voice: is the voice's flag (absent = in the room) that speaker's?
+    hyp_remote: {voice: flag} (one flag per voice), or a list of flags aligned with hyp (one per
+    segment: a frame takes the flag of the first segment covering it).
+    Returns counts {frames, correct, remote_frames, remote_correct}; pooled by summing."""
+    centres, one, truth = remote_truth_frames(ref, ref_remote, duration)
+    n = len(centres)
     has = np.zeros(n, dtype=bool)
     flag = np.zeros(n, dtype=bool)
     per_seg = isinstance(hyp_remote, (list, tuple))
@@ -177,7 +184,7 @@ def remote_frames(ref, ref_remote, hyp, hyp_remote, duration):
         has |= m
         f = hyp_remote[i] if per_seg else (hyp_remote or {}).get(v, False)
         flag |= m & bool(f)
-    use = (count == 1) & has
+    use = one & has
     ok = use & (flag == truth)
     return {"frames": int(use.sum()), "correct": int(ok.sum()), "remote_frames": int((use & truth).sum()),
             "remote_correct": int((ok & truth).sum())}
