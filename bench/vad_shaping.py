@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/vad_shaping.py --conversations DIR [--conversations DIR ...]
            [--cache FILE] [--conv-fit W] [--no-record] GAP,HANG,PRE [GAP,HANG,PRE ...]
-Each GAP,HANG,PRE (turn gap ms, hangover frames, pre-roll ms; "-" leaves that one searched, as
-`talkpuck train-vad --turn-gap-ms/--hangover/--preroll-ms` would) fixes the shaping; the recipe of
+Each GAP,HANG,PRE (turn gap ms, hangover frames, pre-roll ms; "x" leaves that one searched, as
+`talkpuck train-vad --turn-gap-ms/--hangover/--preroll-ms` would) fixes the shaping (GAP,HANG,PRE,P
+also fixes the posterior threshold at P, for a measurement only); the recipe of
 train.py (`train_recipe`, no conversations in its search) picks the rest (weights, posterior
 threshold, minimum turn). Rows: the recipe run leave-one-file-out on the AMI clips, scored on the
 held-out clip and its copies with the trainer's twin (`train.decide`, 20 ms frames; the shipped
@@ -26,11 +27,14 @@ from results import append  # noqa: E402
 
 
 def parse_shaping(text):
-    """"GAP,HANG,PRE" -> the `fixed` dict of train_recipe ("-": not fixed)."""
+    """"GAP,HANG,PRE" -> the `fixed` dict of train_recipe ("x": not fixed)."""
     vals = text.split(",")
-    if len(vals) != 3:
-        raise SystemExit("shaping must be GAP,HANG,PRE: %r" % text)
-    return {k: int(v) for k, v in zip(("gap_ms", "hang", "preroll_ms"), vals) if v != "-"}
+    if len(vals) not in (3, 4):
+        raise SystemExit("shaping must be GAP,HANG,PRE[,POSTERIOR]: %r" % text)
+    out = {k: int(v) for k, v in zip(("gap_ms", "hang", "preroll_ms"), vals) if v != "x"}
+    if len(vals) == 4:
+        out["posterior"] = float(vals[3])
+    return out
 
 
 def main(argv=None):
@@ -57,6 +61,16 @@ def main(argv=None):
                 pickle.dump((clips, convs), f)
     ml = DetectParams.speech_min_dbq
     names = sorted(clips)
+    # the fit does not depend on the shaping: each fold's fit is computed once
+    memo, fit = {}, T.fit
+
+    def fit_once(X, y, sw=None):
+        key = (X.shape, float(X.sum()), float(y.sum()), None if sw is None else float(np.sum(sw * np.arange(len(sw)))))
+        if key not in memo:
+            memo[key] = fit(X, y, sw)
+        return memo[key]
+
+    T.fit = fit_once
     cv = None
     if args.conv_fit > 0:
         T.CONV_WEIGHT, T.CONV_TUNE_WEIGHT, cv = args.conv_fit, 0.0, convs

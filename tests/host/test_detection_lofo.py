@@ -204,6 +204,7 @@ def test_fixed_shaping_restricts_the_search_grid(monkeypatch):
     g = train.fixed_grid(train.CONV_GRID, gap_ms=600)
     assert g["gaps_ms"] == (600,) and g["hangs"] == train.CONV_GRID["hangs"]
     assert train.CONV_GRID["gaps_ms"] != (600,)  # the module's grid is not changed
+    assert train.fixed_grid(None, posterior=0.5) == {"thrs": [0]}
     clips = tiny_clips()
     names = sorted(clips)
     seen = []

@@ -246,15 +246,18 @@ def search(zs, lvs, labs, gid, gweights, kinds, min_level, thrs=None, hangs=HANG
                         yield float(np.sum(gw * f) / np.sum(gw)), dict(thr=int(thr), hang=h, gap=gap, min=m, pre=pr)
 
 
-def fixed_grid(grid, hang=None, gap_ms=None, preroll_ms=None):
+def fixed_grid(grid, hang=None, gap_ms=None, preroll_ms=None, posterior=None):
     """The settings grid (keyword arguments of `search`; None: the default grid) with the decision
-    shaping that is given fixed to that one value: hangover (frames), turn gap and pre-roll (ms).
+    shaping that is given fixed to that one value: hangover (frames), turn gap and pre-roll (ms)
+    (and, for measurements, the posterior threshold).
     Issue 15: the shaping AMI's loose labels and the conversations' tight ones fight over is chosen
     on training-speaker conversations and fixed; the recipe picks only the rest."""
     out = dict(grid or {})
     for key, val in (("hangs", hang), ("gaps_ms", gap_ms), ("prerolls_ms", preroll_ms)):
         if val is not None:
             out[key] = (int(val),)
+    if posterior is not None:
+        out["thrs"] = [int(round(np.log(posterior / (1 - posterior)) * (1 << Q)))]
     return out or None
 
 
