@@ -194,3 +194,61 @@ def test_train_vad_command_with_conversations_writes_a_loadable_model(tmp_path):
     d = dict(thr=vm.Z_THR, hang=vm.HANGOVER_FRAMES, gap=vm.TURN_GAP_MS, min=vm.TURN_MIN_MS, pre=vm.PREROLL_MS)
     hyp, _ = run_detector(x, TurnDetector(params=lofo.fold_params(vm.W, vm.B, d)))
     assert all(0.0 <= s < e <= 6.0 for s, e, _ in hyp)
+
+
+def test_fixed_shaping_restricts_the_search_grid(monkeypatch):
+    """`train_recipe(..., fixed=...)` (train-vad --turn-gap-ms / --hangover / --preroll-ms): the
+    search sees only the fixed value on those axes, keeps the rest of its grid, and the model
+    carries the fixed values."""
+    assert train.fixed_grid(None) is None
+    g = train.fixed_grid(train.CONV_GRID, gap_ms=600)
+    assert g["gaps_ms"] == (600,) and g["hangs"] == train.CONV_GRID["hangs"]
+    assert train.CONV_GRID["gaps_ms"] != (600,)  # the module's grid is not changed
+    assert train.fixed_grid(None, posterior=0.5) == {"thrs": [0]}
+    clips = tiny_clips()
+    names = sorted(clips)
+    seen = []
+    real = train.search
+
+    def spy(*a, **kw):
+        seen.append(kw)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(train, "search", spy)
+    W, B, d = train.train_recipe(clips, names, MIN_LEVEL, fixed={"gap_ms": 600, "hang": 4, "preroll_ms": 40})
+    assert seen[-1] == {"gaps_ms": (600,), "hangs": (4,), "prerolls_ms": (40,)}
+    assert (d["gap"], d["hang"], d["pre"]) == (600, 4, 40)
+    assert d["min"] in train.MINS_MS
+    W1, B1, d1 = train.train_recipe(clips, names, MIN_LEVEL, fixed={"gap_ms": 850})
+    assert seen[-1] == {"gaps_ms": (850,)} and d1["gap"] == 850 and d1["hang"] in train.HANGS
+    assert list(W1) == list(W)  # only the settings search is restricted, not the fit
+    train.train_recipe(clips, names, MIN_LEVEL)
+    assert seen[-1] == {}  # no fixed value: the default grid
+
+
+def test_train_vad_command_fixes_the_shaping(tmp_path):
+    """`talkpuck train-vad --turn-gap-ms 600 --hangover 4 --preroll-ms 40` writes those values
+    and says so in the model file."""
+    import importlib.util
+
+    import soundfile as sf
+
+    from talkpuck.cli import main
+    from talkpuck.detection.audio import read_wav
+    from talkpuck.detection.rttm import format_rttm
+
+    ami = tmp_path / "ami"
+    ami.mkdir()
+    for base, wav, rttm in find_pairs(AMI)[3:6]:
+        x, _ = read_wav(wav)
+        ref = [(s, min(e, 6.0), v) for s, e, v in load_reference(rttm, base) if s < 6.0]
+        sf.write(str(ami / (base + ".wav")), x[: 6 * 16000], 16000, subtype="PCM_16")
+        (ami / (base + ".rttm")).write_text(format_rttm(base, ref))
+    out = tmp_path / "vad_model.py"
+    assert main(["train-vad", "--data", str(ami), "--no-augment", "--turn-gap-ms", "600", "--hangover", "4",
+                 "--preroll-ms", "40", "--out", str(out)]) == 0
+    assert "decision shaping fixed" in out.read_text()
+    spec = importlib.util.spec_from_file_location("vm_fixed", str(out))
+    vm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vm)
+    assert (vm.TURN_GAP_MS, vm.HANGOVER_FRAMES, vm.PREROLL_MS) == (600, 4, 40)

@@ -20,5 +20,10 @@ def add_parser(subparsers):
                    help="weight of the conversations' min(precision, recall) in the settings search, beside the "
                         "AMI clips' F1 at 1 (default %(default)s; 1.0 gives the tight-label model of "
                         "docs/detection.md §8.7)")
+    p.add_argument("--turn-gap-ms", type=int, metavar="MS",
+                   help="fix the turn gap (ms) instead of searching it (issue 15: chosen on training-speaker "
+                        "conversations, docs/detection.md §8.8)")
+    p.add_argument("--hangover", type=int, metavar="FRAMES", help="fix the hangover (20 ms frames) instead of searching it")
+    p.add_argument("--preroll-ms", type=int, metavar="MS", help="fix the pre-roll (ms) instead of searching it")
     p.add_argument("--json", help="write the LOFO figures (per file and pooled) as JSON here")
     p.set_defaults(func=train.run)

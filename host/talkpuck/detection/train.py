@@ -246,12 +246,28 @@ def search(zs, lvs, labs, gid, gweights, kinds, min_level, thrs=None, hangs=HANG
                         yield float(np.sum(gw * f) / np.sum(gw)), dict(thr=int(thr), hang=h, gap=gap, min=m, pre=pr)
 
 
-def train_recipe(clips, names, min_level, convs=None):
+def fixed_grid(grid, hang=None, gap_ms=None, preroll_ms=None, posterior=None):
+    """The settings grid (keyword arguments of `search`; None: the default grid) with the decision
+    shaping that is given fixed to that one value: hangover (frames), turn gap and pre-roll (ms)
+    (and, for measurements, the posterior threshold).
+    Issue 15: the shaping AMI's loose labels and the conversations' tight ones fight over is chosen
+    on training-speaker conversations and fixed; the recipe picks only the rest."""
+    out = dict(grid or {})
+    for key, val in (("hangs", hang), ("gaps_ms", gap_ms), ("prerolls_ms", preroll_ms)):
+        if val is not None:
+            out[key] = (int(val),)
+    if posterior is not None:
+        out["thrs"] = [int(round(np.log(posterior / (1 - posterior)) * (1 << Q)))]
+    return out or None
+
+
+def train_recipe(clips, names, min_level, convs=None, fixed=None):
     """The shipped recipe on clips[name] = [(version, X, lv, lab, ...)] for the given names:
     fit on every version (copies weighted COPY_WEIGHT), tune on clips + TUNE_COPY_WEIGHT x copies.
     convs: [(version, X, lv, lab, ...)] generated conversations (issue 15), all used: fitted with
     weight CONV_WEIGHT, their min(precision, recall) weighted CONV_TUNE_WEIGHT in the search over
-    the wider CONV_GRID."""
+    the wider CONV_GRID. fixed: {"hang", "gap_ms", "preroll_ms"} (any of them) held at that value:
+    the search picks only the others (`fixed_grid`)."""
     vs = [v for n in names for v in clips[n]]
     items = [(v[1], v[2], v[3]) for v in vs]
     weights = [1.0 if v[0] == "orig" else COPY_WEIGHT for v in vs]
@@ -265,6 +281,8 @@ def train_recipe(clips, names, min_level, convs=None):
         cw = CONV_TUNE_WEIGHT + 1e-9
         tune_w += [cw] * len(convs)
         kinds = {cw: "min"}
+    if fixed:
+        grid = fixed_grid(grid, **fixed)
     return train(items, min_level, items, weights, tune_w, kinds, grid)
 
 
@@ -326,7 +344,9 @@ def run(args):
     clips = load_material(args.data, not args.no_augment, log=print)
     convs = load_conversations(getattr(args, "conversations", None), log=print)
     names = sorted(clips)
-    res = lofo_mod.lofo(clips, names, lambda ns: train_recipe(clips, ns, min_level, convs), log=print)
+    fixed = {k: v for k, v in (("hang", getattr(args, "hangover", None)), ("gap_ms", getattr(args, "turn_gap_ms", None)),
+                               ("preroll_ms", getattr(args, "preroll_ms", None))) if v is not None}
+    res = lofo_mod.lofo(clips, names, lambda ns: train_recipe(clips, ns, min_level, convs, fixed), log=print)
     print(lofo_mod.format_lofo(res))
     summary = lofo_mod.summary(res)
     if args.json:
@@ -334,17 +354,17 @@ def run(args):
             json.dump(res, f, indent=1, default=float)
     if args.lofo:
         return 0
-    W, B, d = train_recipe(clips, names, min_level, convs)
+    W, B, d = train_recipe(clips, names, min_level, convs, fixed)
     if convs:
         summary["conversations_in_sample"] = conv_figures(W, B, d, convs, min_level)
         summary["conversations"] = len(convs)
         print("conversations (%d, in-sample): %s" % (len(convs), summary["conversations_in_sample"]))
-    write_model(args.out, W, B, d, summary, not args.no_augment, bool(convs))
+    write_model(args.out, W, B, d, summary, not args.no_augment, bool(convs), fixed)
     print("wrote %s" % args.out)
     return 0
 
 
-def write_model(path, W, B, d, lofo, augmented, conversations=False):
+def write_model(path, W, B, d, lofo, augmented, conversations=False, fixed=None):
     from puckcore.vad import NF
 
     # bound check: the score sum must stay within 2**30 for every feature at its extreme
@@ -355,7 +375,7 @@ def write_model(path, W, B, d, lofo, augmented, conversations=False):
     text = '''"""vad_model — the learned frame classifier of the VAD, as integer constants (generated file).
 
 Written by `talkpuck train-vad` (host/talkpuck/detection/train.py) from the clips in
-data/speech/ami%s%s.
+data/speech/ami%s%s%s.
 Do not edit by hand. The score of a frame is B + sum(W[i] * x[i]) in Q16 over the features of
 puckcore/vad.py; the frame is loud when the score reaches Z_THR. LOFO holds the
 leave-one-file-out figures (`talkpuck eval` definitions, pooled): each clip and its generated
@@ -378,6 +398,8 @@ LOFO = %r
         ("\nand generated conversations of training speakers (tight labels), fitted with weight CONV_WEIGHT %s,\n"
          "their min(precision, recall) weighted CONV_TUNE_WEIGHT %s in the settings search"
          % (CONV_WEIGHT, CONV_TUNE_WEIGHT)) if conversations else "",
+        ("\nwith the decision shaping fixed (chosen on training-speaker conversations, not searched): %s"
+         % ", ".join("%s %d" % (k, fixed[k]) for k in sorted(fixed))) if fixed else "",
         ", ".join(str(int(w)) for w in W), int(B), d["thr"], d["hang"], d["gap"], d["min"], d["pre"], lofo)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
