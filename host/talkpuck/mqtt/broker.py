@@ -174,6 +174,16 @@ def stop_leftover(record, conf, timeout_s=10.0):
     return True
 
 
+def _close_loop(loop):
+    """Cancel what is left on a stopped loop, let it finish, and close the loop."""
+    left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in left:
+        t.cancel()
+    if left:
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    loop.close()
+
+
 class Broker:
     """A running broker: `url`, `host`, `port`, `kind` ("external", "mosquitto" or "amqtt"); `stop()`."""
 
@@ -331,7 +341,10 @@ class Broker:
             self._amqtt = AmqttBroker(config, loop=self._loop)
             self._loop.run_until_complete(self._amqtt.start())
             ready.set()
-            self._loop.run_forever()
+            try:
+                self._loop.run_forever()
+            finally:                       # stop() ended it: close the loop (its self-pipe sockets) too
+                _close_loop(self._loop)
 
         self._thread = threading.Thread(target=run, name="amqtt-broker", daemon=True)
         self._thread.start()
