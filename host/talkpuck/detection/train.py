@@ -183,12 +183,14 @@ def train(items, min_level, tune=None, weights=None, tune_weights=None, tune_kin
     keys = [g for g in sorted(set(tw)) if g > 0]
     gid = [keys.index(w) if w > 0 else -1 for w in tw]
     kinds = [(tune_kinds or {}).get(g, "f1") for g in keys]
-    best = None
+    best_obj, best = None, None
     for obj, d in search([scores(W, B, it[0]) for it in tune], [it[1] for it in tune], [it[2] for it in tune],
                          gid, keys, kinds, min_level, **(grid or {})):
-        if best is None or obj > best[0]:
-            best = (obj, d)
-    return W, B, best[1]
+        if best_obj is None or obj > best_obj:
+            best_obj, best = obj, d
+    if best is None:
+        raise ValueError("train: the decision grid is empty")
+    return W, B, best
 
 
 def search(zs, lvs, labs, gid, gweights, kinds, min_level, thrs=None, hangs=HANGS, gaps_ms=GAPS_MS,
@@ -316,7 +318,7 @@ def conv_figures(W, B, d, convs, min_level):
 def load_material(folder, augment=True, log=None):
     """{clip name: [(version, X, lv, labels, samples, reference)]}, version "orig" first, then the
     generated copies (unless augment is False)."""
-    clips = {}
+    clips: dict[str, list] = {}
     for k, (base, wav, rttm) in enumerate(find_pairs(folder)):
         x, _ = read_wav(wav)
         ref = load_reference(rttm, base)
