@@ -105,7 +105,7 @@ def parse_message(topic, raw, retained=False):
     if t.kind == "status":
         text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
         if text not in ("online", "offline"):
-            raise MessageRejected("schema", "status must be the text online or offline, got %r" % (text[:40],), topic)
+            raise MessageRejected("schema", "status must be the text online or offline, got %r" % (str(text)[:40],), topic)
         return Message(t, text, retained)
     if isinstance(raw, (bytes, bytearray)):       # decoded once: the checks parse it, the store keeps it
         try:
