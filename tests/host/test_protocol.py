@@ -95,6 +95,9 @@ def test_status_is_plain_text():
     assert parse_message("talkpuck/v1/puck-a1/status", b"online").payload == "online"
     with pytest.raises(ProtocolError):
         parse_message("talkpuck/v1/puck-a1/status", b"maybe")
+    # a decoded payload (parse_message takes dicts, for tests) is refused the same way, not a TypeError
+    with pytest.raises(ProtocolError):
+        parse_message("talkpuck/v1/puck-a1/status", {"online": True})
 
 
 def test_unknown_fields_are_refused_the_schemas_are_an_allow_list():

@@ -3,6 +3,8 @@ import html
 import logging
 import os
 import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
@@ -16,8 +18,14 @@ from talkpuck.auth import routes as auth_routes
 from talkpuck.auth.config import AuthConfig
 from talkpuck.auth.guard import Guard
 from talkpuck.auth.ratelimit import FailureLimiter
+from talkpuck.commands import Commander, SessionControl
 from talkpuck.errors import ConfigError, NotFound, ProtocolError, TalkpuckError
+from talkpuck.hands import HandQueue
 from talkpuck.live import LiveHub
+from talkpuck.store import Store
+
+if TYPE_CHECKING:   # talkpuck.service imports this module (HostApp builds the app)
+    from talkpuck.service.settings import Settings
 
 log = logging.getLogger(__name__)
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
@@ -26,7 +34,7 @@ WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LIVE_PATH = re.compile(r"^/api/(devices|rooms)/([^/]+)/")
 
 
-def live_changed(request):
+def live_changed(request: Request) -> tuple[str | None, str | None] | Literal[False] | None:
     """(device, room) a state-changing request changed, as the router said (deps.changed) or its path
     names (/api/devices/<id>/..., /api/rooms/<name>/...); None: it may have changed anything; False:
     nothing the live pages show (a login)."""
@@ -42,7 +50,9 @@ def live_changed(request):
     return (name, None) if m.group(1) == "devices" else (None, name)
 
 
-def create_app(settings, store, commander=None, hands_queue=None, session_control=None, auth=None, live_hub=None):
+def create_app(settings: "Settings", store: Store, commander: Commander | None = None, hands_queue: HandQueue | None = None,
+               session_control: SessionControl | None = None, auth: AuthConfig | None = None,
+               live_hub: LiveHub | None = None) -> FastAPI:
     """The HTTP app over one store; without a commander the command endpoints answer 503.
 
     Every route but /login and /healthz needs a session (talkpuck.auth.guard); `auth` is an
@@ -63,7 +73,7 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
     app.state.live_hub = hub = live_hub or LiveHub(store, hands_queue)
 
     @app.middleware("http")
-    async def count_client_errors(request: Request, call_next):
+    async def count_client_errors(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         if request.method not in ("GET", "HEAD") and response.status_code < 400:
             # a hand acknowledged, a session started: push it to the pages (only the rooms it changed)
@@ -80,7 +90,7 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request, exc):
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
         first = errs[0] if errs else {}
         field = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
@@ -89,7 +99,7 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
                                                       "field": field, "details": details})
 
     @app.exception_handler(TalkpuckError)
-    async def talkpuck_error(request, exc):
+    async def talkpuck_error(request: Request, exc: TalkpuckError) -> JSONResponse:
         if isinstance(exc, NotFound):
             code = 404
         elif isinstance(exc, (ProtocolError, ConfigError)):
@@ -107,14 +117,14 @@ def create_app(settings, store, commander=None, hands_queue=None, session_contro
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
-    def favicon():
+    def favicon() -> Response:
         return Response(status_code=204)   # browsers ask for it; not a client error worth counting
 
     with open(os.path.join(WEB_DIR, "index.html"), encoding="utf-8") as f:
         index_html = f.read()
 
     @app.get("/", include_in_schema=False)
-    def index(request: Request):
+    def index(request: Request) -> HTMLResponse:
         # the page carries its session's CSRF token for live.js (the X-CSRF-Token header) and the logout form
         page = index_html.replace("{{csrf}}", html.escape(request.state.web_session["csrf"]))
         page = page.replace("{{user}}", html.escape(request.state.user["name"]))

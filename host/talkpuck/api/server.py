@@ -8,6 +8,7 @@ import threading
 import time
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from talkpuck.errors import ListenError, TalkpuckError
 
@@ -17,17 +18,18 @@ log = logging.getLogger(__name__)
 class WebServer:
     """`certfile`/`keyfile` (PEM) serve HTTPS: required beyond localhost (talkpuck.auth.tls)."""
 
-    def __init__(self, app, host="127.0.0.1", port=0, certfile=None, keyfile=None):
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, certfile: str | None = None,
+                 keyfile: str | None = None) -> None:
         self.app = app
         self.host = host
         self.port = port
         self.certfile = certfile
         self.keyfile = keyfile
-        self._server = None
-        self._thread = None
-        self._sock = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
 
-    def start(self, timeout_s=10):
+    def start(self, timeout_s: float = 10) -> None:
         fam = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(fam, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,11 +56,11 @@ class WebServer:
             time.sleep(0.02)
 
     @property
-    def url(self):
+    def url(self) -> str:
         host = "[%s]" % self.host if ":" in self.host else self.host
         return "%s://%s:%d/" % ("https" if self.certfile else "http", host, self.port)
 
-    def stop(self):
+    def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
             if self._thread is not None:

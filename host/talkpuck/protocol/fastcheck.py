@@ -14,6 +14,9 @@ The predicate is generated Python source (one small function per sub-schema, com
 schema): a turn event is checked in a few microseconds, where nested closures took ~150 us, the
 largest part of the host's ingest time per message (bench/host_ingest.py).
 """
+import re
+from typing import Any, Callable
+
 ANNOTATIONS = {"description", "$schema", "$id", "title", "examples", "$comment", "default"}
 
 _TYPES = {
@@ -35,24 +38,24 @@ class _Unsupported(Exception):
 class _Gen:
     """Collects one `def _fN(x): return ...` per sub-schema and the constants they refer to."""
 
-    def __init__(self, regex):
+    def __init__(self, regex: Callable[[str], re.Pattern[str]]) -> None:
         self.regex = regex
-        self.defs = []
-        self.consts = {"_NUM": (int, float)}
+        self.defs: list[str] = []
+        self.consts: dict[str, Any] = {"_NUM": (int, float)}
 
-    def const(self, value):
+    def const(self, value: Any) -> str:
         name = "_c%d" % len(self.consts)
         self.consts[name] = value
         return name
 
-    def func(self, schema):
+    def func(self, schema: Any) -> str:
         """The name of a generated function testing `schema`."""
         expr = self.expr(schema)                     # nested functions are defined first
         name = "_f%d" % len(self.defs)
         self.defs.append("def %s(x):\n    return %s\n" % (name, expr))
         return name
 
-    def expr(self, schema):
+    def expr(self, schema: Any) -> str:
         if schema is True:
             return "True"
         if not isinstance(schema, dict):
@@ -65,7 +68,7 @@ class _Gen:
             parts.append(self.keyword(schema, "type", typ))
         else:
             typ = None
-        first: tuple = ()
+        first: tuple[str, ...] = ()
         if typ == "object" and isinstance(schema.get("required"), list):
             # required before properties: a required property is then looked up without "k not in x or"
             parts.append(self.keyword(schema, "required", schema["required"], typ))
@@ -76,7 +79,7 @@ class _Gen:
             parts.append(self.keyword(schema, key, val, typ))
         return " and ".join("(%s)" % p for p in parts) if parts else "True"
 
-    def keyword(self, schema, key, val, typ=None):
+    def keyword(self, schema: dict[str, Any], key: str, val: Any, typ: str | None = None) -> str:
         """The test of one keyword; `typ` is the schema's one type when it is tested before (guards go)."""
         num, text, obj, arr = typ in ("integer", "number"), typ == "string", typ == "object", typ == "array"
         if key == "type":
@@ -115,12 +118,12 @@ class _Gen:
         if key == "additionalProperties":
             if "patternProperties" in schema:
                 raise _Unsupported(key)
-            known = self.const(frozenset(schema.get("properties", {})))
+            props = self.const(frozenset(schema.get("properties", {})))
             guard = "" if obj else "type(x) is not dict or "
             if val is False:
-                return guard + "%s.issuperset(x)" % known
+                return guard + "%s.issuperset(x)" % props
             fn = self.func(val)
-            return guard + "all(%s(v) for k, v in x.items() if k not in %s)" % (fn, known)
+            return guard + "all(%s(v) for k, v in x.items() if k not in %s)" % (fn, props)
         if key == "items":
             return ("" if arr else "type(x) is not list or ") + "all(%s(v) for v in x)" % self.func(val)
         if key == "maxItems":
@@ -129,7 +132,7 @@ class _Gen:
             return " or ".join("%s(x)" % self.func(sub) for sub in val)
         raise _Unsupported(key)
 
-    def same(self, v):
+    def same(self, v: Any) -> str:
         """x equals v with the same type (True is not 1)."""
         if type(v) not in _LITERALS:
             raise _Unsupported(v)
@@ -138,7 +141,7 @@ class _Gen:
         return "type(x) is %s and x == %s" % (type(v).__name__, self.const(v))
 
 
-def compile_schema(schema, regex):
+def compile_schema(schema: Any, regex: Callable[[str], re.Pattern[str]]) -> Callable[[Any], bool] | None:
     """A predicate instance -> bool (True: valid for sure), or None if the schema uses other keywords.
     `regex(pattern)` compiles a pattern as schemas.py does (ecma_regex)."""
     gen = _Gen(regex)

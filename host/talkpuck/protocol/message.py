@@ -8,11 +8,12 @@ every field a puck may send (§1: the host is upgraded first), with bounds, and 
 """
 import json
 import re
+from typing import Any, NoReturn
 
 from puckcore.protocol import PROTOCOL_VERSION
 from talkpuck.protocol.errors import MessageRejected
 from talkpuck.protocol.schemas import validate
-from talkpuck.protocol.topics import parse_topic
+from talkpuck.protocol.topics import Topic, parse_topic
 
 
 MAX_PAYLOAD = 4096  # bytes; a puck's largest message (info) is under 400
@@ -22,16 +23,16 @@ _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError("%s is not JSON" % name)
 
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)   # json.loads(..., kw) builds one per call
-_TOPICS: dict = {}       # topic string -> Topic: a puck uses a handful; bounded by _TOPICS_MAX
+_TOPICS: dict[str, Topic] = {}       # topic string -> Topic: a puck uses a handful; bounded by _TOPICS_MAX
 _TOPICS_MAX = 4096
 
 
-def _topic(topic):
+def _topic(topic: str) -> Topic:
     """parse_topic, remembered: topics repeat, and a Topic is a value (MessageRejected is never kept)."""
     t = _TOPICS.get(topic) if isinstance(topic, str) else None
     if t is None:
@@ -42,7 +43,7 @@ def _topic(topic):
     return t
 
 
-def _depth(text):
+def _depth(text: str) -> int:
     """How deeply `text` (JSON) nests objects and arrays, counted without parsing it."""
     depth = deepest = 0
     for b in _BRACKETS.findall(_STRINGS.sub("", text)):
@@ -61,21 +62,29 @@ class Message:
 
     __slots__ = ("topic", "payload", "retained", "text")
 
-    def __init__(self, topic, payload, retained=False, text=None):
+    def __init__(self, topic: Topic, payload: Any, retained: bool = False, text: str | None = None) -> None:
         self.topic = topic
         self.payload = payload
         self.retained = retained
         self.text = text
 
-    device = property(lambda self: self.topic.device)
-    kind = property(lambda self: self.topic.kind)
-    sub = property(lambda self: self.topic.sub)
+    @property
+    def device(self) -> str:
+        return self.topic.device
 
-    def __repr__(self):
+    @property
+    def kind(self) -> str:
+        return self.topic.kind
+
+    @property
+    def sub(self) -> str | None:
+        return self.topic.sub
+
+    def __repr__(self) -> str:
         return "Message(%s, %r)" % (self.topic, self.payload)
 
 
-def decode_payload(raw, topic=None):
+def decode_payload(raw: bytes | bytearray | str | dict[str, Any] | list[Any], topic: str | None = None) -> Any:
     """bytes/str/dict -> the decoded JSON value (dicts pass through, for tests)."""
     if isinstance(raw, (dict, list)):
         return raw
@@ -95,7 +104,7 @@ def decode_payload(raw, topic=None):
         raise MessageRejected("not_json", "payload is not JSON (%s)" % (str(e)[:120],), topic)
 
 
-def parse_message(topic, raw, retained=False):
+def parse_message(topic: str, raw: bytes | bytearray | str | dict[str, Any], retained: bool = False) -> Message:
     """Message from an MQTT topic and payload; raises MessageRejected naming the topic and field."""
     t = _topic(topic)
     if retained and t.is_event:
@@ -103,10 +112,10 @@ def parse_message(topic, raw, retained=False):
     if isinstance(raw, (bytes, bytearray, str)) and len(raw) > MAX_PAYLOAD:
         raise MessageRejected("too_large", "payload of %d bytes, at most %d" % (len(raw), MAX_PAYLOAD), topic)
     if t.kind == "status":
-        text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
-        if text not in ("online", "offline"):
-            raise MessageRejected("schema", "status must be the text online or offline, got %r" % (text[:40],), topic)
-        return Message(t, text, retained)
+        status = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
+        if status not in ("online", "offline"):
+            raise MessageRejected("schema", "status must be the text online or offline, got %r" % (str(status)[:40],), topic)
+        return Message(t, status, retained)
     if isinstance(raw, (bytes, bytearray)):       # decoded once: the checks parse it, the store keeps it
         try:
             raw = raw.decode("utf-8")

@@ -14,6 +14,8 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterator
+from typing import Any, Callable
 
 import jsonschema
 
@@ -26,12 +28,12 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_DIR = os.environ.get("TALKPUCK_SCHEMAS") or os.path.join(_HERE, "schemas")
 
 _lock = threading.Lock()
-_validators: dict = {}
-_fast: dict = {}        # name -> fastcheck predicate (True: valid for sure) or None
-_patterns: dict = {}
+_validators: dict[str, Any] = {}     # name -> jsonschema validator
+_fast: dict[str, Callable[[Any], bool] | None] = {}        # name -> fastcheck predicate (True: valid for sure) or None
+_patterns: dict[str, re.Pattern[str]] = {}
 
 
-def ecma_regex(pattern):
+def ecma_regex(pattern: str) -> re.Pattern[str]:
     """`pattern` compiled with ECMA's end-of-text `$` (Python's `\\Z`): no trailing newline passes."""
     out, i, in_class = [], 0, False
     while i < len(pattern):
@@ -49,11 +51,11 @@ def ecma_regex(pattern):
     return re.compile("".join(out))
 
 
-def _is_integer(checker, instance):
+def _is_integer(checker: Any, instance: Any) -> bool:
     return type(instance) is int  # bool is a subclass of int; float 1.0 is not an integer here
 
 
-def _pattern(validator, pattern, instance, schema):
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
     if not validator.is_type(instance, "string"):
         return
     rx = _patterns.get(pattern)
@@ -63,17 +65,17 @@ def _pattern(validator, pattern, instance, schema):
         yield jsonschema.ValidationError("%r does not match %r" % (instance[:40], pattern))
 
 
-def _strict(cls):
+def _strict(cls: Any) -> Any:
     """`cls` (a jsonschema validator class) with integers that are ints and ECMA patterns."""
     checker = cls.TYPE_CHECKER.redefine("integer", _is_integer)
     return jsonschema.validators.extend(cls, validators={"pattern": _pattern}, type_checker=checker)
 
 
-def schema_names():
+def schema_names() -> list[str]:
     return sorted(n[:-5] for n in os.listdir(SCHEMA_DIR) if n.endswith(".json"))
 
 
-def _validator(name):
+def _validator(name: str) -> Any:
     v = _validators.get(name)
     if v is None:
         with _lock:
@@ -89,14 +91,14 @@ def _validator(name):
     return v
 
 
-def _regex(pattern):
+def _regex(pattern: str) -> re.Pattern[str]:
     rx = _patterns.get(pattern)
     if rx is None:
         rx = _patterns[pattern] = ecma_regex(pattern)
     return rx
 
 
-def _field(err):
+def _field(err: jsonschema.ValidationError) -> str:
     path = "/".join(str(p) for p in err.absolute_path)
     if err.validator == "required":
         # "'seq' is a required property" -> the field is the missing one
@@ -106,7 +108,7 @@ def _field(err):
     return path or "(payload)"
 
 
-def validate(name, payload, topic=None):
+def validate(name: str, payload: Any, topic: str | None = None) -> Any:
     """Check `payload` against schema `name`; raise MessageRejected(reason 'schema') naming the field."""
     v = _validator(name)
     fast = _fast.get(name)
@@ -121,6 +123,6 @@ def validate(name, payload, topic=None):
     return payload
 
 
-def check_command(verb, payload, topic=None):
+def check_command(verb: str, payload: dict[str, Any], topic: str | None = None) -> dict[str, Any]:
     """Validate an outgoing command before it is published (the host must not send what pucks reject)."""
     return validate("cmd_" + verb, payload, topic)

@@ -18,29 +18,29 @@ class Topic:
 
     __slots__ = ("device", "kind", "sub")
 
-    def __init__(self, device, kind, sub=None):
+    def __init__(self, device: str, kind: str, sub: str | None = None) -> None:
         self.device = device
         self.kind = kind
         self.sub = sub
 
     @property
-    def schema_name(self):
+    def schema_name(self) -> str:
         """The schema file (without .json) for this topic: `info`, `evt_turn`, `cmd_hand_ack`, ..."""
         return "%s_%s" % (self.kind, self.sub) if self.sub else self.kind
 
     @property
-    def is_event(self):
+    def is_event(self) -> bool:
         return self.kind == "evt"
 
-    def __str__(self):
+    def __str__(self) -> str:
         tail = "%s/%s" % (self.kind, self.sub) if self.sub else self.kind
         return "%s/%s/%s" % (ROOT, self.device, tail)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Topic(%r)" % str(self)
 
 
-def check_device_id(device, topic=None):
+def check_device_id(device: str, topic: str | None = None) -> str:
     """`device` if it names a puck; MessageRejected otherwise (a reserved name is not a puck)."""
     if not valid_device_id(device):
         raise MessageRejected(
@@ -49,7 +49,7 @@ def check_device_id(device, topic=None):
     return device
 
 
-def parse_topic(topic):
+def parse_topic(topic: object) -> Topic:
     """Topic from a topic string; raises MessageRejected naming the topic when it breaks §1–2."""
     if not isinstance(topic, str):
         raise MessageRejected("bad_topic", "topic is not a string: %r" % (topic,))
@@ -78,7 +78,7 @@ def parse_topic(topic):
     raise MessageRejected("unknown_kind", "unknown topic kind %r" % "/".join(parts[3:])[:40], topic)
 
 
-def command_topic(device, verb):
+def command_topic(device: str, verb: str) -> str:
     """The topic of command `verb` for `device` (or `all` for a group command)."""
     if device != GROUP:
         check_device_id(device)

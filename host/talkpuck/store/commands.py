@@ -1,6 +1,7 @@
 """commands — the record of commands sent to pucks and the responses matched to them by id."""
 import json
 import time
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -10,7 +11,7 @@ from talkpuck.store.base import StoreParts
 
 
 class CommandsMixin(StoreParts):
-    def record_command(self, cmd_id, device, verb, args, ts_ms, ttl_s):
+    def record_command(self, cmd_id: str, device: str, verb: str, args: dict[str, Any], ts_ms: int, ttl_s: int) -> None:
         """Record a command as sent; it belongs to the session it starts, else to the device's running
         session (and is deleted with it, store.retention)."""
         with self.lock, self.engine.begin() as c:
@@ -19,19 +20,19 @@ class CommandsMixin(StoreParts):
                       dict(id=cmd_id, device=device, verb=verb, args=json.dumps(args), ts_ms=ts_ms, ttl_s=ttl_s,
                            state="sent", session_id=sid))
 
-    def record_response(self, cmd_id, ok, error, now):
+    def record_response(self, cmd_id: str, ok: bool, error: str | None, now: int) -> bool:
         """Match a `resp` to its command; returns False for an id this host never sent."""
         with self.lock, self.engine.begin() as c:
             res = c.execute(update(t.commands).where(t.commands.c.id == cmd_id).values(
                 state="ok" if ok else "error", error=error, resp_ms=now))
             return res.rowcount > 0
 
-    def command(self, cmd_id):
+    def command(self, cmd_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as c:
             r = c.execute(select(t.commands).where(t.commands.c.id == cmd_id)).mappings().first()
         return dict(r, args=json.loads(r["args"])) if r else None
 
-    def commands(self, device=None, limit=100, now_ms=None):
+    def commands(self, device: str | None = None, limit: int = 100, now_ms: int | None = None) -> list[dict[str, Any]]:
         """Newest first; a command still `sent` after its ttl shows as `no_response` (the puck drops it)."""
         q = select(t.commands).order_by(t.commands.c.ts_ms.desc())
         if device:

@@ -1,7 +1,9 @@
 """devices — devices, boots (clock anchors, previous boot's last seq) and rooms in the store."""
 import json
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.live import ids_param, stmt
@@ -14,19 +16,19 @@ NO_ROOM = "unassigned"
 _D, _B = t.devices.c, t.boots.c
 
 
-def _set_device(names):
+def _set_device(names: tuple[str, ...]) -> Any:
     """UPDATE devices SET <names> WHERE id = :d_id (parameters d_id, v_<name>)."""
     return stmt(("set_device",) + tuple(names), lambda: update(t.devices).where(_D.id == bindparam("d_id"))
                 .values({n: bindparam("v_" + n) for n in names}))
 
 
-def _set_boot(names):
+def _set_boot(names: tuple[str, ...]) -> Any:
     """UPDATE boots SET <names> WHERE device = :d_id AND boot = :b_id (parameters d_id, b_id, v_<name>)."""
     return stmt(("set_boot",) + tuple(names), lambda: update(t.boots).where(
         _B.device == bindparam("d_id"), _B.boot == bindparam("b_id")).values({n: bindparam("v_" + n) for n in names}))
 
 
-def _params(device, values, boot=None):
+def _params(device: str, values: dict[str, Any], boot: str | None = None) -> dict[str, Any]:
     out = {"v_" + k: v for k, v in values.items()}
     out["d_id"] = device
     if boot is not None:
@@ -35,7 +37,7 @@ def _params(device, values, boot=None):
 
 
 class DevicesMixin(StoreParts):
-    def _ensure_device(self, c, device, now):
+    def _ensure_device(self, c: Connection, device: str, now: int) -> None:
         row = c.execute(stmt("device_exists", lambda: select(_D.id).where(_D.id == bindparam("d_id"))),
                         {"d_id": device}).first()
         if row is None:
@@ -44,7 +46,7 @@ class DevicesMixin(StoreParts):
         else:
             c.execute(_set_device(("last_seen_ms",)), {"d_id": device, "v_last_seen_ms": now})
 
-    def _touch(self, c, device, now, known, **values):
+    def _touch(self, c: Connection, device: str, now: int, known: set[str] | None, **values: Any) -> None:
         """_ensure_device, then `values` on the device's row; a device in `known` (ensured earlier in this
         transaction) takes one UPDATE for both. The row ends the same either way."""
         if known is not None and device in known:
@@ -55,19 +57,20 @@ class DevicesMixin(StoreParts):
                 known.add(device)
         c.execute(_set_device(tuple(values)), _params(device, values))
 
-    def record_status(self, device, online, now):
+    def record_status(self, device: str, online: bool, now: int) -> None:
         with self.lock, self.engine.begin() as c:
             self._status(c, device, online, now)
 
-    def _status(self, c, device, online, now, known=None):
+    def _status(self, c: Connection, device: str, online: bool, now: int, known: set[str] | None = None) -> None:
         self._touch(c, device, now, known, online=bool(online))
 
-    def record_info(self, device, info, now, anchor=None):
+    def record_info(self, device: str, info: dict[str, Any], now: int, anchor: tuple[int, int] | None = None) -> None:
         """Store a puck's info; `anchor` (wall_ms, dev_ms) refreshes this boot's clock anchor."""
         with self.lock, self.engine.begin() as c:
             self._info(c, device, info, now, anchor)
 
-    def _info(self, c, device, info, now, anchor=None, known=None):
+    def _info(self, c: Connection, device: str, info: dict[str, Any], now: int, anchor: tuple[int, int] | None = None,
+              known: set[str] | None = None) -> None:
         boot = info["boot"]
         self._touch(c, device, now, known,
                     room_reported=info.get("room"), fw=info.get("fw"), board=info.get("board"),
@@ -82,7 +85,7 @@ class DevicesMixin(StoreParts):
             # only for a boot this host has seen: an unknown earlier boot is not "lost" here
             c.execute(_set_boot(("last_seq_reported",)), _params(device, {"last_seq_reported": prev_seq}, prev))
 
-    def record_many(self, items):
+    def record_many(self, items: Sequence[tuple[Any, ...]]) -> None:
         """Store several status/info/state/tele messages, in order, in ONE transaction (ingest's burst of
         non-event messages: every puck's status, info, state and tele when a thousand connect at once).
         Each item is (kind, device, value, now[, anchor]) with kind "status" (value: online), "info"
@@ -105,14 +108,14 @@ class DevicesMixin(StoreParts):
                 else:
                     raise ValueError("record_many: unknown kind %r" % (kind,))
 
-    def _ensure_boot(self, c, device, boot, now):
+    def _ensure_boot(self, c: Connection, device: str, boot: str, now: int) -> None:
         row = c.execute(stmt("boot_exists", lambda: select(_B.boot).where(_B.device == bindparam("d_id"),
                                                                          _B.boot == bindparam("b_id"))),
                         {"d_id": device, "b_id": boot}).first()
         if row is None:
             c.execute(stmt("boot_insert", lambda: t.boots.insert()), dict(device=device, boot=boot, first_seen_ms=now))
 
-    def anchor(self, device, boot):
+    def anchor(self, device: str, boot: str) -> tuple[int, int] | None:
         """(wall_ms, dev_ms) of this boot's clock anchor, or None."""
         with self.engine.connect() as c:
             row = c.execute(select(t.boots.c.anchor_wall_ms, t.boots.c.anchor_dev_ms)
@@ -121,29 +124,29 @@ class DevicesMixin(StoreParts):
             return None
         return int(row[0]), int(row[1])
 
-    def record_state(self, device, state, now):
+    def record_state(self, device: str, state: dict[str, Any], now: int) -> None:
         with self.lock, self.engine.begin() as c:
             self._state(c, device, state, now)
 
-    def _state(self, c, device, state, now, known=None):
+    def _state(self, c: Connection, device: str, state: dict[str, Any], now: int, known: set[str] | None = None) -> None:
         self._touch(c, device, now, known, state=json.dumps(state), state_ms=now)
 
-    def record_tele(self, device, tele, now):
+    def record_tele(self, device: str, tele: dict[str, Any], now: int) -> None:
         with self.lock, self.engine.begin() as c:
             self._tele(c, device, tele, now)
 
-    def _tele(self, c, device, tele, now, known=None):
+    def _tele(self, c: Connection, device: str, tele: dict[str, Any], now: int, known: set[str] | None = None) -> None:
         self._touch(c, device, now, known, tele=json.dumps(tele), tele_ms=now)
 
     # -- rooms ------------------------------------------------------------------------------------
-    def set_room(self, device, room, now):
+    def set_room(self, device: str, room: str | None, now: int) -> None:
         """Host override of a device's room (None clears it)."""
         with self.lock, self.engine.begin() as c:
             self._ensure_device(c, device, now)
             c.execute(update(t.devices).where(t.devices.c.id == device).values(room_override=room or None))
 
-    def room_of(self, device, conn=None):
-        def q(c):
+    def room_of(self, device: str, conn: Connection | None = None) -> str:
+        def q(c: Connection) -> str:
             row = c.execute(stmt("room_of", lambda: select(_D.room_override, _D.room_reported)
                                  .where(_D.id == bindparam("d_id"))), {"d_id": device}).first()
             return (row and (row[0] or row[1])) or NO_ROOM
@@ -152,19 +155,19 @@ class DevicesMixin(StoreParts):
         with self.engine.connect() as c:
             return q(c)
 
-    def set_min_break(self, room, min_break_s):
+    def set_min_break(self, room: str, min_break_s: int) -> None:
         with self.lock, self.engine.begin() as c:
             if c.execute(select(t.rooms.c.name).where(t.rooms.c.name == room)).first() is None:
                 c.execute(t.rooms.insert().values(name=room, min_break_s=min_break_s))
             else:
                 c.execute(update(t.rooms).where(t.rooms.c.name == room).values(min_break_s=min_break_s))
 
-    def min_break_s(self, room, conn):
+    def min_break_s(self, room: str, conn: Connection) -> int:
         v = conn.execute(stmt("room_min_break", lambda: select(t.rooms.c.min_break_s)
                               .where(t.rooms.c.name == bindparam("r_name"))), {"r_name": room}).scalar()
         return self.default_min_break_s if v is None else int(v)
 
-    def devices(self, ids=None):
+    def devices(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every device (with `ids`: those), by id, with its room, state and tele decoded."""
         q = select(t.devices).order_by(t.devices.c.id)
         with self.engine.connect() as c:
@@ -185,7 +188,7 @@ class DevicesMixin(StoreParts):
             out.append(d)
         return out
 
-    def device_rooms(self, ids=None):
+    def device_rooms(self, ids: Iterable[str] | None = None) -> dict[str, str]:
         """{device: its room} for every device (with `ids`: those that exist): one light query (the live
         hub's way to see a device move)."""
         d = t.devices.c
@@ -199,19 +202,19 @@ class DevicesMixin(StoreParts):
                 rows = [r for i in range(0, len(ids), 500) for r in c.execute(qi, {"ids": ids[i:i + 500]})]
             return {i: o or r or NO_ROOM for i, o, r in rows}
 
-    def device(self, device):
+    def device(self, device: str) -> dict[str, Any] | None:
         for d in self.devices():
             if d["id"] == device:
                 return d
         return None
 
     # -- for the rooms and live pages (talkpuck.live.snapshot) ------------------------------------
-    def room_min_break_s(self, room):
+    def room_min_break_s(self, room: str) -> int:
         """The room's minimum break (seconds): the host's one setting, pushed to the room's pucks."""
         with self.engine.connect() as c:
             return self.min_break_s(room, c)
 
-    def last_ended_ms(self, room):
+    def last_ended_ms(self, room: str) -> int | None:
         """When the room's last session ended (wall ms), or None."""
         s = t.sessions.c
         with self.engine.connect() as c:

@@ -1,17 +1,19 @@
 """engine — builds the SQLAlchemy engine from a URL: SQLite file by default, PostgreSQL by URL."""
 import os
 
-from sqlalchemy import create_engine, event
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
 
 from talkpuck.errors import ConfigError
 
 
-def default_url(data_dir):
+def default_url(data_dir: str) -> str:
     os.makedirs(data_dir, exist_ok=True)
     return "sqlite:///" + os.path.abspath(os.path.join(data_dir, "talkpuck.db"))
 
 
-def make_engine(url):
+def make_engine(url: str) -> Engine:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -21,7 +23,7 @@ def make_engine(url):
             eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
             @event.listens_for(eng, "connect")
-            def _pragmas(dbapi_conn, _record):
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:   # a DB-API connection
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")

@@ -8,9 +8,10 @@ A turn heard outside any session is not kept: it is counted (`turns_outside_sess
 event row stays as a receipt with an empty payload, so duplicates and losses are still counted.
 """
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, Table, TextClause, func, select, text
 
 from talkpuck.store import tables as t
 from talkpuck.store.base import StoreParts
@@ -26,7 +27,7 @@ _TURN_COLS = {"device": "text", "boot": "text", "seq": "int", "session_id": "tex
               "cont": "boolean", "remote": "boolean"}
 
 
-def _pg_unnest(table, cols, returning=""):
+def _pg_unnest(table: str, cols: dict[str, str], returning: str = "") -> TextClause:
     return text("INSERT INTO %s (%s) SELECT * FROM unnest(%s) ON CONFLICT DO NOTHING%s" % (
         table, ", ".join(cols), ", ".join("CAST(:%s AS %s[])" % (k, v) for k, v in cols.items()), returning))
 
@@ -39,10 +40,13 @@ _PG_TURNS = _pg_unnest("turns", _TURN_COLS)
 # newer take 32,766 parameters per statement, so 1,000 rows of 11 columns fit in one
 _SQLITE_ROWS = 1000
 
+# one event as add_events takes it: (device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times[, text])
+EventItem = tuple[Any, ...]
 
-def _sqlite_insert(c, table, cols, rows, returning=""):
+
+def _sqlite_insert(c: Connection, table: str, cols: dict[str, str], rows: list[dict[str, Any]], returning: str = "") -> list[Any]:
     """Insert-or-ignore `rows` (dicts) in statements of at most _SQLITE_ROWS rows; the rows returned."""
-    out = []
+    out: list[Any] = []
     names = list(cols)
     one = "(%s)" % ",".join("?" * len(names))
     for i in range(0, len(rows), _SQLITE_ROWS):
@@ -56,7 +60,8 @@ def _sqlite_insert(c, table, cols, rows, returning=""):
 
 
 class EventsMixin(StoreParts):
-    def add_event(self, device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times=None, text=None):
+    def add_event(self, device: str, boot: str, seq: int, kind: str, dev_ms: int, wall_ms: int, received_ms: int,
+                  payload: dict[str, Any], times: dict[str, int] | None = None, text: str | None = None) -> bool:
         """Store one event; returns True if stored, False if (device, boot, seq) was already there.
 
         `times` maps puck-clock fields of the payload (start_ms, end_ms) to wall ms (ingest's job);
@@ -64,7 +69,7 @@ class EventsMixin(StoreParts):
         """
         return self.add_events([(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times, text)])[0]
 
-    def add_events(self, items):
+    def add_events(self, items: Sequence[EventItem]) -> list[bool]:
         """Store a batch of events in ONE transaction; returns one bool per item (False: a duplicate).
 
         Each item is (device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times[, text]). Writes
@@ -79,10 +84,10 @@ class EventsMixin(StoreParts):
         if not items:
             return out
         with self.lock:
-            new_boots = set()
+            new_boots: set[tuple[str, str]] = set()
             with self.engine.begin() as c:
-                seen = set()
-                sessions: dict[str, Any] = {}    # device -> its running session, within this batch
+                seen: set[tuple[str, str, int]] = set()
+                sessions: dict[str, str | None] = {}    # device -> its running session, within this batch
                 run: list[int] = []              # indexes of bulk events waiting to be inserted
                 counts = {"duplicates_dropped": 0, "turns_outside_session": 0}
                 for i, it in enumerate(items):
@@ -114,13 +119,13 @@ class EventsMixin(StoreParts):
             self._known_boots.update(new_boots)
         return out
 
-    def _session_of(self, c, device, cache):
+    def _session_of(self, c: Connection, device: str, cache: dict[str, str | None]) -> str | None:
         if device not in cache:
             cache[device] = self._current_session(c, device)
         return cache[device]
 
     @staticmethod
-    def _event_row(it, sid, payload):
+    def _event_row(it: EventItem, sid: str | None, payload: dict[str, Any]) -> dict[str, Any]:
         device, boot, seq, kind, dev_ms, wall_ms, received_ms = it[:7]
         text = it[9] if payload is it[7] and len(it) > 9 else None   # the puck's own text, already checked
         if not text:
@@ -128,19 +133,19 @@ class EventsMixin(StoreParts):
         return dict(device=device, boot=boot, seq=seq, kind=kind, dev_ms=dev_ms, wall_ms=wall_ms,
                     received_ms=received_ms, payload=text, session_id=sid or None)
 
-    def _insert_or_ignore(self, table):
+    def _insert_or_ignore(self, table: Table) -> Any:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects import postgresql
             return postgresql.insert(table).on_conflict_do_nothing()
         from sqlalchemy.dialects import sqlite
         return sqlite.insert(table).on_conflict_do_nothing()
 
-    def _insert_events(self, c, rows):
+    def _insert_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
         """Insert-or-ignore `rows` into events; the set of (device, boot, seq) actually inserted."""
         if not rows:
             return set()
         if self.engine.dialect.name == "postgresql" and len(rows) > 1:
-            res = c.execute(_PG_EVENTS, {k: [r[k] for r in rows] for k in _EVENT_COLS}).all()
+            res: Sequence[Any] = c.execute(_PG_EVENTS, {k: [r[k] for r in rows] for k in _EVENT_COLS}).all()
         elif self.engine.dialect.name == "sqlite":
             res = _sqlite_insert(c, "events", _EVENT_COLS, rows, " RETURNING device, boot, seq")
         else:
@@ -148,9 +153,11 @@ class EventsMixin(StoreParts):
             res = c.execute(self._insert_or_ignore(t.events).returning(e.device, e.boot, e.seq), rows).all()
         return {(r[0], r[1], r[2]) for r in res}
 
-    def _insert_run(self, c, items, run, sessions, out, counts):
+    def _insert_run(self, c: Connection, items: Sequence[EventItem], run: list[int], sessions: dict[str, str | None],
+                    out: list[bool], counts: dict[str, int]) -> None:
         """One multi-row insert for a run of turn/vad/mic events, then one for their turns."""
-        rows, turns = [], []
+        rows: list[dict[str, Any]] = []
+        turns: list[dict[str, Any]] = []
         sessions.update(self._current_sessions(c, {items[i][0] for i in run} - sessions.keys()))
         for i in run:
             it = items[i]
@@ -179,7 +186,8 @@ class EventsMixin(StoreParts):
             c.execute(self._insert_or_ignore(t.turns), turns)
 
     @staticmethod
-    def _turn_row(device, boot, seq, sid, wall_ms, p, times):
+    def _turn_row(device: str, boot: str, seq: int, sid: str, wall_ms: int, p: dict[str, Any],
+                  times: dict[str, int]) -> dict[str, Any]:
         start = times.get("start_ms", wall_ms - max(0, p["end_ms"] - p["start_ms"]))
         end = times.get("end_ms", wall_ms)
         return dict(device=device, boot=boot, seq=seq, session_id=sid, voice=p["voice"], conf=p.get("conf"),
@@ -187,7 +195,7 @@ class EventsMixin(StoreParts):
                     cont=bool(p.get("cont")), remote=p.get("remote"))  # None: unknown (protocol §1)
 
     # -- queries ----------------------------------------------------------------------------------
-    def events(self, device=None, kind=None, limit=1000):
+    def events(self, device: str | None = None, kind: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         q = select(t.events).order_by(t.events.c.device, t.events.c.boot, t.events.c.seq)
         if device:
             q = q.where(t.events.c.device == device)
@@ -197,12 +205,12 @@ class EventsMixin(StoreParts):
             rows = c.execute(q.limit(limit)).mappings().all()
         return [dict(r, payload=json.loads(r["payload"])) for r in rows]
 
-    def count(self, table_name):
+    def count(self, table_name: str) -> int:
         table = t.metadata.tables[table_name]
         with self.engine.connect() as c:
             return int(c.execute(select(func.count()).select_from(table)).scalar())
 
-    def gaps(self):
+    def gaps(self) -> list[dict[str, Any]]:
         """Per (device, boot): stored, highest seq, last seq reported by the next boot, lost.
 
         Events deleted on purpose (store.retention) are counted in `boots` and are not lost."""
@@ -222,12 +230,12 @@ class EventsMixin(StoreParts):
                         "last_seq_reported": reported, "deleted": deleted, "lost": last - stored - deleted})
         return out
 
-    def max_seq(self, device, boot):
+    def max_seq(self, device: str, boot: str) -> int | None:
         """The highest seq stored for (device, boot), or None."""
         e = t.events.c
         with self.engine.connect() as c:
             v = c.execute(select(func.max(e.seq)).where(e.device == device, e.boot == boot)).scalar()
         return None if v is None else int(v)
 
-    def events_lost(self):
+    def events_lost(self) -> int:
         return sum(g["lost"] for g in self.gaps())

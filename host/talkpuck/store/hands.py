@@ -9,9 +9,10 @@ earlier boot's seqs). So an `ack`/`lower`/`withdraw` from this boot about a numb
 raised is matched to that device's hand of an earlier boot (the newest one with that number still
 open), and a `clear` clears every waiting hand of the device, whatever boot raised it.
 """
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from talkpuck.store import tables as t
 from talkpuck.store.devices import NO_ROOM
@@ -22,7 +23,8 @@ DONE = ("acked", "lowered", "withdrawn", "cleared")
 
 
 class HandsMixin(StoreParts):
-    def _apply_hand(self, c, device, boot, seq, wall_ms, p, times):
+    def _apply_hand(self, c: Connection, device: str, boot: str, seq: int, wall_ms: int, p: dict[str, Any],
+                    times: dict[str, int]) -> None:
         h = t.hands.c
         action, hand = p["action"], p["hand"]
         key: tuple[Any, ...] = (h.device == device, h.boot == boot, h.hand == hand)
@@ -51,7 +53,7 @@ class HandsMixin(StoreParts):
             c.execute(update(t.hands).where(h.device == device, h.state == "waiting")
                       .values(state="cleared", lowered_ms=wall_ms))
 
-    def _earlier_boot_hand(self, c, device, boot, hand, action):
+    def _earlier_boot_hand(self, c: Connection, device: str, boot: str, hand: int, action: str) -> int | None:
         """The id of the device's hand `hand` kept from an earlier boot and still open, or None."""
         h = t.hands.c
         open_ = h.state == "waiting"
@@ -61,7 +63,7 @@ class HandsMixin(StoreParts):
                          .order_by(h.raised_ms.desc()).limit(1)).scalar()
 
     # -- host actions -----------------------------------------------------------------------------
-    def add_remote_hand(self, room, name, now):
+    def add_remote_hand(self, room: str, name: str, now: int) -> int:
         """A person on the call without a puck raises a hand (added from the live view)."""
         with self.lock, self.engine.begin() as c:
             sid = c.execute(select(t.sessions.c.id).where(
@@ -71,7 +73,8 @@ class HandsMixin(StoreParts):
                                                     state="waiting", raised_ms=now, puck_confirmed=False))
             return int(res.inserted_primary_key[0])
 
-    def find_hand(self, hand_id=None, device=None, boot=None, hand=None):
+    def find_hand(self, hand_id: int | None = None, device: str | None = None, boot: str | None = None,
+                  hand: int | None = None) -> dict[str, Any] | None:
         h = t.hands.c
         q = select(t.hands)
         q = q.where(h.id == hand_id) if hand_id is not None else q.where(h.device == device, h.boot == boot, h.hand == hand)
@@ -79,19 +82,19 @@ class HandsMixin(StoreParts):
             r = c.execute(q).mappings().first()
         return dict(r) if r else None
 
-    def set_hand_state(self, hand_id, state, now):
+    def set_hand_state(self, hand_id: int, state: str, now: int) -> dict[str, Any] | None:
         """Host-side ack/lower of one hand; returns the row before the change, or None."""
         h = t.hands.c
         with self.lock, self.engine.begin() as c:
             row = c.execute(select(t.hands).where(h.id == hand_id)).mappings().first()
             if row is None:
                 return None
-            vals = {"state": state}
+            vals: dict[str, Any] = {"state": state}
             vals["acked_ms" if state == "acked" else "lowered_ms"] = now
             c.execute(update(t.hands).where(h.id == hand_id, h.state == "waiting").values(**vals))
             return dict(row)
 
-    def clear_hands(self, room, now):
+    def clear_hands(self, room: str, now: int) -> list[dict[str, Any]]:
         """Clear every waiting hand of a room; returns the rows cleared."""
         h = t.hands.c
         with self.lock, self.engine.begin() as c:
@@ -99,7 +102,7 @@ class HandsMixin(StoreParts):
             c.execute(update(t.hands).where(h.room == room, h.state == "waiting").values(state="cleared", lowered_ms=now))
         return rows
 
-    def clear_left_open(self, device):
+    def clear_left_open(self, device: str) -> int:
         """Clear the device's hands a previous run left waiting, as of when the device was last seen
         (so they do not show as just resolved). Returns how many."""
         h = t.hands.c
@@ -109,7 +112,8 @@ class HandsMixin(StoreParts):
                 state="cleared", lowered_ms=func.coalesce(seen, h.raised_ms)))
             return int(res.rowcount or 0)
 
-    def hands(self, room=None, since_ms=None, rooms=None):
+    def hands(self, room: str | None = None, since_ms: int | None = None,
+              rooms: Collection[str] | None = None) -> list[dict[str, Any]]:
         """Waiting hands, and (with since_ms) hands resolved since then, ordered by raise time; `rooms`: only
         those rooms' (NO_ROOM there also takes the hands of no room)."""
         h = t.hands.c

@@ -10,22 +10,24 @@ transactional too through SQLAlchemy's pysqlite handling for CREATE TABLE).
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import Connection, Engine, Table, inspect, select, text, update
 
 from talkpuck.store import tables as t
 
 log = logging.getLogger(__name__)
 
 
-def m001_initial(conn):
+def m001_initial(conn: Connection) -> None:
     """The walking skeleton's tables."""
     for table in (t.devices, t.boots, t.events, t.sessions, t.turns, t.hands, t.commands, t.rooms,
                   t.counters):
         table.create(conn, checkfirst=True)
 
 
-def m002_users(conn):
+def m002_users(conn: Connection) -> None:
     """Web logins: users and their rooms, login sessions, one-time login links (store/users.py)."""
     from talkpuck.store import users as u
     for table in u.TABLES:
@@ -33,21 +35,22 @@ def m002_users(conn):
 
 
 
-def _add_missing_columns(conn, table, names):
+def _add_missing_columns(conn: Connection, table: Table, names: Iterable[str]) -> None:
     have = {c["name"] for c in inspect(conn).get_columns(table.name)}
     for name in names:
         if name in have:
             continue
         col = table.c[name]
         ddl = "ALTER TABLE %s ADD COLUMN %s %s" % (table.name, name, col.type.compile(conn.dialect))
-        if col.default is not None and not callable(col.default.arg):
-            ddl += " NOT NULL DEFAULT %d" % col.default.arg
+        default: Any = col.default     # a ColumnDefault: the stubs' DefaultGenerator has no `arg`
+        if default is not None and not callable(default.arg):
+            ddl += " NOT NULL DEFAULT %d" % default.arg
         conn.execute(text(ddl))
     for index in table.indexes:
         index.create(conn, checkfirst=True)
 
 
-def m003_retention(conn):
+def m003_retention(conn: Connection) -> None:
     """Deletion and retention (issue 13): events and commands name their session, boots count the
     events deleted on purpose (so they are not reported lost), turns are indexed by session. Existing
     rows are linked to their session (a session event by its payload, a session_start command by its
@@ -77,7 +80,7 @@ def m003_retention(conn):
             conn.execute(update(table).where(*cond).values(session_id=sid))
 
 
-def m010_review(conn):
+def m010_review(conn: Connection) -> None:
     """Reviewing sessions (issue 14): the practitioner's voice per session, private reflection notes,
     series of sessions (store/review.py), and the indexes the sessions list and review pages need."""
     from talkpuck.store import review as r
@@ -87,13 +90,13 @@ def m010_review(conn):
         conn.exec_driver_sql(ddl)
 
 
-def m011_live(conn):
+def m011_live(conn: Connection) -> None:
     """evt/turn.cont (protocol revision 4): turns.cont ties the pieces of one detected turn together."""
     if "cont" not in {c["name"] for c in inspect(conn).get_columns("turns")}:
         conn.execute(text("ALTER TABLE turns ADD COLUMN cont BOOLEAN"))
 
 
-def m012_remote(conn):
+def m012_remote(conn: Connection) -> None:
     """evt/turn.remote (protocol revision 5): turns.remote keeps the puck's flag with the turn
     (true: a voice through a laptop loudspeaker, the call; false: in the room; NULL: not known, as
     every turn stored before this migration and every turn of an older puck)."""
@@ -101,22 +104,23 @@ def m012_remote(conn):
         conn.execute(text("ALTER TABLE turns ADD COLUMN remote BOOLEAN"))
 
 
-def m013_sessions_device(conn):
+def m013_sessions_device(conn: Connection) -> None:
     """A puck's running session is looked up for every batch of its events (store/events.py): index
     sessions by device and phase, so the lookup does not scan every session ever held (1,000 pucks)."""
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_sessions_device_phase ON sessions (device, phase)")
 
 
 # numbered by name (m010_review -> 10): numbers may leave gaps, the order is what counts
-MIGRATIONS = [m001_initial, m002_users, m003_retention, m010_review, m011_live, m012_remote, m013_sessions_device]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    m001_initial, m002_users, m003_retention, m010_review, m011_live, m012_remote, m013_sessions_device]
 
 
-def number_of(fn):
+def number_of(fn: Callable[[Connection], None]) -> int:
     """The migration's number, from its name (m003_retention -> 3)."""
     return int(fn.__name__[1:4])
 
 
-def current_version(engine):
+def current_version(engine: Engine) -> int:
     if not inspect(engine).has_table("schema_version"):
         return 0
     with engine.connect() as conn:
@@ -124,7 +128,7 @@ def current_version(engine):
     return max(rows) if rows else 0
 
 
-def migrate(engine):
+def migrate(engine: Engine) -> int:
     """Bring the database to the newest version; returns the version reached."""
     t.schema_version.create(engine, checkfirst=True)
     have = current_version(engine)

@@ -18,9 +18,11 @@ A table added later registers its rule next to its definition: `retention.regist
 A deletion runs in one transaction under the store's write lock and returns the rows deleted per table.
 """
 import json
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
 
 from puckcore.protocol import LIVE_PHASES
-from sqlalchemy import and_, delete, func, or_, select, true, update
+from sqlalchemy import Column, ColumnElement, Connection, Table, and_, delete, func, or_, select, true, update
 
 from talkpuck.errors import ConfigError, NotFound
 from talkpuck.store import tables as t
@@ -30,8 +32,9 @@ DAY_MS = 86400 * 1000
 
 
 class Rule:
-    def __init__(self, table, session=None, room=None, device=None, time=None, names=(), keep=None,
-                 before=None):
+    def __init__(self, table: str, session: str | None = None, room: str | None = None, device: str | None = None,
+                 time: str | Callable[[Table], ColumnElement[Any]] | None = None, names: Iterable[str] = (),
+                 keep: str | None = None, before: Callable[[Connection, Table, ColumnElement[bool]], None] | None = None) -> None:
         if keep is None and session is None and room is None and time is None:
             raise ValueError("rule for %s: say how its rows go (session/room/time) or why it is kept" % table)
         self.table = table
@@ -43,24 +46,26 @@ class Rule:
         self.keep = keep
         self.before = before
 
-    def col(self, name):
+    def col(self, name: str) -> Column[Any]:
         return t.metadata.tables[self.table].c[name]
 
-    def time_expr(self):
+    def time_expr(self) -> ColumnElement[Any]:
         tbl = t.metadata.tables[self.table]
+        if self.time is None:
+            raise ValueError("rule for %s has no time" % self.table)
         return self.time(tbl) if callable(self.time) else tbl.c[self.time]
 
 
-RULES: dict = {}  # table name -> Rule (register())
+RULES: dict[str, Rule] = {}  # table name -> Rule (register())
 
 
-def register(rule):
+def register(rule: Rule) -> Rule:
     """Add (or replace) the rule of one table."""
     RULES[rule.table] = rule
     return rule
 
 
-def _count_deleted_events(conn, table, where):
+def _count_deleted_events(conn: Connection, table: Table, where: ColumnElement[bool]) -> None:
     """Deleted on purpose is not lost: add the events to their boot's deleted count (gaps())."""
     e, b = table.c, t.boots.c
     q = select(e.device, e.boot, func.count(), func.max(e.seq)).where(where).group_by(e.device, e.boot)
@@ -76,7 +81,7 @@ def _count_deleted_events(conn, table, where):
 
 
 # the session row's own time: when it ended, else started, else was asked for
-def _session_time(tbl):
+def _session_time(tbl: Table) -> ColumnElement[Any]:
     return func.coalesce(tbl.c.ended_ms, tbl.c.started_ms, tbl.c.requested_ms)
 
 
@@ -103,20 +108,20 @@ for _rule in (
     register(_rule)
 
 
-def rule_for(table_name):
+def rule_for(table_name: str) -> Rule:
     try:
         return RULES[table_name]
     except KeyError:
         raise ConfigError("table %s has no retention rule (store/retention.py RULES)" % table_name)
 
 
-def _tables():
+def _tables() -> list[tuple[Table, Rule]]:
     """The schema's tables with their rules, children before the sessions table."""
     out = [(tbl, rule_for(name)) for name, tbl in t.metadata.tables.items()]
     return sorted(out, key=lambda p: p[0].name == "sessions")
 
 
-def _delete(conn, tbl, rule, where, counts):
+def _delete(conn: Connection, tbl: Table, rule: Rule, where: ColumnElement[bool], counts: dict[str, int]) -> None:
     if rule.before is not None:
         rule.before(conn, tbl, where)
     n = int(conn.execute(delete(tbl).where(where)).rowcount or 0)
@@ -124,20 +129,20 @@ def _delete(conn, tbl, rule, where, counts):
         counts[tbl.name] = counts.get(tbl.name, 0) + n
 
 
-def _delete_sessions(conn, sids, counts):
+def _delete_sessions(conn: Connection, sids: Collection[str], counts: dict[str, int]) -> None:
     """Every row of every table that belongs to one of `sids`, and the sessions themselves."""
     if not sids:
         return
-    sids = list(sids)
-    for i in range(0, len(sids), 500):      # bounded IN lists
-        chunk = sids[i:i + 500]
+    ids = list(sids)
+    for i in range(0, len(ids), 500):      # bounded IN lists
+        chunk = ids[i:i + 500]
         for tbl, rule in _tables():
             if rule.session is not None:
                 _delete(conn, tbl, rule, tbl.c[rule.session].in_(chunk), counts)
     _scrub_device_state(conn, set(sids))
 
 
-def _scrub_device_state(conn, sids):
+def _scrub_device_state(conn: Connection, sids: set[str]) -> None:
     """A puck's last retained `state` may still name a deleted session: take the id out."""
     d = t.devices.c
     for dev, state in conn.execute(select(d.id, d.state).where(d.state.is_not(None))).all():
@@ -147,7 +152,7 @@ def _scrub_device_state(conn, sids):
             conn.execute(update(t.devices).where(d.id == dev).values(state=json.dumps(doc)))
 
 
-def _refuse_live(conn, sids, force):
+def _refuse_live(conn: Connection, sids: Collection[str], force: bool) -> None:
     if force or not sids:
         return
     s = t.sessions.c
@@ -157,7 +162,7 @@ def _refuse_live(conn, sids, force):
 
 
 class RetentionMixin(StoreParts):
-    def delete_session(self, sid, force=False):
+    def delete_session(self, sid: str, force: bool = False) -> dict[str, int]:
         """Delete one session and every row that belongs to it; returns rows deleted per table."""
         counts: dict[str, int] = {}
         with self.lock, self.engine.begin() as c:
@@ -167,7 +172,7 @@ class RetentionMixin(StoreParts):
             _delete_sessions(c, [sid], counts)
         return counts
 
-    def delete_room(self, room, force=False):
+    def delete_room(self, room: str, force: bool = False) -> dict[str, int]:
         """Delete one room's data: its sessions (with all their rows), its hands, and what its pucks sent
         outside a session. The room's setting and its pucks stay. Returns rows deleted per table."""
         counts: dict[str, int] = {}
@@ -190,7 +195,7 @@ class RetentionMixin(StoreParts):
                     _delete(c, tbl, rule, or_(*conds), counts)
         return counts
 
-    def forget_name(self, name, room=None):
+    def forget_name(self, name: str, room: str | None = None) -> int:
         """Blank a remote participant's name wherever it is kept (the hand rows stay, nameless);
         returns how many rows held it."""
         n = 0
@@ -203,9 +208,9 @@ class RetentionMixin(StoreParts):
                     n += int(c.execute(update(tbl).where(*cond).values({col: None})).rowcount or 0)
         return n
 
-    def remote_names(self, room=None):
+    def remote_names(self, room: str | None = None) -> dict[str, int]:
         """The remote participants' names kept, with how many rows hold each: {name: rows}."""
-        out: dict = {}
+        out: dict[str, int] = {}
         with self.engine.connect() as c:
             for tbl, rule in _tables():
                 for col in rule.names:
@@ -216,7 +221,7 @@ class RetentionMixin(StoreParts):
                         out[name] = out.get(name, 0) + int(k)
         return out
 
-    def prune(self, retention_days, now_ms):
+    def prune(self, retention_days: int, now_ms: int) -> dict[str, int]:
         """Delete every session older than `retention_days` (by its end, else start, else request) with all
         its rows, and every row of no session older than that; returns rows deleted per table."""
         cutoff = int(now_ms) - int(retention_days) * DAY_MS

@@ -5,8 +5,11 @@ Room filtering is the caller's `rooms` argument: None for an admin (every room),
 host may see (auth/rooms.py); a session of no room counts as NO_ROOM. A note is read and written by
 its author only: every note query names the author.
 """
-from sqlalchemy import (BigInteger, Column, Integer, String, Table, Text, and_, delete, func, or_, select,
-                        update)
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Integer, String, Table, Text, and_, delete, func, or_,
+                        select, update)
 
 from talkpuck.errors import ConfigError, NotFound
 from talkpuck.store import tables as t
@@ -64,23 +67,25 @@ for _rule in (_retention.Rule("review_voices", session="session_id", time="set_m
     _retention.register(_rule)
 
 
-def _room_cond(col, rooms):
+def _room_cond(col: Any, rooms: Iterable[str] | None) -> ColumnElement[bool] | None:
     if rooms is None:
         return None
-    rooms = list(rooms)
-    cond = col.in_(rooms) if rooms else col.in_(["\x00none"])
-    return or_(cond, col.is_(None)) if NO_ROOM in rooms else cond
+    names = list(rooms)
+    cond = col.in_(names) if names else col.in_(["\x00none"])
+    return or_(cond, col.is_(None)) if NO_ROOM in names else cond
 
 
 class ReviewMixin(StoreParts):
     # -- the sessions list ------------------------------------------------------------------------
-    def review_sessions(self, rooms=None, room=None, since_ms=None, until_ms=None, min_s=None, max_s=None,
-                        overran=None, back_to_back=None, series=None, offset=0, limit=50):
+    def review_sessions(self, rooms: Collection[str] | None = None, room: str | None = None, since_ms: int | None = None,
+                        until_ms: int | None = None, min_s: int | None = None, max_s: int | None = None,
+                        overran: bool | None = None, back_to_back: bool | None = None, series: int | None = None,
+                        offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
         """Started sessions, newest first, filtered; returns (rows, total)."""
         s = t.sessions.c
         dur = s.ended_ms - s.started_ms
         planned = (s.limit_s - func.coalesce(s.extended_s, 0)) * 1000
-        cond: list = [s.started_ms.is_not(None)]
+        cond: list[ColumnElement[bool]] = [s.started_ms.is_not(None)]
         rc = _room_cond(s.room, rooms)
         if rc is not None:
             cond.append(rc)
@@ -120,7 +125,7 @@ class ReviewMixin(StoreParts):
                     r["practitioner"] = pv.get(r["id"])
         return rows, total
 
-    def session_neighbours(self, session):
+    def session_neighbours(self, session: dict[str, Any]) -> int | None:
         """(previous session's end, next session's start) in the same room, wall ms or None."""
         s = t.sessions.c
         room = session["room"]
@@ -131,7 +136,7 @@ class ReviewMixin(StoreParts):
                             .order_by(s.started_ms).limit(1)).scalar()
         return nxt
 
-    def session_events(self, session, kind="session"):
+    def session_events(self, session: dict[str, Any], kind: str = "session") -> list[dict[str, Any]]:
         """The stored events of a session's puck during it (wall order): its phase changes, for the warning."""
         import json
         if not session.get("device") or session.get("started_ms") is None:
@@ -151,12 +156,12 @@ class ReviewMixin(StoreParts):
         return out
 
     # -- the practitioner's voice -----------------------------------------------------------------
-    def practitioner_voice(self, sid):
+    def practitioner_voice(self, sid: str) -> int | None:
         with self.engine.connect() as c:
             v = c.execute(select(review_voices.c.voice).where(review_voices.c.session_id == sid)).scalar()
         return None if v is None else int(v)
 
-    def set_practitioner_voice(self, sid, voice, user, now):
+    def set_practitioner_voice(self, sid: str, voice: int | None, user: str, now: int) -> None:
         with self.lock, self.engine.begin() as c:
             if c.execute(select(t.sessions.c.id).where(t.sessions.c.id == sid)).first() is None:
                 raise NotFound("no such session %r" % sid)
@@ -165,13 +170,13 @@ class ReviewMixin(StoreParts):
                 c.execute(review_voices.insert().values(session_id=sid, voice=int(voice), set_by=user, set_ms=now))
 
     # -- reflection notes: the author's own ---------------------------------------------------------
-    def note(self, sid, author):
+    def note(self, sid: str, author: str) -> dict[str, Any] | None:
         n = review_notes.c
         with self.engine.connect() as c:
             r = c.execute(select(review_notes).where(n.session_id == sid, n.author == author)).mappings().first()
         return dict(r) if r else None
 
-    def set_note(self, sid, author, text, now):
+    def set_note(self, sid: str, author: str, text: str, now: int) -> None:
         if len(text) > NOTE_MAX:
             raise ConfigError("note: at most %d characters" % NOTE_MAX)
         n = review_notes.c
@@ -183,7 +188,7 @@ class ReviewMixin(StoreParts):
                 c.execute(review_notes.insert().values(session_id=sid, author=author, text=text, updated_ms=now))
 
     # -- series -----------------------------------------------------------------------------------
-    def add_series(self, name, room, user, now):
+    def add_series(self, name: str | None, room: str, user: str, now: int) -> int:
         name = (name or "").strip()
         if not 1 <= len(name) <= NAME_MAX:
             raise ConfigError("series name: 1-%d characters" % NAME_MAX)
@@ -191,7 +196,7 @@ class ReviewMixin(StoreParts):
             res = c.execute(review_series.insert().values(name=name, room=room, created_by=user, created_ms=now))
             return int(res.inserted_primary_key[0])
 
-    def series(self, series_id):
+    def series(self, series_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as c:
             r = c.execute(select(review_series).where(review_series.c.id == series_id)).mappings().first()
             if r is None:
@@ -200,7 +205,7 @@ class ReviewMixin(StoreParts):
                             .where(review_series_sessions.c.series_id == series_id)).scalars().all()
         return dict(r, sessions=list(ids))
 
-    def series_list(self, rooms=None):
+    def series_list(self, rooms: Collection[str] | None = None) -> list[dict[str, Any]]:
         q = select(review_series).order_by(review_series.c.name, review_series.c.id)
         rc = _room_cond(review_series.c.room, rooms)
         if rc is not None:
@@ -208,13 +213,13 @@ class ReviewMixin(StoreParts):
         with self.engine.connect() as c:
             return [dict(r) for r in c.execute(q).mappings()]
 
-    def series_of(self, sid):
+    def series_of(self, sid: str) -> list[dict[str, Any]]:
         ss = review_series_sessions.c
         with self.engine.connect() as c:
             return [dict(r) for r in c.execute(select(review_series).join(
                 review_series_sessions, ss.series_id == review_series.c.id).where(ss.session_id == sid)).mappings()]
 
-    def set_in_series(self, series_id, sid, member):
+    def set_in_series(self, series_id: int, sid: str, member: bool) -> None:
         """Put a session in a series (member=True) or take it out; the session must be of the series' room."""
         ss = review_series_sessions.c
         with self.lock, self.engine.begin() as c:
@@ -228,14 +233,14 @@ class ReviewMixin(StoreParts):
             if member:
                 c.execute(review_series_sessions.insert().values(series_id=series_id, session_id=sid))
 
-    def rename_series(self, series_id, name):
+    def rename_series(self, series_id: int, name: str) -> None:
         with self.lock, self.engine.begin() as c:
             c.execute(update(review_series).where(review_series.c.id == series_id).values(name=name))
 
     # -- deletion ---------------------------------------------------------------------------------
-    def delete_review_rows(self, sids, conn=None):
+    def delete_review_rows(self, sids: Iterable[str], conn: Connection | None = None) -> int:
         """Every review row of these sessions (their voice, everyone's notes, series memberships)."""
-        def run(c):
+        def run(c: Connection) -> int:
             n = 0
             for table, col in SESSION_TABLES:
                 n += int(c.execute(delete(table).where(table.c[col].in_(list(sids)))).rowcount or 0)
@@ -245,7 +250,7 @@ class ReviewMixin(StoreParts):
         with self.lock, self.engine.begin() as c:
             return run(c)
 
-    def rooms_seen(self, rooms=None):
+    def rooms_seen(self, rooms: Collection[str] | None = None) -> list[str]:
         """The rooms that have sessions (for the filter's choices), limited to `rooms` unless None."""
         s = t.sessions.c
         q = select(s.room).where(s.started_ms.is_not(None)).distinct()

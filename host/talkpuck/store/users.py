@@ -5,6 +5,8 @@ database does not log anyone in. Password hashing itself lives in `talkpuck.auth
 module stores the hash it is given.
 """
 import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text, delete, select, update
 
@@ -43,11 +45,11 @@ login_tokens = Table(
 TABLES = (users, user_rooms, web_sessions, login_tokens)
 
 
-def sha(secret):
+def sha(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def check_name(name):
+def check_name(name: object) -> str:
     if not isinstance(name, str) or not 1 <= len(name) <= 64 or not all(ch.isalnum() or ch in "._-@" for ch in name):
         raise ConfigError("user name %r: 1-64 letters, digits or . _ - @" % (name,))
     return name
@@ -55,7 +57,7 @@ def check_name(name):
 
 class UsersMixin(StoreParts):
     # -- users --------------------------------------------------------------------------------------
-    def add_user(self, name, role, pw_hash, now, rooms=()):
+    def add_user(self, name: str, role: str, pw_hash: str, now: int, rooms: Iterable[str] = ()) -> None:
         check_name(name)
         if role not in ROLES:
             raise ConfigError("role %r: one of %s" % (role, ", ".join(ROLES)))
@@ -66,13 +68,13 @@ class UsersMixin(StoreParts):
             for room in sorted(set(rooms)):
                 c.execute(user_rooms.insert().values(user=name, room=room))
 
-    def set_password(self, name, pw_hash):
+    def set_password(self, name: str, pw_hash: str) -> None:
         with self.lock, self.engine.begin() as c:
             if c.execute(update(users).where(users.c.name == name).values(pw_hash=pw_hash)).rowcount == 0:
                 raise NotFound("no such user %r" % name)
             c.execute(delete(web_sessions).where(web_sessions.c.user == name))
 
-    def user(self, name):
+    def user(self, name: str) -> dict[str, Any] | None:
         with self.engine.connect() as c:
             r = c.execute(select(users).where(users.c.name == name)).mappings().first()
             if r is None:
@@ -81,19 +83,19 @@ class UsersMixin(StoreParts):
                               .order_by(user_rooms.c.room)).scalars().all()
         return dict(r, rooms=list(rooms))
 
-    def users(self):
+    def users(self) -> list[dict[str, Any] | None]:
         with self.engine.connect() as c:
             names = c.execute(select(users.c.name).order_by(users.c.name)).scalars().all()
         return [self.user(n) for n in names]
 
-    def remove_user(self, name):
+    def remove_user(self, name: str) -> None:
         with self.lock, self.engine.begin() as c:
             if c.execute(delete(users).where(users.c.name == name)).rowcount == 0:
                 raise NotFound("no such user %r" % name)
             for table in (user_rooms, web_sessions, login_tokens):
                 c.execute(delete(table).where(table.c.user == name))
 
-    def assign_rooms(self, name, add=(), remove=()):
+    def assign_rooms(self, name: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
         with self.lock, self.engine.begin() as c:
             if not c.execute(select(users.c.name).where(users.c.name == name)).first():
                 raise NotFound("no such user %r" % name)
@@ -104,13 +106,13 @@ class UsersMixin(StoreParts):
                 c.execute(user_rooms.insert().values(user=name, room=room))
 
     # -- web sessions -------------------------------------------------------------------------------
-    def create_web_session(self, session_id, user, csrf, now, expires_ms):
+    def create_web_session(self, session_id: str, user: str, csrf: str, now: int, expires_ms: int) -> None:
         with self.lock, self.engine.begin() as c:
             c.execute(delete(web_sessions).where(web_sessions.c.expires_ms < now))
             c.execute(web_sessions.insert().values(id_sha=sha(session_id), user=user, csrf=csrf,
                                                    created_ms=now, expires_ms=expires_ms))
 
-    def web_session(self, session_id, now):
+    def web_session(self, session_id: str, now: int) -> dict[str, Any] | None:
         """The live session (user, csrf, expires_ms) for a cookie value, or None."""
         with self.engine.connect() as c:
             r = c.execute(select(web_sessions).where(web_sessions.c.id_sha == sha(session_id))).mappings().first()
@@ -118,16 +120,16 @@ class UsersMixin(StoreParts):
             return None
         return dict(r)
 
-    def end_web_session(self, session_id):
+    def end_web_session(self, session_id: str) -> None:
         with self.lock, self.engine.begin() as c:
             c.execute(delete(web_sessions).where(web_sessions.c.id_sha == sha(session_id)))
 
     # -- one-time login links -----------------------------------------------------------------------
-    def add_login_token(self, token, user, expires_ms):
+    def add_login_token(self, token: str, user: str, expires_ms: int) -> None:
         with self.lock, self.engine.begin() as c:
             c.execute(login_tokens.insert().values(token_sha=sha(token), user=user, expires_ms=expires_ms))
 
-    def use_login_token(self, token, now):
+    def use_login_token(self, token: str, now: int) -> str | None:
         """The user a one-time token names, deleting it (single use); None if unknown or expired."""
         with self.lock, self.engine.begin() as c:
             key = sha(token)

@@ -2,19 +2,22 @@
 then keeps it current from the same server-sent event stream as the live view (/api/live/stream)."""
 import html
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from talkpuck.api.routers import deps
+from talkpuck.hands import HandQueue
 from talkpuck.live import snapshot
+from talkpuck.store import Store
 
 router = APIRouter(tags=["pages"])
 COLUMNS = ("Room", "Puck", "Ring", "Online", "Session", "Time left", "Hands waiting", "Firmware", "Outbox",
            "Last seen", "Health")
 
 
-def clock(s):
+def clock(s: float | None) -> str:
     if s is None:
         return "–"
     neg = s < 0
@@ -22,14 +25,14 @@ def clock(s):
     return "%s%d:%02d" % ("+" if neg else "", s // 60, s % 60)
 
 
-def ago(ms, now_ms):
+def ago(ms: int | None, now_ms: int) -> str:
     if not ms:
         return "never"
     s = max(0, (now_ms - ms) // 1000)
     return "%d s ago" % s if s < 120 else "%d min ago" % (s // 60) if s < 7200 else "%d h ago" % (s // 3600)
 
 
-def session_label(d, sv, live):
+def session_label(d: dict[str, Any], sv: dict[str, Any] | None, live: bool) -> str:
     """"Weekly check-in · warning", "running", "none"."""
     if not live:
         return "none"
@@ -37,7 +40,7 @@ def session_label(d, sv, live):
     return name if d["phase"] == "running" and not sv else "%s · %s" % (name, d["phase"])
 
 
-def device_row(room, d, now_ms):
+def device_row(room: str, d: dict[str, Any], now_ms: int) -> str:
     e = html.escape
     sv = d.get("session_view")
     live = d["phase"] in snapshot.LIVE
@@ -54,7 +57,7 @@ def device_row(room, d, now_ms):
     return '<tr class="%s" data-device="%s" data-room="%s">%s</tr>' % (cls, e(d["id"]), e(room), tds)
 
 
-def rooms_table(snap):
+def rooms_table(snap: dict[str, Any]) -> str:
     rows = [device_row(r["room"], d, snap["now_ms"]) for r in snap["rooms"] for d in r["devices"]]
     if not rows:
         rows = ['<tr class="empty"><td colspan="%d">No pucks yet.</td></tr>' % len(COLUMNS)]
@@ -93,7 +96,8 @@ commands, low memory, no audio frames. This page updates itself while it is open
 
 
 @router.get("/rooms", include_in_schema=False, response_class=HTMLResponse)
-def rooms_page(request: Request, store=Depends(deps.store), hq=Depends(deps.optional_hands), who=Depends(deps.user)):
+def rooms_page(request: Request, store: Store = Depends(deps.store), hq: HandQueue | None = Depends(deps.optional_hands),
+               who: deps.User = Depends(deps.user)) -> HTMLResponse:
     snap = snapshot.build(store, hq, who)
     page = PAGE.format(asof=time.strftime("%H:%M:%S"), csrf=html.escape(request.state.web_session["csrf"]),
                        user=html.escape(who["name"]), table=rooms_table(snap))

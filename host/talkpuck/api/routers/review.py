@@ -11,6 +11,8 @@ import io
 import json
 import os
 import time
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
@@ -21,7 +23,7 @@ from talkpuck.analytics import metrics, timeline
 from talkpuck.api.routers import deps
 from talkpuck.auth.rooms import can_see
 from talkpuck.errors import ConfigError, NotFound
-from talkpuck.store import NO_ROOM
+from talkpuck.store import NO_ROOM, Store
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -33,22 +35,22 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=
                           trim_blocks=True, lstrip_blocks=True)
 
 
-def _clock(ms):
+def _clock(ms: float | None) -> str:
     if ms is None:
         return "–"
     s = int(round(ms / 1000.0))
     return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60) if s >= 3600 else "%d:%02d" % (s // 60, s % 60)
 
 
-def _when(ms):
+def _when(ms: float | None) -> str:
     return "–" if ms is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000.0))
 
 
-def _pct(x):
+def _pct(x: float | None) -> str:
     return "–" if x is None else "%d%%" % round(100 * x)
 
 
-def _mins(s):
+def _mins(s: float | None) -> str:
     """A break's length: seconds under a minute, minutes under two hours, then hours, then days."""
     if s is None:
         return "–"
@@ -64,24 +66,24 @@ def _mins(s):
 _env.filters.update(clock=_clock, when=_when, pct=_pct, mins=_mins)
 
 
-def _page(request, name, status=200, **ctx):
+def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     html = _env.get_template(name).render(user=request.state.user, csrf=request.state.web_session["csrf"], **ctx)
     return HTMLResponse(html, status_code=status)
 
 
-def _rooms(who):
+def _rooms(who: deps.User) -> list[str] | None:
     """None for an admin (every room), else the host's rooms: the one filter every page and export uses."""
     return None if who["role"] == "admin" else list(who["rooms"])
 
 
-def _session(store, sid, who):
+def _session(store: Store, sid: str, who: deps.User) -> dict[str, Any]:
     s = store.session(sid)
     if s is None or s["started_ms"] is None or not can_see(who, s["room"] or NO_ROOM):
         raise NotFound("no such session %r" % sid)
     return s
 
 
-def _thresholds(request):
+def _thresholds(request: Request) -> metrics.Thresholds:
     return getattr(request.app.state.settings, "review_thresholds", None) or metrics.DEFAULT
 
 
@@ -90,7 +92,7 @@ class BadFilter(ConfigError):
     pass
 
 
-def _date(v, name):
+def _date(v: str, name: str) -> int:
     try:
         d = datetime.datetime.strptime(v, "%Y-%m-%d")
     except ValueError:
@@ -98,7 +100,7 @@ def _date(v, name):
     return int(time.mktime(d.timetuple()) * 1000)
 
 
-def _num(v, name, lo=0, hi=10 ** 6):
+def _num(v: str, name: str, lo: int = 0, hi: int = 10 ** 6) -> int:
     try:
         n = int(v)
     except ValueError:
@@ -108,7 +110,7 @@ def _num(v, name, lo=0, hi=10 ** 6):
     return n
 
 
-def _yesno(v, name):
+def _yesno(v: str, name: str) -> bool:
     if v not in ("yes", "no"):
         raise BadFilter("%s: yes or no, got %r" % (name, v[:40]))
     return v == "yes"
@@ -117,13 +119,13 @@ def _yesno(v, name):
 FILTERS = ("room", "from", "to", "min_minutes", "max_minutes", "overran", "back_to_back", "series", "page")
 
 
-def parse_filters(params):
+def parse_filters(params: Mapping[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The query string's filters -> (store arguments, page, the filters as given); BadFilter (422) on bad ones."""
     given = {k: params.get(k, "").strip() for k in FILTERS}
     unknown = sorted(set(params) - set(FILTERS))
     if unknown:
         raise BadFilter("unknown filter %r (filters: %s)" % (unknown[0][:40], ", ".join(FILTERS)))
-    args = {}
+    args: dict[str, Any] = {}
     if given["room"]:
         args["room"] = given["room"][:64]
     if given["from"]:
@@ -149,7 +151,7 @@ def parse_filters(params):
 
 
 @router.get("/sessions")
-def sessions_page(request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+def sessions_page(request: Request, store: Store = Depends(deps.store), who: deps.User = Depends(deps.user)) -> HTMLResponse:
     params = {k: v for k, v in request.query_params.multi_items()}
     try:
         args, page, given = parse_filters(params)
@@ -170,7 +172,7 @@ def sessions_page(request: Request, store=Depends(deps.store), who=Depends(deps.
     known_rooms = sorted(set(store.rooms_seen(rooms)))
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
 
-    def link(p):
+    def link(p: int) -> str:
         q = {k: v for k, v in given.items() if v and k != "page"}
         q["page"] = str(p)
         return "/sessions?" + urlencode(q)
@@ -180,7 +182,7 @@ def sessions_page(request: Request, store=Depends(deps.store), who=Depends(deps.
 
 
 # -- one session ----------------------------------------------------------------------------------
-def review_data(store, s, th, user=None):
+def review_data(store: Store, s: dict[str, Any], th: metrics.Thresholds, user: deps.User | None = None) -> dict[str, Any]:
     """A session's review: rows and figures (the page, the JSON export and the benchmark use this)."""
     turns = store.session_turns(s["id"])
     hands = store.session_hands(s["id"])
@@ -198,7 +200,7 @@ def review_data(store, s, th, user=None):
 
 
 @router.get("/sessions/{sid}.csv")
-def session_csv(sid: str, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+def session_csv(sid: str, request: Request, store: Store = Depends(deps.store), who: deps.User = Depends(deps.user)) -> Response:
     s = _session(store, sid, who)
     turns = store.session_turns(sid)
     pv = store.practitioner_voice(sid)
@@ -221,7 +223,8 @@ def session_csv(sid: str, request: Request, store=Depends(deps.store), who=Depen
 
 
 @router.get("/sessions/{sid}.json")
-def session_json(sid: str, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+def session_json(sid: str, request: Request, store: Store = Depends(deps.store),
+                 who: deps.User = Depends(deps.user)) -> JSONResponse:
     s = _session(store, sid, who)
     d = review_data(store, s, _thresholds(request))
     body = {"session": s, "metrics": d["metrics"], "warning_ms": d["warning_ms"], "break_after_s": d["break_after_s"],
@@ -233,7 +236,8 @@ def session_json(sid: str, request: Request, store=Depends(deps.store), who=Depe
 
 
 @router.get("/sessions/{sid}")
-def session_page(sid: str, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+def session_page(sid: str, request: Request, store: Store = Depends(deps.store),
+                 who: deps.User = Depends(deps.user)) -> HTMLResponse:
     try:
         s = _session(store, sid, who)
     except NotFound as e:
@@ -259,17 +263,18 @@ def session_page(sid: str, request: Request, store=Depends(deps.store), who=Depe
                         for h in d["hands"]])
 
 
-async def _form(request):
+async def _form(request: Request) -> dict[str, str]:
     form = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     return {k: v[0] for k, v in form.items()}
 
 
-def _back(sid):
+def _back(sid: str) -> RedirectResponse:
     return RedirectResponse("/sessions/%s" % sid, status_code=303)
 
 
 @router.post("/sessions/{sid}/practitioner")
-async def set_practitioner(sid: str, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+async def set_practitioner(sid: str, request: Request, store: Store = Depends(deps.store),
+                           who: deps.User = Depends(deps.user)) -> RedirectResponse:
     _session(store, sid, who)
     form = await _form(request)
     v = form.get("voice", "")
@@ -287,7 +292,8 @@ async def set_practitioner(sid: str, request: Request, store=Depends(deps.store)
 
 
 @router.post("/sessions/{sid}/note")
-async def set_note(sid: str, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+async def set_note(sid: str, request: Request, store: Store = Depends(deps.store),
+                   who: deps.User = Depends(deps.user)) -> RedirectResponse:
     _session(store, sid, who)
     form = await _form(request)
     store.set_note(sid, who["name"], form.get("text", ""), int(time.time() * 1000))
@@ -295,7 +301,8 @@ async def set_note(sid: str, request: Request, store=Depends(deps.store), who=De
 
 
 @router.post("/sessions/{sid}/series")
-async def session_series(sid: str, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+async def session_series(sid: str, request: Request, store: Store = Depends(deps.store),
+                         who: deps.User = Depends(deps.user)) -> RedirectResponse:
     s = _session(store, sid, who)
     form = await _form(request)
     room = s["room"] or NO_ROOM
@@ -315,7 +322,8 @@ async def session_series(sid: str, request: Request, store=Depends(deps.store), 
 
 # -- a series -------------------------------------------------------------------------------------
 @router.get("/series/{series_id}")
-def series_page(series_id: int, request: Request, store=Depends(deps.store), who=Depends(deps.user)):
+def series_page(series_id: int, request: Request, store: Store = Depends(deps.store),
+                who: deps.User = Depends(deps.user)) -> HTMLResponse:
     ser = store.series(series_id)
     if ser is None or not can_see(who, ser["room"]):
         return _page(request, "error.html", 404, title="Not found", message="no such series %r" % series_id)
