@@ -21,6 +21,47 @@ sys.path.insert(0, HERE)
 from results import append  # noqa: E402
 
 
+def material(data, conversations, cache=None):
+    """(clips {name: [(version, X, lv, labels)]}, conversations [(X, lv, labels, ...)]); pickled in `cache`."""
+    from talkpuck.detection import train as T
+
+    if cache and os.path.exists(cache):
+        with open(cache, "rb") as f:
+            return pickle.load(f)
+    clips = {k: [v[:4] for v in vs] for k, vs in T.load_material(data, True, log=print).items()}
+    convs = [v[:4] for v in T.load_conversations(conversations, log=print)]
+    if cache:
+        with open(cache, "wb") as f:
+            pickle.dump((clips, convs), f)
+    return clips, convs
+
+
+def lofo_twin(clips, ml, recipe):
+    """Leave-one-clip-out with the trainer's twin: recipe(train names) -> (W, B, decision). Returns
+    ({"orig"|"copy": [tp, fp, fn]} pooled over the held-out clips and their copies, [each fold's decision])."""
+    from talkpuck.detection import train as T
+
+    names = sorted(clips)
+    c = {"orig": [0, 0, 0], "copy": [0, 0, 0]}
+    decisions = []
+    for t in names:
+        W, B, d = recipe([n for n in names if n != t])
+        decisions.append(d)
+        for v in clips[t]:
+            o = T.decide(T.scores(W, B, v[1]), v[2], d["thr"], d["hang"], d["gap"], d["min"], d["pre"], ml)
+            k = c["orig" if v[0] == "orig" else "copy"]
+            k[0] += int(np.sum(o & v[3]))
+            k[1] += int(np.sum(o & ~v[3]))
+            k[2] += int(np.sum(~o & v[3]))
+    return c, decisions
+
+
+def prf(k):
+    """[tp, fp, fn] -> (precision, recall, F1)."""
+    p, r = k[0] / max(1, k[0] + k[1]), k[0] / max(1, k[0] + k[2])
+    return p, r, 2 * p * r / max(1e-9, p + r)
+
+
 def main(argv=None):
     from puckcore.detect_params import DetectParams
 
@@ -33,15 +74,7 @@ def main(argv=None):
     ap.add_argument("--cache")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args(argv)
-    if args.cache and os.path.exists(args.cache):
-        with open(args.cache, "rb") as f:
-            clips, convs = pickle.load(f)
-    else:
-        clips = {k: [v[:4] for v in vs] for k, vs in T.load_material(args.data, True, log=print).items()}
-        convs = [v[:4] for v in T.load_conversations(args.conversations, log=print)]
-        if args.cache:
-            with open(args.cache, "wb") as f:
-                pickle.dump((clips, convs), f)
+    clips, convs = material(args.data, args.conversations, args.cache)
     ml = DetectParams.speech_min_dbq
     names = sorted(clips)
     lines = [("| CONV_TUNE_WEIGHT | CONV_WEIGHT | AMI LOFO frame P / R / **F1** (twin) | copies LOFO F1 "
@@ -49,22 +82,9 @@ def main(argv=None):
     for pair in args.pairs:
         T.CONV_TUNE_WEIGHT, T.CONV_WEIGHT = (float(x) for x in pair.split(","))
         cv = convs if (T.CONV_TUNE_WEIGHT > 0 or T.CONV_WEIGHT > 0) else None
-        c = {"orig": [0, 0, 0], "copy": [0, 0, 0]}
-        for t in names:
-            W, B, d = T.train_recipe(clips, [n for n in names if n != t], ml, cv)
-            for v in clips[t]:
-                o = T.decide(T.scores(W, B, v[1]), v[2], d["thr"], d["hang"], d["gap"], d["min"], d["pre"], ml)
-                k = c["orig" if v[0] == "orig" else "copy"]
-                k[0] += int(np.sum(o & v[3]))
-                k[1] += int(np.sum(o & ~v[3]))
-                k[2] += int(np.sum(~o & v[3]))
+        c, _ = lofo_twin(clips, ml, lambda train, cv=cv: T.train_recipe(clips, train, ml, cv))
         W, B, d = T.train_recipe(clips, names, ml, cv)
         cf = T.conv_figures(W, B, d, convs, ml)
-
-        def prf(k):
-            p, r = k[0] / max(1, k[0] + k[1]), k[0] / max(1, k[0] + k[2])
-            return p, r, 2 * p * r / max(1e-9, p + r)
-
         a, g = prf(c["orig"]), prf(c["copy"])
         post = 1 / (1 + np.exp(-d["thr"] / 65536.0))
         lines.append(("| %.2f | %.1f | %.3f / %.3f / **%.3f** | %.3f | posterior %.2f, hangover %d, gap %d ms, "

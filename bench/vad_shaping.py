@@ -16,7 +16,6 @@ Features are cached in FILE (pickle, the format of bench/vad_frontier.py) when g
 """
 import argparse
 import os
-import pickle
 import sys
 
 import numpy as np
@@ -24,6 +23,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from results import append  # noqa: E402
+from vad_frontier import lofo_twin, material, prf  # noqa: E402
 
 
 def parse_shaping(text):
@@ -50,15 +50,7 @@ def main(argv=None):
     ap.add_argument("--conv-fit", type=float, default=0.0)
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args(argv)
-    if args.cache and os.path.exists(args.cache):
-        with open(args.cache, "rb") as f:
-            clips, convs = pickle.load(f)
-    else:
-        clips = {k: [v[:4] for v in vs] for k, vs in T.load_material(args.data, True, log=print).items()}
-        convs = [v[:4] for v in T.load_conversations(args.conversations, log=print)]
-        if args.cache:
-            with open(args.cache, "wb") as f:
-                pickle.dump((clips, convs), f)
+    clips, convs = material(args.data, args.conversations, args.cache)
     ml = DetectParams.speech_min_dbq
     names = sorted(clips)
     # the fit does not depend on the shaping: each fold's fit is computed once
@@ -79,24 +71,10 @@ def main(argv=None):
              "|---|---|---|---|---|---|"]
     for text in args.shapings:
         fixed = parse_shaping(text)
-        c = {"orig": [0, 0, 0], "copy": [0, 0, 0]}
-        posts = []
-        for t in names:
-            W, B, d = T.train_recipe(clips, [n for n in names if n != t], ml, cv, fixed)
-            posts.append(1 / (1 + np.exp(-d["thr"] / 65536.0)))
-            for v in clips[t]:
-                o = T.decide(T.scores(W, B, v[1]), v[2], d["thr"], d["hang"], d["gap"], d["min"], d["pre"], ml)
-                k = c["orig" if v[0] == "orig" else "copy"]
-                k[0] += int(np.sum(o & v[3]))
-                k[1] += int(np.sum(o & ~v[3]))
-                k[2] += int(np.sum(~o & v[3]))
+        c, folds = lofo_twin(clips, ml, lambda train, fixed=fixed: T.train_recipe(clips, train, ml, cv, fixed))
+        posts = [1 / (1 + np.exp(-d["thr"] / 65536.0)) for d in folds]
         W, B, d = T.train_recipe(clips, names, ml, cv, fixed)
         cf = T.conv_figures(W, B, d, convs, ml)
-
-        def prf(k):
-            p, r = k[0] / max(1, k[0] + k[1]), k[0] / max(1, k[0] + k[2])
-            return p, r, 2 * p * r / max(1e-9, p + r)
-
         a, g = prf(c["orig"]), prf(c["copy"])
         post = 1 / (1 + np.exp(-d["thr"] / 65536.0))
         lines.append(("| %s | %.3f / %.3f / **%.3f** | %.3f | %.2f-%.2f | posterior %.2f, hangover %d, gap %d ms, "
