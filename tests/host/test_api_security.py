@@ -16,7 +16,7 @@ from webauth import BASE, PASSWORD, add_user, logged_in, login_form
 
 B = "0000abcd"
 T0 = int(time.time() * 1000) - 60000
-PUBLIC = {"/login", "/login/link", "/healthz", "/favicon.ico"}     # the favicon: an empty 204, nothing to give away
+PUBLIC = {"/login", "/login/link", "/healthz", "/favicon.ico", "/static/login.css"}     # the favicon: an empty 204, nothing to give away
 EVIL = "http://evil.example"
 
 
@@ -49,7 +49,7 @@ def _requests(app):
     out = []
     for path, r in _routes(app.routes):
         if isinstance(r, Mount):
-            for f in ("live.js", "style.css", "index.html", "nope.txt"):
+            for f in ("live.js", "style.css", "index.html", "nope.txt", "login.css"):
                 out.append(("GET", path + "/" + f))
         else:
             for name in getattr(r, "param_convertors", {}):
@@ -96,6 +96,9 @@ def test_every_route_refuses_anonymous_and_cross_site_requests(env):
     # the public ones give away nothing either
     assert anon.get("/healthz").json() == {"ok": True}
     assert "puck-1" not in anon.get("/login").text
+    css = anon.get("/static/login.css")         # the login page's style, and nothing else, without a session
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert anon.get("/static/style.css", follow_redirects=False).status_code in (303, 401)
     assert anon.get("/login/link?token=guess", follow_redirects=False).status_code == 401
 
 

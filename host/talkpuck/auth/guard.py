@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 log = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"), ("GET", "/login/link"), ("GET", "/healthz"),
-          ("HEAD", "/healthz"), ("GET", "/favicon.ico")}
+          ("HEAD", "/healthz"), ("GET", "/favicon.ico"), ("GET", "/static/login.css")}
 LOGIN_CSRF_COOKIE = "talkpuck_login_csrf"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

@@ -14,9 +14,10 @@ router = APIRouter()
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>talkpuck — log in</title></head>
-<body><main>
-<h1>talkpuck</h1>
+<title>talkpuck — log in</title><link rel="stylesheet" href="/static/login.css"></head>
+<body><header><h1>talkpuck <span class="sub">live rooms</span></h1></header>
+<main>
+<h2>Log in</h2>
 {message}
 <form method="post" action="/login" class="login">
 <input type="hidden" name="csrf_token" value="{csrf}">
@@ -24,6 +25,7 @@ PAGE = """<!doctype html>
 <p><label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label></p>
 <p><button type="submit">Log in</button></p>
 </form>
+<p class="note">Only events reach this host: no audio ever leaves a puck.</p>
 </main></body></html>
 """
 
