@@ -10,10 +10,14 @@ as its own turn, back to back) are told apart from a real change of speaker: by 
 the pieces touching exactly (no gap at all: the segmenter never ends a turn without silence).
 """
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 from dataclasses import dataclass
 
 from talkpuck.errors import ConfigError
+
+Row = dict[str, Any]          # a store row: a turn (voice, start_ms, end_ms, ...), a hand, a session
+Rows = Sequence[Row]
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Thresholds:
     interrogation_other_talk: float = 0.65  # the others' share of talk time at most this
     interrogation_gap_s: float = 1.0        # median response gap (practitioner -> other) at most this
 
-    def check(self):
+    def check(self) -> "Thresholds":
         for name, value in vars(self).items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or math.isnan(value):
                 raise ConfigError("review threshold %s must be a number >= 0, got %r" % (name, value))
@@ -46,11 +50,11 @@ class Thresholds:
 DEFAULT = Thresholds()
 
 
-def ordered(turns):
+def ordered(turns: Iterable[Row]) -> list[Row]:
     return sorted(turns, key=lambda r: (r["start_ms"], r["end_ms"]))
 
 
-def same_turn(prev, cur):
+def same_turn(prev: Row, cur: Row) -> bool:
     """True when `cur` is the next piece of the detected turn `prev` belongs to (not a new speaker)."""
     a, b = prev.get("turn_key"), cur.get("turn_key")
     if a is not None and b is not None:
@@ -58,7 +62,7 @@ def same_turn(prev, cur):
     return cur["start_ms"] == prev["end_ms"]
 
 
-def median(values):
+def median(values: Iterable[float]) -> float | None:
     v = sorted(values)
     if not v:
         return None
@@ -66,7 +70,7 @@ def median(values):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2.0
 
 
-def talk(turns):
+def talk(turns: Iterable[Row]) -> tuple[dict[int, int], dict[int, float]]:
     """{voice: talk ms} and {voice: share of all talk (0..1)}."""
     ms: dict[int, int] = {}
     for t in turns:
@@ -75,7 +79,7 @@ def talk(turns):
     return dict(sorted(ms.items())), {v: (x / total if total else 0.0) for v, x in sorted(ms.items())}
 
 
-def places(turns):
+def places(turns: Iterable[Row]) -> dict[int, bool | None]:
     """{voice: True (the call: a laptop loudspeaker), False (the room), None (not known)}: the puck's
     latest `remote` flag for each voice in the session (evt/turn.remote, protocol revision 5). The
     puck pools its cue over all of a voice's talk, so its last decision is its best; a turn without
@@ -91,7 +95,7 @@ def places(turns):
     return dict(sorted(out.items()))
 
 
-def room_and_call(turns, where=None):
+def room_and_call(turns: Iterable[Row], where: dict[int, bool | None] | None = None) -> dict[str, Any] | None:
     """Talk time, share and turns of the room and of the call (docs/metrics.md): each turn counted
     where its voice is (`places`); None when no voice of the session carries a flag (nothing known).
     Shares are of all talk, the unknown included, so room + call + unknown = 1."""
@@ -116,7 +120,7 @@ def room_and_call(turns, where=None):
     return out
 
 
-def balance(shares):
+def balance(shares: dict[int, float]) -> float | None:
     """Normalised Shannon entropy of the talk shares: 1 = everyone equal, 0 = one voice; None under 2 voices."""
     p = [s for s in shares.values() if s > 0]
     if len(shares) < 2:
@@ -125,14 +129,14 @@ def balance(shares):
     return h / math.log(len(shares))
 
 
-def turns_per_voice(turns):
+def turns_per_voice(turns: Iterable[Row]) -> dict[int, int]:
     out: dict[int, int] = {}
     for t in turns:
         out[int(t["voice"])] = out.get(int(t["voice"]), 0) + 1
     return dict(sorted(out.items()))
 
 
-def runs(turns):
+def runs(turns: Iterable[Row]) -> list[tuple[int, int, int, int]]:
     """Consecutive turns of one voice merged: [(voice, start_ms, end_ms, n_turns)] in time order."""
     out: list[tuple[int, int, int, int]] = []
     for t in ordered(turns):
@@ -144,25 +148,25 @@ def runs(turns):
     return out
 
 
-def monologues(turns, th=DEFAULT):
+def monologues(turns: Iterable[Row], th: Thresholds = DEFAULT) -> list[dict[str, int]]:
     """Runs of one voice (no other voice between its turns) lasting at least th.monologue_s."""
     return [{"voice": v, "start_ms": a, "end_ms": b, "dur_ms": b - a}
             for v, a, b, _ in runs(turns) if b - a >= th.monologue_s * 1000]
 
 
-def switches(turns):
+def switches(turns: Iterable[Row]) -> list[Row]:
     """Changes of voice from one turn to the next (a change inside one detected turn is one too)."""
     ts = ordered(turns)
     return [cur for prev, cur in zip(ts, ts[1:]) if int(prev["voice"]) != int(cur["voice"])]
 
 
-def switches_per_minute(turns, duration_ms):
+def switches_per_minute(turns: Iterable[Row], duration_ms: int | None) -> float | None:
     if not duration_ms or duration_ms <= 0:
         return None
     return len(switches(turns)) / (duration_ms / 60000.0)
 
 
-def cut_ins(turns, th=DEFAULT):
+def cut_ins(turns: Iterable[Row], th: Thresholds = DEFAULT) -> list[Row]:
     """Turns of a voice starting within th.cut_in_gap_ms of another voice's end (pieces of one turn excepted)."""
     ts = ordered(turns)
     return [cur for prev, cur in zip(ts, ts[1:])
@@ -170,9 +174,9 @@ def cut_ins(turns, th=DEFAULT):
             and cur["start_ms"] - prev["end_ms"] <= th.cut_in_gap_ms]
 
 
-def silences(turns, start_ms, end_ms, th=DEFAULT):
+def silences(turns: Iterable[Row], start_ms: int, end_ms: int, th: Thresholds = DEFAULT) -> dict[str, Any]:
     """Quiet stretches inside [start_ms, end_ms]: all gaps between talk, and the figures on them."""
-    gaps = []
+    gaps: list[tuple[int, int]] = []
     at = start_ms
     for t in ordered(turns):
         if t["start_ms"] > at:
@@ -188,7 +192,7 @@ def silences(turns, start_ms, end_ms, th=DEFAULT):
             "count_long": len(long_), "long": long_}
 
 
-def response_gaps(turns, from_voice=None):
+def response_gaps(turns: Iterable[Row], from_voice: int | None = None) -> list[int]:
     """Times (ms, >= 0) from one voice's end to a different voice's start; `from_voice`: only after that voice."""
     ts = ordered(turns)
     return [max(0, cur["start_ms"] - prev["end_ms"]) for prev, cur in zip(ts, ts[1:])
@@ -196,12 +200,12 @@ def response_gaps(turns, from_voice=None):
             and (from_voice is None or int(prev["voice"]) == from_voice)]
 
 
-def hand_waits(hands):
+def hand_waits(hands: Iterable[Row]) -> list[float]:
     """Seconds from raise to acknowledgement per acknowledged hand."""
     return [(h["acked_ms"] - h["raised_ms"]) / 1000.0 for h in hands if h.get("acked_ms")]
 
 
-def suggested_practitioner(turns, started_ms, th=DEFAULT):
+def suggested_practitioner(turns: Rows, started_ms: int | None, th: Thresholds = DEFAULT) -> int | None:
     """The voice with the most talk in the first th.first_minutes_s of the session (None without talk)."""
     if started_ms is None:
         return None
@@ -216,7 +220,7 @@ def suggested_practitioner(turns, started_ms, th=DEFAULT):
     return max(sorted(ms), key=lambda v: ms[v]) if ms else None
 
 
-def interrogation(turns, practitioner, th=DEFAULT):
+def interrogation(turns: Rows, practitioner: int | None, th: Thresholds = DEFAULT) -> dict[str, Any] | None:
     """The interrogation pattern (docs/metrics.md), or None when it is not there or cannot be told.
 
     All four hold: at least th.interrogation_min_pairs exchanges of a short practitioner turn followed
@@ -242,15 +246,15 @@ def interrogation(turns, practitioner, th=DEFAULT):
     return None
 
 
-def difficult_moments(turns, session, th=DEFAULT):
+def difficult_moments(turns: Iterable[Row], session: Row, th: Thresholds = DEFAULT) -> list[dict[str, Any]]:
     """Places to look back at: [{"kind", "start_ms", "end_ms", "note"}] in time order."""
     ts = ordered(turns)
-    out = []
+    out: list[dict[str, Any]] = []
     # sustained raised level: consecutive turns louder than the session's median by th.raised_db
     levels = [t["level_db"] for t in ts if t.get("level_db") is not None]
-    if levels:
-        base = median(levels)
-        run = []
+    base = median(levels)          # None: no turn carries a level
+    if base is not None:
+        run: list[Row] = []
         for t in ts + [None]:
             if t is not None and t.get("level_db") is not None and t["level_db"] >= base + th.raised_db:
                 run.append(t)
@@ -291,18 +295,19 @@ def difficult_moments(turns, session, th=DEFAULT):
     return sorted(out, key=lambda m: m["start_ms"])
 
 
-def planned_ms(session):
+def planned_ms(session: Row) -> int | None:
     """The length planned at the start (the limit less any extensions), ms; None without a limit."""
     if not session.get("limit_s"):
         return None
     return (int(session["limit_s"]) - int(session.get("extended_s") or 0)) * 1000
 
 
-def end_ms(session, turns):
+def end_ms(session: Row, turns: Iterable[Row]) -> int:
     return session.get("ended_ms") or max([t["end_ms"] for t in turns] or [session.get("started_ms") or 0])
 
 
-def compute(session, turns, hands, practitioner=None, th=DEFAULT):
+def compute(session: Row, turns: Iterable[Row], hands: Rows, practitioner: int | None = None,
+            th: Thresholds = DEFAULT) -> dict[str, Any]:
     """Every figure of docs/metrics.md for one session (a dict, JSON-ready)."""
     ts = ordered(turns)
     started = session.get("started_ms")
@@ -311,7 +316,9 @@ def compute(session, turns, hands, practitioner=None, th=DEFAULT):
     talk_ms, shares = talk(ts)
     n = turns_per_voice(ts)
     durs = [t["end_ms"] - t["start_ms"] for t in ts]
-    sil = silences(ts, started, ended, th) if duration else {"total_ms": 0, "longest_ms": 0, "count_long": 0, "long": []}
+    # (a duration means both ends are known)
+    sil = (silences(ts, started, ended, th) if duration and started is not None and ended is not None
+           else {"total_ms": 0, "longest_ms": 0, "count_long": 0, "long": []})
     planned = planned_ms(session)
     waits = hand_waits(hands)
     cuts = cut_ins(ts, th)

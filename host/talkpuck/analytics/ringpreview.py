@@ -9,12 +9,21 @@ LED drive values are what the renderer writes to the strip (after the brightness
 for the screen they are turned back into perceived brightness (the inverse of the LED gamma), and an
 unlit LED is drawn as a dark grey bead so the ring's shape stays visible.
 """
+import argparse
 import os
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from puckcore.controller import Controller
 from puckcore.gestures import LONG, PRESS
 from puckcore.settings import Settings
 from puckcore.ticks import ticks_add, ticks_diff
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw
+
+Scene = tuple[str, str, bytes]        # (title, caption, frame bytes)
+Colour = tuple[int, int, int]
 
 T0 = 1000  # the simulated clock starts here (any value works: ticks are wrap-safe)
 
@@ -22,31 +31,31 @@ T0 = 1000  # the simulated clock starts here (any value works: ticks are wrap-sa
 class _Outbox:
     """Stands in for puckcore.outbox.Outbox: counts seqs, keeps the events for the captions."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.next_seq = 1
-        self.events = []
+        self.events: list[tuple[int, str, dict[str, Any]]] = []
 
-    def add(self, kind, fields, now_ms):
+    def add(self, kind: str, fields: dict[str, Any], now_ms: int) -> int:
         seq = self.next_seq
         self.next_seq += 1
         self.events.append((seq, kind, fields))
         return seq
 
 
-def _controller(leds, **settings):
+def _controller(leds: int, **settings: Any) -> Controller:
     base = {"brightness": 255, "gamma": True, "leds": leds}
     base.update(settings)
     return Controller("puck-a1", "7f3a9c2e", Settings(base), _Outbox())
 
 
-def _frame(c, t):
+def _frame(c: Controller, t: int) -> bytes:
     out = bytearray(3 * c.leds)
     c.tick(t)
     c.render(t, out)
     return bytes(out)
 
 
-def _run(c, t, ms, step=1000):
+def _run(c: Controller, t: int, ms: int, step: int = 1000) -> int:
     """Advance the controller's clock by `ms`, ticking as the app does."""
     end = ticks_add(t, ms)
     while ms > 0:
@@ -58,16 +67,16 @@ def _run(c, t, ms, step=1000):
     return t
 
 
-def _session(c, t, limit_s=1800, warn_s=300):
+def _session(c: Controller, t: int, limit_s: int = 1800, warn_s: int = 300) -> int:
     c.on_command("session_start", {"session": "preview", "limit_s": limit_s, "warn_s": warn_s}, t)
     return t
 
 
-def contact_scenes(leds=24):
+def contact_scenes(leds: int = 24) -> list[Scene]:
     """[(title, caption, frame bytes)] for every phase and overlay."""
-    scenes = []
+    scenes: list[Scene] = []
 
-    def add(title, caption, c, t):
+    def add(title: str, caption: str, c: Controller, t: int) -> int:
         # ticks the controller up to t (frames are taken with time only moving forward)
         scenes.append((title, caption, _frame(c, t)))
         return t
@@ -79,7 +88,7 @@ def contact_scenes(leds=24):
     _session(c, T0)  # 30 minutes, warning at 5 minutes left, wrap-up at 1 minute left
     t = T0
 
-    def at(s):  # run the clock on to s seconds after the session start, ticking as the app does
+    def at(s: int) -> int:  # run the clock on to s seconds after the session start, ticking as the app does
         return _run(c, t, s * 1000 - ticks_diff(t, T0), 1000)
 
     t = add("running", "full arc: 30 min left of 30", c, at(3))
@@ -144,16 +153,16 @@ def contact_scenes(leds=24):
     return scenes
 
 
-def session_frames(leds=24, limit_s=600, warn_s=300, step_s=10):
+def session_frames(leds: int = 24, limit_s: int = 600, warn_s: int = 300, step_s: int = 10) -> list[tuple[str, bytes, int]]:
     """[(title, frame bytes, duration ms)]: a whole session, time compressed, plus its end and break.
 
     Long stretches are sampled every `step_s` of session time; the moments that animate (warning
     pulse, time up, ended fade) at 10 frames a second of real time."""
     c = _controller(leds, min_break_s=120)
-    frames = []
+    frames: list[tuple[str, bytes, int]] = []
     t = _session(c, T0, limit_s, warn_s)
 
-    def take(t, ms, every, dur):
+    def take(t: int, ms: int, every: int, dur: int) -> int:
         end = ticks_add(t, ms)
         while ticks_diff(end, t) > 0:
             frames.append((c.state_fields(t)["phase"], _frame(c, t), dur))
@@ -175,12 +184,12 @@ def session_frames(leds=24, limit_s=600, warn_s=300, step_s=10):
 
 
 # --- drawing ----------------------------------------------------------------------------------
-def _screen(v):
+def _screen(v: float) -> int:
     """LED drive value (0..255, gamma-corrected) -> perceived screen value."""
     return int(round(255 * (v / 255.0) ** (1 / 2.2)))
 
 
-def _led_colours(frame):
+def _led_colours(frame: bytes | bytearray) -> Iterator[tuple[Colour, bool]]:
     for i in range(0, len(frame), 3):
         r, g, b = (_screen(x) for x in frame[i:i + 3])
         if r + g + b < 24:
@@ -189,7 +198,7 @@ def _led_colours(frame):
             yield (r, g, b), True
 
 
-def _positions(n, cx, cy, radius):
+def _positions(n: int, cx: float, cy: float, radius: float) -> Iterator[tuple[float, float]]:
     import math
 
     for i in range(n):
@@ -197,7 +206,7 @@ def _positions(n, cx, cy, radius):
         yield cx + radius * math.cos(a), cy + radius * math.sin(a)
 
 
-def draw_ring(draw, frame, cx, cy, radius, bead):
+def draw_ring(draw: "ImageDraw.ImageDraw", frame: bytes, cx: float, cy: float, radius: float, bead: float) -> None:
     n = len(frame) // 3
     draw.ellipse((cx - radius - bead * 1.6, cy - radius - bead * 1.6, cx + radius + bead * 1.6,
                   cy + radius + bead * 1.6), fill=(22, 22, 26))
@@ -213,7 +222,7 @@ def draw_ring(draw, frame, cx, cy, radius, bead):
                  fill=(30, 30, 34), outline=(60, 60, 66))
 
 
-def contact_sheet_png(scenes, path, cols=4, cell=260):
+def contact_sheet_png(scenes: Sequence[Scene], path: str, cols: int = 4, cell: int = 260) -> None:
     from PIL import Image, ImageDraw
 
     rows = (len(scenes) + cols - 1) // cols
@@ -228,7 +237,7 @@ def contact_sheet_png(scenes, path, cols=4, cell=260):
     img.save(path, optimize=True)
 
 
-def _wrap(text, width):
+def _wrap(text: str, width: int) -> str:
     words, lines, line = text.split(), [], ""
     for w in words:
         if line and len(line) + 1 + len(w) > width:
@@ -240,7 +249,7 @@ def _wrap(text, width):
     return "\n".join(lines)
 
 
-def animation_gif(frames, path, size=220):
+def animation_gif(frames: Sequence[tuple[str, bytes, int]], path: str, size: int = 220) -> None:
     from PIL import Image, ImageDraw
 
     images, durations = [], []
@@ -254,7 +263,7 @@ def animation_gif(frames, path, size=220):
     images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=False)
 
 
-def contact_sheet_svg(scenes, cols=4, cell=200):
+def contact_sheet_svg(scenes: Sequence[Scene], cols: int = 4, cell: int = 200) -> str:
     """The contact sheet as SVG text (no Pillow needed)."""
     rows = (len(scenes) + cols - 1) // cols
     h = rows * (cell + 40)
@@ -280,11 +289,11 @@ def contact_sheet_svg(scenes, cols=4, cell=200):
     return "\n".join(parts)
 
 
-def _esc(s):
+def _esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     os.makedirs(args.out, exist_ok=True)
     scenes = contact_scenes(args.leds)
     written = []

@@ -5,16 +5,20 @@ Pure arithmetic over rows the Store returns; voices are the anonymous numbers th
 which restart with every session (protocol §10). Where a voice is (the room, or the call through a
 laptop loudspeaker: evt/turn.remote) is analytics.metrics.places.
 """
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from talkpuck.analytics.metrics import places, room_and_call
+from talkpuck.analytics.metrics import Row, places, room_and_call
+
+if TYPE_CHECKING:
+    from talkpuck.store import Store
 
 
 MONOLOGUE_MS = 60000  # one voice talking this long without another voice in between
 CUT_IN_MS = 200  # a voice that starts within this of another's end (or before it) came in without a pause
 
 
-def voices_of(turns):
+def voices_of(turns: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """{voice: {"turns", "talk_s", "share", "monologues", "cut_ins", "remote"}} from turn rows in start
     order; `remote` is where the voice is (metrics.places: true the call, false the room, None unknown).
 
@@ -53,13 +57,13 @@ def voices_of(turns):
             for k, v in sorted(out.items())}
 
 
-def room_call_view(turns):
+def room_call_view(turns: Sequence[Row]) -> dict[str, Any] | None:
     """The room and the call, rounded for the pages and the CLI: {"room_s", "call_s", "unknown_s",
     "room_share", "call_share", "unknown_share", "call_voices"}, or None when nothing is known."""
     rc = room_and_call(turns)
     if rc is None:
         return None
-    out = {}
+    out: dict[str, Any] = {}
     for key in ("room", "call", "unknown"):
         out[key + "_s"] = round(rc[key + "_ms"] / 1000.0, 1)
         out[key + "_share"] = round(rc[key + "_share"], 3)
@@ -67,7 +71,7 @@ def room_call_view(turns):
     return out
 
 
-def session_summary(store, sid):
+def session_summary(store: "Store", sid: str) -> dict[str, Any] | None:
     """One session with its figures, or None when the id is unknown."""
     s = store.session(sid)
     if s is None:
@@ -87,7 +91,7 @@ def session_summary(store, sid):
                 remote_hands=sum(1 for h in hands if h["source"] == "host"))
 
 
-def stats(store):
+def stats(store: "Store") -> dict[str, Any]:
     """Host totals: the summary `talkpuck demo` prints, and the dashboard's counters."""
     counters = store.counters()
     rejected = {k[len("rejected:"):]: v for k, v in counters.items() if k.startswith("rejected:")}

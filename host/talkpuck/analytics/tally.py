@@ -13,6 +13,7 @@ counted where its voice is); tests/host/test_voice_tally.py checks the two agree
 """
 from typing import Any
 
+from talkpuck.analytics.metrics import Row
 from talkpuck.analytics.summary import CUT_IN_MS, MONOLOGUE_MS
 
 
@@ -23,17 +24,17 @@ class OutOfOrder(ValueError):
 class VoiceTally:
     __slots__ = ("turns", "last_id", "last_start", "_v", "_prev", "_run", "_where", "_where_key")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.turns = 0                     # turns fed
         self.last_id = 0                   # the highest turn id fed (the store's id)
-        self.last_start = None             # start_ms of the last turn fed
-        self._v = {}                       # voice -> [turns, talk_ms, monologues, cut_ins, span_ms]
-        self._prev = None                  # (voice, end_ms) of the turn before
-        self._run = None                   # [voice, start_ms, end_ms] of the current run of one voice
-        self._where = {}                   # voice -> True / False / None (metrics.places)
-        self._where_key = {}               # voice -> (start_ms, end_ms) of the turn its flag came from
+        self.last_start: int | None = None             # start_ms of the last turn fed
+        self._v: dict[int, list[int]] = {}                       # voice -> [turns, talk_ms, monologues, cut_ins, span_ms]
+        self._prev: tuple[int, int] | None = None                  # (voice, end_ms) of the turn before
+        self._run: list[int] | None = None                   # [voice, start_ms, end_ms] of the current run of one voice
+        self._where: dict[int, bool | None] = {}                   # voice -> True / False / None (metrics.places)
+        self._where_key: dict[int, tuple[int, int]] = {}               # voice -> (start_ms, end_ms) of the turn its flag came from
 
-    def add(self, t):
+    def add(self, t: Row) -> None:
         """Fold one turn (a store row: voice, dur_ms, start_ms, end_ms, cont, remote, id)."""
         start, end = t["start_ms"], t["end_ms"]
         if self.last_start is not None and start < self.last_start:
@@ -71,7 +72,7 @@ class VoiceTally:
         if t.get("id") is not None and t["id"] > self.last_id:
             self.last_id = t["id"]
 
-    def voices(self):
+    def voices(self) -> dict[int, dict[str, Any]]:
         """As summary.voices_of of the turns fed."""
         mono = {k: v[2] for k, v in self._v.items()}
         run = self._run
@@ -83,7 +84,7 @@ class VoiceTally:
                     "monologues": mono[k], "cut_ins": v[3], "remote": where.get(k)}
                 for k, v in sorted(self._v.items())}
 
-    def room_call(self):
+    def room_call(self) -> dict[str, Any] | None:
         """As summary.room_call_view of the turns fed."""
         where = dict(sorted(self._where.items()))
         if not any(x is not None for x in where.values()):
@@ -101,6 +102,6 @@ class VoiceTally:
         out["call_voices"] = [v for v, w in where.items() if w]
         return out
 
-    def figures(self):
+    def figures(self) -> dict[str, Any]:
         """{"voices", "room_call"}: as talkpuck.live.snapshot.session_figures of the turns fed."""
         return {"voices": self.voices(), "room_call": self.room_call()}

@@ -4,7 +4,9 @@ practitioner's first; markers for the warning, the planned end and the difficult
 No script and no style attributes (the pages' CSP allows neither inline): presentation attributes
 and classes only (web/review.css colours them). Text is escaped here.
 """
+from collections.abc import Iterable, Sequence
 from html import escape
+from typing import Any
 
 WIDTH = 960
 LABEL_W = 150
@@ -13,16 +15,17 @@ TOP = 34
 BOTTOM = 26
 
 
-def _x(ms, t0, span):
+def _x(ms: float, t0: float, span: float) -> float:
     return LABEL_W + (WIDTH - LABEL_W - 10) * max(0.0, min(1.0, (ms - t0) / float(span)))
 
 
-def _clock(ms_from_start):
+def _clock(ms_from_start: float) -> str:
     s = int(ms_from_start // 1000)
     return "%d:%02d" % (s // 60, s % 60)
 
 
-def svg(turns, start_ms, end_ms, practitioner=None, markers=(), moments=()):
+def svg(turns: Sequence[dict[str, Any]], start_ms: int, end_ms: int | None, practitioner: int | None = None,
+        markers: Sequence[tuple[int, str, str]] = (), moments: Iterable[dict[str, Any]] = ()) -> str:
     """The SVG text. `markers`: [(wall_ms, label, css_class)]; `moments`: metrics.difficult_moments()."""
     voices = sorted({int(t["voice"]) for t in turns}, key=lambda v: (v != practitioner, v))
     end = max([end_ms or 0] + [t["end_ms"] for t in turns] + [m[0] for m in markers])
@@ -53,12 +56,12 @@ def svg(turns, start_ms, end_ms, practitioner=None, markers=(), moments=()):
     axis_y = TOP + LANE_H * max(1, len(voices)) + 4
     minutes = span / 60000.0
     step = next(s for s in (1, 2, 5, 10, 15, 30, 60, 120) if minutes / s <= 10)
-    m = 0
-    while m * 60000 <= span:
-        x = _x(start_ms + m * 60000, start_ms, span)
+    minute = 0
+    while minute * 60000 <= span:
+        x = _x(start_ms + minute * 60000, start_ms, span)
         out.append('<line class="tick" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (x, axis_y - 4, x, axis_y))
-        out.append('<text class="tick-label" x="%.1f" y="%d" text-anchor="middle">%d min</text>' % (x, axis_y + 14, m))
-        m += step
+        out.append('<text class="tick-label" x="%.1f" y="%d" text-anchor="middle">%d min</text>' % (x, axis_y + 14, minute))
+        minute += step
     last_x, row = -1000.0, 0
     for wall, label, cls in sorted(markers):
         x = _x(wall, start_ms, span)

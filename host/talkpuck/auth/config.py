@@ -1,4 +1,5 @@
 """config — the web's security settings: allowed Host names, HTTPS, session lifetime, body and login limits."""
+from collections.abc import Iterable
 
 
 class AuthConfig:
@@ -9,7 +10,8 @@ class AuthConfig:
     login_failures_per_address = 20    # failed logins per client address per window before 429
     login_window_s = 15 * 60
 
-    def __init__(self, allowed_hosts=None, https=False, listen_host="127.0.0.1"):
+    def __init__(self, allowed_hosts: Iterable[str] | None = None, https: bool = False,
+                 listen_host: str | None = "127.0.0.1") -> None:
         hosts = {"127.0.0.1", "localhost", "::1", "[::1]"}
         if listen_host and listen_host not in ("0.0.0.0", "::"):
             hosts.add(listen_host)
@@ -20,6 +22,6 @@ class AuthConfig:
         self.https = bool(https)
 
     @property
-    def cookie_name(self):
+    def cookie_name(self) -> str:
         # the __Host- prefix makes the browser refuse it unless Secure, host-only and Path=/
         return "__Host-talkpuck" if self.https else "talkpuck_session"

@@ -14,8 +14,16 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from talkpuck.auth.config import AuthConfig
+    from talkpuck.store import Store
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -27,26 +35,26 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class Refused(Exception):
-    def __init__(self, status, message, location=None):
+    def __init__(self, status: int, message: str, location: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.location = location
 
 
-def header(scope, name):
-    name = name.encode()
+def header(scope: Scope, name: str) -> str | None:
+    key = name.encode()
     for k, v in scope.get("headers", ()):
-        if k == name:
+        if k == key:
             return v.decode("latin-1")
     return None
 
 
-def cookies(scope):
+def cookies(scope: Scope) -> dict[str, str]:
     raw = header(scope, "cookie")
     if not raw:
         return {}
-    c = SimpleCookie()
+    c: SimpleCookie = SimpleCookie()
     try:
         c.load(raw)
     except Exception:
@@ -54,7 +62,7 @@ def cookies(scope):
     return {k: m.value for k, m in c.items()}
 
 
-def _is_navigation(scope):
+def _is_navigation(scope: Scope) -> bool:
     """A page load (or a client that does not say): only those are sent to the login page. An image or a
     script (the favicon, say) gets 401: its redirect would load /login beside the form on screen and
     replace the form's login CSRF cookie, and the person's first login would fail as "form expired"."""
@@ -62,18 +70,18 @@ def _is_navigation(scope):
     return dest is None or dest in ("document", "iframe")
 
 
-def _no_constants(name):
+def _no_constants(name: str) -> None:
     raise ValueError("%s is not JSON: send numbers only" % name)
 
 
 class Guard:
-    def __init__(self, app, store, config, clock=time.time):
+    def __init__(self, app: ASGIApp, store: "Store", config: "AuthConfig", clock: Callable[[], float] = time.time) -> None:
         self.app = app
         self.store = store
         self.config = config
         self.clock = clock
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})   # none are served
             return
@@ -87,7 +95,7 @@ class Guard:
             return
         sent = False
 
-        async def replay():
+        async def replay() -> Message:
             nonlocal sent
             if not sent:
                 sent = True
@@ -97,7 +105,7 @@ class Guard:
         await self.app(scope, replay, send)
 
     # -- checks -------------------------------------------------------------------------------------
-    async def _check(self, scope, receive):
+    async def _check(self, scope: Scope, receive: Receive) -> bytes:
         cfg = self.config
         method, path = scope["method"], scope["path"]
         host = (header(scope, "host") or "").lower()
@@ -136,12 +144,13 @@ class Guard:
             self._check_origin(scope)
             token = header(scope, "x-csrf-token")
             if token is None and "application/x-www-form-urlencoded" in ctype:
-                token = (parse_qs(body.decode("utf-8", "replace")).get("csrf_token") or [None])[0]
+                given = parse_qs(body.decode("utf-8", "replace")).get("csrf_token")
+                token = given[0] if given else None
             if not token or not same_token(token, session["csrf"]):
                 raise Refused(403, "missing or wrong CSRF token")
         return body
 
-    def _check_origin(self, scope):
+    def _check_origin(self, scope: Scope) -> None:
         scheme = "https" if self.config.https else scope.get("scheme", "http")
         own = "%s://%s" % (scheme, (header(scope, "host") or "").lower())
         if (header(scope, "sec-fetch-site") or "same-origin") not in ("same-origin", "none"):
@@ -157,7 +166,7 @@ class Guard:
             if ("%s://%s" % (u.scheme, u.netloc)).lower() != own:
                 raise Refused(403, "cross-site request refused (Referer)")
 
-    async def _read_body(self, scope, receive):
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         limit = self.config.max_body_bytes
         declared = header(scope, "content-length")
         if declared is not None:
@@ -166,7 +175,8 @@ class Guard:
                     raise Refused(413, "request body over %d bytes" % limit)
             except ValueError:
                 raise Refused(400, "bad Content-Length")
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             msg = await receive()
             if msg["type"] == "http.disconnect":
@@ -180,10 +190,10 @@ class Guard:
                 return b"".join(chunks)
 
     # -- responses ----------------------------------------------------------------------------------
-    def _with_headers(self, send):
+    def _with_headers(self, send: Send) -> Send:
         https = self.config.https
 
-        async def wrapped(msg):
+        async def wrapped(msg: Message) -> None:
             if msg["type"] == "http.response.start":
                 have = {k.lower() for k, _ in msg.get("headers", [])}
                 extra = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
@@ -198,7 +208,7 @@ class Guard:
             await send(msg)
         return wrapped
 
-    async def _refuse(self, scope, send, r):
+    async def _refuse(self, scope: Scope, send: Send, r: Refused) -> None:
         if r.status >= 400:
             try:
                 self.store.incr("http:%d" % r.status)
@@ -214,6 +224,6 @@ class Guard:
         await send({"type": "http.response.body", "body": body})
 
 
-def same_token(a, b):
+def same_token(a: str, b: str) -> bool:
     """Constant-time comparison of two tokens."""
     return hmac.compare_digest(a.encode(), b.encode())

@@ -1,11 +1,15 @@
 """links — one-time login links: a single-use token URL that logs a browser in (the demo prints one)."""
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 from talkpuck.auth.config import AuthConfig
 
+if TYPE_CHECKING:
+    from talkpuck.store import Store
 
-def issue_login_link(store, user, base_url, ttl_s=AuthConfig.login_link_ttl_s):
+
+def issue_login_link(store: "Store", user: str, base_url: str, ttl_s: float = AuthConfig.login_link_ttl_s) -> str:
     token = secrets.token_urlsafe(32)
     store.add_login_token(token, user, int((time.time() + ttl_s) * 1000))
     return base_url.rstrip("/") + "/login/link?token=" + token
@@ -14,7 +18,7 @@ def issue_login_link(store, user, base_url, ttl_s=AuthConfig.login_link_ttl_s):
 DEMO_USER = "demo"
 
 
-def demo_login_link(store, base_url):
+def demo_login_link(store: "Store", base_url: str) -> str:
     """The demo's own admin (made once, with a random password nobody sees) and a fresh one-time link to it.
 
     Runs the same on every `make demo`: the user is made only if missing; each run prints a new link.

@@ -11,7 +11,7 @@ MIN_LENGTH = 10
 _DUMMY = _hasher.hash("not a password: keeps unknown-user checks as slow as real ones")
 
 
-def hash_password(password):
+def hash_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
         raise ConfigError("password: at least %d characters" % MIN_LENGTH)
     if len(password) > 1024:
@@ -19,7 +19,7 @@ def hash_password(password):
     return _hasher.hash(password)
 
 
-def verify_password(pw_hash, password):
+def verify_password(pw_hash: str | None, password: str) -> bool:
     """True when `password` matches; `pw_hash` None (no such user) still spends the hashing time."""
     try:
         return _hasher.verify(pw_hash or _DUMMY, password) and pw_hash is not None
@@ -27,5 +27,5 @@ def verify_password(pw_hash, password):
         return False
 
 
-def new_password():
+def new_password() -> str:
     return secrets.token_urlsafe(15)     # 120 bits, printed once

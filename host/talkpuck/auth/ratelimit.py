@@ -2,19 +2,20 @@
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 
 
 class FailureLimiter:
     max_keys = 10000                   # oldest keys are forgotten beyond this (memory stays bounded)
 
-    def __init__(self, limit, window_s, clock=time.monotonic):
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock
-        self._fails = OrderedDict()
+        self._fails: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _recent(self, key, now):
+    def _recent(self, key: str, now: float) -> deque[float] | None:
         q = self._fails.get(key)
         if q is None:
             return None
@@ -25,12 +26,12 @@ class FailureLimiter:
             return None
         return q
 
-    def blocked(self, key):
+    def blocked(self, key: str) -> bool:
         with self._lock:
             q = self._recent(key, self.clock())
             return q is not None and len(q) >= self.limit
 
-    def fail(self, key):
+    def fail(self, key: str) -> None:
         with self._lock:
             now = self.clock()
             q = self._recent(key, now)
@@ -41,6 +42,6 @@ class FailureLimiter:
             while len(self._fails) > self.max_keys:
                 self._fails.popitem(last=False)
 
-    def reset(self, key):
+    def reset(self, key: str) -> None:
         with self._lock:
             self._fails.pop(key, None)

@@ -2,12 +2,15 @@
 import html
 import secrets
 import time
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from talkpuck.auth.config import AuthConfig
 from talkpuck.auth.guard import LOGIN_CSRF_COOKIE, same_token
+from talkpuck.auth.ratelimit import FailureLimiter
 from talkpuck.auth.passwords import verify_password
 
 router = APIRouter()
@@ -30,15 +33,15 @@ PAGE = """<!doctype html>
 """
 
 
-def _cfg(request):
+def _cfg(request: Request) -> AuthConfig:
     return request.app.state.auth
 
 
-def _limits(request):
+def _limits(request: Request) -> dict[str, FailureLimiter]:
     return request.app.state.login_limits
 
 
-def _page(request, message="", status=200):
+def _page(request: Request, message: str = "", status: int = 200) -> HTMLResponse:
     # keep the browser's token if it has one: a second tab, or the favicon request redirected here,
     # must not invalidate the form already on screen
     token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -51,7 +54,7 @@ def _page(request, message="", status=200):
     return r
 
 
-def start_session(request, user, response):
+def start_session(request: Request, user: str, response: Response) -> str:
     """Log `user` in on `response`: a new server-side session and its cookie; returns the session's CSRF token."""
     cfg, store = _cfg(request), request.app.state.store
     old = request.state.session_cookie
@@ -65,21 +68,21 @@ def start_session(request, user, response):
     return csrf
 
 
-@router.get("/healthz", include_in_schema=False)
-def healthz():
+@router.get("/healthz", include_in_schema=False, response_model=None)
+def healthz() -> dict[str, Any]:
     return {"ok": True}
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request):
+def login_page(request: Request) -> HTMLResponse:
     return _page(request)       # also when logged in: logging in again (as someone else) replaces the session
 
 
 @router.post("/login", include_in_schema=False)
-async def login(request: Request):
+async def login(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
 
-    def field(k):
+    def field(k: str) -> str:
         return (form.get(k) or [""])[0]
     name, password = field("username")[:64], field("password")[:1024]
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -90,7 +93,7 @@ async def login(request: Request):
     addr = request.client.host if request.client else "?"
     if limits["account"].blocked(name) or limits["address"].blocked(addr):
         request.app.state.store.incr("http:429")
-        r = _page(request, "Too many failed logins: wait a few minutes.", 429)
+        r: Response = _page(request, "Too many failed logins: wait a few minutes.", 429)
         r.headers["Retry-After"] = str(_cfg(request).login_window_s)
         return r
     u = request.app.state.store.user(name)
@@ -107,7 +110,7 @@ async def login(request: Request):
 
 
 @router.get("/login/link", include_in_schema=False)
-def login_link(request: Request, token: str = ""):
+def login_link(request: Request, token: str = "") -> Response:
     """A one-time login link (the demo prints one): the token works once, then never again."""
     limits, addr = _limits(request), (request.client.host if request.client else "?")
     if limits["address"].blocked(addr):
@@ -124,7 +127,7 @@ def login_link(request: Request, token: str = ""):
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request):
+def logout(request: Request) -> RedirectResponse:
     request.app.state.store.end_web_session(request.state.session_cookie)
     r = RedirectResponse("/login", status_code=303)
     r.delete_cookie(_cfg(request).cookie_name, path="/", secure=_cfg(request).https, httponly=True, samesite="strict")
@@ -132,7 +135,7 @@ def logout(request: Request):
 
 
 @router.get("/api/me", tags=["auth"])
-def me(request: Request):
+def me(request: Request) -> JSONResponse:
     u = request.state.user
     return JSONResponse({"name": u["name"], "role": u["role"], "rooms": u["rooms"],
                          "csrf_token": request.state.web_session["csrf"]})

@@ -5,13 +5,15 @@ browsers trust it once the installation's CA (security/ca.crt) is installed, or 
 reverse proxy terminates TLS in front of a localhost host.
 """
 import os
+from collections.abc import Iterable
+from typing import Any
 
 from talkpuck.errors import ConfigError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def web_tls_paths(data_dir, cert=None, key=None):
+def web_tls_paths(data_dir: str, cert: str | None = None, key: str | None = None) -> tuple[str, str]:
     """(certfile, keyfile): the ones given, else <data_dir>/security/web.{crt,key}; ConfigError if missing."""
     sec = os.path.join(os.path.abspath(data_dir), "security")
     cert = cert or os.path.join(sec, "web.crt")
@@ -22,7 +24,8 @@ def web_tls_paths(data_dir, cert=None, key=None):
     return cert, key
 
 
-def web_options(listen, data_dir, cert=None, key=None, names=()):
+def web_options(listen: str | None, data_dir: str, cert: str | None = None, key: str | None = None,
+                names: Iterable[str] = ()) -> dict[str, Any]:
     """HostApp keyword arguments for the web: on loopback plain HTTP (the demo); beyond it HTTPS with the
     installation's certificate, answering to the listen address and `names` (for `talkpuck serve --listen`)."""
     if not listen or listen in LOOPBACK:

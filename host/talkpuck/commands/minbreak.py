@@ -5,15 +5,20 @@ the room; a puck that comes online gets its room's value too, and so does a puck
 info names another room, or a host moves it: PUT /api/devices/<id>/room), so the puck's break fill and the
 host's "short break" flag always use the same number.
 """
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from talkpuck.commands.sender import Commander
+    from talkpuck.store import Store
 
 
-def push_min_break(store, commander, device):
+def push_min_break(store: "Store", commander: "Commander", device: str) -> str:
     """Send `device` its room's minimum break; returns the command id."""
     room = store.room_of(device)
     return commander.send(device, "config", {"min_break_s": store.room_min_break_s(room)})
 
 
-def push_room(store, commander, room):
+def push_room(store: "Store", commander: "Commander", room: str) -> list[str]:
     """Send every puck of `room` the room's minimum break; returns [command id]."""
     ids = []
     for d in store.devices():
@@ -27,18 +32,18 @@ class RoomBreaks:
     before its first info, while the host may not know its room yet: the info that names the room sends
     that room's value if it differs from the one sent. Memory: one room name per puck the host has seen."""
 
-    def __init__(self, store, commander):
+    def __init__(self, store: "Store", commander: "Commander") -> None:
         self.store, self.commander = store, commander
-        self._sent = {}                # device -> the room whose break it was last sent
+        self._sent: dict[str, str] = {}                # device -> the room whose break it was last sent
 
-    def online(self, device):
+    def online(self, device: str) -> None:
         self._push(device, self.store.room_of(device))
 
-    def room_may_have_changed(self, device):
+    def room_may_have_changed(self, device: str) -> None:
         room = self.store.room_of(device)
         if self._sent.get(device) != room:
             self._push(device, room)
 
-    def _push(self, device, room):
+    def _push(self, device: str, room: str) -> None:
         self._sent[device] = room
         self.commander.send(device, "config", {"min_break_s": self.store.room_min_break_s(room)})

@@ -14,16 +14,21 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from puckcore.protocol import ROOT
 from talkpuck.errors import TalkpuckError
 from talkpuck.protocol import check_command, command_topic
 
+if TYPE_CHECKING:
+    from talkpuck.store import Store
+
 log = logging.getLogger(__name__)
 _ROOT_PARTS = ROOT.split("/")
 
 
-def is_command_topic(topic):
+def is_command_topic(topic: str) -> bool:
     """True for talkpuck/v1/<anything>/cmd/...: the topics only the host may publish, never retained."""
     if "/cmd" not in topic:          # every message goes through here: most without a split
         return False
@@ -31,7 +36,7 @@ def is_command_topic(topic):
     return len(parts) >= 4 and parts[:2] == _ROOT_PARTS and parts[3] == "cmd"
 
 
-def check_not_retained(topic, payload, retain):
+def check_not_retained(topic: str, payload: bytes | bytearray | str | None, retain: bool) -> None:
     """TalkpuckError for a retained command; an empty retained payload (clearing one) is allowed."""
     if retain and payload and is_command_topic(topic):
         raise TalkpuckError("refused: a retained command on %s (commands are never retained)" % topic)
@@ -42,11 +47,11 @@ class RetainedCommands:
     (consumed: ingest never sees commands); a retained one with a payload is cleared with an empty
     retained publish through `publish_retained(topic, b"")`, counted in `cleared`, logged once per topic."""
 
-    def __init__(self, publish_retained):
+    def __init__(self, publish_retained: Callable[[str, bytes], object]) -> None:
         self.publish_retained = publish_retained
         self.cleared = 0
 
-    def handle(self, topic, payload, retained):
+    def handle(self, topic: str, payload: bytes | bytearray | str | None, retained: bool) -> bool:
         if not is_command_topic(topic):
             return False
         if retained and payload:
@@ -63,22 +68,23 @@ class RetainedCommands:
 class Commander:
     default_ttl_s = 30
 
-    def __init__(self, store, publish, clock=lambda: int(time.time() * 1000)):
+    def __init__(self, store: "Store", publish: Callable[[str, bytes], object],
+                 clock: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         self.store = store
         self.publish = publish
         self.clock = clock
         self._prefix = "h%s" % os.urandom(3).hex()   # ids unique per host run, short on the wire
         self._n = 0
         self._lock = threading.Lock()
-        self._responses = {}
+        self._responses: dict[str, dict[str, Any]] = {}
         self._cond = threading.Condition()
 
-    def new_id(self):
+    def new_id(self) -> str:
         with self._lock:
             self._n += 1
             return "%s-%d" % (self._prefix, self._n)
 
-    def send(self, device, verb, args=None, ttl_s=None):
+    def send(self, device: str, verb: str, args: dict[str, Any] | None = None, ttl_s: int | None = None) -> str:
         """Publish cmd/<verb> to `device` ("all" for every puck); returns the command id.
 
         Raises ProtocolError (naming the field) when the command would break the protocol.
@@ -87,22 +93,22 @@ class Commander:
         topic = command_topic(device, verb)
         cmd_id = self.new_id()
         now = self.clock()
-        payload = {"id": cmd_id, "ts": now, "ttl_s": ttl_s}
+        payload: dict[str, Any] = {"id": cmd_id, "ts": now, "ttl_s": ttl_s}
         payload.update(args or {})
         check_command(verb, payload, topic)
         self.store.record_command(cmd_id, device, verb, args or {}, now, ttl_s)
         self.publish(topic, json.dumps(payload, separators=(",", ":")).encode())
         return cmd_id
 
-    def send_time(self, device):
+    def send_time(self, device: str) -> str:
         return self.send(device, "time", {"now_ms": self.clock()})
 
-    def on_response(self, device, payload):
+    def on_response(self, device: str, payload: dict[str, Any]) -> None:
         with self._cond:
             self._responses[payload["id"]] = dict(payload, device=device)
             self._cond.notify_all()
 
-    def wait_response(self, cmd_id, timeout_s=5.0):
+    def wait_response(self, cmd_id: str, timeout_s: float = 5.0) -> dict[str, Any] | None:
         """The puck's `resp` payload for `cmd_id`, or None if none came in time."""
         deadline = time.monotonic() + timeout_s
         with self._cond:

@@ -4,28 +4,36 @@ Several pucks may share a room, so the queue is per room, not per puck. Acting o
 updates the store at once (the live view shows it) and sends the command to the puck that raised
 it; the puck's `evt/hand` confirms it later. Remote participants have no puck: only the store changes.
 """
+import builtins
 import time
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
 
 from talkpuck.errors import NotFound, TalkpuckError
 
+if TYPE_CHECKING:
+    from talkpuck.commands.sender import Commander
+    from talkpuck.store import Store
 
-def _now_ms():
+
+def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _iso(ms):
+def _iso(ms: int | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000.0)) + ".%03dZ" % (ms % 1000) if ms else None
 
 
 class HandQueue:
     recent_s = 600          # resolved hands stay listed (greyed) this long
 
-    def __init__(self, store, commander, clock=_now_ms):
+    def __init__(self, store: "Store", commander: "Commander", clock: Callable[[], int] = _now_ms) -> None:
         self.store = store
         self.commander = commander
         self.clock = clock
 
-    def list(self, room=None, include_recent=True, rooms=None):
+    def list(self, room: str | None = None, include_recent: bool = True,
+             rooms: Collection[str] | None = None) -> builtins.list[dict[str, Any]]:
         """The queue (waiting, then with include_recent the recently resolved); `rooms`: only those rooms."""
         now = self.clock()
         rows = self.store.hands(room, since_ms=now - self.recent_s * 1000 if include_recent else None, rooms=rooms)
@@ -47,14 +55,16 @@ class HandQueue:
             })
         return out
 
-    def _find(self, hand_id=None, device=None, boot=None, hand=None):
+    def _find(self, hand_id: int | None = None, device: str | None = None, boot: str | None = None,
+              hand: int | None = None) -> dict[str, Any]:
         row = self.store.find_hand(hand_id, device, boot, hand)
         if row is None:
             what = "hand %s" % hand_id if hand_id is not None else "hand %s/%s/%s" % (device, boot, hand)
             raise NotFound("no such %s in the queue" % what)
         return row
 
-    def acknowledge(self, hand_id=None, device=None, boot=None, hand=None):
+    def acknowledge(self, hand_id: int | None = None, device: str | None = None, boot: str | None = None,
+                    hand: int | None = None) -> str | None:
         """Mark acked and send cmd/hand_ack to the puck that raised it (none for a remote participant)."""
         row = self._find(hand_id, device, boot, hand)
         self.store.set_hand_state(row["id"], "acked", self.clock())
@@ -62,21 +72,22 @@ class HandQueue:
             return self.commander.send(row["device"], "hand_ack", {"hand": row["hand"]})
         return None
 
-    def lower(self, hand_id=None, device=None, boot=None, hand=None):
+    def lower(self, hand_id: int | None = None, device: str | None = None, boot: str | None = None,
+              hand: int | None = None) -> str | None:
         row = self._find(hand_id, device, boot, hand)
         self.store.set_hand_state(row["id"], "lowered", self.clock())
         if row["source"] == "puck":
             return self.commander.send(row["device"], "hand_lower", {"hand": row["hand"]})
         return None
 
-    def clear(self, room):
+    def clear(self, room: str) -> int:
         """Clear a room's waiting hands; each puck with hands in it gets cmd/hands_clear."""
         rows = self.store.clear_hands(room, self.clock())
         for device in sorted({r["device"] for r in rows if r["source"] == "puck"}):
             self.commander.send(device, "hands_clear")
         return len(rows)
 
-    def add_remote(self, room, name):
+    def add_remote(self, room: str, name: str | None) -> int:
         """Add a person without a puck (on the call) to the room's queue; returns the hand's id."""
         name = (name or "").strip()
         if not name or len(name) > 80:

@@ -8,6 +8,6 @@ from puckcore.ticks import ticks_diff  # the firmware's own wrap-safe arithmetic
 __all__ = ["ticks_diff", "to_wall"]
 
 
-def to_wall(anchor, dev_ms):
+def to_wall(anchor: tuple[int, int], dev_ms: int) -> int:
     """Wall ms of puck time `dev_ms` given anchor (wall_ms, dev_ms)."""
     return anchor[0] + ticks_diff(dev_ms, anchor[1])

@@ -21,12 +21,18 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest.clock import ticks_diff, to_wall
 from talkpuck.protocol import parse_message
 from talkpuck.protocol.errors import MessageRejected
+from talkpuck.protocol.message import Message
 from talkpuck.protocol.topics import RESERVED_USES, ROOT, valid_device_id
+
+if TYPE_CHECKING:
+    from talkpuck.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +50,18 @@ SHARE_GROUP = "talkpuck"
 # state; events are spread over the workers by the broker's shared subscription.
 DECIDER_SUBSCRIPTIONS = [ROOT + "/+/+", ROOT + "/+/cmd/#"]
 
+Raw = bytes | bytearray | str | dict[str, Any]   # an MQTT payload as parse_message takes it
+Item = tuple[str, Raw, bool]                      # (topic, payload, retained) as the link hands them
+# (index in the batch, parsed message, Store.record_many item, original item)
+GroupEntry = tuple[int, Message, tuple[Any, ...], Item]
 
-def shared_events(group=SHARE_GROUP):
+
+def shared_events(group: str = SHARE_GROUP) -> str:
     """The shared subscription every ingest process joins ($share/<group>/<filter>, MQTT 5 and Mosquitto >= 1.6)."""
     return "$share/%s/%s/+/evt/#" % (group, ROOT)
 
 
-def _is_event_topic(topic):
+def _is_event_topic(topic: object) -> bool:
     """True when the topic's fourth level is `evt` (talkpuck/v1/<device>/evt/...), as parse_message reads it."""
     if not isinstance(topic, str) or "/evt" not in topic:    # the split only for what may be an event
         return False
@@ -58,7 +69,7 @@ def _is_event_topic(topic):
     return len(parts) >= 4 and parts[3] == "evt"
 
 
-def _is_outage(e):
+def _is_outage(e: BaseException) -> bool:
     """A store that cannot write now, whatever the message: disk full, read-only, connection lost."""
     if isinstance(e, StoreUnavailable):
         return True
@@ -67,14 +78,17 @@ def _is_outage(e):
     return isinstance(e, (OperationalError, InterfaceError))
 
 
-def _now_ms():
+def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
 class Ingest:
     """`handle(topic, payload, retained)` is called for every MQTT message (on the link's thread)."""
 
-    def __init__(self, store, on_online=None, on_response=None, clock=_now_ms, on_stored=None, on_info=None):
+    def __init__(self, store: "Store", on_online: Callable[[str], object] | None = None,
+                 on_response: Callable[[str, dict[str, Any]], object] | None = None,
+                 clock: Callable[[], int] = _now_ms, on_stored: Callable[[str], object] | None = None,
+                 on_info: Callable[[str], object] | None = None) -> None:
         self.store = store
         self.on_stored = on_stored            # device -> None, after a message was stored (the live hub)
         self.on_online = on_online            # device -> None (the host sends cmd/time)
@@ -84,12 +98,12 @@ class Ingest:
         self.last_message = time.monotonic()
         self.received = 0
         self.not_stored = 0                   # handle() calls the store could not write (retried)
-        self._anchors = {}
-        self._logged = collections.OrderedDict()   # (device, reason) -> None, oldest first
+        self._anchors: dict[tuple[str, str], tuple[int, int]] = {}
+        self._logged: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()   # (device, reason) -> None, oldest first
         self.log_keys_dropped = 0
         self._lock = threading.Lock()         # one message at a time, whatever thread calls
 
-    def handle(self, topic, raw, retained=False):
+    def handle(self, topic: str, raw: Raw, retained: bool = False) -> Any:
         self.last_message = time.monotonic()
         parts = topic.split("/", 4) if isinstance(topic, str) else ()
         if len(parts) >= 4 and (parts[3] == "cmd" or (parts[2], parts[3]) in RESERVED_USES):
@@ -97,7 +111,7 @@ class Ingest:
         with self._lock:
             return self._handle_locked(topic, raw, retained)
 
-    def handle_batch(self, items):
+    def handle_batch(self, items: Iterable[Item]) -> None:
         """Handle [(topic, payload, retained), ...] in order; events go to the store in one transaction
         per run of consecutive events, and so do status, info, state and tele: one transaction per run
         of them (Store.record_many), closed after a puck's `online` (on_online then sees the store as
@@ -106,8 +120,8 @@ class Ingest:
         StoreUnavailable (with `.done`: how many leading items were stored) when the store cannot
         write: the link acks those and hands the rest again."""
         done = 0
-        run = []                       # (index, parsed message) of consecutive events
-        group: list[tuple] = []        # (index, parsed message, store item, item) of consecutive status/info/state/tele
+        run: list[tuple[int, Message]] = []   # (index, parsed message) of consecutive events
+        group: list[GroupEntry] = []  # (index, parsed message, store item, item) of consecutive status/info/state/tele
         with self._lock:
             self.last_message = time.monotonic()
             for i, (topic, raw, retained) in enumerate(items):
@@ -135,7 +149,7 @@ class Ingest:
                         item = self._group_item(msg, group)
                     except Exception:      # the store's anchor read failed: as one by one does, below
                         item = None
-                if item is not None:
+                if item is not None and msg is not None:   # an item is only made from a message
                     self.received += 1
                     group.append((i, msg, item, (topic, raw, retained)))
                     if msg.kind == "status" and msg.payload == "online" and self.on_online:
@@ -154,7 +168,7 @@ class Ingest:
             self._store_run(run, done)
             self.last_message = time.monotonic()   # quiet is counted from the end of the last batch
 
-    def _groupable(self, topic, raw, retained):
+    def _groupable(self, topic: str, raw: Raw, retained: bool) -> Message | None:
         """The parsed message if it may join a group (status, info without a previous boot's last seq,
         state, tele), else None: handled on its own (_handle_locked), rejections included."""
         parts = topic.split("/", 4) if isinstance(topic, str) else ()
@@ -170,7 +184,7 @@ class Ingest:
             return None                # checked against the stored events, maybe rejected: on its own
         return msg
 
-    def _group_item(self, msg, group):
+    def _group_item(self, msg: Message, group: Sequence[GroupEntry]) -> tuple[Any, ...]:
         """The Store.record_many item of a groupable message, as _on_<kind> would store it now."""
         now = self.clock()
         if msg.kind == "status":
@@ -187,7 +201,7 @@ class Ingest:
                 anchor = None                  # an old snapshot: its receipt time says nothing
         return ("info", msg.device, p, now, anchor)
 
-    def _store_group(self, group, done):
+    def _store_group(self, group: Sequence[GroupEntry], done: int) -> int:
         """Store a group of status/info/state/tele in one transaction, then what one by one handling does
         after each (anchors kept, on_online, on_stored). On a bug in it, one by one (each counted)."""
         if not group:
@@ -230,7 +244,7 @@ class Ingest:
                 self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
         return group[-1][0] + 1
 
-    def _store_run(self, run, done):
+    def _store_run(self, run: Sequence[tuple[int, Message]], done: int) -> int:
         """Store a run of parsed events in one transaction; on a bug in it, one by one (each counted)."""
         if not run:
             return done
@@ -253,11 +267,11 @@ class Ingest:
             self._stored(device)
         return run[-1][0] + 1
 
-    def _stored(self, device):
+    def _stored(self, device: str) -> None:
         if self.on_stored is not None:
             self.on_stored(device)   # the live hub: one rebuild per burst, never per client
 
-    def _outage(self, e, done):
+    def _outage(self, e: BaseException, done: int) -> StoreUnavailable:
         self.not_stored += 1
         if self.not_stored == 1 or self.not_stored % 1000 == 0:
             log.error("ingest: the store cannot write (%s: %s); messages stay unacknowledged "
@@ -266,7 +280,7 @@ class Ingest:
         err.done = done
         return err
 
-    def _handle_locked(self, topic, raw, retained):
+    def _handle_locked(self, topic: str, raw: Raw, retained: bool) -> Any:
         parts = topic.split("/", 4) if isinstance(topic, str) else ()
         if len(parts) >= 4 and (parts[3] == "cmd" or (parts[2], parts[3]) in RESERVED_USES):
             return None
@@ -286,7 +300,7 @@ class Ingest:
             self._reject("internal", topic, "%s: %s" % (type(e).__name__, e))
         return None
 
-    def _reject(self, reason, topic, text):
+    def _reject(self, reason: str, topic: str, text: str) -> None:
         try:
             self.store.incr("rejected:" + reason)
         except Exception:
@@ -294,7 +308,7 @@ class Ingest:
         if self._first(reason, topic, remember=True):
             log.warning("%s", _cut("ingest: rejected (%s) %s [further ones like it are only counted]" % (reason, text)))
 
-    def _first(self, reason, topic, remember=False):
+    def _first(self, reason: str, topic: str, remember: bool = False) -> bool:
         """True if no rejection of this (device, reason) was logged yet (bounded memory)."""
         parts = topic.split("/", 3) if isinstance(topic, str) else ()
         device = parts[2] if len(parts) > 2 and valid_device_id(parts[2]) else "(invalid)"
@@ -310,13 +324,13 @@ class Ingest:
         return True
 
     # -- per kind -------------------------------------------------------------------------------------
-    def _on_status(self, msg, now):
+    def _on_status(self, msg: Message, now: int) -> None:
         online = msg.payload == "online"
         self.store.record_status(msg.device, online, now)
         if online and self.on_online:
             self.on_online(msg.device)
 
-    def _on_info(self, msg, now):
+    def _on_info(self, msg: Message, now: int) -> None:
         p = msg.payload
         prev, prev_seq = p.get("prev_boot"), p.get("prev_seq") or 0
         if prev and prev_seq:
@@ -335,35 +349,35 @@ class Ingest:
         if self.on_info:
             self.on_info(msg.device)
 
-    def _on_state(self, msg, now):
+    def _on_state(self, msg: Message, now: int) -> None:
         self.store.record_state(msg.device, msg.payload, now)
 
-    def _on_tele(self, msg, now):
+    def _on_tele(self, msg: Message, now: int) -> None:
         self.store.record_tele(msg.device, msg.payload, now)
 
-    def _on_resp(self, msg, now):
+    def _on_resp(self, msg: Message, now: int) -> None:
         p = msg.payload
         if not self.store.record_response(p["id"], p["ok"], p.get("error"), now):
             log.info("ingest: response to unknown command %s from %s", p["id"], msg.device)
         if self.on_response:
             self.on_response(msg.device, p)
 
-    def _on_evt(self, msg, now):
+    def _on_evt(self, msg: Message, now: int) -> bool:
         return self.store.add_event(*self._event_item(msg, now))
 
-    def _event_item(self, msg, now):
+    def _event_item(self, msg: Message, now: int) -> tuple[Any, ...]:
         """(device, boot, seq, kind, dev_ms, wall_ms, received_ms, payload, times, text) for the store."""
         p, topic = msg.payload, msg.topic
         device, boot, ms = topic.device, p["boot"], p["ms"]
         anchor = self._anchors.get((device, boot)) or self.anchor(device, boot)
         wall = to_wall(anchor, ms) if anchor else now
-        times = {}
+        times: dict[str, int] = {}
         for field in _TIME_FIELDS:
             if field in p:
                 times[field] = to_wall(anchor, p[field]) if anchor else wall + ticks_diff(p[field], ms)
         return (device, boot, p["seq"], topic.sub, ms, wall, now, p, times, msg.text)
 
-    def anchor(self, device, boot):
+    def anchor(self, device: str, boot: str) -> tuple[int, int] | None:
         a = self._anchors.get((device, boot))
         if a is None:
             a = self.store.anchor(device, boot)
@@ -371,10 +385,10 @@ class Ingest:
                 self._anchors[(device, boot)] = a
         return a
 
-    def idle_for(self):
+    def idle_for(self) -> float:
         return time.monotonic() - self.last_message
 
 
-def _cut(text):
+def _cut(text: object) -> str:
     text = str(text)
     return text if len(text) <= LOG_MAX else "%s...(%d chars)" % (text[:LOG_MAX], len(text))

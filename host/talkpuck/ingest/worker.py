@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class IngestWorker:
-    def __init__(self, broker_url, worker, db_url=None, data_dir="var", broker_ca=None, group=SHARE_GROUP):
+    def __init__(self, broker_url: str, worker: int, db_url: str | None = None, data_dir: str = "var",
+                 broker_ca: str | None = None, group: str = SHARE_GROUP) -> None:
         if not isinstance(worker, int) or worker < 1:
             raise ConfigError("--worker must be 1 or more (worker 0 is `talkpuck serve --shared-events`), got %r" % (worker,))
         self.broker_url = broker_url
@@ -31,11 +32,11 @@ class IngestWorker:
         self.client_id = host_client_id(self.db_url, worker)
         self.broker_ca = broker_ca
         self.group = group
-        self.store = None
-        self.ingest = None
-        self.link = None
+        self.store: Store | None = None
+        self.ingest: Ingest | None = None
+        self.link: MqttLink | None = None
 
-    def start(self):
+    def start(self) -> "IngestWorker":
         self.store = Store(self.db_url)
         self.ingest = Ingest(self.store)   # no commands from here: the decider (serve) sends them
         self.link = MqttLink(self.broker_url, self.client_id, [shared_events(self.group)],
@@ -49,15 +50,15 @@ class IngestWorker:
                  self.store.dialect)
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         if self.link is not None:
             self.link.stop()
             self.link = None
         if self.store is not None:
             self.store.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "IngestWorker":
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -41,24 +41,33 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from puckcore.protocol import LIVE_PHASES as LIVE
 
 from talkpuck.auth.rooms import can_see
 from talkpuck.live import snapshot
 
+if TYPE_CHECKING:
+    from talkpuck.hands.queue import HandQueue
+    from talkpuck.store import Store
+
+User = dict[str, Any]            # a streaming user as the guard sets it (name, role, rooms); api.routers.deps.User
+Pending = tuple[bool, set[str], set[str]]   # (every room, devices, rooms) changed since the last build took them
+
 log = logging.getLogger(__name__)
 
 
 class Subscriber:
-    def __init__(self, who, maxsize):
+    def __init__(self, who: User, maxsize: int) -> None:
         self.who = who
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize)
-        self.last = None                      # the last full payload (None: it has had none yet)
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize)
+        self.last: str | None = None                      # the last full payload (None: it has had none yet)
         self.dropped = False
 
 
-def _ticking(room):
+def _ticking(room: dict[str, Any]) -> bool:
     """Does something in this room count down or up (time left, a hand's wait)?"""
     return bool(any(h["state"] == "waiting" for h in room["hands"]) or
                 any(d["phase"] in LIVE for d in room["devices"]) or
@@ -72,47 +81,49 @@ class LiveHub:
     refresh_s = 20.0         # a room where something counts down is rebuilt at least this often
     timing_keep = 20000      # builds whose stage times timing() summarises
 
-    def __init__(self, store, hands_queue=None, build=None):
+    def __init__(self, store: "Store", hands_queue: "HandQueue | None" = None,
+                 build: Callable[[], dict[str, Any]] | None = None) -> None:
         """`build`: a function returning a whole snapshot (tests); by default the per-room builder."""
         self.store = store
         self.hands = hands_queue
-        self.follow_total = {}                # device -> seconds of the follow-up window the host set last
+        self.follow_total: dict[str, int] = {}                # device -> seconds of the follow-up window the host set last
         self._full_build = build
-        self._voices = {}                     # session -> ((turns, last turn id), its VoiceTally, its figures)
-        self._voices_used = {}                # session -> time.monotonic() of the last build that showed it
-        self._dev_room = {}                   # device -> its room at the last build
+        self._voices: snapshot.VoiceCache = {}                     # session -> ((turns, last turn id), its VoiceTally, its figures)
+        self._voices_used: dict[str, float] = {}                # session -> time.monotonic() of the last build that showed it
+        self._dev_room: dict[str, str] = {}                   # device -> its room at the last build
         self._rooms_read = float("-inf")      # time.monotonic() of the last reading of every device's room
         self._lock = threading.Lock()
         self._pending_all = True              # the first build builds every room
-        self._pending_devices = set()
-        self._pending_rooms = set()
-        self._subs = set()
-        self._loop = None
+        self._pending_devices: set[str] = set()
+        self._pending_rooms: set[str] = set()
+        self._subs: set[Subscriber] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
-        self._task = None
-        self._building = None                 # the asyncio task of the build in progress
-        self._taken_notify = None             # _first_notify of the pending changes the build took
-        self.rooms = {}                       # room -> its JSON without now_ms ("{...")
-        self.room_ms = {}                     # room -> when it was built (wall ms)
-        self.ticking = set()                  # rooms where something counts down
+        self._task: asyncio.Task[None] | None = None
+        self._building: asyncio.Future[None] | None = None                 # the asyncio task of the build in progress
+        self._taken_notify: float | None = None             # _first_notify of the pending changes the build took
+        self.rooms: dict[str, str] = {}                       # room -> its JSON without now_ms ("{...")
+        self.room_ms: dict[str, int] = {}                     # room -> when it was built (wall ms)
+        self.ticking: set[str] = set()                  # rooms where something counts down
         self.now_ms = 0                       # the last build's time
-        self.changed = []                     # rooms whose JSON changed in the last build
-        self.removed = []                     # rooms gone in the last build
-        self.current = None                   # (snapshot of the rooms rebuilt last, {room: json}) of the last build
+        self.changed: list[str] = []                     # rooms whose JSON changed in the last build
+        self.removed: list[str] = []                     # rooms gone in the last build
+        # (snapshot of the rooms rebuilt last, {room: json}) of the last build
+        self.current: tuple[dict[str, Any], dict[str, str]] | None = None
         self.builds = 0
         self.rooms_built = 0                  # rooms rebuilt, summed over the builds
         self.sent = 0
         self.dropped_clients = 0
         self.notified = 0
-        self._first_notify = None             # time.monotonic() of the first change not yet taken by a build
+        self._first_notify: float | None = None             # time.monotonic() of the first change not yet taken by a build
         # where a change's time goes (ms, the last TIMING_KEEP builds): notify -> build start ("wait": the
         # coalescing window and the build before), the build ("build": SQL and JSON in the worker thread),
         # build end -> every client's queue ("fanout"), and notify -> queues ("total")
-        self.stages: dict[str, collections.deque] = {k: collections.deque(maxlen=self.timing_keep)
+        self.stages: dict[str, collections.deque[float]] = {k: collections.deque(maxlen=self.timing_keep)
                                                      for k in ("wait", "build", "fanout", "total")}
 
     # -- producers (any thread) ---------------------------------------------------------------------
-    def notify(self, *devices, room=None):
+    def notify(self, *devices: str | None, room: str | None = None) -> None:
         """Something the pages show changed: these devices' rooms, `room`, or (neither) everything.
         Cheap, thread-safe, never blocks."""
         self.notified += 1
@@ -131,7 +142,7 @@ class LiveHub:
             # times a second: not a wake-up of the event loop each)
             self._wake_up()
 
-    def _wake_up(self):
+    def _wake_up(self) -> None:
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None:
             try:
@@ -140,11 +151,11 @@ class LiveHub:
                 pass
 
     @property
-    def _dirty(self):
+    def _dirty(self) -> bool:
         return self._pending_all or bool(self._pending_devices) or bool(self._pending_rooms)
 
     # -- consumers (the event loop) -----------------------------------------------------------------
-    async def subscribe(self, who):
+    async def subscribe(self, who: User) -> Subscriber:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop, self._wake, self._task, self._building = loop, asyncio.Event(), None, None
@@ -158,22 +169,22 @@ class LiveHub:
             self._task = loop.create_task(self._run())
         return sub
 
-    def unsubscribe(self, sub):
+    def unsubscribe(self, sub: Subscriber) -> None:
         self._subs.discard(sub)
 
     @property
-    def clients(self):
+    def clients(self) -> int:
         return len(self._subs)
 
-    def _room_text(self, name):
+    def _room_text(self, name: str) -> str:
         return '{"now_ms":%d,%s' % (self.room_ms[name], self.rooms[name][1:])
 
-    def payload_for(self, who):
+    def payload_for(self, who: User | None) -> str:
         """The whole snapshot one user gets (only the rooms it may see), from the rooms' last builds."""
         rooms = [self._room_text(r) for r in sorted(self.rooms) if can_see(who, r)]
         return '{"now_ms":%d,"rooms":[%s]}' % (self.now_ms, ",".join(rooms))
 
-    def delta_for(self, who, changed, removed):
+    def delta_for(self, who: User | None, changed: Iterable[str], removed: Iterable[str]) -> str | None:
         """What changed for this user in the last build, or None (nothing it may see changed)."""
         rooms = [self._room_text(r) for r in changed if can_see(who, r)]
         gone = [r for r in removed if can_see(who, r)]
@@ -182,7 +193,7 @@ class LiveHub:
         return '{"now_ms":%d,"delta":true,"rooms":[%s],"removed":%s}' % (
             self.now_ms, ",".join(rooms), json.dumps(gone))
 
-    def _offer(self, sub, text=None):
+    def _offer(self, sub: Subscriber, text: str | None = None) -> None:
         if sub.dropped:
             return
         if text is None and sub.last is None:
@@ -206,24 +217,24 @@ class LiveHub:
             return
         self.sent += 1
 
-    async def _rebuild(self):
+    async def _rebuild(self) -> None:
         """One build at a time: whoever asks while one runs (a page opening, the builder) waits for it."""
         task = self._building
         if task is None or task.done():
             task = self._building = asyncio.ensure_future(self._build_once())
         await asyncio.shield(task)
 
-    def _take_pending(self):
+    def _take_pending(self) -> Pending:
         with self._lock:
             pending = (self._pending_all, self._pending_devices, self._pending_rooms)
             self._pending_all, self._pending_devices, self._pending_rooms = False, set(), set()
             self._taken_notify, self._first_notify = self._first_notify, None
         return pending
 
-    def timing(self):
+    def timing(self) -> dict[str, Any]:
         """{stage: {"n", "p50_ms", "p99_ms", "max_ms"}} over the last timing_keep builds (stages: __init__),
         with the builds, rooms rebuilt and pushes so far: GET /api/live/timing, bench/thousand_pucks.py."""
-        out = {"builds": self.builds, "rooms_built": self.rooms_built, "sent": self.sent, "clients": self.clients}
+        out: dict[str, Any] = {"builds": self.builds, "rooms_built": self.rooms_built, "sent": self.sent, "clients": self.clients}
         for k, q in self.stages.items():
             xs = sorted(q)
             if xs:
@@ -231,13 +242,13 @@ class LiveHub:
                           "p99_ms": round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 2), "max_ms": round(xs[-1], 2)}
         return out
 
-    def _build_rooms(self, pending):
+    def _build_rooms(self, pending: Pending) -> tuple[int, list[str], dict[str, dict[str, Any]], dict[str, str]]:
         """(now_ms, every room's name, {room: snapshot of it} for the rooms rebuilt, {room: its JSON}); in a
         worker thread (SQL, and the JSON: neither holds up the event loop)."""
         now, names, built = self._build_dirty(pending)
         return now, names, built, {name: snapshot.room_json(r) for name, r in built.items()}
 
-    def _build_dirty(self, pending):
+    def _build_dirty(self, pending: Pending) -> tuple[int, list[str], dict[str, dict[str, Any]]]:
         every, devices, rooms = pending
         if self._full_build is not None:
             snap = self._full_build()
@@ -288,7 +299,7 @@ class LiveHub:
             self._rooms_read = read_at
         return now, sorted(names), {r["room"]: r for r in snap["rooms"]}
 
-    async def _build_once(self):
+    async def _build_once(self) -> None:
         pending = self._take_pending()
         first = self._taken_notify
         t0 = time.monotonic()
@@ -336,17 +347,17 @@ class LiveHub:
             st["wait"].append((t0 - first) * 1000)
             st["total"].append((t2 - first) * 1000)
 
-    def _end(self, sub):
+    def _end(self, sub: Subscriber) -> None:
         """End a stream (its user is gone): its browser reconnects and is refused."""
         sub.dropped = True
         self._subs.discard(sub)
         sub.queue = asyncio.Queue(1)
         sub.queue.put_nowait(None)
 
-    def _read_users(self, names):
+    def _read_users(self, names: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         return {n: self.store.user(n) for n in names}
 
-    async def recheck_users(self):
+    async def recheck_users(self) -> None:
         """Read each streaming user again: send the rooms it may now see, announce those it may no longer
         see as removed; end the streams of a user who is gone."""
         subs = [s for s in self._subs if s.last is not None and s.who and s.who.get("name")]
@@ -367,12 +378,12 @@ class LiveHub:
                 self._offer(sub, '{"now_ms":%d,"delta":true,"rooms":[%s],"removed":%s}' % (
                     self.now_ms, ",".join(self._room_text(r) for r in gained), json.dumps(lost)))
 
-    def _stale_ticking(self):
+    def _stale_ticking(self) -> list[str]:
         """Rooms that count down and were last built more than refresh_s ago."""
         cutoff = int(time.time() * 1000) - int(self.refresh_s * 1000)
         return [r for r in self.ticking if self.room_ms.get(r, 0) <= cutoff]
 
-    async def _run(self):
+    async def _run(self) -> None:
         last = 0.0
         users_read = time.monotonic()
         while self._subs:

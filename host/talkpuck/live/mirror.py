@@ -7,6 +7,8 @@ puck is online); `ring_svg(frame)` draws the LED bytes `Ring.render` wrote as an
 LED-to-screen mapping as `talkpuck ring preview` (talkpuck.analytics.ringpreview). Nothing here
 re-implements the ring: a change to ring.py shows on the screen as it shows on the desk.
 """
+from typing import Any
+
 from puckcore.ring import Ring
 from puckcore.ringview import RingView
 from puckcore.session import NAMES
@@ -14,17 +16,19 @@ from puckcore.session import NAMES
 from talkpuck.analytics.ringpreview import led_colours, positions
 
 DEFAULT_LEDS = 16
-_rings: dict = {}                       # leds -> Ring (built once: its tables are not per frame)
+_rings: dict[int, Ring] = {}                       # leds -> Ring (built once: its tables are not per frame)
 
 
-def _ring(leds):
+def _ring(leds: int) -> Ring:
     r = _rings.get(leds)
     if r is None:
         r = _rings[leds] = Ring(leds)
     return r
 
 
-def view_from_state(state, online=True, warn_s=0, min_break_s=0, break_s=0, age_ms=0, follow_total_s=None):
+def view_from_state(state: dict[str, Any] | None, online: bool = True, warn_s: int | None = 0,
+                    min_break_s: int | None = 0, break_s: int | None = 0, age_ms: int = 0,
+                    follow_total_s: int | None = None) -> RingView:
     """A RingView for the state document `state` (None: an idle puck), `age_ms` after it was sent."""
     v = RingView()
     st = state or {}
@@ -49,18 +53,18 @@ def view_from_state(state, online=True, warn_s=0, min_break_s=0, break_s=0, age_
     return v
 
 
-def render(view, leds=DEFAULT_LEDS, now_ms=0):
+def render(view: RingView, leds: int = DEFAULT_LEDS, now_ms: int = 0) -> bytes:
     """The LED bytes (3 per LED, RGB drive values) the puck's renderer writes for `view`."""
     out = bytearray(3 * leds)
     _ring(leds).render(view, now_ms, out)
     return bytes(out)
 
 
-_SVG_CACHE: dict[tuple, str] = {}   # (frame, size, label) -> SVG: a puck's ring seldom changes between rebuilds
+_SVG_CACHE: dict[tuple[bytes, int, str], str] = {}   # (frame, size, label) -> SVG: a puck's ring seldom changes between rebuilds
 SVG_CACHE_MAX = 8192
 
 
-def ring_svg(frame, size=120, label="ring"):
+def ring_svg(frame: bytes | bytearray, size: int = 120, label: str = "ring") -> str:
     """The LED frame as a small SVG (LED 0 at the top, clockwise, as on the puck); cached by frame."""
     key = (bytes(frame), size, label)
     svg = _SVG_CACHE.get(key)
@@ -71,7 +75,7 @@ def ring_svg(frame, size=120, label="ring"):
     return svg
 
 
-def _ring_svg(frame, size, label):
+def _ring_svg(frame: bytes | bytearray, size: int, label: str) -> str:
     n = len(frame) // 3
     c = size / 2.0
     radius, bead = size * 0.38, size * 0.045
@@ -89,5 +93,5 @@ def _ring_svg(frame, size, label):
     return "".join(parts)
 
 
-def _esc(s):
+def _esc(s: object) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

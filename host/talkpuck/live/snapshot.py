@@ -8,6 +8,8 @@ hand queue of that session.
 """
 import json
 import time
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
 from puckcore.outbox import Outbox
 from puckcore.protocol import LIVE_PHASES as LIVE
@@ -19,19 +21,26 @@ from talkpuck.auth.rooms import can_see
 from talkpuck.live import mirror
 from talkpuck.store import NO_ROOM
 
+if TYPE_CHECKING:
+    from talkpuck.hands.queue import HandQueue
+    from talkpuck.store import Store
+
+# session -> ((turns, highest turn id), its VoiceTally, its session_figures): figures() keeps it
+VoiceCache = dict[str, tuple[tuple[int, int], VoiceTally, dict[str, Any]]]
+
 SESSION_FIELDS = ("id", "device", "purpose", "limit_s", "warn_s", "phase", "started_ms", "break_before_s", "short_break")
 OFFLINE_PROBLEM_S = 120             # offline longer than this is a health problem
 LOW_MEMORY_BYTES = 16 * 1024        # tele.mem_free under this is a health problem
 OUTBOX_CAPACITY = Outbox.capacity_default
 
 
-def _n(k, word):
+def _n(k: int, word: str) -> str:
     return "%d %s%s" % (k, word, "" if k == 1 else "s")
 
 
-def health(d, now_ms):
+def health(d: dict[str, Any], now_ms: int) -> list[str]:
     """The device's health problems, as short sentences (none: an empty list)."""
-    out = []
+    out: list[str] = []
     tele = d.get("tele") or {}
     seen = d.get("last_seen_ms")
     if not d.get("online") and seen and now_ms - seen > OFFLINE_PROBLEM_S * 1000:
@@ -51,7 +60,7 @@ def health(d, now_ms):
     return out
 
 
-def device_view(d, now_ms, room_info=None):
+def device_view(d: dict[str, Any], now_ms: int, room_info: dict[str, Any] | None = None) -> dict[str, Any]:
     st = d["state"] or {}
     tele = d["tele"] or {}
     phase = st.get("phase", "idle")
@@ -61,7 +70,7 @@ def device_view(d, now_ms, room_info=None):
         # the puck reports at least every 10 s; count down in between (the puck owns the clock)
         remaining = remaining - int(age // 1000)
     info = room_info or {}
-    view = {"id": d["id"], "online": bool(d["online"]), "room_reported": d["room_reported"],
+    view: dict[str, Any] = {"id": d["id"], "online": bool(d["online"]), "room_reported": d["room_reported"],
             "room_override": d["room_override"], "phase": phase, "session": st.get("session"),
             "limit_s": st.get("limit_s"), "remaining_s": remaining, "talking": bool(st.get("talking")),
             "voice": st.get("voice", 0), "hands": st.get("hands", 0), "hand_ack": st.get("hand_ack", 0),
@@ -82,19 +91,19 @@ def device_view(d, now_ms, room_info=None):
     return view
 
 
-def _room(rooms, name):
+def _room(rooms: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
     return rooms.setdefault(name, {"room": name, "devices": [], "hands": [], "sessions": [], "session": None,
                                    "min_break_s": None, "last_ended_ms": None, "since_last_s": None})
 
 
-def session_figures(turns):
+def session_figures(turns: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """What a session view shows from its turns: the balance of voices so far (share, turns, monologues
     and cut-ins per anonymous voice, each in the room or from the call) and the call's share of the talk
     (analytics.summary.room_call_view)."""
     return {"voices": voices_of(turns), "room_call": room_call_view(turns)}
 
 
-def figures(store, sids, cache=None):
+def figures(store: "Store", sids: Sequence[str], cache: VoiceCache | None = None) -> dict[str, dict[str, Any]]:
     """{session: session_figures of its turns}; with `cache` (a dict the caller keeps: session -> (mark,
     VoiceTally, figures)), a session's figures are recomputed only when it got turns since (keyed by its
     number of turns and highest turn id), and then from the turns it got since, folded into the session's
@@ -103,7 +112,8 @@ def figures(store, sids, cache=None):
     if cache is None:
         return {sid: session_figures(store.session_turns(sid)) for sid in sids}
     marks = store.turn_marks(sids)
-    out, stale = {}, {}
+    out: dict[str, dict[str, Any]] = {}
+    stale: dict[str, tuple[int, int]] = {}
     for sid in sids:
         mark = marks.get(sid, (0, 0))
         hit = cache.get(sid)
@@ -116,7 +126,7 @@ def figures(store, sids, cache=None):
             stale[sid] = mark
     if not stale:
         return out
-    after = {}
+    after: dict[str, int] = {}
     for sid, mark in stale.items():
         hit = cache.get(sid)
         tally = hit[1] if hit is not None else None
@@ -139,7 +149,9 @@ def figures(store, sids, cache=None):
     return out
 
 
-def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=None, devices=None, voices_cache=None):
+def build(store: "Store", hands_queue: "HandQueue | None", who: dict[str, Any] | None = None, now_ms: int | None = None,
+          follow_total: dict[str, int] | None = None, rooms: Collection[str] | None = None,
+          devices: list[dict[str, Any]] | None = None, voices_cache: VoiceCache | None = None) -> dict[str, Any]:
     """{"now_ms", "rooms": [...]}; with `who`, only the rooms that user may see; with `rooms` (names),
     only those (the hub's per-room rebuild), from `devices` (store.devices(), if the caller has them)."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
@@ -158,9 +170,9 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=No
         r["last_ended_ms"] = last_ended.get(name)
         if r["last_ended_ms"]:
             r["since_last_s"] = int((now - r["last_ended_ms"]) // 1000)
-    by_id = store.sessions_by_id({(d["state"] or {}).get("session") for d in devices} - {None})
+    by_id = store.sessions_by_id({sid for sid in ((d["state"] or {}).get("session") for d in devices) if sid is not None})
     current = store.current_sessions([d["id"] for d in devices if not (d["state"] or {}).get("session")])
-    sessions = {}
+    sessions: dict[str, dict[str, Any]] = {}
     for d in devices:
         st = d["state"] or {}
         s = by_id.get(st["session"]) if st.get("session") else current.get(d["id"])
@@ -185,19 +197,19 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=No
         r["sessions"].sort(key=lambda sv: sv["phase"] not in LIVE)
         r["session"] = r["sessions"][0] if r["sessions"] else None
     if hands_queue is None:
-        queue = []
+        queue: list[dict[str, Any]] = []
     elif rooms is None:
         queue = hands_queue.list()
     else:
         queue = hands_queue.list(rooms=list(rooms_out))
     for h in queue:
-        r = rooms_out.get(h["room"] or NO_ROOM)
-        if r is None:
+        hr = rooms_out.get(h["room"] or NO_ROOM)
+        if hr is None:
             continue
-        live_ids = {s["id"] for s in r["sessions"] if s["phase"] in LIVE}
+        live_ids = {s["id"] for s in hr["sessions"] if s["phase"] in LIVE}
         # this session's hands only; with no session running, the room's recent hands
         if not live_ids or h["session"] in live_ids or (h["session"] is None and h["state"] == "waiting"):
-            r["hands"].append(h)
+            hr["hands"].append(h)
     for r in rooms_out.values():
         # the place in this room's queue (the hands queue counts across the rooms it listed)
         k = 0
@@ -208,5 +220,5 @@ def build(store, hands_queue, who=None, now_ms=None, follow_total=None, rooms=No
     return {"now_ms": now, "rooms": list(rooms_out.values())}
 
 
-def room_json(room):
+def room_json(room: dict[str, Any]) -> str:
     return json.dumps(room, separators=(",", ":"), default=str)

@@ -40,16 +40,20 @@ import socket
 import subprocess
 import threading
 import time
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from puckport import brokerurl
 from talkpuck.errors import ConfigError
+
+if TYPE_CHECKING:
+    from talkpuck.security.mosquitto_conf import SecureBroker
 
 log = logging.getLogger("talkpuck.mqtt.broker")
 
 DEFAULT_PORT = brokerurl.DEFAULT_PORT
 
 
-def free_port(preferred=None, host="127.0.0.1"):
+def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
     """`preferred` if nothing listens there, else a free port chosen by the OS."""
     if preferred:
         with socket.socket() as s:
@@ -63,13 +67,13 @@ def free_port(preferred=None, host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def parse_url(url):
+def parse_url(url: str) -> tuple[str, int]:
     """mqtt://[user[:password]@]host:port -> (host, port); the one parser (puckport.brokerurl) checks it."""
     host, port, _user, _password = brokerurl.parse(url)
     return host, port
 
 
-def wait_listening(host, port, timeout_s=10.0):
+def wait_listening(host: str, port: int, timeout_s: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -80,7 +84,7 @@ def wait_listening(host, port, timeout_s=10.0):
     return False
 
 
-def mosquitto_binary():
+def mosquitto_binary() -> str | None:
     for p in (shutil.which("mosquitto"), "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"):
         if p and os.path.exists(p):
             return p
@@ -90,7 +94,7 @@ def mosquitto_binary():
 RECORD = "broker.json"  # in <data-dir>/broker/: the embedded Mosquitto's pid and port
 
 
-def port_free(port, host="127.0.0.1"):
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
     """True if nothing listens on `port` (connections lingering in TIME_WAIT do not count)."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Mosquitto binds its listener
@@ -101,7 +105,7 @@ def port_free(port, host="127.0.0.1"):
             return False
 
 
-def read_record(bdir):
+def read_record(bdir: str) -> dict[str, Any]:
     """{pid, port, binary, conf} of the last embedded Mosquitto of this data dir, or {}."""
     try:
         with open(os.path.join(bdir, RECORD)) as f:
@@ -111,14 +115,14 @@ def read_record(bdir):
         return {}
 
 
-def write_record(bdir, pid, port, binary, conf):
+def write_record(bdir: str, pid: int, port: int, binary: str, conf: str) -> None:
     path = os.path.join(bdir, RECORD)
     with open(path + ".tmp", "w") as f:
         json.dump({"pid": pid, "port": port, "binary": binary, "conf": conf}, f)
     os.replace(path + ".tmp", path)
 
 
-def _cmdline(pid):
+def _cmdline(pid: int) -> list[bytes] | None:
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
             return f.read().split(b"\0")
@@ -126,7 +130,7 @@ def _cmdline(pid):
         return None
 
 
-def is_ours(pid, conf):
+def is_ours(pid: object, conf: str) -> TypeGuard[int]:
     """True if `pid` is alive and is a Mosquitto running our config file (pids get reused)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
@@ -136,7 +140,7 @@ def is_ours(pid, conf):
     return os.path.basename(argv[0]).startswith(b"mosquitto") and os.fsencode(conf) in argv
 
 
-def _alive(pid):
+def _alive(pid: int) -> bool:
     argv = _cmdline(pid)
     if argv is None:
         return False
@@ -147,7 +151,7 @@ def _alive(pid):
         return False
 
 
-def stop_leftover(record, conf, timeout_s=10.0):
+def stop_leftover(record: dict[str, Any], conf: str, timeout_s: float = 10.0) -> bool:
     """Stop the Mosquitto a killed host left running (found by the record); True if there was one."""
     pid = record.get("pid")
     if not is_ours(pid, conf):
@@ -174,7 +178,7 @@ def stop_leftover(record, conf, timeout_s=10.0):
     return True
 
 
-def _close_loop(loop):
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Cancel what is left on a stopped loop, let it finish, and close the loop."""
     left = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for t in left:
@@ -192,23 +196,24 @@ class Broker:
     max_queued_bytes = 64 * 1024 * 1024
     max_inflight_messages = 1000  # caps the host's ingest batch (talkpuck.mqtt.link)
 
-    def __init__(self, kind, host, port, url=None):
+    def __init__(self, kind: str, host: str, port: int, url: str | None = None) -> None:
         self.kind = kind
         self.host = host
         self.port = port
         self.url = url or "mqtt://%s:%d" % (host, port)  # an external URL as given: its user and password too
         self.restarts = 0
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._conf = ""                 # Mosquitto's config file
-        self._loop = None
-        self._amqtt = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._amqtt: Any = None          # amqtt.broker.Broker (amqtt ships no types)
         self._amqtt_up = False
-        self._secure = None  # talkpuck.security's SecureBroker for `serve --listen`
+        self._secure: SecureBroker | None = None  # talkpuck.security's SecureBroker for `serve --listen`
 
     @classmethod
-    def start(cls, url=None, data_dir="var", port=None, prefer="mosquitto", secure=None):
+    def start(cls, url: str | None = None, data_dir: str = "var", port: int | None = None, prefer: str = "mosquitto",
+              secure: "SecureBroker | None" = None) -> "Broker":
         """Use the broker at `url`, or start an embedded one (Mosquitto if installed, else amqtt).
 
         An embedded Mosquitto listens on `port`, else on the port recorded in the data dir, else
@@ -255,7 +260,7 @@ class Broker:
         return b
 
     # -- Mosquitto, supervised -------------------------------------------------
-    def _start_mosquitto(self, binary, bdir):
+    def _start_mosquitto(self, binary: str, bdir: str) -> None:
         self._bdir = bdir
         self._conf = os.path.join(bdir, "mosquitto.conf")
         self._write_config(bdir)
@@ -265,7 +270,7 @@ class Broker:
         self._thread = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
         self._thread.start()
 
-    def _listening_itself(self, timeout_s=10.0):
+    def _listening_itself(self, timeout_s: float = 10.0) -> bool:
         """True once the port listens and our process still runs (a Mosquitto that cannot bind exits)."""
         deadline = time.monotonic() + timeout_s
         proc = self._proc
@@ -277,7 +282,7 @@ class Broker:
                 return proc.poll() is None
         return False
 
-    def _write_config(self, bdir):
+    def _write_config(self, bdir: str) -> None:
         """The embedded Mosquitto's whole config (durability: see the module docstring)."""
         secure = self._secure
         with open(self._conf, "w") as f:
@@ -301,7 +306,7 @@ class Broker:
                 # as root Mosquitto switches to user "mosquitto", who cannot write our data dir
                 f.write("user root\n")
 
-    def _spawn(self):
+    def _spawn(self) -> None:
         # the broker's own messages go to a log file beside its data, not into the host's terminal
         with open(self.log_path, "ab") as logf:
             self._proc = subprocess.Popen(
@@ -309,7 +314,7 @@ class Broker:
             )
         write_record(self._bdir, self._proc.pid, self.port, self._binary, self._conf)
 
-    def _supervise(self):
+    def _supervise(self) -> None:
         while not self._stopping.is_set() and self._proc is not None:
             code = self._proc.poll()
             if code == 0 and not self._stopping.is_set():
@@ -326,7 +331,7 @@ class Broker:
             self._stopping.wait(0.2)
 
     # -- amqtt, in process -----------------------------------------------------
-    def _start_amqtt(self):
+    def _start_amqtt(self) -> None:
         from amqtt.broker import Broker as AmqttBroker
 
         config = {
@@ -335,7 +340,7 @@ class Broker:
         }
         ready = threading.Event()
 
-        def run():
+        def run() -> None:
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
             self._amqtt = AmqttBroker(config, loop=self._loop)
@@ -350,12 +355,12 @@ class Broker:
         self._thread.start()
         self._amqtt_up = ready.wait(10)
 
-    def kill_for_test(self):
+    def kill_for_test(self) -> None:
         """Kill the embedded Mosquitto (the supervisor restarts it): for resilience tests."""
         if self._proc:
             self._proc.kill()
 
-    def stop(self):
+    def stop(self) -> None:
         self._stopping.set()
         if self._proc and self._proc.poll() is None:
             self._proc.terminate()

@@ -44,8 +44,12 @@ import logging
 import queue
 import struct
 import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from puckport import brokerurl
 from talkpuck.commands.sender import check_not_retained
@@ -54,9 +58,11 @@ from talkpuck.errors import StoreUnavailable, TalkpuckError
 log = logging.getLogger(__name__)
 
 _PUBACK = struct.Struct("!BBH")   # MQTT 3.1.1 PUBACK: type 4 (0x40), remaining length 2, message id
+Payload = bytes | bytearray | str | None   # what the host publishes (paho sends str as UTF-8)
+Delivered = tuple[str, bytes | bytearray, bool]   # (topic, payload, retained) as the handlers get them
 
 
-def parse_broker_url(url):
+def parse_broker_url(url: str) -> tuple[str, int, str | None, str | None]:
     """'mqtt://[user[:password]@]host:port' -> (host, port, user, password); ConfigError naming `broker`."""
     return brokerurl.parse(url)
 
@@ -75,7 +81,7 @@ class _ReadAheadClient(mqtt.Client):
     _rbuf = b""
     _rpos = 0
 
-    def _sock_recv(self, bufsize):
+    def _sock_recv(self, bufsize: int) -> bytes:
         buf, pos = self._rbuf, self._rpos
         if pos >= len(buf):
             buf = super()._sock_recv(self.READ_SIZE)   # BlockingIOError, OSError, b"" (closed): as paho's
@@ -86,13 +92,13 @@ class _ReadAheadClient(mqtt.Client):
         self._rpos = pos + bufsize
         return buf[pos:pos + bufsize]
 
-    def loop_read(self, max_packets=1):
+    def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
         rc = super().loop_read(max_packets)
         while rc == mqtt.MQTT_ERR_SUCCESS and self._rpos < len(self._rbuf) and self._sock is not None:
             rc = super().loop_read(max_packets)   # each call takes at least one read-ahead byte
         return rc
 
-    def _sock_close(self):
+    def _sock_close(self) -> None:
         self._rbuf, self._rpos = b"", 0
         super()._sock_close()
 
@@ -103,11 +109,11 @@ class _ReadAheadClient(mqtt.Client):
     # this thread's time per message; any other case is paho's own _handle_publish.
     _filtered = False
 
-    def message_callback_add(self, sub, callback):
+    def message_callback_add(self, sub: str, callback: mqtt.CallbackOnMessage) -> None:
         self._filtered = True
         super().message_callback_add(sub, callback)
 
-    def _handle_publish(self):
+    def _handle_publish(self) -> mqtt.MQTTErrorCode:
         header = self._in_packet["command"]
         qos = (header & 0x06) >> 1
         packet = self._in_packet["packet"]
@@ -139,7 +145,7 @@ class Received:
 
     __slots__ = ("topic", "payload", "qos", "retain", "mid")
 
-    def __init__(self, topic, payload, qos, retain, mid):
+    def __init__(self, topic: str, payload: bytes | bytearray, qos: int, retain: bool, mid: int) -> None:
         self.topic = topic
         self.payload = payload
         self.qos = qos
@@ -147,8 +153,12 @@ class Received:
         self.mid = mid
 
 
-def _client(client_id, clean_session, user=None, password=None, will=None, tls=False, ca=None, manual_ack=False,
-            cls=mqtt.Client):
+Incoming = mqtt.MQTTMessage | Received   # a received message: paho's, or _ReadAheadClient's lean one
+
+
+def _client(client_id: str, clean_session: bool, user: str | None = None, password: str | None = None,
+            will: tuple[str, Payload] | None = None, tls: bool = False, ca: str | None = None, manual_ack: bool = False,
+            cls: type[mqtt.Client] = mqtt.Client) -> mqtt.Client:
     """A paho client for MQTT 3.1.1 with the callback API of paho 2 (both links use this)."""
     c = cls(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
             clean_session=clean_session, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
@@ -175,8 +185,10 @@ class MqttLink:
     # where a batch of all 1000 left it waiting for the acks (talkpuck/mqtt/README.md, "Batches")
     max_batch = 250
 
-    def __init__(self, url, client_id, subscriptions=(), on_message=None, on_up=None,
-                 clean_session=False, will=None, ca=None, on_batch=None):
+    def __init__(self, url: str, client_id: str, subscriptions: Iterable[str] = (),
+                 on_message: Callable[[str, bytes | bytearray, bool], object] | None = None, on_up: Callable[[], object] | None = None,
+                 clean_session: bool = False, will: tuple[str, Payload] | None = None, ca: str | None = None,
+                 on_batch: Callable[[list[Delivered]], object] | None = None) -> None:
         self.host, self.port, user, password = parse_broker_url(url)
         self.url = brokerurl.redact(url)  # for messages: never the password
         self.client_id = client_id
@@ -186,15 +198,16 @@ class MqttLink:
         self.on_up = on_up
         self.up = threading.Event()           # connected and subscribed
         self.connects = 0
-        self.pending = []                     # messages not stored yet, oldest first (not acked)
+        self.pending: list[Incoming] = []                     # messages not stored yet, oldest first (not acked)
         self.retried = 0                      # handler calls that found the store unavailable
         self.batches = 0                      # batches handed to the handler (stats)
         self.largest_batch = 0
         self.acked = 0                        # QoS 1/2 messages acked (each after the handler took it)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()   # (connection number, paho message), from paho's thread
+        # (connection number, message) from paho's thread; None: stop
+        self._queue: queue.SimpleQueue[tuple[int, Incoming] | None] = queue.SimpleQueue()
         self._conn = 0                        # counts connections: acks go only to the current one
         self._ack_lock = threading.Lock()
-        self._retry_thread = None
+        self._retry_thread: threading.Thread | None = None
         self._handling = False
         c = _client(client_id, clean_session, user, password, will, brokerurl.is_tls(url), ca, manual_ack=True,
                     cls=_ReadAheadClient)
@@ -206,11 +219,11 @@ class MqttLink:
         c.on_subscribe = self._on_subscribe
         c.on_message = self._on_message
         self._client = c
-        self._pending_sub = None
+        self._pending_sub: int | None = None
         self._stopping = False
 
     # -- lifecycle ----------------------------------------------------------------------------------
-    def start(self, timeout_s=10):
+    def start(self, timeout_s: float = 10) -> None:
         """Connect, start the network thread and wait until subscribed; raises TalkpuckError if not."""
         try:
             self._client.connect(self.host, self.port, keepalive=self.keepalive_s)
@@ -223,7 +236,7 @@ class MqttLink:
             self.stop()
             raise TalkpuckError("MQTT broker at %s did not accept the connection within %ss" % (self.url, timeout_s))
 
-    def stop(self, last=None):
+    def stop(self, last: tuple[str, Payload] | None = None) -> None:
         """Disconnect cleanly; `last` = (topic, payload) is published (retained) first, e.g. offline."""
         if last is not None and self.up.is_set():
             info = self._client.publish(last[0], last[1], qos=1, retain=True)
@@ -239,7 +252,7 @@ class MqttLink:
         if self._retry_thread is not None and self._retry_thread is not threading.current_thread():
             self._retry_thread.join(5)
 
-    def publish(self, topic, payload, qos=1, retain=False):
+    def publish(self, topic: str, payload: Payload, qos: int = 1, retain: bool = False) -> mqtt.MQTTMessageInfo:
         """Queue a message; paho sends QoS 1 messages after a reconnect if the link is down now.
         A retained command is refused (TalkpuckError): commands are never retained (commands/sender.py)."""
         check_not_retained(topic, payload, retain)
@@ -247,7 +260,8 @@ class MqttLink:
         return info
 
     # -- paho callbacks (network thread) --------------------------------------------------------------
-    def _on_connect(self, client, userdata, flags, reason_code, properties=None):
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags, reason_code: ReasonCode,
+                    properties: Properties | None = None) -> None:
         if reason_code.is_failure:
             log.warning("mqtt: connect to %s refused: %s", self.url, reason_code)
             return
@@ -260,11 +274,12 @@ class MqttLink:
         else:
             self._set_up()
 
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties=None):
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reason_codes: list[ReasonCode],
+                      properties: Properties | None = None) -> None:
         if mid == self._pending_sub:
             self._set_up()
 
-    def _set_up(self):
+    def _set_up(self) -> None:
         self.up.set()
         if self.on_up:
             try:
@@ -272,7 +287,8 @@ class MqttLink:
             except Exception:
                 log.exception("mqtt: on_up handler failed")
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties=None):
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: mqtt.DisconnectFlags, reason_code: ReasonCode,
+                       properties: Properties | None = None) -> None:
         if self.up.is_set() and not self._stopping:
             log.warning("mqtt: lost %s (%s); reconnecting with backoff", self.url, reason_code)
         self.up.clear()
@@ -280,16 +296,16 @@ class MqttLink:
             # message ids of this connection mean nothing on the next one: the broker sends them again
             self._conn += 1
 
-    def _on_message(self, client, userdata, msg):
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: Incoming) -> None:
         self._queue.put((self._conn, msg))
 
-    def busy(self):
+    def busy(self) -> bool:
         """True while messages received are not yet handed to the handler or not yet taken by it."""
         return self._handling or not self._queue.empty()
 
     # -- delivery (one thread: order kept) -------------------------------------------------------------
-    def _deliver_loop(self):
-        batch: list = []
+    def _deliver_loop(self) -> None:
+        batch: list[tuple[int, Incoming]] = []
         while not self._stopping:
             if not batch:
                 item = self._queue.get()
@@ -324,7 +340,7 @@ class MqttLink:
                     threading.Event().wait(min(0.1, deadline))
                     deadline -= 0.1
 
-    def _deliver(self, msgs):
+    def _deliver(self, msgs: Sequence[Incoming]) -> int:
         """Hand `msgs` to the handler; returns how many of them (from the start) it took."""
         self.batches += 1
         self.largest_batch = max(self.largest_batch, len(msgs))
@@ -346,7 +362,7 @@ class MqttLink:
             log.exception("mqtt: handler failed for a batch of %d", len(msgs))
         return len(msgs)
 
-    def _ack(self, items):
+    def _ack(self, items: Sequence[tuple[int, Incoming]]) -> None:
         """Ack the QoS 1 messages of `items` (those of the current connection). The PUBACKs of a batch
         go to paho's send queue as ONE write (`_packet_queue`, the queue paho's own `ack()` uses): one
         wake-up of paho's thread and one send() per batch instead of one of each per message (the
@@ -354,7 +370,7 @@ class MqttLink:
         Without that method (a paho that renamed it), or for QoS 2, paho's public `ack()` per message."""
         with self._ack_lock:
             conn = self._conn
-            mids = []
+            mids: list[int] = []
             for c, m in items:
                 if c != conn or not m.qos:
                     continue
@@ -383,22 +399,22 @@ class PahoLink:
     connect_timeout_s = 5.0
     publish_timeout_s = 10.0
 
-    def __init__(self, broker_url, client_id, ca=None):
+    def __init__(self, broker_url: str, client_id: str, ca: str | None = None) -> None:
         self.host, self.port, _user, self.password = parse_broker_url(broker_url)
         self.tls = brokerurl.is_tls(broker_url)
         self.ca = ca
         self.client_id = client_id
         self.up = False
         self.connects = 0
-        self._client = None
+        self._client: mqtt.Client | None = None
         # set by connect(), before paho can call back
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue | None = None
+        self._queue: asyncio.Queue[Delivered] | None = None
         self._connected = asyncio.Event()
-        self.published = []  # (topic, payload) of every acked publish, for tests and the privacy check
+        self.published: list[tuple[str, bytes]] = []  # (topic, payload) of every acked publish, for tests and the privacy check
         self.keep_published = False
 
-    async def connect(self, will_topic, will_payload):
+    async def connect(self, will_topic: str, will_payload: Payload) -> None:
         self._loop = asyncio.get_running_loop()
         if self._queue is None:
             self._queue = asyncio.Queue()
@@ -410,7 +426,7 @@ class PahoLink:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_subscribe = self._on_subscribe
-        self._subacks = {}
+        self._subacks: dict[int, list[Any]] = {}   # mid -> [asyncio.Event, ok]
         self._connected = asyncio.Event()
         self._client = c
         try:
@@ -429,42 +445,45 @@ class PahoLink:
             raise OSError("MQTT connect refused")
         self.connects += 1
 
-    def _from_paho(self, fn, *args):
+    def _from_paho(self, fn: Callable[..., object], *args: Any) -> None:
         """Run fn(*args) on the puck's event loop: paho calls back on its own thread."""
         if self._loop is not None:
             self._loop.call_soon_threadsafe(fn, *args)
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties):
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags, reason_code: ReasonCode,
+                    properties: Properties | None) -> None:
         ok = not reason_code.is_failure
         self._from_paho(self._set_up, client, ok)
 
-    def _set_up(self, client, ok):
+    def _set_up(self, client: mqtt.Client, ok: bool) -> None:
         if client is self._client:
             self.up = ok
             self._connected.set()
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: mqtt.DisconnectFlags, reason_code: ReasonCode,
+                       properties: Properties | None) -> None:
         self._from_paho(self._set_down, client)
 
-    def _set_down(self, client):
+    def _set_down(self, client: mqtt.Client) -> None:
         if client is self._client:
             self.up = False
 
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reason_codes: list[ReasonCode],
+                      properties: Properties | None) -> None:
         ok = not any(rc.is_failure for rc in reason_codes)
         self._from_paho(self._suback, mid, ok)
 
-    def _suback(self, mid, ok):
+    def _suback(self, mid: int, ok: bool) -> None:
         waiter = self._subacks.get(mid)
         if waiter is not None:
             waiter[1] = ok
             waiter[0].set()
 
-    def _on_message(self, client, userdata, msg):
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         if self._queue is not None:
             self._from_paho(self._queue.put_nowait, (msg.topic, bytes(msg.payload), bool(msg.retain)))
 
-    async def publish(self, topic, payload, qos, retain):
+    async def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         c = self._client
         if c is None or not self.up:
             raise OSError("MQTT link down")
@@ -483,15 +502,15 @@ class PahoLink:
         if self.keep_published:
             self.published.append((topic, bytes(payload)))
 
-    async def subscribe(self, topic, qos):
+    async def subscribe(self, topic: str, qos: int) -> None:
         c = self._client
         if c is None or not self.up:
             raise OSError("MQTT link down")
         # wait for the SUBACK, as the device client does: a command sent right after a first
         # connect must not race the subscription
-        done: list = [asyncio.Event(), False]
+        done: list[Any] = [asyncio.Event(), False]
         rc, mid = c.subscribe(topic, qos)
-        if rc != mqtt.MQTT_ERR_SUCCESS:
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:     # (paho gives a mid with every success)
             raise OSError("MQTT subscribe failed: rc=%s" % rc)
         self._subacks[mid] = done
         try:
@@ -503,12 +522,12 @@ class PahoLink:
         if not done[1]:
             raise OSError("MQTT subscription to %s refused" % topic)
 
-    async def recv(self):
+    async def recv(self) -> Delivered:
         while self._queue is None:
             await asyncio.sleep(0.05)
         return await self._queue.get()
 
-    async def close(self):
+    async def close(self) -> None:
         c = self._client
         self._client = None
         self.up = False
@@ -518,7 +537,7 @@ class PahoLink:
             await asyncio.get_running_loop().run_in_executor(None, _close_client, c)
 
 
-def _close_client(c):
+def _close_client(c: mqtt.Client) -> None:
     try:
         c.disconnect()
     except Exception:  # already gone

@@ -164,6 +164,11 @@ class HostApp:
             for topic, payload, _retained in keep:
                 self._ha_seen(ha, topic, payload)
 
+    def _store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("host: not started (no store)")
+        return self.store
+
     def _publish(self, topic, payload, retain=False):
         if self.link is None:
             raise OSError("host: not started (no MQTT link)")   # as a link that is down: the command waits
@@ -225,10 +230,10 @@ class HostApp:
 
     # -- figures --------------------------------------------------------------------------------------
     def stats(self):
-        return compute_stats(self.store)
+        return compute_stats(self._store())
 
     def session(self, session_id):
-        return session_summary(self.store, session_id)
+        return session_summary(self._store(), session_id)
 
     def wait_idle(self, quiet_s=1.0, timeout_s=30):
         """True once no MQTT message arrived for quiet_s; False if that did not happen within timeout_s."""

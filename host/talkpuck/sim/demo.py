@@ -194,7 +194,10 @@ def run(args):
         from talkpuck.sim import pastsessions
         past = pastsessions.seed(host.store, [(d, r) for d, r, _ in ROOMS], int(time.time() * 1000))
         from talkpuck.auth.links import demo_login_link
-        link = demo_login_link(host.store, host.http_url)
+        store, url = host.store, host.http_url
+        if store is None or url is None:       # never: host.start() above sets both
+            raise RuntimeError("demo: the host did not start")
+        link = demo_login_link(store, url)
         print("talkpuck demo: live room view at %s  (broker %s, %s)" % (host.http_url, broker.url, broker.kind))
         print("open this one-time login link (it works once, for 15 minutes): %s" % link)
         print("rooms and pucks: %srooms    sessions: %ssessions  (%d example past sessions, one series)"
