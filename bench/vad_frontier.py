@@ -62,18 +62,23 @@ def prf(k):
     return p, r, 2 * p * r / max(1e-9, p + r)
 
 
+def material_args(first, help_first):
+    """The argument parser of the VAD benches: `first` (one or more), the material and --no-record."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument(first, nargs="+", help=help_first)
+    ap.add_argument("--data", default=os.path.join("data", "speech", "ami"))
+    ap.add_argument("--conversations", action="append", required=True)
+    ap.add_argument("--cache")
+    ap.add_argument("--no-record", action="store_true")
+    return ap
+
+
 def main(argv=None):
     from puckcore.detect_params import DetectParams
 
     from talkpuck.detection import train as T
 
-    ap = argparse.ArgumentParser()
-    ap.add_argument("pairs", nargs="+")
-    ap.add_argument("--data", default=os.path.join("data", "speech", "ami"))
-    ap.add_argument("--conversations", action="append", required=True)
-    ap.add_argument("--cache")
-    ap.add_argument("--no-record", action="store_true")
-    args = ap.parse_args(argv)
+    args = material_args("pairs", "CONV_TUNE_WEIGHT,CONV_WEIGHT").parse_args(argv)
     clips, convs = material(args.data, args.conversations, args.cache)
     ml = DetectParams.speech_min_dbq
     names = sorted(clips)

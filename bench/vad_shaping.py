@@ -14,7 +14,6 @@ The conversations are what chooses the shaping; AMI only checks it. --conv-fit W
 conversations' frames join the fit with weight W (default 0: not at all).
 Features are cached in FILE (pickle, the format of bench/vad_frontier.py) when given.
 """
-import argparse
 import os
 import sys
 
@@ -23,7 +22,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from results import append  # noqa: E402
-from vad_frontier import lofo_twin, material, prf  # noqa: E402
+from vad_frontier import lofo_twin, material, material_args, prf  # noqa: E402
 
 
 def parse_shaping(text):
@@ -42,13 +41,8 @@ def main(argv=None):
 
     from talkpuck.detection import train as T
 
-    ap = argparse.ArgumentParser()
-    ap.add_argument("shapings", nargs="+")
-    ap.add_argument("--data", default=os.path.join("data", "speech", "ami"))
-    ap.add_argument("--conversations", action="append", required=True)
-    ap.add_argument("--cache")
+    ap = material_args("shapings", "GAP,HANG,PRE[,POSTERIOR]")
     ap.add_argument("--conv-fit", type=float, default=0.0)
-    ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args(argv)
     clips, convs = material(args.data, args.conversations, args.cache)
     ml = DetectParams.speech_min_dbq
