@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import threading
+from typing import Any
 
 from talkpuck.cli import runtime
 
@@ -79,7 +80,7 @@ def start_host(args):
         from talkpuck.service.settings import RETENTION_DAYS_DEFAULT
         days = getattr(args, "retention_days", None) or RETENTION_DAYS_DEFAULT
         shared = bool(getattr(args, "shared_events", False))
-        ha = {"ha_discovery": getattr(args, "ha_discovery", False), "ha_prefix": getattr(args, "ha_prefix", None),
+        ha: dict[str, Any] = {"ha_discovery": getattr(args, "ha_discovery", False), "ha_prefix": getattr(args, "ha_prefix", None),
               "ha_talking": getattr(args, "ha_talking", False)}
         host = HostApp(url, db_url=args.db, data_dir=args.data_dir, http_port=args.http_port, broker_ca=ca,
                        retention_days=days, shared_events=shared, **web, **ha)

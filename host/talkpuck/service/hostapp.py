@@ -10,6 +10,8 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from talkpuck.analytics import session_summary
 from talkpuck.analytics import stats as compute_stats
@@ -25,7 +27,7 @@ from talkpuck.errors import StoreUnavailable
 from talkpuck.ingest import SUBSCRIPTIONS, Ingest
 from talkpuck.ingest.ingest import DECIDER_SUBSCRIPTIONS, shared_events as shared_events_filter
 from talkpuck.live import LiveHub
-from talkpuck.mqtt.link import MqttLink
+from talkpuck.mqtt.link import Delivered, MqttLink, Payload
 from talkpuck.protocol.topics import ROOT
 from talkpuck.service.maintenance import Maintenance
 from talkpuck.service.settings import RETENTION_DAYS_DEFAULT, Settings
@@ -41,25 +43,28 @@ class HostApp:
     # at each of the many times the builder gives it up (each SQL query): the live stream's tail latency
     switch_interval_s = 0.001
 
-    def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, broker_ca=None, web_tls=None, web_names=(), retention_days=RETENTION_DAYS_DEFAULT,
-                 shared_events=False, ha_discovery=False, ha_prefix=None, ha_talking=False):
+    def __init__(self, broker_url: str, db_url: str | None = None, data_dir: str = "var",
+                 http_host: str = "127.0.0.1", http_port: int = 0, client_id: str | None = None,
+                 broker_ca: str | None = None, web_tls: tuple[str, str] | None = None,
+                 web_names: Iterable[str] = (), retention_days: int = RETENTION_DAYS_DEFAULT,
+                 shared_events: bool = False, ha_discovery: bool = False, ha_prefix: str | None = None,
+                 ha_talking: bool = False) -> None:
         self.settings = Settings(broker_url, db_url, data_dir, http_host, http_port, client_id, broker_ca=broker_ca,
                                  web_tls=web_tls, retention_days=retention_days, ha_discovery=ha_discovery,
                                  ha_prefix=ha_prefix, ha_talking=ha_talking)
         # True: events come through the shared subscription that `talkpuck ingest-worker`s join too
         # (the broker spreads them); everything else still comes here alone (talkpuck/mqtt/README.md)
         self.shared_events = shared_events
-        self.ha = None                        # HaDiscovery when Home Assistant discovery is on (talkpuck.ha)
+        self.ha: HaDiscovery | None = None    # HaDiscovery when Home Assistant discovery is on (talkpuck.ha)
         self.web_names = tuple(web_names)     # extra Host names the web answers to (DNS names of this host)
-        self.store = None
-        self.maintenance = None
-        self.link = None
-        self.web = None
-        self.http_url = None
+        self.store: Store | None = None
+        self.maintenance: Maintenance | None = None
+        self.link: MqttLink | None = None
+        self.web: WebServer | None = None
+        self.http_url: str | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
-    def start(self):
+    def start(self) -> "HostApp":
         s = self.settings
         sys.setswitchinterval(self.switch_interval_s)
         self.store = Store(s.db_url, s.data_dir)
@@ -97,7 +102,7 @@ class HostApp:
                  self.store.dialect)
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         if self.maintenance is not None:
             self.maintenance.stop()
             self.maintenance = None
@@ -110,13 +115,13 @@ class HostApp:
         if self.store is not None:
             self.store.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "HostApp":
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _on_message(self, topic, payload, retained):
+    def _on_message(self, topic: str, payload: bytes | bytearray, retained: bool) -> None:
         # commands (the host's own, and retained ones anybody left: cleared and counted) never reach ingest
         if self.ha is not None and self.ha.handle(topic, payload, retained):
             return                             # Home Assistant's button presses and birth: not puck messages
@@ -126,7 +131,7 @@ class HostApp:
                 self._ha_seen(self.ha, topic, payload)
 
     @staticmethod
-    def _ha_seen(ha, topic, payload):
+    def _ha_seen(ha: HaDiscovery, topic: str, payload: bytes | bytearray | str) -> None:
         parts = topic.split("/")
         if len(parts) < 4:
             return
@@ -140,11 +145,11 @@ class HostApp:
         elif parts[3] == "status":
             ha.seen(parts[2])
 
-    def _known_devices(self):
+    def _known_devices(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for d in self.store.devices() if self.store is not None else ():
             yield d["id"], {"board": d.get("board"), "fw": d.get("fw"), "room": d.get("room_reported")}
 
-    def _on_batch(self, items):
+    def _on_batch(self, items: list[Delivered]) -> None:
         # as _on_message, for a batch: events are stored in one transaction (ingest.handle_batch)
         keep, where = [], []
         ha, commands = self.ha, self.retained_commands
@@ -169,12 +174,12 @@ class HostApp:
             raise RuntimeError("host: not started (no store)")
         return self.store
 
-    def _publish(self, topic, payload, retain=False):
+    def _publish(self, topic: str, payload: Payload, retain: bool = False) -> None:
         if self.link is None:
             raise OSError("host: not started (no MQTT link)")   # as a link that is down: the command waits
         self.link.publish(topic, payload, qos=1, retain=retain)
 
-    def _on_link_up(self):
+    def _on_link_up(self) -> None:
         self._publish(HOST_STATUS, b"online", retain=True)
         if self.ha is not None:
             try:
@@ -182,7 +187,7 @@ class HostApp:
             except Exception:
                 log.exception("host: cannot publish Home Assistant discovery")
 
-    def _on_puck_online(self, device):
+    def _on_puck_online(self, device: str) -> None:
         try:
             self.commander.send_time(device)
         except Exception:
@@ -193,49 +198,49 @@ class HostApp:
         except Exception:
             log.exception("host: cannot send the minimum break to %s", device)
 
-    def _on_puck_info(self, device):
+    def _on_puck_info(self, device: str) -> None:
         try:
             self.room_breaks.room_may_have_changed(device)    # a new puck's first info names its room
         except Exception:
             log.exception("host: cannot send the minimum break to %s", device)
 
     # -- commands -------------------------------------------------------------------------------------
-    def send_command(self, device_id, verb, args=None, ttl_s=30):
+    def send_command(self, device_id: str, verb: str, args: dict[str, Any] | None = None, ttl_s: int | None = 30) -> str:
         return self.commander.send(device_id, verb, args, ttl_s)
 
-    def start_session(self, device_id, limit_s, warn_s=None, purpose=None):
+    def start_session(self, device_id: str, limit_s: int, warn_s: int | None = None, purpose: str | None = None) -> str:
         return self.sessions.start(device_id, limit_s, warn_s, purpose)
 
-    def extend_session(self, device_id, add_s):
+    def extend_session(self, device_id: str, add_s: int) -> str:
         return self.sessions.extend(device_id, add_s)
 
-    def end_session(self, device_id):
+    def end_session(self, device_id: str) -> str:
         return self.sessions.end(device_id)
 
-    def wait_response(self, cmd_id, timeout_s=5.0):
+    def wait_response(self, cmd_id: str, timeout_s: float = 5.0) -> dict[str, Any] | None:
         return self.commander.wait_response(cmd_id, timeout_s)
 
     # -- hands ----------------------------------------------------------------------------------------
-    def acknowledge_hand(self, device_id, boot, hand):
+    def acknowledge_hand(self, device_id: str, boot: str, hand: int) -> None:
         self.hands.acknowledge(device=device_id, boot=boot, hand=hand)
 
-    def lower_hand(self, device_id, boot, hand):
+    def lower_hand(self, device_id: str, boot: str, hand: int) -> None:
         self.hands.lower(device=device_id, boot=boot, hand=hand)
 
-    def add_remote_hand(self, room, name):
+    def add_remote_hand(self, room: str, name: str | None) -> int:
         return self.hands.add_remote(room, name)
 
-    def hand_queue(self, room=None):
+    def hand_queue(self, room: str | None = None) -> list[dict[str, Any]]:
         return self.hands.list(room)
 
     # -- figures --------------------------------------------------------------------------------------
-    def stats(self):
+    def stats(self) -> dict[str, Any]:
         return compute_stats(self._store())
 
-    def session(self, session_id):
+    def session(self, session_id: str) -> dict[str, Any] | None:
         return session_summary(self._store(), session_id)
 
-    def wait_idle(self, quiet_s=1.0, timeout_s=30):
+    def wait_idle(self, quiet_s: float = 1.0, timeout_s: float = 30) -> bool:
         """True once no MQTT message arrived for quiet_s; False if that did not happen within timeout_s."""
         deadline = time.monotonic() + timeout_s
         while True:

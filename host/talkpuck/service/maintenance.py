@@ -8,6 +8,11 @@ pass logs how many rows went per table (numbers only, never content) and counts 
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from talkpuck.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -15,16 +20,17 @@ log = logging.getLogger(__name__)
 class Maintenance:
     every_s = 3600.0        # one pass an hour: a session is gone at most an hour after its time is up
 
-    def __init__(self, store, retention_days, clock=lambda: int(time.time() * 1000)):
+    def __init__(self, store: "Store", retention_days: int,
+                 clock: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         self.store = store
         self.retention_days = retention_days
         self.clock = clock
         self.passes = 0
-        self.last = None             # rows deleted per table by the last pass
+        self.last: dict[str, int] | None = None             # rows deleted per table by the last pass
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
 
-    def run_once(self):
+    def run_once(self) -> dict[str, int]:
         deleted = self.store.prune(self.retention_days, self.clock())
         for table, n in deleted.items():
             self.store.incr("retention_deleted:" + table, n)
@@ -35,12 +41,12 @@ class Maintenance:
         self.last = deleted
         return deleted
 
-    def start(self):
+    def start(self) -> "Maintenance":
         self._thread = threading.Thread(target=self._run, name="talkpuck-retention", daemon=True)
         self._thread.start()
         return self
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             try:
                 self.run_once()
@@ -49,7 +55,7 @@ class Maintenance:
             if self._stop.wait(self.every_s):
                 return
 
-    def stop(self):
+    def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)

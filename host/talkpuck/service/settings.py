@@ -5,6 +5,7 @@ its fixed port (`mqtt_tls_port`, 8883), Home Assistant discovery (`ha_discovery`
 older than this are deleted, docs/privacy.md §6)."""
 import hashlib
 import os
+from typing import Any
 
 from puckport.brokerurl import TLS_PORT
 from talkpuck.analytics.metrics import Thresholds
@@ -16,7 +17,7 @@ RETENTION_DAYS_DEFAULT = 90       # keep sessions this long unless the installat
 RETENTION_DAYS_MAX = 3650
 
 
-def check_retention_days(value):
+def check_retention_days(value: Any) -> int:
     """retention_days: a whole number of days, 1..3650; ConfigError naming the key otherwise."""
     try:
         days = int(value)
@@ -30,10 +31,12 @@ def check_retention_days(value):
 
 
 class Settings:
-    def __init__(self, broker_url, db_url=None, data_dir="var", http_host="127.0.0.1", http_port=0,
-                 client_id=None, listen=None, mqtt_tls_port=TLS_PORT, broker_ca=None, web_tls=None,
-                 retention_days=RETENTION_DAYS_DEFAULT, review_thresholds=None, ha_discovery=False, ha_prefix=None,
-                 ha_talking=False):
+    def __init__(self, broker_url: str, db_url: str | None = None, data_dir: str = "var",
+                 http_host: str = "127.0.0.1", http_port: int | str = 0, client_id: str | None = None,
+                 listen: str | None = None, mqtt_tls_port: int | str = TLS_PORT, broker_ca: str | None = None,
+                 web_tls: tuple[str, str] | None = None, retention_days: int | str = RETENTION_DAYS_DEFAULT,
+                 review_thresholds: Thresholds | None = None, ha_discovery: bool = False,
+                 ha_prefix: str | None = None, ha_talking: bool = False) -> None:
         self.broker_url = broker_url
         self.broker_ca = broker_ca  # PEM file the link checks an mqtts:// broker against (None: system CAs)
         self.listen = listen or None  # None: localhost only; else the broker's TLS listener address
@@ -71,7 +74,7 @@ class Settings:
         self.client_id = client_id or host_client_id(self.db_url)
 
 
-def host_client_id(db_url, worker=0):
+def host_client_id(db_url: str, worker: int = 0) -> str:
     """The MQTT client id of the host (worker 0, `talkpuck serve`) or of ingest worker N of this store:
     fixed per (store, worker), so a restarted worker gets its persistent session back, and two workers
     never kick each other off."""

@@ -29,7 +29,7 @@ MQTT_PORT = 1883
 HTTP_PORT = 8765
 
 
-def _exe(name):
+def _exe(name: str) -> str:
     here = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), name)
     if os.path.exists(here):
         return here
@@ -39,14 +39,15 @@ def _exe(name):
     return os.path.abspath(found)
 
 
-def mosquitto_path():
+def mosquitto_path() -> str:
     found = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
     if not found:
         raise ConfigError("deploy-units: mosquitto not installed (apt-get install mosquitto)")
     return found
 
 
-def mosquitto_conf(data_dir, listen=None, tls_port=None, mqtt_port=MQTT_PORT, ha_prefix=None):
+def mosquitto_conf(data_dir: str, listen: str | None = None, tls_port: int | None = None, mqtt_port: int = MQTT_PORT,
+                   ha_prefix: str | None = None) -> tuple[str, str]:
     """(config text, host broker URL) for the office's Mosquitto."""
     from talkpuck.mqtt.broker import Broker
 
@@ -77,7 +78,7 @@ def mosquitto_conf(data_dir, listen=None, tls_port=None, mqtt_port=MQTT_PORT, ha
     return text, url
 
 
-def _talkpuck_service(user, data_dir, env_path, exec_start):
+def _talkpuck_service(user: str, data_dir: str, env_path: str, exec_start: str) -> str:
     """The [Service] and [Install] sections of the host's and the workers' units (they differ only in ExecStart)."""
     return ("[Service]\n"
             "Type=simple\n"
@@ -92,7 +93,7 @@ def _talkpuck_service(user, data_dir, env_path, exec_start):
             "WantedBy=multi-user.target\n" % (user, data_dir, env_path, exec_start, _hardening(data_dir)))
 
 
-def _hardening(data_dir):
+def _hardening(data_dir: str) -> str:
     return ("NoNewPrivileges=yes\n"
             "PrivateTmp=yes\n"
             "ProtectSystem=strict\n"
@@ -100,8 +101,9 @@ def _hardening(data_dir):
             "LimitNOFILE=65536\n" % data_dir)
 
 
-def render_units(data_dir, user, out_dir, listen=None, tls_port=None, mqtt_port=MQTT_PORT, http_port=HTTP_PORT,
-                 db_url=None, workers=0, ha_discovery=False):
+def render_units(data_dir: str, user: str, out_dir: str, listen: str | None = None, tls_port: int | None = None,
+                 mqtt_port: int = MQTT_PORT, http_port: int = HTTP_PORT, db_url: str | None = None,
+                 workers: int = 0, ha_discovery: bool = False) -> dict[str, str]:
     """{file name: text}. `out_dir` is where the files will be read from (the units name the config
     and env file by that absolute path)."""
     data_dir = os.path.abspath(data_dir)
@@ -166,7 +168,7 @@ def render_units(data_dir, user, out_dir, listen=None, tls_port=None, mqtt_port=
 SECRET = ("talkpuck.env", "talkpuck-mosquitto.conf")
 
 
-def write_units(units, out_dir):
+def write_units(units: dict[str, str], out_dir: str) -> list[str]:
     """Writes the files; the env file (the host's MQTT password) is 0600. Returns the paths."""
     os.makedirs(out_dir, exist_ok=True)
     paths = []
