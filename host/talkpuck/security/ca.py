@@ -10,15 +10,22 @@ localhost and 127.0.0.1). Private keys are written 0600 and never printed.
 import datetime
 import ipaddress
 import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from talkpuck.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 
 NOT_BEFORE = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 CA_YEARS = 30
 SERVER_YEARS = 10
 
 
-def write_private(path, data):
+def write_private(path: str, data: bytes | str) -> None:
     """Write `data` (bytes or str) to `path` readable by its owner only (0600), atomically."""
     if isinstance(data, str):
         data = data.encode()
@@ -30,26 +37,26 @@ def write_private(path, data):
     os.replace(tmp, path)
 
 
-def _key():
+def _key() -> "ec.EllipticCurvePrivateKey":
     from cryptography.hazmat.primitives.asymmetric import ec
 
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _pem_key(key):
+def _pem_key(key: "CertificateIssuerPrivateKeyTypes") -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
-def _pem_cert(cert):
+def _pem_cert(cert: "x509.Certificate") -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _san(names):
+def _san(names: Iterable[str]) -> "x509.SubjectAlternativeName":
     from cryptography import x509
 
     out: list[x509.GeneralName] = []
@@ -68,7 +75,7 @@ def _san(names):
     return x509.SubjectAlternativeName(out)
 
 
-def make_ca(common_name="talkpuck installation CA"):
+def make_ca(common_name: str = "talkpuck installation CA") -> tuple["ec.EllipticCurvePrivateKey", "x509.Certificate"]:
     """(key, certificate) of a new CA."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -90,7 +97,8 @@ def make_ca(common_name="talkpuck installation CA"):
     return key, cert
 
 
-def make_server(ca_key, ca_cert, common_name, names):
+def make_server(ca_key: "CertificateIssuerPrivateKeyTypes", ca_cert: "x509.Certificate", common_name: str,
+                names: Iterable[str]) -> tuple["ec.EllipticCurvePrivateKey", "x509.Certificate"]:
     """(key, certificate) of a TLS server signed by the CA, with `names` (+ localhost) as SANs."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -111,27 +119,29 @@ def make_server(ca_key, ca_cert, common_name, names):
     return key, cert
 
 
-def load_ca(sec_dir):
+def load_ca(sec_dir: str) -> tuple["CertificateIssuerPrivateKeyTypes", "x509.Certificate"]:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     with open(os.path.join(sec_dir, "ca.key"), "rb") as f:
-        key = serialization.load_pem_private_key(f.read(), None)
+        # ca.key is the one make_ca wrote (EC P-256): a key that can sign certificates
+        key = cast("CertificateIssuerPrivateKeyTypes", serialization.load_pem_private_key(f.read(), None))
     with open(os.path.join(sec_dir, "ca.crt"), "rb") as f:
         cert = x509.load_pem_x509_certificate(f.read())
     return key, cert
 
 
-def write_pair(sec_dir, stem, key, cert):
+def write_pair(sec_dir: str, stem: str, key: "CertificateIssuerPrivateKeyTypes", cert: "x509.Certificate") -> None:
     write_private(os.path.join(sec_dir, stem + ".key"), _pem_key(key))
     with open(os.path.join(sec_dir, stem + ".crt"), "wb") as f:
         f.write(_pem_cert(cert))
 
 
-def init_certificates(sec_dir, names, renew=False):
+def init_certificates(sec_dir: str, names: Iterable[str], renew: bool = False) -> "x509.Certificate":
     """Make the CA (unless it exists and not `renew`) and the broker's and web's certificates."""
     os.makedirs(sec_dir, mode=0o700, exist_ok=True)
     os.chmod(sec_dir, 0o700)
+    ca_key: CertificateIssuerPrivateKeyTypes
     if renew or not os.path.exists(os.path.join(sec_dir, "ca.key")):
         ca_key, ca_cert = make_ca()
         write_pair(sec_dir, "ca", ca_key, ca_cert)

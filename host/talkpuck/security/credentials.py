@@ -37,22 +37,22 @@ SALT_BYTES = 12
 TLS_PORT = 8883
 
 
-def security_dir(data_dir):
+def security_dir(data_dir: str) -> str:
     return os.path.join(os.path.abspath(data_dir), "security")
 
 
-def new_password():
+def new_password() -> str:
     return secrets.token_urlsafe(32)
 
 
-def hash_line(user, password, salt=None, iterations=ITERATIONS):
+def hash_line(user: str, password: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> str:
     """One line of Mosquitto 2's password file (PBKDF2-SHA512, `$7$`)."""
     salt = salt or os.urandom(SALT_BYTES)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
     return "%s:$7$%d$%s$%s" % (user, iterations, base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
 
 
-def check_line(line, password):
+def check_line(line: str, password: str) -> bool:
     """True when `password` matches a `$7$` line (tests and `device check`)."""
     _user, rest = line.strip().split(":", 1)
     _, seven, iterations, salt, digest = rest.split("$")
@@ -65,15 +65,15 @@ def check_line(line, password):
 class Credentials:
     """The password file, the host's login and the pucks' provisioning files under `sec_dir`."""
 
-    def __init__(self, sec_dir):
+    def __init__(self, sec_dir: str) -> None:
         self.dir = sec_dir
         self.passwd = os.path.join(sec_dir, "passwd")
         self.devices_dir = os.path.join(sec_dir, "devices")
 
     # -- the password file ----------------------------------------------------------------------------
-    def users(self):
+    def users(self) -> dict[str, str]:
         """{user: line} of the password file."""
-        out = {}
+        out: dict[str, str] = {}
         try:
             with open(self.passwd) as f:
                 for line in f:
@@ -83,25 +83,25 @@ class Credentials:
             pass
         return out
 
-    def _write_users(self, users):
+    def _write_users(self, users: dict[str, str]) -> None:
         write_private(self.passwd, "".join(users[u] + "\n" for u in sorted(users)))
 
-    def set_password(self, user, password):
+    def set_password(self, user: str, password: str) -> None:
         users = self.users()
         users[user] = hash_line(user, password)
         self._write_users(users)
 
     # -- the host and Home Assistant -----------------------------------------------------------------
-    def ensure_host(self):
+    def ensure_host(self) -> tuple[str, str]:
         """The host's (user, password), made on first use."""
         return self._ensure_login(HOST_USER, "host.json")
 
-    def ensure_ha(self):
+    def ensure_ha(self) -> tuple[str, str, str]:
         """Home Assistant's (user, password) and the path of ha.json, made on first use (talkpuck.ha)."""
         user, password = self._ensure_login(HA_USER, HA_FILE)
         return user, password, os.path.join(self.dir, HA_FILE)
 
-    def _ensure_login(self, user, name):
+    def _ensure_login(self, user: str, name: str) -> tuple[str, str]:
         path = os.path.join(self.dir, name)
         if os.path.exists(path) and user in self.users():
             with open(path) as f:
@@ -113,10 +113,10 @@ class Credentials:
         return user, password
 
     # -- pucks ----------------------------------------------------------------------------------------
-    def device_path(self, device):
+    def device_path(self, device: str) -> str:
         return os.path.join(self.devices_dir, device + ".json")
 
-    def add_device(self, device, broker_host, port=TLS_PORT, replace=False):
+    def add_device(self, device: str, broker_host: str, port: int = TLS_PORT, replace: bool = False) -> str:
         """A new login for `device`: its password in the password file and its provisioning file
         (returned as its path). An existing device is refused unless `replace` (a new password)."""
         if not valid_device_id(device):
@@ -140,7 +140,7 @@ class Credentials:
             f.write(ca)
         return path
 
-    def ota_key(self, device):
+    def ota_key(self, device: str) -> bytes:
         """The key that signs `device`'s firmware updates (bytes); NotFound without one."""
         try:
             with open(self.device_path(device)) as f:
@@ -149,7 +149,7 @@ class Credentials:
             raise NotFound("device %s: no ota_key in its provisioning file (talkpuck device add --replace "
                            "makes one; then provision the puck)" % device)
 
-    def remove_device(self, device):
+    def remove_device(self, device: str) -> None:
         users = self.users()
         if device not in users or device in (HOST_USER, HA_USER):
             raise NotFound("device %s: has no login" % device)
@@ -160,5 +160,5 @@ class Credentials:
         except FileNotFoundError:
             pass
 
-    def devices(self):
+    def devices(self) -> list[str]:
         return sorted(u for u in self.users() if u not in (HOST_USER, HA_USER))

@@ -36,7 +36,7 @@ from talkpuck.security.credentials import HA_USER, HOST_USER, TLS_PORT, Credenti
 ACL_NAME = "acl"
 
 
-def acl_text(ha_prefix=HA_PREFIX):
+def acl_text(ha_prefix: str = HA_PREFIX) -> str:
     lines = ["# written by talkpuck (talkpuck/security/mosquitto_conf.py): do not edit, it is rewritten",
              "user %s" % HOST_USER,
              "topic readwrite %s/#" % ROOT.split("/")[0],
@@ -63,7 +63,7 @@ def acl_text(ha_prefix=HA_PREFIX):
     return "\n".join(lines) + "\n"
 
 
-def check_port(addr, port):
+def check_port(addr: str, port: int) -> None:
     """ListenError when `port` on `addr` is taken: the pucks are configured with it, it never moves."""
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     with socket.socket(family) as s:
@@ -79,7 +79,7 @@ def check_port(addr, port):
 class SecureBroker:
     """What `Broker.start(secure=...)` needs to run Mosquitto with TLS, logins and the ACL."""
 
-    def __init__(self, sec_dir, listen_addr, tls_port=TLS_PORT, ha_prefix=None):
+    def __init__(self, sec_dir: str, listen_addr: str, tls_port: int | str = TLS_PORT, ha_prefix: str | None = None) -> None:
         self.dir = sec_dir
         self.listen_addr = listen_addr
         self.tls_port = int(tls_port)
@@ -94,10 +94,10 @@ class SecureBroker:
         with open(self.acl_path, "w") as f:
             f.write(acl_text(check_prefix(ha_prefix or HA_PREFIX)))
 
-    def check_ports(self):
+    def check_ports(self) -> None:
         check_port(self.listen_addr, self.tls_port)
 
-    def listener_lines(self, local_port):
+    def listener_lines(self, local_port: int) -> str:
         d = self.dir
         return ("per_listener_settings false\n"
                 "allow_anonymous false\n"
@@ -112,11 +112,11 @@ class SecureBroker:
                 % (os.path.join(d, "passwd"), self.acl_path, local_port, self.tls_port, self.listen_addr,
                    os.path.join(d, "ca.crt"), os.path.join(d, "broker.crt"), os.path.join(d, "broker.key")))
 
-    def host_url(self, local_port):
+    def host_url(self, local_port: int) -> str:
         """The host's own link: plain on loopback, with the host's login."""
         return "mqtt://%s:%s@127.0.0.1:%d" % (self.user, self.password, local_port)
 
     @property
-    def puck_url(self):
+    def puck_url(self) -> str:
         host = "[%s]" % self.listen_addr if ":" in self.listen_addr else self.listen_addr
         return "mqtts://%s:%d" % (host, self.tls_port)
