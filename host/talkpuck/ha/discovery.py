@@ -23,6 +23,8 @@ how Home Assistant's discovery removes an entity; `remove_messages()` lists them
 """
 import json
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from puckcore.protocol import HOST, ROOT, valid_device_id
 
@@ -38,7 +40,7 @@ IDENTIFY_S = 10
 ORIGIN = {"name": "talkpuck", "support_url": "https://github.com/talkpuck/talkpuck"}
 
 
-def check_prefix(prefix):
+def check_prefix(prefix: object) -> str:
     """The discovery prefix: one or more topic levels with no wildcards, not under talkpuck/."""
     from talkpuck.errors import ConfigError
 
@@ -50,11 +52,11 @@ def check_prefix(prefix):
     return prefix
 
 
-def node_id(device):
+def node_id(device: str) -> str:
     return "talkpuck_" + device.replace("-", "_")
 
 
-def config_topic(prefix, component, device, obj):
+def config_topic(prefix: str, component: str, device: str, obj: str) -> str:
     return "%s/%s/%s/%s/config" % (prefix, component, node_id(device), obj)
 
 
@@ -62,18 +64,19 @@ ENTITIES = (("sensor", "phase"), ("sensor", "time_left"), ("sensor", "hands"), (
             ("binary_sensor", "talking"))
 
 
-def documents(device, prefix=PREFIX_DEFAULT, talking=False, info=None):
+def documents(device: str, prefix: str = PREFIX_DEFAULT, talking: bool = False,
+              info: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """[(topic, document)] for one puck: what `publish()` sends (retained)."""
     info = info or {}
     base = "%s/%s/" % (ROOT, device)
-    dev = {"identifiers": [node_id(device)], "name": "talkpuck %s" % device, "manufacturer": "talkpuck",
+    dev: dict[str, Any] = {"identifiers": [node_id(device)], "name": "talkpuck %s" % device, "manufacturer": "talkpuck",
            "model": info.get("board") or "talkpuck puck"}
     if info.get("fw"):
         dev["sw_version"] = info["fw"]
     if info.get("room"):
         dev["suggested_area"] = info["room"]
 
-    def common(obj, name):
+    def common(obj: str, name: str) -> dict[str, Any]:
         return {"name": name, "unique_id": "%s_%s" % (node_id(device), obj),
                 "availability_topic": base + "status", "payload_available": "online",
                 "payload_not_available": "offline", "device": dev, "origin": ORIGIN, "qos": 1}
@@ -101,7 +104,7 @@ def documents(device, prefix=PREFIX_DEFAULT, talking=False, info=None):
     return [(config_topic(prefix, comp, device, obj), doc) for comp, obj, doc in docs]
 
 
-def remove_messages(device, prefix=PREFIX_DEFAULT):
+def remove_messages(device: str, prefix: str = PREFIX_DEFAULT) -> list[tuple[str, bytes]]:
     """[(topic, b"")]: an empty retained config for every entity a puck may have had."""
     return [(config_topic(prefix, comp, device, obj), b"") for comp, obj in ENTITIES]
 
@@ -113,38 +116,41 @@ class HaDiscovery:
     is Commander.send (a fresh id, the time, a ttl); `known()` yields (device, info dict) of the
     pucks in the store."""
 
-    def __init__(self, publish, send_command, known, prefix=PREFIX_DEFAULT, talking=False):
+    def __init__(self, publish: Callable[[str, bytes, bool], object],
+                 send_command: Callable[[str, str, dict[str, Any]], object],
+                 known: Callable[[], Iterable[tuple[str, dict[str, Any]]]], prefix: str = PREFIX_DEFAULT,
+                 talking: bool = False) -> None:
         self.publish = publish
         self.send_command = send_command
         self.known = known
         self.prefix = check_prefix(prefix)
         self.talking = bool(talking)
-        self.announced = set()
+        self.announced: set[str] = set()
         self.presses = 0
         self.rejected = 0
         self.birth_topic = self.prefix + "/status"     # Home Assistant's own birth message
 
     @property
-    def subscriptions(self):
+    def subscriptions(self) -> list[str]:
         return [BUTTON_SUBSCRIPTION, self.birth_topic]
 
-    def announce(self, device, info=None):
+    def announce(self, device: str, info: dict[str, Any] | None = None) -> None:
         for topic, doc in documents(device, self.prefix, self.talking, info):
             self.publish(topic, json.dumps(doc, separators=(",", ":")).encode(), True)
         if not self.talking:       # switched off since last time: the old talking entity goes
             self.publish(config_topic(self.prefix, "binary_sensor", device, "talking"), b"", True)
         self.announced.add(device)
 
-    def announce_all(self):
+    def announce_all(self) -> None:
         for device, info in self.known():
             self.announce(device, info)
 
-    def remove(self, device):
+    def remove(self, device: str) -> None:
         for topic, payload in remove_messages(device, self.prefix):
             self.publish(topic, payload, True)
         self.announced.discard(device)
 
-    def handle(self, topic, payload, retained):
+    def handle(self, topic: str, payload: bytes | bytearray, retained: bool) -> bool:
         """True if the message was Home Assistant's (a button press or its birth): not for ingest."""
         if topic == self.birth_topic:
             if payload == b"online":
@@ -169,7 +175,7 @@ class HaDiscovery:
             return True
         return False
 
-    def seen(self, device, info=None, again=False):
+    def seen(self, device: str, info: dict[str, Any] | None = None, again: bool = False) -> None:
         """A puck message arrived: announce the puck the first time the host sees it (`again`: its
         `info` changed, e.g. a new firmware: announce it again with it)."""
         if (again or device not in self.announced) and valid_device_id(device):
