@@ -27,6 +27,8 @@ import asyncio
 import collections
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 from puckcore.errors import ProtocolError
 from puckport import usbframe as uf
@@ -38,7 +40,7 @@ from talkpuck.mqtt.link import PahoLink
 log = logging.getLogger(__name__)
 
 
-def _now_ms():
+def _now_ms() -> int:
     return int(time.monotonic() * 1000) & ((1 << 30) - 1)
 
 
@@ -50,29 +52,32 @@ class Bridge:
     pending_max = 64
     console_keep = 50
 
-    def __init__(self, port, broker_url, baud=115200, link_factory=PahoLink):
+    def __init__(self, port: str, broker_url: str, baud: int = 115200,
+                 link_factory: Callable[[str, str], PahoLink] = PahoLink) -> None:
         self.broker_url = broker_url
         self.link_factory = link_factory
         self.serial = SerialPort(port, baud, self._bytes_from_thread, self._state_from_thread)
         self.arq = Arq(self.window, self.retry_ms)
         self.stats: collections.Counter[str] = collections.Counter()
         self.console: collections.deque[str] = collections.deque(maxlen=self.console_keep)  # the puck's last console lines
-        self.device = None
-        self.session = None  # the puck's session byte, None: no session
+        self.device: str | None = None
+        self.session: int | None = None  # the puck's session byte, None: no session
         self.up = False  # the puck's MQTT login is up
-        self.pending: collections.deque[tuple] = collections.deque()  # (topic, payload) commands not yet sent to the puck
+        # (topic, payload) commands not yet sent to the puck
+        self.pending: collections.deque[tuple[str, bytes | bytearray]] = collections.deque()
         self._split = LineSplitter(uf.MAX_LINE)
-        self._link = None
-        self._will = None
-        self._nonce = None
-        self._jobs: asyncio.Queue = asyncio.Queue()   # made anew by each run()
+        self._link: PahoLink | None = None
+        self._will: tuple[str, bytes] | None = None
+        self._nonce: bytes | None = None
+        # (what, arg): "connect", "lost", "close" or a frame kind (uf.PUB, uf.SUB), with its frame's fields
+        self._jobs: asyncio.Queue[tuple[str | int, Any]] = asyncio.Queue()   # made anew by each run()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_rx = 0.0
-        self._tasks = []
-        self._forward = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._forward: asyncio.Task[None] | None = None
 
     # -- life cycle ----------------------------------------------------------------------------------
-    async def run(self, stop=None):
+    async def run(self, stop: asyncio.Event | None = None) -> None:
         """Bridge until `stop` (an asyncio.Event) is set; then the puck, unreachable now, is said
         `offline` (its will) and its login closed."""
         self._loop = asyncio.get_running_loop()
@@ -88,24 +93,24 @@ class Bridge:
             await self._end_session(publish_will=True)
 
     # -- from the serial thread ------------------------------------------------------------------------
-    def _from_thread(self, fn, *args):
+    def _from_thread(self, fn: Callable[..., object], *args: object) -> None:
         if self._loop is not None:         # the serial thread starts inside run(), after the loop is known
             self._loop.call_soon_threadsafe(fn, *args)
 
-    def _bytes_from_thread(self, data):
+    def _bytes_from_thread(self, data: bytes) -> None:
         self._from_thread(self._bytes, data)
 
-    def _state_from_thread(self, is_open):
+    def _state_from_thread(self, is_open: bool) -> None:
         self._from_thread(self._port_state, is_open)
 
-    def _port_state(self, is_open):
+    def _port_state(self, is_open: bool) -> None:
         self.stats["port_opens" if is_open else "port_losses"] += 1
         self._split.reset()
         if not is_open and self.session is not None:
             log.warning("bridge: %s: cable pulled or port lost: ending its session", self.device)
             self._jobs.put_nowait(("lost", None))
 
-    def _bytes(self, data):
+    def _bytes(self, data: bytes) -> None:
         self.stats["bytes_in"] += len(data)
         i, n = 0, len(data)
         while i < n:
@@ -115,7 +120,7 @@ class Bridge:
         self.stats["overlong"] = self._split.overflows
 
     # -- frames in ---------------------------------------------------------------------------------------
-    def _line(self, line):
+    def _line(self, line: bytes) -> None:
         text = line.rstrip(b"\r")
         if not uf.is_frame(text):
             if text:
@@ -155,13 +160,13 @@ class Bridge:
                 self._send(uf.ACK, 0, b"")
 
     # -- frames out ----------------------------------------------------------------------------------------
-    def _send(self, kind, seq, body, session=None):
+    def _send(self, kind: int, seq: int, body: bytes, session: int | None = None) -> None:
         s = self.session if session is None else session
         line = uf.encode(kind, s or 0, seq, self.arq.ack, body)
         if self.serial.write(line):
             self.stats["frames_out"] += 1
 
-    def _pump(self):
+    def _pump(self) -> None:
         """Commands waiting -> MSG frames while the window has room."""
         while self.up and self.pending and self.arq.can_send():
             topic, payload = self.pending.popleft()
@@ -170,7 +175,7 @@ class Bridge:
             self._send(uf.MSG, seq, body)
             self.stats["commands"] += 1
 
-    async def _ticker(self):
+    async def _ticker(self) -> None:
         while True:
             await asyncio.sleep(self.tick_s)
             now = _now_ms()
@@ -184,7 +189,7 @@ class Bridge:
                 self._last_rx = time.monotonic()  # once
 
     # -- MQTT side, one job at a time, in the order the frames came ----------------------------------------
-    async def _worker(self):
+    async def _worker(self) -> None:
         while True:
             what, arg = await self._jobs.get()
             try:
@@ -199,7 +204,7 @@ class Bridge:
             except Exception:  # never let one job stop the bridge
                 log.exception("bridge: %s failed", what)
 
-    async def _connect(self, session, body):
+    async def _connect(self, session: int, body: bytes) -> None:
         try:
             device, password, will_topic, will_payload, nonce = uf.unpack_connect(body)
         except ProtocolError as e:
@@ -236,7 +241,7 @@ class Bridge:
             self._forward = asyncio.create_task(self._forward_commands(self._link))
         self._pump()
 
-    async def _request(self, kind, session, body):
+    async def _request(self, kind: int, session: int, body: bytes) -> None:
         link = self._link
         if session != self.session or not self.up or link is None:
             return  # a frame of a session that ended while it waited
@@ -260,7 +265,7 @@ class Bridge:
             self.arq.done()
             self._send(uf.ACK, 0, b"")
 
-    async def _forward_commands(self, link):
+    async def _forward_commands(self, link: PahoLink) -> None:
         while link is self._link and link is not None:
             msg = await link.recv()          # (topic, payload, retained)
             topic, payload = msg[0], msg[1]
@@ -276,7 +281,7 @@ class Bridge:
             self.pending.append((topic, payload))
             self._pump()
 
-    async def _end_session(self, publish_will):
+    async def _end_session(self, publish_will: bool) -> None:
         if self.session is None and not self.up:
             return
         # commands sent but not acknowledged go first next time (the puck may see one twice: at least once)

@@ -11,6 +11,7 @@ DTR/RTS toggle would reset the chip.
 """
 import logging
 import threading
+from collections.abc import Callable
 
 import serial
 
@@ -21,35 +22,36 @@ class SerialPort:
     reopen_s = 0.5
     read_timeout_s = 0.05
 
-    def __init__(self, path, baud=115200, on_bytes=None, on_state=None):
+    def __init__(self, path: str, baud: int = 115200, on_bytes: Callable[[bytes], object] | None = None,
+                 on_state: Callable[[bool], object] | None = None) -> None:
         self.path = path
         self.baud = baud
         self.on_bytes = on_bytes
         self.on_state = on_state
         self.opens = 0  # successful opens (1 + reconnects)
         self.faults = 0  # reads or writes that failed and closed the port
-        self._ser = None
+        self._ser: serial.Serial | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
 
     @property
-    def is_open(self):
+    def is_open(self) -> bool:
         return self._ser is not None
 
-    def start(self):
+    def start(self) -> None:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="serial " + self.path, daemon=True)
         self._thread.start()
 
-    def stop(self):
+    def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
         self._close()
 
-    def write(self, data):
+    def write(self, data: bytes) -> bool:
         with self._lock:
             ser = self._ser
             if ser is None:
@@ -64,7 +66,7 @@ class SerialPort:
         return False
 
     # -- the reader thread -------------------------------------------------------------------------
-    def _open(self):
+    def _open(self) -> None:
         ser = serial.Serial()
         ser.port = self.path
         ser.baudrate = self.baud
@@ -79,7 +81,7 @@ class SerialPort:
         if self.on_state:
             self.on_state(True)
 
-    def _close(self):
+    def _close(self) -> None:
         with self._lock:
             ser = self._ser
             self._ser = None
@@ -93,7 +95,7 @@ class SerialPort:
         if self.on_state:
             self.on_state(False)
 
-    def _run(self):
+    def _run(self) -> None:
         while not self._stop.is_set():
             ser = self._ser
             if ser is None:
