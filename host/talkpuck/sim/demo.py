@@ -17,18 +17,25 @@ closes anything a previous run left open (it was killed) and its simulated pucks
 (`SimPuck(resume=False)`): no session resumed across the time the demo was off, no hands from
 before. The database (the sessions' history) and the pucks' boot records are kept.
 """
+import argparse
 import json
 import logging
 import os
 import random
 import sys
 import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from talkpuck.errors import TalkpuckError
 from talkpuck.mqtt.broker import Broker
-from talkpuck.sim.runner import SimPuck, load_samples
+from talkpuck.sim.runner import SimPuck
+
+if TYPE_CHECKING:
+    from talkpuck.service.hostapp import HostApp
+    from talkpuck.store import Store
 
 log = logging.getLogger("talkpuck.sim.demo")
 
@@ -51,16 +58,18 @@ ROOMS = (
 )
 
 
-def room_audio(names, folder=SPEECH):
+def room_audio(names: Iterable[str], folder: str = SPEECH) -> np.ndarray:
     missing = [n for n in names if not os.path.exists(os.path.join(folder, n + ".wav"))]
     if missing:
         raise TalkpuckError("demo: no recordings %s in %s (pass --speech DIR: a checkout's data/speech/ami)"
                             % (", ".join(missing), folder))
-    parts = [load_samples(os.path.join(folder, n + ".wav")) for n in names]
+    from talkpuck.detection.audio import read_wav
+
+    parts = [read_wav(os.path.join(folder, n + ".wav"))[0] for n in names]
     return np.concatenate(parts)
 
 
-def call_audio(folder=VOICES):
+def call_audio(folder: str = VOICES) -> np.ndarray | None:
     """The Family room's video call (int16 at 16 kHz), or None when the voices are not there."""
     from talkpuck.detection import speechconv
     if not os.path.isdir(folder):
@@ -77,7 +86,8 @@ class Director:
     overrun_end_s = 30
     break_s = 45
 
-    def __init__(self, host, pucks, limit_s, warn_s, speed, hand_every_s, rng):
+    def __init__(self, host: "HostApp", pucks: Sequence[SimPuck], limit_s: int, warn_s: int, speed: float,
+                 hand_every_s: float, rng: random.Random) -> None:
         self.host = host
         self.pucks = pucks
         self.limit_s = limit_s
@@ -86,17 +96,17 @@ class Director:
         self.hand_every_s = hand_every_s
         self.rng = rng
         self.next_start = {p.device_id: 0.0 for p in pucks}
-        self.session_end = {}
+        self.session_end: dict[str, float] = {}
         # the first hand goes up soon, so even a one-minute demo shows the queue at work
         self.next_hand = time.monotonic() + min(10.0, self._hand_gap()) / speed
 
-    def _hand_gap(self):
+    def _hand_gap(self) -> float:
         return self.rng.expovariate(1.0 / self.hand_every_s) if self.hand_every_s > 0 else float("inf")
 
-    def _virtual_s(self, puck):
+    def _virtual_s(self, puck: SimPuck) -> float:
         return puck.clock.elapsed_ms() / 1000.0
 
-    def step(self):
+    def step(self) -> None:
         for p in self.pucks:
             t = self._virtual_s(p)
             dev = p.device_id
@@ -116,7 +126,7 @@ class Director:
             log.info("%s: hand raised on the puck", p.device_id)
         self._acknowledge_old_hands()
 
-    def finish(self, timeout_s=5.0):
+    def finish(self, timeout_s: float = 5.0) -> bool:
         """End the sessions still running and clear the waiting hands, as a facilitator closing the
         rooms would; waits (bounded) until every puck shows no session and no hand."""
         for p in self.pucks:
@@ -125,7 +135,7 @@ class Director:
             if p.puck is not None and p.puck.ctrl.hands.count:
                 self.host.commander.send(p.device_id, "hands_clear")
         for room in sorted({p.room for p in self.pucks}):
-            self.host.store.clear_hands(room, int(time.time() * 1000))   # remote ones too
+            self._store().clear_hands(room, int(time.time() * 1000))   # remote ones too
         self.session_end.clear()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -135,7 +145,12 @@ class Director:
         log.warning("demo: a puck still shows a session or hands after %.0f s", timeout_s)
         return False
 
-    def _acknowledge_old_hands(self):
+    def _store(self) -> "Store":
+        if self.host.store is None:
+            raise RuntimeError("demo: the host is not started (no store)")
+        return self.host.store
+
+    def _acknowledge_old_hands(self) -> None:
         # a host in the demo answers a hand after it has waited a while, so the queue moves
         for h in self.host.hand_queue():
             if h.get("state") == "waiting" and h.get("device") and h.get("wait_s", 0) * self.speed > 40:
@@ -143,13 +158,13 @@ class Director:
                 log.info("%s: hand %s acknowledged by the host", h["device"], h["hand"])
 
 
-def _in_session(p):
+def _in_session(p: SimPuck) -> bool:
     from puckcore.session import in_session
 
     return p.puck is not None and in_session(p.puck.ctrl.session.phase)
 
 
-def close_previous_run(store, devices):
+def close_previous_run(store: "Store", devices: Iterable[str]) -> tuple[int, int]:
     """What a previous run left open (it was killed, not stopped): its sessions end when they were
     last heard of, its waiting hands are cleared as of then. Returns (sessions, hands) closed."""
     sessions = hands = 0
@@ -161,7 +176,7 @@ def close_previous_run(store, devices):
     return sessions, hands
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     from talkpuck.service.hostapp import HostApp
 
     rng = random.Random(args.seed)
@@ -173,8 +188,8 @@ def run(args):
     if http_port != args.http_port:
         print("port %d is taken: the live view listens on port %d" % (args.http_port, http_port))
     host = HostApp(broker.url, db_url=args.db, data_dir=args.data_dir, http_port=http_port)
-    pucks = []
-    director = None
+    pucks: list[SimPuck] = []
+    director: Director | None = None
     try:
         host.start()
         if args.speed != 1:
@@ -182,7 +197,10 @@ def run(args):
             # with the run: a day's time-to-live keeps the demo's own commands from "expiring"
             from puckcore.protocol import TTL_MAX_S
             host.commander.default_ttl_s = TTL_MAX_S
-        close_previous_run(host.store, [device for device, _, _ in ROOMS])
+        store, url = host.store, host.http_url
+        if store is None or url is None:       # never: host.start() above sets both
+            raise RuntimeError("demo: the host did not start")
+        close_previous_run(store, [device for device, _, _ in ROOMS])
         call = call_audio()
         for device, room, clips in ROOMS:
             samples = call if room == "Family room" and call is not None else room_audio(clips, args.speech)
@@ -192,11 +210,8 @@ def run(args):
             pucks.append(p.start())
         wait_subscribed(pucks)
         from talkpuck.sim import pastsessions
-        past = pastsessions.seed(host.store, [(d, r) for d, r, _ in ROOMS], int(time.time() * 1000))
+        past = pastsessions.seed(store, [(d, r) for d, r, _ in ROOMS], int(time.time() * 1000))
         from talkpuck.auth.links import demo_login_link
-        store, url = host.store, host.http_url
-        if store is None or url is None:       # never: host.start() above sets both
-            raise RuntimeError("demo: the host did not start")
         link = demo_login_link(store, url)
         print("talkpuck demo: live room view at %s  (broker %s, %s)" % (host.http_url, broker.url, broker.kind))
         print("open this one-time login link (it works once, for 15 minutes): %s" % link)
@@ -237,10 +252,12 @@ def run(args):
     return 0
 
 
-def status_line(pucks):
+def status_line(pucks: Iterable[SimPuck]) -> str:
     """One line per demo tick: each room's phase, time left, who talks, hands waiting."""
     parts = []
     for p in pucks:
+        if p.puck is None:       # never: SimPuck.start() returns once its puck runs
+            continue
         now = p.clock.now_ms()
         st = p.puck.ctrl.state_fields(now)
         left = st["remaining_s"]
@@ -251,13 +268,13 @@ def status_line(pucks):
     return " | ".join(parts)
 
 
-def _port(preferred):
+def _port(preferred: int) -> int:
     from talkpuck.mqtt.broker import free_port
 
     return free_port(preferred)
 
 
-def wait_subscribed(pucks, timeout_s=20):
+def wait_subscribed(pucks: Iterable[SimPuck], timeout_s: float = 20) -> bool:
     """Until every puck is connected and subscribed to its commands (so none is missed)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

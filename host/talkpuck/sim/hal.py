@@ -11,11 +11,19 @@ import asyncio
 import sys
 import threading
 import time
+from array import array
+from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from puckcore.ticks import PERIOD
 from puckport.hal_common import HalServices
+
+if TYPE_CHECKING:
+    from puckport.jsonstore import JsonStore
+    from talkpuck.mqtt.link import PahoLink
 
 FRAME = 320
 FRAME_MS = 20
@@ -23,25 +31,25 @@ _PERIOD = PERIOD or 0       # the CPython twin's wrap (1 << 30); None only on Mi
 
 
 class SimClock:
-    def __init__(self, speed=1.0, start_ms=0):
+    def __init__(self, speed: float = 1.0, start_ms: int = 0) -> None:
         self.speed = float(speed)
         self.start_ms = start_ms
         self._t0 = time.monotonic()
 
-    def now_ms(self):
+    def now_ms(self) -> int:
         return int(self.start_ms + (time.monotonic() - self._t0) * 1000 * self.speed) % _PERIOD
 
-    def elapsed_ms(self):
+    def elapsed_ms(self) -> int:
         return int((time.monotonic() - self._t0) * 1000 * self.speed)
 
-    def real_s(self, virtual_ms):
+    def real_s(self, virtual_ms: float) -> float:
         return virtual_ms / 1000.0 / self.speed
 
 
 class SimMic:
     """Frames from a 16 kHz int16 array, paced by the sim clock; silence (or a loop) after the end."""
 
-    def __init__(self, clock, samples=None, loop=False):
+    def __init__(self, clock: SimClock, samples: np.ndarray | None = None, loop: bool = False) -> None:
         self.clock = clock
         self.samples = samples if samples is not None else np.zeros(0, dtype=np.int16)
         self.loop = loop
@@ -49,7 +57,7 @@ class SimMic:
         self.frames = 0
         self.finished = False  # the file has been played once
 
-    async def read(self, frame):
+    async def read(self, frame: "array[int]") -> bool:
         due = self.frames * FRAME_MS
         ahead = due - self.clock.elapsed_ms()
         if ahead > 0:
@@ -72,10 +80,17 @@ class SimMic:
         return True
 
 
-def _to_array(chunk):
-    from array import array
-
+def _to_array(chunk: np.ndarray) -> "array[int]":
     return array("h", chunk.astype("<i2").tobytes())
+
+
+@dataclass
+class _Step:
+    """One step of a press pattern: `level` held `hold_ms` from the poll that first saw it (`first`)."""
+    level: bool
+    hold_ms: int
+    first: int | None = None
+    polls: int = 0
 
 
 class SimButton:
@@ -83,20 +98,20 @@ class SimButton:
 
     settle_ms = 600  # longer than the gestures' double-press gap
 
-    def __init__(self, clock):
+    def __init__(self, clock: SimClock) -> None:
         self.clock = clock
-        self._plan = []  # [level, hold_ms, when first polled or None, polls seen]
+        self._plan: list[_Step] = []
         self._lock = threading.Lock()
 
-    def press(self, pattern):
+    def press(self, pattern: Iterable[tuple[bool, int]]) -> None:
         """Queue a pattern such as [(True, 120), (False, 150), (True, 120)]; it follows any queued one."""
         with self._lock:
             for level, hold_ms in pattern:
-                self._plan.append([level, hold_ms, None, 0])
+                self._plan.append(_Step(level, hold_ms))
             # released long enough that the next pattern is a gesture of its own
-            self._plan.append([False, self.settle_ms, None, 0])
+            self._plan.append(_Step(False, self.settle_ms))
 
-    def value(self):
+    def value(self) -> bool:
         """The level now. Each step lasts its hold from the poll that first sees it, and at least
         two polls (the debounce needs two readings), as a finger does: on a busy machine that polls
         less often than the sped-up steps last, a press is stretched, never lost."""
@@ -104,27 +119,27 @@ class SimButton:
         with self._lock:
             while self._plan:
                 step = self._plan[0]
-                if step[2] is None:
-                    step[2] = now
-                elif step[3] >= 2 and now - step[2] >= step[1]:
+                if step.first is None:
+                    step.first = now
+                elif step.polls >= 2 and now - step.first >= step.hold_ms:
                     self._plan.pop(0)
                     continue
-                step[3] += 1
-                return bool(step[0])
+                step.polls += 1
+                return bool(step.level)
             return False
 
 
 class SimLeds:
     """Keeps the last frame; draws it on one terminal line when `terminal` is set."""
 
-    def __init__(self, terminal=False, label=""):
+    def __init__(self, terminal: bool = False, label: str = "") -> None:
         self.terminal = terminal
         self.label = label
         self.last = b""
         self.writes = 0
         self._last_draw = 0.0
 
-    def write(self, buf):
+    def write(self, buf: bytes | bytearray) -> None:
         self.last = bytes(buf)
         self.writes += 1
         if self.terminal and time.monotonic() - self._last_draw > 0.1:
@@ -133,7 +148,7 @@ class SimLeds:
             sys.stdout.flush()
 
 
-def ansi_ring(buf):
+def ansi_ring(buf: bytes) -> str:
     cells = []
     for i in range(0, len(buf) - 2, 3):
         r, g, b = buf[i], buf[i + 1], buf[i + 2]
@@ -152,7 +167,8 @@ class SimHal(HalServices):
     """The firmware's HalServices (boot id, rssi) with the simulator's clock, mic, button, LEDs, link
     and storage (puckport.jsonstore, as on a device); sleep and uptime run on the simulated clock."""
 
-    def __init__(self, clock, mic, button, leds, link, storage):
+    def __init__(self, clock: SimClock, mic: SimMic, button: SimButton, leds: SimLeds, link: "PahoLink",
+                 storage: "JsonStore") -> None:
         HalServices.__init__(self)
         self.clock = clock
         self.mic = mic
@@ -162,11 +178,11 @@ class SimHal(HalServices):
         self.storage = storage
         self._t0 = time.monotonic()
 
-    async def sleep_ms(self, ms):
+    async def sleep_ms(self, ms: float) -> None:
         await asyncio.sleep(self.clock.real_s(ms))
 
-    def mem(self):
+    def mem(self) -> tuple[int, int]:
         return (0, 0)  # the simulator has no device heap to report
 
-    def uptime_s(self):
+    def uptime_s(self) -> int:
         return int(self.clock.elapsed_ms() // 1000)

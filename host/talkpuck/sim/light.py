@@ -18,7 +18,10 @@ moment each event is created (handed to the outbox), for latency figures (bench/
 import asyncio
 import os
 import random
+import ssl
 import time
+from collections.abc import Callable
+from typing import Any
 
 from puckcore.codec import device_root, encode_doc
 from puckcore.outbox import Outbox
@@ -36,7 +39,9 @@ class LightPuck:
     phase_s = 150.0
     reconnect_s = 2.0
 
-    def __init__(self, device, host, port, password=None, ssl_ctx=None, created=None, rng=None):
+    def __init__(self, device: str, host: str, port: int, password: str | None = None,
+                 ssl_ctx: ssl.SSLContext | None = None, created: dict[tuple[str, str, int], float] | None = None,
+                 rng: random.Random | None = None) -> None:
         self.device = device
         self.root = device_root(device)
         self.boot = os.urandom(4).hex()
@@ -52,23 +57,23 @@ class LightPuck:
         self.connects = 0
         self.errors = 0
         self.phase = "idle"
-        self.session = None
+        self.session: str | None = None
         self.hands = 0
         self.stopping = False
 
     @classmethod
-    def rate_per_s(cls):
+    def rate_per_s(cls) -> float:
         turns = (1 + 2.0 / cls.burst_every) / cls.turn_s
         return turns + 1 / cls.tele_s + 2 / cls.hand_s + 2 / cls.phase_s
 
-    def ms(self):
+    def ms(self) -> int:
         return int((time.monotonic() - self._t0) * 1000) + 1000   # a puck clock well below the 2**30 wrap
 
-    def _on_command(self, topic, payload, retained):
+    def _on_command(self, topic: str, payload: bytes, retained: bool) -> None:
         self.commands += 1        # cmd/time and the like: acknowledged (PUBACK) by the client, not acted on
 
     # -- the link -------------------------------------------------------------------------------------
-    async def connect(self):
+    async def connect(self) -> None:
         c = self.client
         await c.connect()
         self.connects += 1
@@ -79,20 +84,20 @@ class LightPuck:
         await c.publish(self.root + "info", self.info_doc(), 1, True)
         await self._publish_state()
 
-    def info_doc(self):
+    def info_doc(self) -> bytes:
         """The retained info (§ info): its room, a room of its own; prev_boot/prev_seq are required fields."""
         info = {"fw": "0.1.0-light", "board": "light-sim", "leds": 16, "room": "Room %s" % self.device,
                 "caps": ["turns", "button", "voices", "remote"], "proto_rev": PROTOCOL_REVISION,
                 "prev_boot": None, "prev_seq": 0}
         return encode_doc(self.boot, self.ms(), info)
 
-    async def _publish_state(self):
+    async def _publish_state(self) -> None:
         fields = {"phase": self.phase, "session": self.session, "limit_s": 300 if self.session else 0,
                   "remaining_s": 120, "talking": False, "voice": 0, "hands": self.hands, "hand_ack": 0,
                   "mic": "on"}
         await self.client.publish(self.root + "state", encode_doc(self.boot, self.ms(), fields), 1, True)
 
-    async def _sender(self):
+    async def _sender(self) -> None:
         """The outbox's link task, as puckcore/puck.py runs it: oldest first, acked by the broker."""
         ob = self.outbox
         while not self.stopping:
@@ -112,7 +117,7 @@ class LightPuck:
             ob.ack(seq, self.ms())
             self.sent += 1
 
-    async def _reconnect(self):
+    async def _reconnect(self) -> None:
         await self.client.close(clean=False)
         while not self.stopping:
             await asyncio.sleep(self.reconnect_s * (0.5 + self.rng.random()))
@@ -123,14 +128,14 @@ class LightPuck:
                 self.errors += 1
 
     # -- what happens at the table ---------------------------------------------------------------------
-    def event(self, kind, fields):
+    def event(self, kind: str, fields: dict[str, Any]) -> int:
         """Create an event now: stamped and queued by the real outbox; its creation time noted."""
         now = time.time()
         seq = self.outbox.add(kind, fields, self.ms())
         self.created[(self.device, self.boot, seq)] = now
         return seq
 
-    def turn(self):
+    def turn(self) -> None:
         end = self.ms()
         voice = self.rng.randint(1, 6)
         self.event("turn", {"start_ms": max(0, end - self.rng.randint(800, 6000)), "end_ms": end,
@@ -138,7 +143,7 @@ class LightPuck:
                             "level_db": -self.rng.randint(20, 45),
                             "remote": voice >= 5})  # voices 5 and 6 come through a laptop (revision 5)
 
-    async def _every(self, period_s, action, jitter=0.3):
+    async def _every(self, period_s: float, action: Callable[[], object], jitter: float = 0.3) -> None:
         await asyncio.sleep(self.rng.random() * period_s)      # pucks do not start in step
         while not self.stopping:
             r = action()
@@ -146,14 +151,14 @@ class LightPuck:
                 await r
             await asyncio.sleep(period_s * (1 + jitter * (2 * self.rng.random() - 1)))
 
-    async def _turns(self):
+    async def _turns(self) -> None:
         self.turn()
         if self.rng.random() < 1.0 / self.burst_every:
             for _ in range(2):
                 await asyncio.sleep(self.rng.uniform(0.05, 0.2))
                 self.turn()
 
-    async def _tele(self):
+    async def _tele(self) -> None:
         fields = {"uptime_s": self.ms() // 1000, "mem_free": 80000, "mem_alloc": 40000, "outbox": len(self.outbox),
                   "dropped": self.outbox.dropped, "outbox_dropped": self.outbox.dropped, "detector_dropped": 0,
                   "resp_dropped": 0, "rejected": 0, "mqtt_discards": 0, "mic_short_reads": 0, "storage_errors": 0,
@@ -164,13 +169,13 @@ class LightPuck:
             except OSError:
                 self.errors += 1
 
-    async def _hand(self):
+    async def _hand(self) -> None:
         self.hands += 1
         seq = self.outbox.next_seq
         self.event("hand", {"action": "raise", "hand": seq, "waiting": self.hands})
         await self._state_safe()
 
-    async def _phase(self):
+    async def _phase(self) -> None:
         i = (PHASES.index(self.phase) + 1) % len(PHASES) if self.phase in PHASES else 0
         self.phase = PHASES[i]
         if self.phase == "running":
@@ -181,14 +186,15 @@ class LightPuck:
                                "cause": "timer" if self.phase != "running" else "cmd"})
         await self._state_safe()
 
-    async def _state_safe(self):
+    async def _state_safe(self) -> None:
         if self.client.up:
             try:
                 await self._publish_state()
             except OSError:
                 self.errors += 1
 
-    async def run(self, duration_s, gate=None, on_connected=None):
+    async def run(self, duration_s: float, gate: asyncio.Semaphore | None = None,
+                  on_connected: Callable[["LightPuck"], object] | None = None) -> None:
         """Connect (retrying; inside `gate`, a semaphore that spreads TLS handshakes), then live for
         `duration_s`; returns when done (outbox drained, or 10 s)."""
         while True:

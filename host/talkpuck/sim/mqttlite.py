@@ -14,17 +14,19 @@ PINGREQ every keepalive/2. Every fault is an OSError, as on the device (puckcore
 reconnect path). Inbound messages go to `on_message(topic, payload, retained)`.
 """
 import asyncio
+import ssl
 import struct
+from collections.abc import Callable
 
 CONNECT, CONNACK, PUBLISH, PUBACK, SUBSCRIBE, SUBACK, PINGREQ, PINGRESP, DISCONNECT = 1, 2, 3, 4, 8, 9, 12, 13, 14
 
 
-def _str(s):
+def _str(s: str | bytes) -> bytes:
     b = s.encode() if isinstance(s, str) else s
     return struct.pack("!H", len(b)) + b
 
 
-def _packet(kind, flags, body):
+def _packet(kind: int, flags: int, body: bytes) -> bytes:
     n = len(body)
     length = bytearray()
     while True:
@@ -36,7 +38,8 @@ def _packet(kind, flags, body):
     return bytes([(kind << 4) | flags]) + bytes(length) + body
 
 
-def connect_packet(client_id, user, password, will=None, keepalive_s=60, clean=False):
+def connect_packet(client_id: str, user: str | None, password: str | None, will: tuple[str, bytes] | None = None,
+                   keepalive_s: int = 60, clean: bool = False) -> bytes:
     flags = 0 if not clean else 0x02
     payload = _str(client_id)
     if will:
@@ -51,7 +54,7 @@ def connect_packet(client_id, user, password, will=None, keepalive_s=60, clean=F
     return _packet(CONNECT, 0, _str("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive_s) + payload)
 
 
-def publish_packet(topic, payload, qos, retain, mid):
+def publish_packet(topic: str, payload: bytes, qos: int, retain: bool, mid: int) -> bytes:
     body = _str(topic) + (struct.pack("!H", mid) if qos else b"") + payload
     return _packet(PUBLISH, (qos << 1) | (1 if retain else 0), body)
 
@@ -61,8 +64,9 @@ class LiteClient:
     ack_timeout_s = 30.0
     keepalive_s = 60
 
-    def __init__(self, host, port, client_id, password=None, ssl_ctx=None, will=None, on_message=None,
-                 user=None):
+    def __init__(self, host: str, port: int, client_id: str, password: str | None = None,
+                 ssl_ctx: ssl.SSLContext | None = None, will: tuple[str, bytes] | None = None,
+                 on_message: Callable[[str, bytes, bool], object] | None = None, user: str | None = None) -> None:
         self.host, self.port = host, port
         self.client_id = client_id
         self.user = user if user is not None else client_id   # as the device: the id is the login
@@ -72,22 +76,22 @@ class LiteClient:
         self.on_message = on_message
         self.up = False
         self._mid = 0
-        self._waiting = {}            # mid -> Future (PUBACK / SUBACK)
+        self._waiting: dict[int, asyncio.Future[bytes]] = {}            # mid -> Future (PUBACK / SUBACK)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._tasks = []
+        self._tasks: list[asyncio.Task[None]] = []
         self.received = 0
 
-    def _send(self, packet):
+    def _send(self, packet: bytes) -> None:
         if self._writer is None:
             raise OSError("MQTT link down")
         self._writer.write(packet)
 
-    def _next_mid(self):
+    def _next_mid(self) -> int:
         self._mid = self._mid % 65535 + 1
         return self._mid
 
-    async def connect(self):
+    async def connect(self) -> None:
         try:
             self._reader, self._writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port, ssl=self.ssl,
@@ -111,7 +115,7 @@ class LiteClient:
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._read_loop()), loop.create_task(self._ping_loop())]
 
-    async def _read_packet(self):
+    async def _read_packet(self) -> tuple[int, int, bytes]:
         r = self._reader
         if r is None:
             raise OSError("MQTT link down")
@@ -126,7 +130,7 @@ class LiteClient:
         body = await r.readexactly(n) if n else b""
         return head[0] >> 4, head[0] & 0x0F, body
 
-    async def _read_loop(self):
+    async def _read_loop(self) -> None:
         try:
             while True:
                 kind, flags, body = await self._read_packet()
@@ -152,21 +156,21 @@ class LiteClient:
         finally:
             self._down()
 
-    async def _ping_loop(self):
+    async def _ping_loop(self) -> None:
         while self.up:
             await asyncio.sleep(self.keepalive_s / 2)
             if self.up:
                 self._send(_packet(PINGREQ, 0, b""))
 
-    def _down(self):
+    def _down(self) -> None:
         self.up = False
         for fut in self._waiting.values():
             if not fut.done():
                 fut.set_exception(OSError("MQTT link lost"))
         self._waiting.clear()
 
-    async def _wait(self, mid):
-        fut = asyncio.get_running_loop().create_future()
+    async def _wait(self, mid: int) -> bytes:
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._waiting[mid] = fut
         try:
             return await asyncio.wait_for(fut, self.ack_timeout_s)
@@ -174,7 +178,7 @@ class LiteClient:
             self._waiting.pop(mid, None)
             raise OSError("MQTT ack %d timed out" % mid)
 
-    async def publish(self, topic, payload, qos=1, retain=False):
+    async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
         if not self.up:
             raise OSError("MQTT link down")
         mid = self._next_mid() if qos else 0
@@ -182,7 +186,7 @@ class LiteClient:
         if qos:
             await self._wait(mid)
 
-    async def subscribe(self, topic, qos=1):
+    async def subscribe(self, topic: str, qos: int = 1) -> None:
         if not self.up:
             raise OSError("MQTT link down")
         mid = self._next_mid()
@@ -191,7 +195,7 @@ class LiteClient:
         if not codes or codes[0] == 0x80:
             raise OSError("MQTT subscription to %s refused" % topic)
 
-    async def close(self, clean=True):
+    async def close(self, clean: bool = True) -> None:
         """clean=True sends DISCONNECT (no last will); False drops the socket (the broker sends the will)."""
         was_up = self.up
         self.up = False

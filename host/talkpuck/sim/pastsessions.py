@@ -15,10 +15,18 @@ series every run; their purpose also names it ("Family series, call 1 of 3").
 import logging
 import random
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
 from talkpuck.store import tables as t
+
+if TYPE_CHECKING:
+    from talkpuck.store import Store
+
+# (room, device, days_ago, hour, limit_min, actual_min, purpose, series_call)
+Planned = tuple[str, str, int, float, int, int, str, int]
 
 log = logging.getLogger(__name__)
 PREFIX = "demo-past-"
@@ -26,7 +34,7 @@ DAY_MS = 86400000
 SERIES_NAME = "Family series"
 
 
-def _plan(rooms):
+def _plan(rooms: Sequence[tuple[str, str]]) -> list[Planned]:
     """[(room, device, days_ago, hour, limit_min, actual_min, purpose, series_call)]."""
     (dev_a, room_a), (dev_b, room_b) = rooms[0], rooms[1 % len(rooms)]
     return [
@@ -39,12 +47,12 @@ def _plan(rooms):
     ]
 
 
-def seed(store, rooms, now_ms, seed=7):
+def seed(store: "Store", rooms: Sequence[tuple[str, str]], now_ms: int, seed: int = 7) -> list[str]:
     """rooms: [(device, room)]; returns the example session ids (the same every run)."""
     rng = random.Random(seed)
     clear(store)
-    ids: list = []
-    series = []
+    ids: list[str] = []
+    series: list[str] = []
     day0 = now_ms - now_ms % DAY_MS
     with store.engine.begin() as c:
         for k, (room, device, days_ago, hour, limit_min, actual_min, purpose, call) in enumerate(_plan(rooms)):
@@ -66,7 +74,7 @@ def seed(store, rooms, now_ms, seed=7):
     return ids
 
 
-def _ended(ids, c):
+def _ended(ids: list[str], c: Connection) -> list[tuple[str, int]]:
     s = t.sessions.c
     if not ids:
         return []
@@ -74,7 +82,8 @@ def _ended(ids, c):
                                             .where(s.id.in_(ids)))]
 
 
-def _turns(c, rng, sid, device, k, start, end, voices, remote=()):
+def _turns(c: Connection, rng: random.Random, sid: str, device: str, k: int, start: int, end: int, voices: int,
+           remote: tuple[int, ...] = ()) -> None:
     boot = "deadbe%02x" % k
     t_ms, seq, prev_voice = start + 4000, 1, 0
     weights = [5, 3, 2][:voices]
@@ -94,7 +103,7 @@ def _turns(c, rng, sid, device, k, start, end, voices, remote=()):
         t_ms = e + (0 if rng.random() < 0.2 or seq == 6 else int(rng.expovariate(1 / 1500.0)) + 200)
 
 
-def _hands(c, rng, sid, device, room, k, start, end):
+def _hands(c: Connection, rng: random.Random, sid: str, device: str, room: str, k: int, start: int, end: int) -> None:
     for j in range(rng.randint(1, 4)):
         raised = start + int(rng.uniform(0.1, 0.9) * (end - start))
         c.execute(t.hands.insert().values(room=room, source="puck", device=device, boot="deadbe%02x" % k,
@@ -102,7 +111,7 @@ def _hands(c, rng, sid, device, room, k, start, end):
                                           acked_ms=raised + int(rng.uniform(5, 90) * 1000), puck_confirmed=True))
 
 
-def clear(store):
+def clear(store: "Store") -> None:
     """Remove the examples a previous run made (and only those)."""
     with store.engine.begin() as c:
         for table in (t.turns, t.hands):
@@ -110,11 +119,14 @@ def clear(store):
         c.execute(delete(t.sessions).where(t.sessions.c.id.like(PREFIX + "%")))
 
 
-def group_series(store, name, session_ids):
+def group_series(store: "Store", name: str, session_ids: list[str]) -> int | None:
     """Group the example calls into one series (store/review.py); the same series every run."""
     if not session_ids:
         return None
-    room = store.session(session_ids[0])["room"]
+    first = store.session(session_ids[0])
+    if first is None:            # never: seed() inserted it just before
+        raise RuntimeError("demo: example session %s is missing" % session_ids[0])
+    room = first["room"]
     found = [x for x in store.series_list([room]) if x["name"] == name and x["room"] == room]
     series_id = found[0]["id"] if found else store.add_series(name, room, "demo", int(time.time() * 1000))
     for sid in session_ids:

@@ -13,6 +13,10 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
 
 from puckcore.gestures import Gestures
 from puckcore.puck import Puck
@@ -22,6 +26,7 @@ from talkpuck.mqtt.link import PahoLink
 from talkpuck.sim.hal import SimButton, SimClock, SimHal, SimLeds, SimMic
 
 log = logging.getLogger("talkpuck.sim")
+T = TypeVar("T")
 
 TAP = (True, 120)
 GAP = (False, 150)
@@ -33,7 +38,7 @@ PRESS_PATTERNS = {
 }
 
 
-def load_samples(wav):
+def load_samples(wav: str | None) -> np.ndarray | None:
     if not wav:
         return None
     from talkpuck.detection.audio import read_wav
@@ -43,8 +48,10 @@ def load_samples(wav):
 
 
 class SimPuck:
-    def __init__(self, device_id, broker_url, wav=None, room="", speed=1.0, loop_audio=False,
-                 data_dir="var", clock_start_ms=0, terminal=False, settings=None, samples=None, resume=True):
+    def __init__(self, device_id: str, broker_url: str, wav: str | None = None, room: str = "", speed: float = 1.0,
+                 loop_audio: bool = False, data_dir: str = "var", clock_start_ms: int = 0, terminal: bool = False,
+                 settings: dict[str, Any] | None = None, samples: np.ndarray | None = None,
+                 resume: bool = True) -> None:
         self.device_id = device_id
         self.room = room
         self.resume = resume
@@ -59,21 +66,21 @@ class SimPuck:
         if room:
             values["room"] = room
         self._settings = values
-        self.puck = None
-        self._loop = None
-        self._thread = None
+        self.puck: Puck | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._ready = threading.Event()
-        self._stopped = None
+        self._stopped: asyncio.Event | None = None
 
     # -- thread life --------------------------------------------------------------------
-    def start(self):
+    def start(self) -> "SimPuck":
         self._thread = threading.Thread(target=self._run, name="sim-" + self.device_id, daemon=True)
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("simulated puck %s did not start" % self.device_id)
         return self
 
-    def _run(self):
+    def _run(self) -> None:
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
         try:
@@ -81,7 +88,7 @@ class SimPuck:
         finally:
             self._loop.close()
 
-    async def _main(self):
+    async def _main(self) -> None:
         if not self.resume:
             self.start_afresh(self.storage)
         settings = settings_for_boot(self.storage.load("puck"), fixed=self._settings)
@@ -97,17 +104,17 @@ class SimPuck:
         await self.puck.shutdown(self._drain_ms)
 
     @staticmethod
-    def start_afresh(storage):
+    def start_afresh(storage: JsonStore) -> None:
         """Forget the saved session, hands and mic pause; keep the settings (and the boot record)."""
         rec = storage.load("puck")
         if rec and set(rec) - {"v", "settings"}:
             storage.save("puck", {k: rec[k] for k in ("v", "settings") if k in rec})
 
-    def _route_sim_topic(self, puck):
+    def _route_sim_topic(self, puck: Puck) -> None:
         # presses sent over MQTT reach the simulated button, not the command decoder (Puck.on_message)
         puck.on_message = self._on_sim_message
 
-    def _on_sim_message(self, topic, payload):
+    def _on_sim_message(self, topic: str, payload: bytes | bytearray) -> bool:
         if topic != "talkpuck/v1/%s/sim/button" % self.device_id:
             return False
         try:
@@ -116,7 +123,7 @@ class SimPuck:
             log.warning("%s: %s", topic, e)
         return True
 
-    async def _sim_button_rx(self):
+    async def _sim_button_rx(self) -> None:
         # simulator-only control topic, subscribed once the link is up
         topic = "talkpuck/v1/%s/sim/button" % self.device_id
         subscribed_on = -1
@@ -129,7 +136,7 @@ class SimPuck:
                     pass
             await asyncio.sleep(0.2)
 
-    def stop(self, drain_ms=10000):
+    def stop(self, drain_ms: int = 10000) -> None:
         """Let the outbox drain (bounded), say offline, stop the thread."""
         self._drain_ms = drain_ms
         if self._loop and self._stopped:
@@ -138,12 +145,12 @@ class SimPuck:
             self._thread.join(drain_ms / 1000 + 10)
 
     # -- controls -------------------------------------------------------------------------
-    def press(self, name):
+    def press(self, name: str) -> None:
         if name not in PRESS_PATTERNS:
             raise ValueError("unknown press %r; use one of %s" % (name, ", ".join(sorted(PRESS_PATTERNS))))
         self.button.press(PRESS_PATTERNS[name])
 
-    def call(self, fn, *args):
+    def call(self, fn: Callable[..., T], *args: object) -> T:
         """Run fn(*args) on the puck's loop thread and return its result (for tests)."""
         if self._loop is None:
             raise RuntimeError("simulated puck %s is not running" % self.device_id)
@@ -151,9 +158,9 @@ class SimPuck:
         return fut.result(10)
 
     @property
-    def outbox_len(self):
+    def outbox_len(self) -> int:
         return len(self.puck.outbox) if self.puck else 0
 
 
-async def _wrap(fn, *args):
+async def _wrap(fn: Callable[..., T], *args: object) -> T:
     return fn(*args)
