@@ -428,3 +428,21 @@ def test_user_command_adds_lists_assigns_and_removes(tmp_path, monkeypatch, caps
         store.close()
     assert main(["user", "remove", "sam", "--data-dir", d]) == 0
     assert main(["user", "remove", "sam", "--data-dir", d]) == 2
+
+
+def test_user_commands_survive_a_user_removed_meanwhile(tmp_path, monkeypatch, capsys):
+    """Store.users() reads the names, then each user: one removed in between comes back None. `user list`
+    leaves it out and `user assign` says it is gone (exit 2), instead of a TypeError."""
+    import io
+    from talkpuck.cli import main
+    d = str(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["user", "add", "sam", "--role", "host", "--room", "Room 1", "--password-stdin", "--data-dir", d]) == 0
+    assert main(["user", "add", "root", "--role", "admin", "--generate", "--data-dir", d]) == 0
+    real_user = Store.user
+    monkeypatch.setattr(Store, "user", lambda self, name: None if name == "sam" else real_user(self, name))
+    capsys.readouterr()
+    assert main(["user", "list", "--json", "--data-dir", d]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"name": "root", "role": "admin", "rooms": []}]
+    assert main(["user", "assign", "sam", "--room", "Room 2", "--data-dir", d]) == 2
+    assert "no such user 'sam'" in capsys.readouterr().err

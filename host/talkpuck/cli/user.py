@@ -12,7 +12,7 @@ import sys
 import time
 
 from talkpuck.cli import runtime
-from talkpuck.errors import ConfigError
+from talkpuck.errors import ConfigError, NotFound
 
 
 def add_parser(sub):
@@ -84,7 +84,7 @@ def run_add(args):
 def run_list(args):
     store = runtime.open_store(args)
     try:
-        rows = [{"name": u["name"], "role": u["role"], "rooms": u["rooms"]} for u in store.users()]
+        rows = [{"name": u["name"], "role": u["role"], "rooms": u["rooms"]} for u in store.users() if u is not None]
     finally:
         store.close()
     if args.json:
@@ -107,7 +107,10 @@ def run_assign(args):
     store = runtime.open_store(args)
     try:
         store.assign_rooms(args.name, add=args.room, remove=args.unassign)
-        rooms = store.user(args.name)["rooms"]
+        user = store.user(args.name)
+        if user is None:        # removed meanwhile, by another command
+            raise NotFound("no such user %r" % args.name)
+        rooms = user["rooms"]
     finally:
         store.close()
     print("%s: %s" % (args.name, ", ".join(rooms) or "no rooms"))
