@@ -1,9 +1,10 @@
 """bridge — `talkpuck bridge --port PORT`: a USB puck's events to MQTT, commands back (talkpuck.bridge)."""
+import argparse
 import asyncio
 import signal
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("bridge", help="relay a puck on USB serial (\"link\": \"usb\") to the MQTT broker")
     p.add_argument("--port", required=True, help="serial port of the puck, e.g. /dev/serial/by-id/usb-...")
     p.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://host:port (default: local)")
@@ -11,13 +12,13 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     from talkpuck.bridge import Bridge
 
     bridge = Bridge(args.port, args.broker, baud=args.baud)
     print("talkpuck bridge: %s <-> %s (Ctrl-C stops; then mpremote can reach the puck)" % (args.port, args.broker))
 
-    async def main():
+    async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,15 +3,17 @@
 Each connects to the broker with its own short-lived client, records the command in the store,
 publishes it and waits (a few seconds) for the puck's `resp`.
 """
+import argparse
 import json
 import os
 import time
+from typing import Any
 
 from talkpuck.errors import ConfigError, TalkpuckError
 from talkpuck.cli import runtime
 
 
-def _common(p):
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--broker", help="mqtt://host:port (default: the running host's)")
     p.add_argument("--db", help="database URL to record the command in (default: the running host's)")
     p.add_argument("--data-dir", default="var", help="data dir of the running host (default: var)")
@@ -19,7 +21,7 @@ def _common(p):
     p.add_argument("--wait", type=float, default=5.0, help="seconds to wait for the puck's response (0: none)")
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("cmd", help="send any command to a puck: talkpuck cmd DEVICE VERB [key=value ...]")
     p.add_argument("device", help="device id, or all")
     p.add_argument("verb", help="time, session_start, session_extend, session_stop, hand_ack, hand_lower, "
@@ -55,8 +57,8 @@ def add_parser(sub):
     p.set_defaults(func=run_ack)
 
 
-def parse_fields(fields):
-    out = {}
+def parse_fields(fields: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for f in fields:
         if "=" not in f:
             raise ConfigError("field %r: write key=value" % f)
@@ -71,7 +73,7 @@ def parse_fields(fields):
 class Client:
     """A short-lived host: store + commander + a clean MQTT session that listens for `resp`."""
 
-    def __init__(self, args):
+    def __init__(self, args: argparse.Namespace) -> None:
         from talkpuck.commands import Commander, SessionControl
         from talkpuck.hands import HandQueue
         from talkpuck.mqtt.link import MqttLink
@@ -91,10 +93,10 @@ class Client:
         self.ttl = args.ttl
         self.wait = args.wait
 
-    def _publish(self, topic, payload):
+    def _publish(self, topic: str, payload: bytes | bytearray | str | None) -> None:
         self.link.publish(topic, payload, qos=1)
 
-    def _on_message(self, topic, payload, retained):
+    def _on_message(self, topic: str, payload: bytes | bytearray, retained: bool) -> None:
         from talkpuck.protocol import parse_message
         try:
             msg = parse_message(topic, payload)
@@ -102,7 +104,7 @@ class Client:
             return
         self.commander.on_response(msg.device, msg.payload)
 
-    def finish(self, cmd_id, what=""):
+    def finish(self, cmd_id: str | None, what: str = "") -> int:
         if cmd_id is None:
             print("done%s" % what)
             return 0
@@ -123,28 +125,28 @@ class Client:
         return code
 
 
-def run_cmd(args):
+def run_cmd(args: argparse.Namespace) -> int | None:
     c = Client(args)
     return c.finish(c.commander.send(args.device, args.verb, parse_fields(args.fields), args.ttl))
 
 
-def run_start(args):
+def run_start(args: argparse.Namespace) -> int | None:
     c = Client(args)
     warn = runtime.duration_s(args.warn) if args.warn else None
     sid, cmd_id = c.sessions.request(args.device, runtime.duration_s(args.limit), warn, args.purpose, args.ttl)
     return c.finish(cmd_id, " (session %s)" % sid)
 
 
-def run_extend(args):
+def run_extend(args: argparse.Namespace) -> int | None:
     c = Client(args)
     return c.finish(c.sessions.extend(args.device, runtime.duration_s(args.add), args.ttl))
 
 
-def run_end(args):
+def run_end(args: argparse.Namespace) -> int | None:
     c = Client(args)
     return c.finish(c.sessions.end(args.device, args.ttl))
 
 
-def run_ack(args):
+def run_ack(args: argparse.Namespace) -> int | None:
     c = Client(args)
     return c.finish(c.hands.acknowledge(device=args.device, boot=args.boot, hand=args.hand))

@@ -1,12 +1,15 @@
 """conversations — `talkpuck make-conversations`: labelled multi-speaker conversations for `talkpuck eval`."""
+import argparse
 import math
+from typing import Any
+from collections.abc import Callable
 
 from talkpuck.detection import conversations as conv
 from talkpuck.detection import speechconv
 from talkpuck.errors import TalkpuckError
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = subparsers.add_parser(
         "make-conversations",
         help="generate labelled 2-4 speaker conversations (NAME.wav + NAME.rttm) from the real speech of the clips")
@@ -51,7 +54,7 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
-def run_speech(args):
+def run_speech(args: argparse.Namespace) -> int | None:
     root = args.speech or speechconv.find_speech_data()
     index = speechconv.index_speakers(root)
     if args.list:
@@ -78,7 +81,7 @@ def run_speech(args):
     return 0
 
 
-def parse_int(text, name, low):
+def parse_int(text: object, name: str, low: int) -> int:
     try:
         v = int(str(text).strip())
     except ValueError:
@@ -88,7 +91,7 @@ def parse_int(text, name, low):
     return v
 
 
-def parse_number(text, name):
+def parse_number(text: object, name: str) -> float:
     try:
         v = float(str(text).strip())
     except ValueError:
@@ -98,7 +101,7 @@ def parse_number(text, name):
     return v
 
 
-def parse_range(text, name, cast):
+def parse_range(text: object, name: str, cast: Callable[[str], float]) -> tuple[float, float]:
     """'N' or 'LOW-HIGH' -> (low, high); the bounds are checked by the generator."""
     parts = str(text).strip().split("-")
     if len(parts) not in (1, 2) or not all(p.strip() for p in parts):
@@ -113,19 +116,19 @@ def parse_range(text, name, cast):
     return lo, hi
 
 
-def parse_db(text, name):
+def parse_db(text: object, name: str) -> float | None:
     if str(text).strip().lower() in ("none", "off", ""):
         return None
     return parse_number(text, name)
 
 
-def parse_list(text):
+def parse_list(text: str | None) -> list[str] | None:
     if text is None:
         return None
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     if args.speech is not None:
         return run_speech(args)
     min_speaker_s = parse_number(args.min_speaker_s, "min-speaker-s")
@@ -144,7 +147,7 @@ def run(args):
         raise TalkpuckError("--out: the folder to write the conversations into is required")
     count = parse_int(args.count, "count", 1)
     seed = parse_int(args.seed, "seed", 0)
-    kw = dict(
+    kw: dict[str, Any] = dict(
         n_speakers=parse_range(args.speakers, "speakers", int),
         duration=parse_range(args.duration, "duration", float),
         noise_snr=parse_db(args.noise_snr, "noise-snr"),

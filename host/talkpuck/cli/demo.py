@@ -1,8 +1,10 @@
 """demo — `talkpuck demo`: host, broker, live view and two simulated pucks (sim/demo.py)."""
+import argparse
+
 from talkpuck.sim import demo
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("demo", help="live demo: host, broker, web view and two simulated pucks")
     p.add_argument("--duration", type=float, help="stop after this many seconds and print a JSON summary")
     p.add_argument("--speed", type=float, default=1.0, help="run the pucks' clocks faster (tests)")

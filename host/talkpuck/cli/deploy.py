@@ -1,10 +1,11 @@
 """deploy — the `board`, `build`, `deploy` and `provision` commands (pin maps, mpy-cross, mpremote, serial)."""
+import argparse
 import sys
 
 from talkpuck.errors import ConfigError
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("board", help="list boards or check a pin map (hardware/boards/)")
     bsub = p.add_subparsers(dest="board_cmd", metavar="ACTION")
     pl = bsub.add_parser("list", help="list the known boards")
@@ -34,7 +35,7 @@ def add_parser(sub):
     p.set_defaults(func=run_provision)
 
 
-def run_list(args):
+def run_list(args: argparse.Namespace) -> int | None:
     from talkpuck.deploy.boards import board_names, load_board
 
     for name in board_names():
@@ -43,7 +44,7 @@ def run_list(args):
     return 0
 
 
-def run_check(args):
+def run_check(args: argparse.Namespace) -> int | None:
     from talkpuck.deploy.boards import board_names, check_board, load_board
 
     bad = 0
@@ -64,7 +65,7 @@ def run_check(args):
     return 1 if bad else 0
 
 
-def run_build(args):
+def run_build(args: argparse.Namespace) -> int | None:
     from talkpuck.deploy.build import build
 
     out = build(args.board, args.out, log=sys.stderr)
@@ -72,13 +73,13 @@ def run_build(args):
     return 0
 
 
-def run_deploy(args):
+def run_deploy(args: argparse.Namespace) -> int | None:
     from talkpuck.deploy.deploy import deploy
 
     return deploy(args.board, args.port, args.config, args.out, args.dry_run)
 
 
-def run_provision(args):
+def run_provision(args: argparse.Namespace) -> int | None:
     from talkpuck.deploy.provision import provision
 
     device = provision(args.port, args.config, reset=not args.no_reset)

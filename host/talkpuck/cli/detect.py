@@ -1,14 +1,17 @@
 """detect — `talkpuck detect FILE.wav [--rttm OUT.rttm]`: the firmware detector over one WAV."""
+import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 from talkpuck.detection.audio import read_wav
 from talkpuck.detection.rttm import format_rttm
 from talkpuck.detection.runner import run_detector
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = subparsers.add_parser("detect", help="run the puck's talk-turn detector over a WAV file, write RTTM")
     p.add_argument("wav", help="audio file (any rate/channels/width soundfile reads)")
     p.add_argument("--rttm", help="write the segments here (default: print them)")
@@ -16,7 +19,7 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     samples, _ = read_wav(args.wav)
     remote: dict[int, bool] = {}
     segs, cpu = run_detector(samples, remote_out=remote)
@@ -36,7 +39,8 @@ def run(args):
     return 0
 
 
-def voices_summary(file_id, segs, remote, duration_s):
+def voices_summary(file_id: str, segs: Iterable[tuple[float, float, int]], remote: dict[int, bool],
+                   duration_s: float) -> dict[str, Any]:
     """{file, duration_s, voices: [{voice, talk_s, share, turns, remote}]}: what the puck's summary
     would say about each voice (remote: from a laptop loudspeaker, i.e. the call)."""
     talk: dict[int, float] = {}

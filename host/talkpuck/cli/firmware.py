@@ -7,15 +7,20 @@ copy of the manifest is signed with that puck's own key (its provisioning file i
 folder, `talkpuck device add`; or --key-file for a puck provisioned by hand). The transfer is
 deploy/push.py; a puck in a session refuses, and --retry-for keeps offering until it ends.
 """
+import argparse
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 
 from talkpuck.cli import runtime
 from talkpuck.cli.control import Client
 from talkpuck.errors import ConfigError, TalkpuckError
 
+if TYPE_CHECKING:
+    from talkpuck.store import Store
 
-def add_parser(sub):
+
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("firmware", help="updates over the air: firmware push")
     fsub = p.add_subparsers(dest="firmware_cmd", required=True)
     push = fsub.add_parser("push", help="send a built bundle to pucks (verified, switched at a reset, rolled back "
@@ -36,7 +41,7 @@ def add_parser(sub):
     push.set_defaults(func=run_push)
 
 
-def _targets(args, store):
+def _targets(args: argparse.Namespace, store: "Store") -> list[str]:
     if args.device:
         return [args.device]
     devices = store.devices()
@@ -45,7 +50,7 @@ def _targets(args, store):
     return [d["id"] for d in devices]
 
 
-def _key(args, device):
+def _key(args: argparse.Namespace, device: str) -> bytes:
     if args.key_file:
         with open(args.key_file) as f:
             try:
@@ -57,7 +62,7 @@ def _key(args, device):
     return Credentials(security_dir(args.data_dir)).ota_key(device)
 
 
-def run_push(args):
+def run_push(args: argparse.Namespace) -> int | None:
     from talkpuck.deploy.bundle import Bundle
     from talkpuck.deploy.push import Pusher
 
@@ -66,7 +71,7 @@ def run_push(args):
     c = Client(args)
     wait = args.wait if args.wait > 0 else 5.0
 
-    def call(device, verb, fields):
+    def call(device: str, verb: str, fields: dict[str, Any]) -> dict[str, Any] | None:
         return c.commander.wait_response(c.commander.send(device, verb, fields, args.ttl), wait)
 
     pusher = Pusher(call, log=lambda m: print(m, flush=True))

@@ -7,10 +7,13 @@
 `talkpuck serve --ha-discovery` publishes the documents; `talkpuck device remove` removes them
 itself when a host with discovery on is running in the same data dir.
 """
+import argparse
 import json
 
+from talkpuck.cli import runtime
 
-def add_parser(sub):
+
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("ha", help="Home Assistant: its MQTT login, the discovery documents of a puck")
     hsub = p.add_subparsers(dest="ha_command", metavar="ACTION")
     login = hsub.add_parser("login", help="make (once) Home Assistant's MQTT login; prints where it is")
@@ -27,10 +30,10 @@ def add_parser(sub):
     rm.add_argument("--broker", default=None, help="mqtt://host:port (default: the running host's broker)")
     rm.add_argument("--prefix", default=None, help="the discovery prefix (default: the running host's)")
     rm.set_defaults(func=run_remove)
-    p.set_defaults(func=lambda args: p.print_help() or 2)
+    p.set_defaults(func=runtime.show_help(p))
 
 
-def run_login(args):
+def run_login(args: argparse.Namespace) -> int | None:
     from talkpuck.security.credentials import Credentials, security_dir
 
     user, _password, path = Credentials(security_dir(args.data_dir)).ensure_ha()
@@ -39,7 +42,7 @@ def run_login(args):
     return 0
 
 
-def run_show(args):
+def run_show(args: argparse.Namespace) -> int | None:
     from talkpuck.ha.discovery import PREFIX_DEFAULT, check_prefix, documents
 
     for topic, doc in documents(args.name, check_prefix(args.prefix or PREFIX_DEFAULT), args.talking):
@@ -48,7 +51,7 @@ def run_show(args):
     return 0
 
 
-def remove_published(broker_url, prefix, device, ca=None):
+def remove_published(broker_url: str, prefix: str | None, device: str, ca: str | None = None) -> int:
     """Publish the empty retained configs of `device` through the broker at `broker_url`; the count."""
     import os
 
@@ -66,8 +69,7 @@ def remove_published(broker_url, prefix, device, ca=None):
     return len(infos)
 
 
-def run_remove(args):
-    from talkpuck.cli import runtime
+def run_remove(args: argparse.Namespace) -> int | None:
     from talkpuck.errors import ConfigError
     from talkpuck.ha.discovery import PREFIX_DEFAULT
 

@@ -3,12 +3,14 @@
 Each works on the store of the running host in --data-dir (or --db), and prints how many rows went
 from each table. What belongs to a session and how it goes is store/retention.py's (docs/privacy.md §6).
 """
+import argparse
 import json
+from collections.abc import Mapping
 
 from talkpuck.cli import runtime
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("delete-session", help="delete one session and every row that belongs to it")
     runtime.store_args(p)
     p.add_argument("id", help="session id (see `talkpuck sessions`)")
@@ -34,33 +36,33 @@ def add_parser(sub):
     p.set_defaults(func=run_prune)
 
 
-def _report(what, counts):
+def _report(what: str, counts: Mapping[str, int]) -> int:
     total = sum(counts.values())
     detail = ", ".join("%s %d" % kv for kv in sorted(counts.items())) or "nothing"
     print("%s: %d rows deleted (%s)" % (what, total, detail))
     return 0
 
 
-def run_delete_session(args):
+def run_delete_session(args: argparse.Namespace) -> int | None:
     return _report("session %s" % args.id, runtime.open_store(args).delete_session(args.id, force=args.force))
 
 
-def run_delete_room(args):
+def run_delete_room(args: argparse.Namespace) -> int | None:
     return _report("room %s" % args.room, runtime.open_store(args).delete_room(args.room, force=args.force))
 
 
-def run_forget_name(args):
+def run_forget_name(args: argparse.Namespace) -> int | None:
     n = runtime.open_store(args).forget_name(args.name, room=args.room)
     print("name %r removed from %d row(s)" % (args.name, n))
     return 0
 
 
-def run_names(args):
+def run_names(args: argparse.Namespace) -> int | None:
     print(json.dumps(runtime.open_store(args).remote_names(args.room), indent=1, sort_keys=True))
     return 0
 
 
-def run_prune(args):
+def run_prune(args: argparse.Namespace) -> int | None:
     import time
 
     from talkpuck.service.settings import check_retention_days

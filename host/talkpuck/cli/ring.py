@@ -2,9 +2,10 @@
 import argparse
 
 from talkpuck.analytics import ringpreview
+from talkpuck.cli import runtime
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     ring = subparsers.add_parser("ring", help="the LED ring: preview its frames")
     sub = ring.add_subparsers(dest="ring_command", metavar="ACTION")
     p = sub.add_parser("preview", help="render a session's ring frames to images (contact sheet, animation)",
@@ -15,4 +16,4 @@ def add_parser(subparsers):
     p.add_argument("--warn-s", type=int, default=300, help="warning time of the animated session")
     p.add_argument("--format", default="png,svg,gif", help="comma list of png, svg, gif")
     p.set_defaults(func=ringpreview.run)
-    ring.set_defaults(func=lambda a: ring.print_help() or 2)
+    ring.set_defaults(func=runtime.show_help(ring))

@@ -7,10 +7,13 @@
 Everything goes in <data-dir>/security/ (0700; secrets 0600). Passwords are never printed: the
 provisioning file holds the puck's, `talkpuck provision --config` writes it to the puck.
 """
+import argparse
+
+from talkpuck.cli import runtime
 from talkpuck.errors import ConfigError
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("security", help="the installation's CA and server certificates")
     ssub = p.add_subparsers(dest="security_command", metavar="ACTION")
     init = ssub.add_parser("init", help="make the CA (once) and the broker's and web's certificates")
@@ -19,7 +22,7 @@ def add_parser(sub):
     init.add_argument("--data-dir", default="var", help="the host's data dir (default: var)")
     init.add_argument("--renew-ca", action="store_true", help="make a new CA too (every puck must be re-provisioned)")
     init.set_defaults(func=run_init)
-    p.set_defaults(func=lambda args: p.print_help() or 2)
+    p.set_defaults(func=runtime.show_help(p))
 
     d = sub.add_parser("device", help="per-puck MQTT logins: add, remove, list")
     dsub = d.add_subparsers(dest="device_command", metavar="ACTION")
@@ -37,10 +40,10 @@ def add_parser(sub):
     ls = dsub.add_parser("list", help="the pucks that have a login")
     ls.add_argument("--data-dir", default="var")
     ls.set_defaults(func=run_list)
-    d.set_defaults(func=lambda args: d.print_help() or 2)
+    d.set_defaults(func=runtime.show_help(d))
 
 
-def run_init(args):
+def run_init(args: argparse.Namespace) -> int | None:
     import os
 
     from talkpuck.security.ca import init_certificates
@@ -55,7 +58,7 @@ def run_init(args):
     return 0
 
 
-def run_add(args):
+def run_add(args: argparse.Namespace) -> int | None:
     from puckport.brokerurl import TLS_PORT
     from talkpuck.security.credentials import Credentials, security_dir
 
@@ -68,7 +71,7 @@ def run_add(args):
     return 0
 
 
-def run_remove(args):
+def run_remove(args: argparse.Namespace) -> int | None:
     from talkpuck.security.credentials import Credentials, security_dir
 
     Credentials(security_dir(args.data_dir)).remove_device(args.name)
@@ -77,9 +80,8 @@ def run_remove(args):
     return 0
 
 
-def _remove_from_home_assistant(args):
+def _remove_from_home_assistant(args: argparse.Namespace) -> None:
     """A running host with Home Assistant discovery on: the device's entities go too (talkpuck.ha)."""
-    from talkpuck.cli import runtime
     from talkpuck.cli.ha import remove_published
 
     info = runtime.read(args.data_dir)
@@ -94,7 +96,7 @@ def _remove_from_home_assistant(args):
     print("device %s: %d Home Assistant entities removed" % (args.name, n))
 
 
-def run_list(args):
+def run_list(args: argparse.Namespace) -> int | None:
     from talkpuck.security.credentials import Credentials, security_dir
 
     for name in Credentials(security_dir(args.data_dir)).devices():

@@ -5,19 +5,25 @@ ADDR at the fixed `--mqtt-tls-port` (8883), logins and the ACL (talkpuck.securit
 start unless `talkpuck security init` was run, needs Mosquitto (the in-process broker stays on
 localhost), and fails loudly when the port is taken.
 """
+import argparse
 import logging
 import os
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from talkpuck.cli import runtime
+
+if TYPE_CHECKING:
+    from talkpuck.mqtt.broker import Broker
+    from talkpuck.security.mosquitto_conf import SecureBroker
+    from talkpuck.service.hostapp import HostApp
 
 log = logging.getLogger(__name__)
 DEFAULT_HTTP_PORT = 8765
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("serve", help="run the host: MQTT ingest, store and the live room view")
     # from the environment too, so a service's password stays off the command line (`ps` shows it there)
     p.add_argument("--broker", default=os.environ.get("TALKPUCK_BROKER") or None,
@@ -50,17 +56,16 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def check_days(text):
+def check_days(text: str) -> int:
     from talkpuck.errors import ConfigError
     from talkpuck.service.settings import check_retention_days
-    import argparse
     try:
         return check_retention_days(text)
     except ConfigError as e:
         raise argparse.ArgumentTypeError(str(e))
 
 
-def start_host(args):
+def start_host(args: argparse.Namespace) -> tuple["HostApp", "Broker | None"]:
     """(host, broker or None) running; the caller stops both."""
     from talkpuck.auth.tls import web_options
     from talkpuck.service.hostapp import HostApp
@@ -103,7 +108,7 @@ def start_host(args):
 LOCALHOST = ("127.0.0.1", "localhost", "::1")
 
 
-def secure_broker(args):
+def secure_broker(args: argparse.Namespace) -> "SecureBroker | None":
     """The SecureBroker for `--listen` beyond localhost (ConfigError unless security is initialised),
     else None. With an external --broker the organisation's broker does its own TLS and logins."""
     from puckport.brokerurl import TLS_PORT
@@ -120,7 +125,7 @@ def secure_broker(args):
     return SecureBroker(security_dir(args.data_dir), listen, tls_port, getattr(args, "ha_prefix", None))
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     from puckport.brokerurl import redact
 
     host, broker = start_host(args)
@@ -133,11 +138,15 @@ def run(args):
                       ha_prefix=host.settings.ha_prefix if host.settings.ha_discovery else None)
     finally:
         os.umask(old)
+    store = host.store
+    if store is None:        # never: start_host started the host
+        raise RuntimeError("serve: the host did not start")
     print("talkpuck host: live view %s  broker %s  store %s" % (host.http_url, redact(host.settings.broker_url),
-                                                                 host.store.dialect), flush=True)
-    if broker is not None and getattr(broker, "_secure", None) is not None:
+                                                                 store.dialect), flush=True)
+    secure = getattr(broker, "_secure", None) if broker is not None else None
+    if secure is not None:
         print("talkpuck host: pucks connect to %s (TLS, logins: talkpuck device add NAME)"
-              % broker._secure.puck_url, flush=True)
+              % secure.puck_url, flush=True)
     try:
         while not stop.wait(1.0):
             pass

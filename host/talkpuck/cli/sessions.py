@@ -1,11 +1,12 @@
 """sessions — `talkpuck sessions` lists stored sessions; `talkpuck session ID` shows one."""
+import argparse
 import json
 import time
 
 from talkpuck.cli import runtime
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("sessions", help="list stored sessions")
     runtime.store_args(p)
     p.add_argument("--room", help="only this room")
@@ -18,18 +19,18 @@ def add_parser(sub):
     q.set_defaults(func=run_show)
 
 
-def _t(ms):
+def _t(ms: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000.0)) if ms else "-"
 
 
-def _mmss(s):
+def _mmss(s: float | None) -> str:
     if s is None:
         return "-"
     s = int(round(s))
     return "%d:%02d" % (s // 60, s % 60)
 
 
-def run_list(args):
+def run_list(args: argparse.Namespace) -> int | None:
     store = runtime.open_store(args)
     rows = store.sessions(args.room)
     if args.json:
@@ -46,7 +47,7 @@ def run_list(args):
     return 0
 
 
-def run_show(args):
+def run_show(args: argparse.Namespace) -> int | None:
     from talkpuck.analytics import session_summary
     from talkpuck.errors import TalkpuckError
     s = session_summary(runtime.open_store(args), args.id)

@@ -3,13 +3,14 @@
 Type a gesture name and Enter to press the button (press, double, long, start), `quit` to stop.
 Presses also arrive over MQTT on `talkpuck/v1/<device>/sim/button`.
 """
+import argparse
 import sys
 import time
 
 from talkpuck.sim.runner import PRESS_PATTERNS, SimPuck
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("sim", help="run a simulated puck (real firmware core, audio from a WAV file)")
     p.add_argument("--device", default="puck-sim1", help="device id (a-z 0-9 -)")
     p.add_argument("--room", default="", help="room name the puck reports")
@@ -25,7 +26,7 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     if args.speed <= 0:
         print("talkpuck sim: --speed must be positive", file=sys.stderr)
         return 2

@@ -1,10 +1,11 @@
 """train — `talkpuck train-vad`: fit the VAD frame classifier on labelled clips, write firmware/puckcore/vad_model.py."""
+import argparse
 import os
 
 from talkpuck.detection import train
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = subparsers.add_parser("train-vad", help="train the VAD frame classifier, write firmware/puckcore/vad_model.py")
     p.add_argument("--data", default=os.path.join("data", "speech", "ami"), help="folder of NAME.wav + NAME.rttm")
     p.add_argument("--out", default=train.DEFAULT_OUT, help="firmware module to write")

@@ -6,10 +6,11 @@
 
 What each file is: talkpuck.service.units; the walk-through: docs/deploy.md §2.
 """
+import argparse
 import getpass
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("deploy-units", help="write systemd units (Mosquitto + the host) for this install")
     p.add_argument("--out", required=True, help="folder to write the units, the Mosquitto config and the env file")
     p.add_argument("--data-dir", default="var", help="the host's data dir (default: var; made absolute)")
@@ -26,7 +27,7 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     from talkpuck.service.units import render_units, write_units
 
     units = render_units(args.data_dir, args.user or getpass.getuser(), args.out, listen=args.listen,

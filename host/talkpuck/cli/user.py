@@ -6,6 +6,7 @@ The first admin is made here, on the host machine (whoever can run this can read
     echo "$PW" | talkpuck user add sam --role host --room "Room 1" --password-stdin
     talkpuck user add jo --role host --room "Room 2" --generate   # prints a password once
 """
+import argparse
 import getpass
 import json
 import sys
@@ -15,7 +16,7 @@ from talkpuck.cli import runtime
 from talkpuck.errors import ConfigError, NotFound
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("user", help="web logins: add, list, remove, assign rooms, set a password")
     us = p.add_subparsers(dest="user_command", metavar="ACTION")
     a = us.add_parser("add", help="add a user (admin: every room; host: the rooms given)")
@@ -44,16 +45,16 @@ def add_parser(sub):
     pw.add_argument("name")
     _password_args(pw)
     pw.set_defaults(func=run_passwd)
-    p.set_defaults(func=lambda args: p.print_help() or 2)
+    p.set_defaults(func=runtime.show_help(p))
 
 
-def _password_args(p):
+def _password_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     g.add_argument("--generate", action="store_true", help="make a random password and print it once")
 
 
-def _password(args):
+def _password(args: argparse.Namespace) -> tuple[str, str | None]:
     """The new password's hash, and the password to print (only when generated)."""
     from talkpuck.auth import hash_password, new_password
     if args.generate:
@@ -67,7 +68,7 @@ def _password(args):
     return hash_password(pw), None
 
 
-def run_add(args):
+def run_add(args: argparse.Namespace) -> None:
     if args.role == "admin" and args.room:
         raise ConfigError("an admin sees every room: --room is for hosts")
     h, shown = _password(args)
@@ -81,7 +82,7 @@ def run_add(args):
         print("password (shown once): %s" % shown)
 
 
-def run_list(args):
+def run_list(args: argparse.Namespace) -> None:
     store = runtime.open_store(args)
     try:
         rows = [{"name": u["name"], "role": u["role"], "rooms": u["rooms"]} for u in store.users() if u is not None]
@@ -94,7 +95,7 @@ def run_list(args):
         print("%-24s %-6s %s" % (u["name"], u["role"], "all rooms" if u["role"] == "admin" else ", ".join(u["rooms"]) or "-"))
 
 
-def run_remove(args):
+def run_remove(args: argparse.Namespace) -> None:
     store = runtime.open_store(args)
     try:
         store.remove_user(args.name)
@@ -103,7 +104,7 @@ def run_remove(args):
     print("user %s removed" % args.name)
 
 
-def run_assign(args):
+def run_assign(args: argparse.Namespace) -> None:
     store = runtime.open_store(args)
     try:
         store.assign_rooms(args.name, add=args.room, remove=args.unassign)
@@ -116,7 +117,7 @@ def run_assign(args):
     print("%s: %s" % (args.name, ", ".join(rooms) or "no rooms"))
 
 
-def run_passwd(args):
+def run_passwd(args: argparse.Namespace) -> None:
     h, shown = _password(args)
     store = runtime.open_store(args)
     try:

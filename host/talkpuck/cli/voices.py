@@ -5,7 +5,7 @@ from talkpuck.detection import speechconv, voicetrain, voicevec
 from talkpuck.errors import TalkpuckError
 
 
-def add_parser(subparsers):
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = subparsers.add_parser(
         "train-voices",
         help="learn the puck's remote-voice decision (laptop loudspeaker or the room) and its voice vector "
@@ -39,7 +39,7 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
-def _int(text, name, low):
+def _int(text: str, name: str, low: int) -> int:
     try:
         v = int(text)
     except ValueError:
@@ -49,7 +49,7 @@ def _int(text, name, low):
     return v
 
 
-def _features(text):
+def _features(text: str) -> list[int]:
     names = [t.strip() for t in text.split(",") if t.strip()]
     bad = [t for t in names if t not in voicetrain.FEATURES]
     if bad or not names:
@@ -57,7 +57,7 @@ def _features(text):
     return [voicetrain.FEATURES.index(t) for t in names]
 
 
-def _share(text):
+def _share(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
@@ -67,7 +67,7 @@ def _share(text):
     return v
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     vs = args.vector_speakers
     limit = None if vs == "all" else _int(vs, "vector-speakers", 0)
     if limit is not None and 0 < limit < 3:

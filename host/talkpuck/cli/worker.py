@@ -1,9 +1,10 @@
 """worker — `talkpuck ingest-worker --worker N`: one more process storing events (talkpuck.ingest.worker)."""
+import argparse
 import signal
 import threading
 
 
-def add_parser(sub):
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("ingest-worker", help="store puck events beside `talkpuck serve --shared-events` "
                                              "(MQTT shared subscription; several may run)")
     p.add_argument("--worker", type=int, required=True, help="this worker's number, 1 or more (fixes its MQTT client id)")
@@ -14,7 +15,7 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int | None:
     from talkpuck.ingest.worker import IngestWorker
 
     w = IngestWorker(args.broker, args.worker, db_url=args.db, data_dir=args.data_dir, broker_ca=args.broker_ca)
