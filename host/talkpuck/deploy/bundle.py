@@ -12,6 +12,7 @@ the MAC is made per device at push time; a key taken from one puck signs nothing
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 import os
 
 from talkpuck.errors import ConfigError
@@ -20,7 +21,7 @@ BIN = "bundle.bin"
 META = "bundle.json"
 
 
-def manifest_bytes(build_dir, files, board, version):
+def manifest_bytes(build_dir: str, files: Iterable[str], board: str, version: str) -> bytes:
     entries = []
     for name in files:
         with open(os.path.join(build_dir, name), "rb") as f:
@@ -29,14 +30,14 @@ def manifest_bytes(build_dir, files, board, version):
     return json.dumps({"fw": version, "board": board, "files": entries}, separators=(",", ":")).encode()
 
 
-def write_bundle(build_dir, files, board, version):
+def write_bundle(build_dir: str, files: Iterable[str], board: str, version: str) -> str:
     """Write bundle.bin and bundle.json for `files` (paths relative to build_dir); returns bundle.bin's path."""
-    files = sorted(files)
-    manifest = manifest_bytes(build_dir, files, board, version)
+    names = sorted(files)
+    manifest = manifest_bytes(build_dir, names, board, version)
     path = os.path.join(build_dir, BIN)
     with open(path, "wb") as out:
         out.write(manifest)
-        for name in files:
+        for name in names:
             with open(os.path.join(build_dir, name), "rb") as f:
                 out.write(f.read())
     meta = {"fw": version, "board": board, "mlen": len(manifest), "size": os.path.getsize(path),
@@ -46,20 +47,20 @@ def write_bundle(build_dir, files, board, version):
     return path
 
 
-def _sha_file(path):
+def _sha_file(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
 class Bundle:
-    def __init__(self, data, mlen, fw, board):
+    def __init__(self, data: bytes, mlen: int, fw: str, board: str) -> None:
         self.data = data
         self.mlen = mlen
         self.fw = fw
         self.board = board
 
     @classmethod
-    def load(cls, build_dir):
+    def load(cls, build_dir: str) -> "Bundle":
         """The bundle of a `talkpuck build` output folder; ConfigError when missing or not matching."""
         try:
             with open(os.path.join(build_dir, META), encoding="utf-8") as f:
@@ -73,8 +74,8 @@ class Bundle:
         return cls(data, meta["mlen"], meta["fw"], meta["board"])
 
     @property
-    def manifest(self):
+    def manifest(self) -> bytes:
         return self.data[:self.mlen]
 
-    def mac(self, key):
+    def mac(self, key: bytes) -> str:
         return hmac.new(key, self.manifest, hashlib.sha256).hexdigest()

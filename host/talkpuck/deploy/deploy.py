@@ -13,13 +13,14 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Any, TextIO
 
 from puckport import devconfig
 from talkpuck.deploy.boards import load_chip, require_valid
 from talkpuck.errors import ConfigError
 
 
-def check_config(path, board):
+def check_config(path: str, board: dict[str, Any]) -> devconfig.DeviceConfig:
     """Check a config file for a board with the firmware's own checker; returns the DeviceConfig."""
     chip = load_chip(board["chip"])
     cfg = devconfig.load(path, needs_wifi=chip["port"] != "unix")
@@ -28,12 +29,12 @@ def check_config(path, board):
     return cfg
 
 
-def mpremote():
+def mpremote() -> str:
     here = os.path.join(os.path.dirname(sys.executable), "mpremote")
     return here if os.path.exists(here) else (shutil.which("mpremote") or "mpremote")
 
 
-def deploy_command(build_dir, port, config_path=None, reset=True):
+def deploy_command(build_dir: str, port: str, config_path: str | None = None, reset: bool = True) -> list[str]:
     """The mpremote argv that copies build_dir (and config) to the device; run with cwd=build_dir."""
     entries = sorted(os.listdir(build_dir))
     if not entries:
@@ -46,7 +47,8 @@ def deploy_command(build_dir, port, config_path=None, reset=True):
     return cmd
 
 
-def deploy(board_name, port, config_path=None, build_root=None, dry_run=False, out=None):
+def deploy(board_name: str, port: str, config_path: str | None = None, build_root: str | None = None,
+           dry_run: bool = False, out: TextIO | None = None) -> int:
     from talkpuck.deploy.build import build
 
     board = require_valid(board_name, out=sys.stderr)

@@ -18,13 +18,25 @@ first, under the name the config gives, so the puck never boots with a config wh
 import os
 import json
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from talkpuck.errors import ConfigError
+
+if TYPE_CHECKING:
+    from puckport.devconfig import DeviceConfig
 
 MARK = "talkpuck-provisioned"
 
 
-def write_code(text, name="config.json"):
+class SerialLike(Protocol):
+    """What RawRepl and provision() use of a serial port (pyserial's Serial, or a test's fake)."""
+    def read(self, size: int = 1) -> bytes: ...
+    def write(self, data: bytes, /) -> object: ...
+    def close(self) -> object: ...
+
+
+def write_code(text: str, name: str = "config.json") -> str:
     return ("import os\n"
             "f = open(%r, 'w')\n"
             "f.write(%r)\n"
@@ -38,11 +50,12 @@ def write_code(text, name="config.json"):
             "    print(%r, len(f.read()))\n" % (name + ".tmp", text, name, name + ".tmp", name, name, MARK))
 
 
-def ca_file(config_path, cfg):
+def ca_file(config_path: str, cfg: "DeviceConfig") -> tuple[str, str, str] | None:
     """(host path, puck path, PEM text) of the CA the config names, or None; ConfigError if missing."""
-    if not getattr(cfg, "ca", None):
+    ca: str | None = getattr(cfg, "ca", None)
+    if not ca:
         return None
-    src = cfg.ca if os.path.isabs(cfg.ca) else os.path.join(os.path.dirname(os.path.abspath(config_path)), cfg.ca)
+    src = ca if os.path.isabs(ca) else os.path.join(os.path.dirname(os.path.abspath(config_path)), ca)
     try:
         with open(src, encoding="ascii") as f:
             text = f.read()
@@ -51,17 +64,17 @@ def ca_file(config_path, cfg):
                           % (src, e))
     if "BEGIN CERTIFICATE" not in text:
         raise ConfigError("ca: %s is not a PEM certificate" % src)
-    return src, cfg.ca, text
+    return src, ca, text
 
 
 class RawRepl:
     """The raw-REPL conversation over any object with read(n), write(b), and a `timeout` attribute."""
 
-    def __init__(self, ser, timeout_s=5.0):
+    def __init__(self, ser: SerialLike, timeout_s: float = 5.0) -> None:
         self.ser = ser
         self.timeout_s = timeout_s
 
-    def read_until(self, ending):
+    def read_until(self, ending: bytes) -> bytes:
         data = b""
         deadline = time.monotonic() + self.timeout_s
         while not data.endswith(ending):
@@ -73,13 +86,13 @@ class RawRepl:
                 data += c
         return data
 
-    def enter(self):
+    def enter(self) -> None:
         self.ser.write(b"\r\x03\x03")
         time.sleep(0.1)
         self.ser.write(b"\x01")
         self.read_until(b"raw REPL; CTRL-B to exit\r\n>")
 
-    def exec(self, code):
+    def exec(self, code: str) -> tuple[str, str]:
         self.ser.write(code.encode() + b"\x04")
         if self.read_until(b"OK")[-2:] != b"OK":
             raise ConfigError("serial: the puck did not accept the code")
@@ -88,13 +101,14 @@ class RawRepl:
         self.read_until(b">")
         return out.decode(errors="replace"), err.decode(errors="replace")
 
-    def leave(self, reset=True):
+    def leave(self, reset: bool = True) -> None:
         self.ser.write(b"\x02")
         if reset:
             self.ser.write(b"\x04")
 
 
-def provision(port, config_path, serial_factory=None, reset=True):
+def provision(port: str, config_path: str, serial_factory: Callable[[str], SerialLike] | None = None,
+              reset: bool = True) -> str:
     """Check config_path, write it to the puck on `port` as config.json; returns the device id."""
     from talkpuck.deploy.boards import load_board
     from talkpuck.deploy.deploy import check_config

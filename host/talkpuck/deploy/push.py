@@ -17,8 +17,16 @@ who may retry later (`talkpuck firmware push --retry-for`).
 """
 import base64
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from puckcore.protocol import FW_CHUNK_MAX
+
+if TYPE_CHECKING:
+    from talkpuck.deploy.bundle import Bundle
+
+# (device, verb, fields) -> the puck's response, None when it did not answer (Commander.send + wait_response)
+Call = Callable[[str, str, dict[str, Any]], "dict[str, Any] | None"]
 
 
 class Pusher:
@@ -27,11 +35,11 @@ class Pusher:
     poll_s = 0.3
     max_silences = 5  # resp-less calls in a row before giving up
 
-    def __init__(self, call, log=None):
+    def __init__(self, call: Call, log: Callable[[str], object] | None = None) -> None:
         self.call = call
         self.log = log or (lambda msg: None)
 
-    def push(self, device, bundle, key):
+    def push(self, device: str, bundle: "Bundle", key: bytes) -> tuple[bool, str]:
         mac = bundle.mac(key)
         offer = {"fw": bundle.fw, "size": len(bundle.data), "mlen": bundle.mlen, "mac": mac}
         silences = 0
