@@ -58,7 +58,7 @@ ROOMS = (
 )
 
 
-def room_audio(names: Iterable[str], folder: str = SPEECH) -> np.ndarray:
+def room_audio(names: Sequence[str], folder: str = SPEECH) -> np.ndarray:
     missing = [n for n in names if not os.path.exists(os.path.join(folder, n + ".wav"))]
     if missing:
         raise TalkpuckError("demo: no recordings %s in %s (pass --speech DIR: a checkout's data/speech/ami)"
