@@ -12,9 +12,10 @@ if TYPE_CHECKING:
     from talkpuck.store import Store
 
 
-def push_min_break(store: "Store", commander: "Commander", device: str) -> str:
-    """Send `device` its room's minimum break; returns the command id."""
-    room = store.room_of(device)
+def push_min_break(store: "Store", commander: "Commander", device: str, room: str | None = None) -> str:
+    """Send `device` its room's minimum break (`room`: already looked up); returns the command id."""
+    if room is None:
+        room = store.room_of(device)
     return commander.send(device, "config", {"min_break_s": store.room_min_break_s(room)})
 
 
@@ -46,4 +47,4 @@ class RoomBreaks:
 
     def _push(self, device: str, room: str) -> None:
         self._sent[device] = room
-        self.commander.send(device, "config", {"min_break_s": self.store.room_min_break_s(room)})
+        push_min_break(self.store, self.commander, device, room)
