@@ -42,7 +42,7 @@ def _limits(request: Request) -> dict[str, FailureLimiter]:
 
 
 def _page(request: Request, message: str = "", status: int = 200) -> HTMLResponse:
-    # keep the browser's token if it has one: a second tab, or the favicon request redirected here,
+    # keep the browser's token if it has one: a second tab, or a reload of the login page,
     # must not invalidate the form already on screen
     token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
